@@ -1,0 +1,1 @@
+"""The device store: SQLite through SQLAlchemy, created and upgraded by Alembic migrations."""

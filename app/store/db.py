@@ -1,0 +1,93 @@
+"""Opening the device database: where the file lives, how every connection is set up, and bringing it up to date.
+
+Each connection gets WAL (readers never block the writer), ``synchronous=FULL`` (a returned commit survives a
+power cut), foreign keys and a busy timeout. Migrations run on open, so an app update never strands unsynced work.
+"""
+
+import os
+from pathlib import Path
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+DB_FILENAME = "outpost.sqlite3"
+BUSY_TIMEOUT_MS = 5_000
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """The folder holding the device database.
+
+    An explicit override wins, then ``OUTPOST_DATA_DIR``, then ``FLET_APP_STORAGE_DATA`` (the folder a packaged
+    Flet app keeps across updates), then the per-user data folder of the platform.
+    """
+    chosen = (
+        override
+        or os.environ.get("OUTPOST_DATA_DIR")
+        or os.environ.get("FLET_APP_STORAGE_DATA")
+        or platformdirs.user_data_dir("outpost", appauthor=False)
+    )
+    folder = Path(chosen)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _configure_connection(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
+    # Take the write lock at BEGIN so two writers queue on the busy timeout instead of failing mid-transaction.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_device_engine(path: Path) -> Engine:
+    """An engine on the SQLite file at ``path`` with the connection settings above."""
+    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+    event.listen(engine, "connect", _configure_connection)
+
+    @event.listens_for(engine, "connect")
+    def _no_pysqlite_transactions(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own handling is not fit for this).
+        dbapi_connection.isolation_level = None
+
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision``; existing rows, outbox included, are carried along."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+class DeviceDatabase:
+    """The open device database: an engine plus a session factory, migrated on open."""
+
+    def __init__(self, path: Path, *, run_migrations: bool = True):
+        self.path = path
+        self.engine = create_device_engine(path)
+        if run_migrations:
+            migrate(self.engine)
+        self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, folder: str | os.PathLike[str] | None = None) -> "DeviceDatabase":
+        return cls(data_dir(folder) / DB_FILENAME)
+
+    def close(self) -> None:
+        self.engine.dispose()

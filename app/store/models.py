@@ -1,0 +1,214 @@
+"""Tables of the device database.
+
+Reference lists and clients mirror the central server; sessions are stored normalised (languages, staff, service
+forms, referrals) so the dashboard can find "my" sessions through an index. The outbox holds every local change
+until the server acknowledges it; nothing leaves it silently.
+"""
+
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class AgencyRow(Base):
+    __tablename__ = "agency"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class WorkerRow(Base):
+    __tablename__ = "worker"
+    user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="worker")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class SiteRow(Base):
+    __tablename__ = "site"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(500), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class LanguageRow(Base):
+    __tablename__ = "language"
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class LocationTypeRow(Base):
+    __tablename__ = "service_location_type"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(100))
+
+
+class ClientRow(Base):
+    __tablename__ = "client"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(String(64))
+    first_name: Mapped[str] = mapped_column(String(200))
+    last_name: Mapped[str] = mapped_column(String(200))
+    preferred_name: Mapped[str] = mapped_column(String(200), default="")
+    date_of_birth: Mapped[str | None] = mapped_column(String(10))
+    gender: Mapped[str | None] = mapped_column(String(20))
+    marital_status: Mapped[str | None] = mapped_column(String(20))
+    official_language: Mapped[str | None] = mapped_column(String(10))
+    country_of_origin: Mapped[str] = mapped_column(String(100), default="")
+    arrival_date: Mapped[str | None] = mapped_column(String(10))
+    immigration_category: Mapped[str | None] = mapped_column(String(40))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(500), default="")
+    consent: Mapped[bool] = mapped_column(default=False)
+    client_identifier: Mapped[str] = mapped_column(String(100), default="")
+    family_code: Mapped[str] = mapped_column(String(40), default="", index=True)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[str] = mapped_column(String(40), default="")
+    updated_at: Mapped[str] = mapped_column(String(40), default="")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    # Folded "last first" name, so results come back in a stable, human order straight from an index.
+    sort_key: Mapped[str] = mapped_column(String(400), default="", index=True)
+
+
+class ClientSearchTermRow(Base):
+    """One searchable word of a client (folded name part, date of birth, phone digits, identifier).
+
+    A prefix query is a range scan of the primary key: ``term >= 'ngu' AND term < 'ngv'``.
+    """
+
+    __tablename__ = "client_search_term"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("client.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class SessionRow(Base):
+    __tablename__ = "session"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(100))
+    session_type: Mapped[str | None] = mapped_column(String(40))
+    service_date: Mapped[str | None] = mapped_column(String(10), index=True)
+    site_code: Mapped[str | None] = mapped_column(String(40))
+    delivery_methods: Mapped[list[Any]] = mapped_column(default=list)
+    service_location_type: Mapped[str | None] = mapped_column(String(40))
+    interpreter_present: Mapped[bool | None]
+    interpreters: Mapped[int] = mapped_column(default=0)
+    service_minutes: Mapped[int] = mapped_column(default=0)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    activity_name: Mapped[str] = mapped_column(String(200), default="")
+    activity_topic: Mapped[str] = mapped_column(String(200), default="")
+    # Derived from the service forms by the store on every write, kept only so the dashboard can filter by it.
+    complete: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[str] = mapped_column(String(40), default="")
+    updated_at: Mapped[str] = mapped_column(String(40), default="")
+    version: Mapped[int] = mapped_column(default=0)
+
+    languages: Mapped[list["SessionLanguageRow"]] = relationship(
+        cascade="all, delete-orphan", order_by="SessionLanguageRow.position", lazy="selectin"
+    )
+    staff: Mapped[list["SessionStaffRow"]] = relationship(
+        cascade="all, delete-orphan", order_by="SessionStaffRow.position", lazy="selectin"
+    )
+    service_forms: Mapped[list["ServiceFormRow"]] = relationship(
+        cascade="all, delete-orphan", order_by="ServiceFormRow.position", lazy="selectin"
+    )
+
+
+class SessionLanguageRow(Base):
+    __tablename__ = "session_language"
+    session_id: Mapped[str] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class SessionStaffRow(Base):
+    __tablename__ = "session_staff"
+    __table_args__ = (Index("ix_session_staff_user", "user_id", "session_id"),)
+    session_id: Mapped[str] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class ServiceFormRow(Base):
+    __tablename__ = "service_form"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"), index=True)
+    # No foreign key to client: a pulled page may carry a session before the client it names.
+    client_id: Mapped[str] = mapped_column(String(36), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    service_type: Mapped[str | None] = mapped_column(String(40))
+    services: Mapped[list[Any]] = mapped_column(default=list)
+    client_attended: Mapped[bool | None]
+    status: Mapped[str | None] = mapped_column(String(20))
+    private: Mapped[bool] = mapped_column(default=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    referrals: Mapped[list["ReferralRow"]] = relationship(
+        cascade="all, delete-orphan", order_by="ReferralRow.position", lazy="selectin"
+    )
+
+
+class ReferralRow(Base):
+    __tablename__ = "referral"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    service_form_id: Mapped[str] = mapped_column(
+        ForeignKey("service_form.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    to: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    follow_up_date: Mapped[str | None] = mapped_column(String(10))
+
+
+class OutboxRow(Base):
+    """A local change waiting for the server. ``seq`` keeps the order changes were made in."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_seq", "state", "seq"), Index("ix_outbox_record", "record_id"))
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    op_id: Mapped[str] = mapped_column(String(36), unique=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(String(36))
+    base_version: Mapped[int | None]
+    payload: Mapped[dict[str, Any]]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(20), default="pending")  # pending | needs_attention
+    problem: Mapped[str | None] = mapped_column(String(20))  # rejected | conflict
+    errors: Mapped[list[Any]] = mapped_column(default=list)
+    server_record: Mapped[dict[str, Any] | None]
+    created_at: Mapped[str] = mapped_column(String(40), default="")
+
+
+class SyncStateRow(Base):
+    """Small key/value facts about sync: the pull cursor, the device id, the last successful sync."""
+
+    __tablename__ = "sync_state"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
+class LocalAccountRow(Base):
+    """A worker who has signed in on this device, so they can sign in again offline."""
+
+    __tablename__ = "local_account"
+    user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    agency_id: Mapped[str] = mapped_column(String(64))
+    agency_name: Mapped[str] = mapped_column(String(200), default="")
+    password_salt: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(128))
+    token: Mapped[str] = mapped_column(Text, default="")
+    token_expires_at: Mapped[str] = mapped_column(String(40), default="")
+    last_sign_in: Mapped[str] = mapped_column(String(40), default="")
