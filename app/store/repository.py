@@ -1,0 +1,283 @@
+"""Reading and writing domain records in the device database.
+
+The only place that knows how a ``Session`` or ``Client`` maps onto rows. Use cases and the sync engine go through
+these functions inside their own transaction; nothing here commits.
+"""
+
+import json
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session as DbSession
+
+from app.domain.clients import Client
+from app.domain.sessions import Referral, ServiceForm, Session, is_session_complete
+from app.domain.text import fold, name_words, phone_digits
+from app.store.models import (
+    ClientRow,
+    ClientSearchTermRow,
+    OutboxRow,
+    ReferralRow,
+    ServiceFormRow,
+    SessionLanguageRow,
+    SessionRow,
+    SessionStaffRow,
+    SyncStateRow,
+)
+
+PENDING = "pending"
+NEEDS_ATTENTION = "needs_attention"
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+# --- clients -----------------------------------------------------------------------------------------------------
+
+_CLIENT_DATE_FIELDS = ("date_of_birth", "arrival_date")
+_CLIENT_FIELDS = tuple(c.key for c in ClientRow.__table__.columns if c.key != "sort_key")
+
+
+def client_search_terms(client: Client) -> set[str]:
+    """Words a search can start with: folded name parts, date of birth, phone digits, client identifier."""
+    terms = set(name_words(client.first_name, client.last_name, client.preferred_name))
+    if client.date_of_birth:
+        terms.add(client.date_of_birth.isoformat())
+    digits = phone_digits(client.phone)
+    if digits:
+        terms.add(digits)
+    terms.update(fold(client.client_identifier).split())
+    return terms
+
+
+def client_sort_key(client: Client) -> str:
+    return f"{fold(client.last_name)} {fold(client.first_name)}"
+
+
+def put_client(db: DbSession, client: Client) -> None:
+    """Insert or replace a client and its search terms."""
+    values = {name: getattr(client, name) for name in _CLIENT_FIELDS}
+    for name in _CLIENT_DATE_FIELDS:
+        values[name] = _iso(values[name])
+    row = db.get(ClientRow, client.id)
+    if row is None:
+        db.add(ClientRow(**values, sort_key=client_sort_key(client)))
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.sort_key = client_sort_key(client)
+        db.execute(delete(ClientSearchTermRow).where(ClientSearchTermRow.client_id == client.id))
+    db.flush()
+    db.add_all(ClientSearchTermRow(term=term, client_id=client.id) for term in client_search_terms(client))
+
+
+def client_from_row(row: ClientRow) -> Client:
+    values: dict[str, Any] = {name: getattr(row, name) for name in _CLIENT_FIELDS}
+    for name in _CLIENT_DATE_FIELDS:
+        values[name] = _day(values[name])
+    return Client(**values)
+
+
+def get_client(db: DbSession, client_id: str) -> Client | None:
+    row = db.get(ClientRow, client_id)
+    return client_from_row(row) if row else None
+
+
+def search_client_ids(db: DbSession, query: str, *, limit: int) -> list[str]:
+    """Ids of clients matching every word of ``query`` as a prefix of one of their terms, in name order.
+
+    Each word is an index range scan on ``client_search_term``; words are intersected, then ordered by the
+    indexed sort key. A date ("1990-05-12") or phone digits are single words too.
+    """
+    words = _query_words(query)
+    if not words:
+        return []
+    matches = None
+    for word in words:
+        ids = select(ClientSearchTermRow.client_id).where(
+            ClientSearchTermRow.term >= word, ClientSearchTermRow.term < word + "\U0010ffff"
+        )
+        matches = ids if matches is None else matches.intersect(ids)
+    assert matches is not None
+    matching = matches.subquery()
+    statement = (
+        select(ClientRow.id)
+        .where(ClientRow.id.in_(select(matching.c.client_id)))
+        .order_by(ClientRow.sort_key, ClientRow.id)
+        .limit(limit)
+    )
+    return list(db.scalars(statement))
+
+
+def _query_words(query: str) -> list[str]:
+    """Split a search box into terms the index holds: dates stay whole, phone numbers become digits."""
+    words: list[str] = []
+    for raw in query.split():
+        stripped = raw.strip(",;")
+        if len(stripped) == 10 and stripped[4] == "-" and stripped[7] == "-":
+            words.append(stripped)
+        elif sum(ch.isdigit() for ch in stripped) >= 3 and not any(ch.isalpha() for ch in stripped):
+            words.append(phone_digits(stripped))
+        else:
+            words.extend(fold(stripped).split())
+    return [word for word in dict.fromkeys(words) if word]
+
+
+def clients_by_ids(db: DbSession, ids: list[str]) -> list[Client]:
+    rows = {row.id: row for row in db.scalars(select(ClientRow).where(ClientRow.id.in_(ids)))}
+    return [client_from_row(rows[client_id]) for client_id in ids if client_id in rows]
+
+
+def candidate_duplicates(db: DbSession, draft: Client) -> list[Client]:
+    """Clients sharing the draft's date of birth or phone: the only ones that can be duplicates (an index lookup)."""
+    terms = [t for t in (_iso(draft.date_of_birth), phone_digits(draft.phone)) if t and len(t) >= 7]
+    if not terms:
+        return []
+    ids = select(ClientSearchTermRow.client_id).where(ClientSearchTermRow.term.in_(terms)).distinct()
+    return [client_from_row(row) for row in db.scalars(select(ClientRow).where(ClientRow.id.in_(ids)))]
+
+
+def family_members(db: DbSession, family_code: str) -> list[Client]:
+    if not family_code:
+        return []
+    rows = db.scalars(select(ClientRow).where(ClientRow.family_code == family_code).order_by(ClientRow.sort_key))
+    return [client_from_row(row) for row in rows]
+
+
+# --- sessions ----------------------------------------------------------------------------------------------------
+
+_SESSION_SCALARS = (
+    "id", "agency_id", "created_by", "session_type", "site_code", "service_location_type", "interpreter_present",
+    "interpreters", "service_minutes", "notes", "activity_name", "activity_topic", "created_at", "updated_at",
+    "version",
+)  # fmt: skip
+
+
+def put_session(db: DbSession, session: Session) -> None:
+    """Insert or replace a session with its languages, staff, service forms and referrals."""
+    existing = db.get(SessionRow, session.id)
+    if existing is not None:
+        db.delete(existing)
+        db.flush()
+    row = SessionRow(
+        **{name: getattr(session, name) for name in _SESSION_SCALARS},
+        service_date=_iso(session.service_date),
+        delivery_methods=list(session.delivery_methods),
+        complete=is_session_complete(session),
+    )
+    row.languages = [SessionLanguageRow(code=code, position=i) for i, code in enumerate(session.languages)]
+    row.staff = [SessionStaffRow(user_id=user_id, position=i) for i, user_id in enumerate(session.staff)]
+    row.service_forms = [_service_form_row(form, i) for i, form in enumerate(session.service_forms)]
+    db.add(row)
+
+
+def _service_form_row(form: ServiceForm, position: int) -> ServiceFormRow:
+    row = ServiceFormRow(
+        id=form.id,
+        client_id=form.client_id,
+        position=position,
+        service_type=form.service_type,
+        services=list(form.services),
+        client_attended=form.client_attended,
+        status=form.status,
+        private=form.private,
+        notes=form.notes,
+    )
+    row.referrals = [
+        ReferralRow(position=i, to=r.to, reason=r.reason, follow_up_date=_iso(r.follow_up_date))
+        for i, r in enumerate(form.referrals)
+    ]
+    return row
+
+
+def session_from_row(row: SessionRow) -> Session:
+    return Session(
+        **{name: getattr(row, name) for name in _SESSION_SCALARS},
+        service_date=_day(row.service_date),
+        delivery_methods=list(row.delivery_methods),
+        languages=[language.code for language in row.languages],
+        staff=[member.user_id for member in row.staff],
+        service_forms=[
+            ServiceForm(
+                id=form.id,
+                client_id=form.client_id,
+                service_type=form.service_type,
+                services=list(form.services),
+                referrals=[
+                    Referral(to=r.to, reason=r.reason, follow_up_date=_day(r.follow_up_date)) for r in form.referrals
+                ],
+                client_attended=form.client_attended,
+                status=form.status,
+                private=form.private,
+                notes=form.notes,
+            )
+            for form in row.service_forms
+        ],
+    )
+
+
+def get_session(db: DbSession, session_id: str) -> Session | None:
+    row = db.get(SessionRow, session_id)
+    return session_from_row(row) if row else None
+
+
+def delete_session(db: DbSession, session_id: str) -> None:
+    row = db.get(SessionRow, session_id)
+    if row is not None:
+        db.delete(row)
+
+
+# --- outbox ------------------------------------------------------------------------------------------------------
+
+
+def queue_change(
+    db: DbSession, *, entity: str, record_id: str, base_version: int | None, payload: dict[str, Any], now: str
+) -> OutboxRow:
+    """Add one change to the outbox. ``base_version`` None means the server has never seen this record."""
+    entry = OutboxRow(
+        op_id=str(uuid.uuid4()),
+        entity=entity,
+        record_id=record_id,
+        base_version=base_version,
+        payload=payload,
+        created_at=now,
+    )
+    db.add(entry)
+    return entry
+
+
+def pending_record_ids(db: DbSession, entity: str) -> set[str]:
+    """Records with local changes the server has not acknowledged; a pull must not overwrite them."""
+    rows = db.scalars(select(OutboxRow.record_id).where(OutboxRow.entity == entity).distinct())
+    return set(rows)
+
+
+def outbox_counts(db: DbSession) -> dict[str, int]:
+    rows = db.execute(select(OutboxRow.state, func.count()).group_by(OutboxRow.state))
+    counts = {PENDING: 0, NEEDS_ATTENTION: 0}
+    counts.update({state: count for state, count in rows})
+    return counts
+
+
+# --- sync state --------------------------------------------------------------------------------------------------
+
+
+def get_state(db: DbSession, key: str, default: str = "") -> str:
+    row = db.get(SyncStateRow, key)
+    return row.value if row else default
+
+
+def set_state(db: DbSession, key: str, value: str) -> None:
+    db.merge(SyncStateRow(key=key, value=value))
+
+
+def get_json_state(db: DbSession, key: str) -> Any:
+    raw = get_state(db, key)
+    return json.loads(raw) if raw else None

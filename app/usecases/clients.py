@@ -1,0 +1,164 @@
+"""Finding and registering clients, and keeping families together."""
+
+import secrets
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from sqlalchemy.orm import Session as DbSession
+
+from app.domain.clients import Client, is_possible_duplicate, validate_client
+from app.domain.errors import ValidationFailed
+from app.store import repository
+from app.store.db import DeviceDatabase
+from app.usecases.context import Actor, NotFound, local_today, utc_now
+from sync.records import client_to_wire
+
+SEARCH_LIMIT = 50
+_FAMILY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and copied by hand
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSummary:
+    """What a result row shows: enough to tell two people apart."""
+
+    id: str
+    display_name: str
+    date_of_birth: date | None
+    phone: str
+    family_code: str
+    client_identifier: str
+
+
+@dataclass(slots=True)
+class Registration:
+    """The outcome of "Register a New Client": saved, or held back because it may already exist."""
+
+    client: Client | None
+    duplicates: list[ClientSummary] = field(default_factory=list)
+
+    @property
+    def saved(self) -> bool:
+        return self.client is not None
+
+
+def summarize(client: Client) -> ClientSummary:
+    return ClientSummary(
+        id=client.id,
+        display_name=client.display_name,
+        date_of_birth=client.date_of_birth,
+        phone=client.phone,
+        family_code=client.family_code,
+        client_identifier=client.client_identifier,
+    )
+
+
+def new_client_draft(actor: Actor) -> Client:
+    """An empty profile with a device-made id, owned by the worker's agency."""
+    return Client(id=str(uuid.uuid4()), agency_id=actor.agency_id, created_by=actor.user_id)
+
+
+def new_family_code() -> str:
+    return "F-" + "".join(secrets.choice(_FAMILY_ALPHABET) for _ in range(8))
+
+
+def find_duplicates(db: DeviceDatabase, draft: Client) -> list[ClientSummary]:
+    """Clients who may be the same person: same first+last name and date of birth, or the same phone."""
+    with db.sessions() as tx:
+        candidates = repository.candidate_duplicates(tx, draft)
+    return [summarize(c) for c in candidates if is_possible_duplicate(draft, c)]
+
+
+def register_client(
+    db: DeviceDatabase,
+    actor: Actor,
+    draft: Client,
+    *,
+    family_of: str | None = None,
+    new_family: bool = False,
+    ignore_duplicates: bool = False,
+    today: date | None = None,
+) -> Registration:
+    """Save a new client and queue it for sync.
+
+    Possible duplicates stop the save and are returned, so the worker can pick "Use this client" instead; saving
+    anyway needs ``ignore_duplicates``. ``family_of`` links the client to that client's family (starting one if
+    needed); ``new_family`` starts a family of their own.
+    """
+    errors = validate_client(draft, today=today or local_today())
+    if errors:
+        raise ValidationFailed(errors)
+    if not ignore_duplicates:
+        duplicates = find_duplicates(db, draft)
+        if duplicates:
+            return Registration(client=None, duplicates=duplicates)
+    now = utc_now()
+    with db.sessions.begin() as tx:
+        client = replace(draft, agency_id=actor.agency_id, created_by=actor.user_id, created_at=now, updated_at=now)
+        if family_of:
+            client.family_code = _family_code_of(tx, family_of, now)
+        elif new_family and not client.family_code:
+            client.family_code = new_family_code()
+        _write_client(tx, client, now)
+    return Registration(client=client)
+
+
+def update_client(db: DeviceDatabase, actor: Actor, client: Client, *, today: date | None = None) -> Client:
+    """Save an edited profile and queue the change."""
+    errors = validate_client(client, today=today or local_today())
+    if errors:
+        raise ValidationFailed(errors)
+    now = utc_now()
+    with db.sessions.begin() as tx:
+        if repository.get_client(tx, client.id) is None:
+            raise NotFound(client.id)
+        updated = replace(client, agency_id=actor.agency_id, updated_at=now)
+        _write_client(tx, updated, now)
+    return updated
+
+
+def _family_code_of(tx: DbSession, client_id: str, now: str) -> str:
+    """The family code of ``client_id``, giving them a new one (and queueing that change) if they had none."""
+    relative = repository.get_client(tx, client_id)
+    if relative is None:
+        raise NotFound(client_id)
+    if not relative.family_code:
+        relative.family_code = new_family_code()
+        relative.updated_at = now
+        _write_client(tx, relative, now)
+    return relative.family_code
+
+
+def _write_client(tx: DbSession, client: Client, now: str) -> None:
+    repository.put_client(tx, client)
+    repository.queue_change(
+        tx,
+        entity="client",
+        record_id=client.id,
+        base_version=client.version or None,
+        payload=client_to_wire(client),
+        now=now,
+    )
+
+
+def search_clients(db: DeviceDatabase, query: str, *, limit: int = SEARCH_LIMIT) -> list[ClientSummary]:
+    """Clients whose name parts start with the typed words, or with that date of birth, phone or identifier."""
+    with db.sessions() as tx:
+        ids = repository.search_client_ids(tx, query, limit=limit)
+        return [summarize(c) for c in repository.clients_by_ids(tx, ids)]
+
+
+def load_client(db: DeviceDatabase, client_id: str) -> Client:
+    with db.sessions() as tx:
+        client = repository.get_client(tx, client_id)
+    if client is None:
+        raise NotFound(client_id)
+    return client
+
+
+def list_family(db: DeviceDatabase, client_id: str) -> list[ClientSummary]:
+    """The other members of this client's family."""
+    client = load_client(db, client_id)
+    with db.sessions() as tx:
+        members = repository.family_members(tx, client.family_code)
+    return [summarize(m) for m in members if m.id != client_id]

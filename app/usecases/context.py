@@ -1,0 +1,32 @@
+"""Who is acting, and the clock: the two things every use case needs besides the database."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The signed-in worker."""
+
+    user_id: str
+    name: str
+    role: str
+    agency_id: str
+    agency_name: str = ""
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == "supervisor"
+
+
+class NotFound(LookupError):
+    """A record the screen asked for is not on this device."""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def local_today() -> date:
+    """The worker's calendar day (device local time), which is what "Service Date" means."""
+    return date.today()
