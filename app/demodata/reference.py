@@ -1,0 +1,163 @@
+"""The shipped reference lists and the demo agency, read from the CSV files under ``assets/``.
+
+The languages and types of service location are the lists every agency's server offers; the demo agency, its sites
+and workers let someone try the app (and the tests drive it) without real data. Files are checked as they are read,
+so a hand-edited CSV with a repeated code fails at once with the file and line instead of surfacing later as a
+primary-key error deep in a sync.
+"""
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from app.domain.codes import ROLES
+
+DEMO_PASSWORD = "outpost-demo"
+"""Shared by every demo worker. Demo data only: never load the demo accounts next to real client records."""
+
+
+class SignIn(NamedTuple):
+    user_id: str
+    password: str
+
+
+DEMO_SIGN_IN = SignIn(user_id="mhernandez", password=DEMO_PASSWORD)
+"""A field worker (not a supervisor) of the demo agency, for a quick first sign-in and for end-to-end tests."""
+
+
+@dataclass(frozen=True, slots=True)
+class Agency:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    code: str
+    name: str
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoWorker:
+    user_id: str
+    name: str
+    role: str
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LocationType:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoReference:
+    agency: Agency
+    sites: list[Site]
+    workers: list[DemoWorker]
+    languages: list[Language]
+    location_types: list[LocationType]
+
+
+class ReferenceDataError(ValueError):
+    """A reference CSV that cannot be used as it is; the message names the file and line to fix."""
+
+
+def assets_dir() -> Path:
+    """The repository's ``assets`` folder. Outpost is installed editable (``pip install -e .``), so it sits beside
+    the ``app`` package rather than inside site-packages."""
+    return Path(__file__).resolve().parents[2] / "assets"
+
+
+def load_demo_reference() -> DemoReference:
+    """The demo agency with its sites and workers, plus the shared language and location-type lists."""
+    demo = assets_dir() / "demo"
+    return DemoReference(
+        agency=_load_agency(demo / "agency.csv"),
+        sites=load_sites(demo / "sites.csv"),
+        workers=_load_demo_workers(demo / "workers.csv"),
+        languages=load_languages(),
+        location_types=load_location_types(),
+    )
+
+
+def load_languages(path: Path | None = None) -> list[Language]:
+    """Languages a session can be delivered in, in file order; the shipped list unless ``path`` is given."""
+    rows = _read_unique(path or assets_dir() / "reference" / "languages.csv", ("code", "name"))
+    return [Language(code=row["code"], name=row["name"]) for row in rows]
+
+
+def load_location_types(path: Path | None = None) -> list[LocationType]:
+    """Types of service location, in file order; the shipped list unless ``path`` is given."""
+    rows = _read_unique(path or assets_dir() / "reference" / "service_location_types.csv", ("code", "label"))
+    return [LocationType(code=row["code"], label=row["label"]) for row in rows]
+
+
+def load_sites(path: Path) -> list[Site]:
+    """Sites from a ``code,name,address`` CSV (the address may be blank)."""
+    rows = _read_unique(path, ("code", "name", "address"), optional=("address",))
+    return [Site(code=row["code"], name=row["name"], address=row["address"]) for row in rows]
+
+
+def _load_agency(path: Path) -> Agency:
+    rows = _read_unique(path, ("id", "name"))
+    if len(rows) != 1:
+        raise ReferenceDataError(f"{path}: expected exactly one agency, found {len(rows)}")
+    return Agency(id=rows[0]["id"], name=rows[0]["name"])
+
+
+def _load_demo_workers(path: Path) -> list[DemoWorker]:
+    numbered = list(_numbered_rows(path, ("user_id", "name", "role"), optional=()))
+    for line, row in numbered:
+        if row["role"] not in ROLES:
+            raise ReferenceDataError(f"{path} line {line}: role {row['role']!r} is not one of {', '.join(ROLES)}")
+    _check_unique(path, ((line, row["user_id"]) for line, row in numbered))
+    return [DemoWorker(row["user_id"], row["name"], row["role"], DEMO_PASSWORD) for _, row in numbered]
+
+
+def _read_unique(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[dict[str, str]]:
+    """Rows of ``path`` whose first column is a key that must not repeat."""
+    numbered = list(_numbered_rows(path, columns, optional))
+    _check_unique(path, ((line, row[columns[0]]) for line, row in numbered))
+    return [row for _, row in numbered]
+
+
+def _numbered_rows(
+    path: Path, columns: tuple[str, ...], optional: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each data row with its line number, values trimmed; every column not in ``optional`` must have a value."""
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        reader = csv.reader(file)
+        header = next(reader, None)
+        if header is None or tuple(name.strip() for name in header) != columns:
+            raise ReferenceDataError(f"{path} line 1: expected the header {','.join(columns)}, found {header}")
+        for values in reader:
+            if not any(value.strip() for value in values):
+                continue
+            if len(values) != len(columns):
+                raise ReferenceDataError(
+                    f"{path} line {reader.line_num}: expected {len(columns)} values, found {len(values)}"
+                )
+            row = dict(zip(columns, (value.strip() for value in values), strict=True))
+            missing = [name for name in columns if not row[name] and name not in optional]
+            if missing:
+                raise ReferenceDataError(f"{path} line {reader.line_num}: no value for {', '.join(missing)}")
+            yield reader.line_num, row
+
+
+def _check_unique(path: Path, keys: Iterable[tuple[int, str]]) -> None:
+    first_seen: dict[str, int] = {}
+    for line, key in keys:
+        if key in first_seen:
+            raise ReferenceDataError(f"{path} line {line}: {key!r} repeats line {first_seen[key]}")
+        first_seen[key] = line
