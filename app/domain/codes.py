@@ -24,9 +24,7 @@ DELIVERY_METHODS = MappingProxyType(
     }
 )
 
-SERVICE_STATUSES = MappingProxyType(
-    {"complete": "Complete", "ongoing": "Ongoing", "ended_early": "Ended early"}
-)
+SERVICE_STATUSES = MappingProxyType({"complete": "Complete", "ongoing": "Ongoing", "ended_early": "Ended early"})
 
 OFFICIAL_LANGUAGES = MappingProxyType({"en": "English", "fr": "French", "unknown": "Unknown"})
 

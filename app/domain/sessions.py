@@ -145,9 +145,7 @@ def service_form_errors(form: ServiceForm, *, prefix: str = "") -> list[FieldErr
     unknown = [code for code in form.services if code not in offered]
     if unknown:
         errors.append(
-            FieldError(
-                f"{prefix}services", "Some services received do not belong to the chosen Service Type."
-            )
+            FieldError(f"{prefix}services", "Some services received do not belong to the chosen Service Type.")
         )
     if len(set(form.services)) != len(form.services):
         errors.append(FieldError(f"{prefix}services", "A service is ticked more than once."))
@@ -156,9 +154,7 @@ def service_form_errors(form: ServiceForm, *, prefix: str = "") -> list[FieldErr
     for index, referral in enumerate(form.referrals):
         if not referral.to.strip():
             errors.append(
-                FieldError(
-                    f"{prefix}referrals[{index}].to", "Say which organisation the client was referred to."
-                )
+                FieldError(f"{prefix}referrals[{index}].to", "Say which organisation the client was referred to.")
             )
     if len(form.notes) > MAX_NOTES:
         errors.append(FieldError(f"{prefix}notes", f"Notes can be at most {MAX_NOTES:,} characters."))

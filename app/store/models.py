@@ -86,9 +86,7 @@ class ClientSearchTermRow(Base):
     __tablename__ = "client_search_term"
     __table_args__ = ({"sqlite_with_rowid": False},)
     term: Mapped[str] = mapped_column(String(200), primary_key=True)
-    client_id: Mapped[str] = mapped_column(
-        ForeignKey("client.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    client_id: Mapped[str] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class SessionRow(Base):
@@ -161,9 +159,7 @@ class ServiceFormRow(Base):
 class ReferralRow(Base):
     __tablename__ = "referral"
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    service_form_id: Mapped[str] = mapped_column(
-        ForeignKey("service_form.id", ondelete="CASCADE"), index=True
-    )
+    service_form_id: Mapped[str] = mapped_column(ForeignKey("service_form.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     to: Mapped[str] = mapped_column(String(200), default="")
     reason: Mapped[str] = mapped_column(String(500), default="")
