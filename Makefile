@@ -1,0 +1,34 @@
+# Outpost: `make demo` to try it, `make test` to check it. Both set up .venv on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+DEMO_DIR ?= demo-data
+SERVER_PORT ?= 8000
+APP_PORT ?= 8550
+
+.PHONY: venv test lint demo bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+demo: venv
+	$(BIN)/python -m app.demo_launcher --data-dir $(DEMO_DIR) --server-port $(SERVER_PORT) --app-port $(APP_PORT)
+
+bench: venv
+	$(BIN)/python -m bench $(if $(FULL),--full,--quick)
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache
