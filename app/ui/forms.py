@@ -1,0 +1,274 @@
+"""Turning what a worker typed into domain records, and validation problems back into words beside the fields.
+
+Everything here is plain Python so it can be unit-tested without Flet. The screens keep a draft of each form in
+these shapes, and the domain rules (app/domain) stay the only judge of what may be saved: these helpers only
+parse text, merge error lists and name fields in words.
+"""
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Protocol, TypeVar
+
+from app.domain.codes import SERVICES_BY_TYPE
+from app.domain.errors import FieldError
+from app.domain.sessions import Referral, Session, service_time_errors, split_service_time
+
+YES = "yes"
+NO = "no"
+YES_NO = {YES: "Yes", NO: "No"}
+
+SESSION_FIELD_LABELS = {
+    "session_type": "Session Type",
+    "activity_name": "Activity",
+    "service_date": "Service Date",
+    "site_code": "Site",
+    "delivery_methods": "Delivery Method",
+    "service_location_type": "Type of Service Location",
+    "interpreter_present": "Interpreter Present",
+    "interpreters": "Interpreters (#)",
+    "service_hours": "Hours",
+    "service_minutes": "Service Time",
+    "languages": "Delivery Language",
+    "staff": "Staff Involved",
+    "notes": "Session Notes",
+    "service_forms": "Clients",
+}
+"""The words the session form shows for each wire field name, in the order the fields appear."""
+
+SERVICE_FORM_FIELD_LABELS = {
+    "service_type": "Service Type",
+    "services": "Services Received",
+    "referrals": "Referrals",
+    "client_attended": "Client Attended",
+    "status": "Status of Service",
+    "notes": "Notes",
+}
+
+_TIME_FIELDS = frozenset({"service_hours", "service_minutes"})
+_COMPLETION_FIELDS = frozenset({"service_type", "services", "status"})
+_FORM_FIELD = re.compile(r"^service_forms\[(\d+)\]\.(.+)$")
+_REFERRAL_FIELD = re.compile(r"^referrals\[(\d+)\]\.(\w+)$")
+
+
+class HasCode(Protocol):
+    @property
+    def code(self) -> str: ...
+
+
+CodedOption = TypeVar("CodedOption", bound=HasCode)
+
+
+@dataclass(slots=True)
+class SessionDraft:
+    """The session form while it is being edited.
+
+    The session record carries every choice made with pickers, lists and checkboxes; the number fields keep the
+    text as typed, so nothing the worker entered is lost when it does not parse or break a rule.
+    """
+
+    session: Session
+    hours_text: str = "0"
+    minutes_text: str = "0"
+    interpreters_text: str = "0"
+
+
+def draft_from_session(session: Session) -> SessionDraft:
+    hours, minutes = split_service_time(session.service_minutes)
+    return SessionDraft(
+        session=session,
+        hours_text=str(hours),
+        minutes_text=str(minutes),
+        interpreters_text=str(session.interpreters),
+    )
+
+
+def session_from_draft(draft: SessionDraft) -> tuple[Session, list[FieldError]]:
+    """The record to save, and the problems only the typed text can show ("Hours", "Minutes").
+
+    When the service time does not pass its field rules the record gets 0 minutes, so saving it fails on
+    ``service_minutes`` and nothing half-understood is stored; ``merge_errors`` then keeps the more precise
+    message from here.
+    """
+    minutes, time_errors = service_minutes_from_text(draft.hours_text, draft.minutes_text)
+    interpreters = interpreter_count(draft.session.interpreter_present, draft.interpreters_text)
+    session = replace(draft.session, service_minutes=minutes, interpreters=interpreters)
+    return session, time_errors
+
+
+def replace_lone_zero(text: str) -> str:
+    """What a number field shows after a keystroke: typing "5" into "0" gives "5", not "05"."""
+    stripped = text.strip()
+    if not stripped.isdigit():
+        return stripped
+    return stripped.lstrip("0") or "0"
+
+
+def parse_count(text: str) -> int | None:
+    """A whole number typed into a field; blank counts as 0, anything else that is not digits as unknown."""
+    stripped = text.strip()
+    if not stripped:
+        return 0
+    return int(stripped) if stripped.isdigit() else None
+
+
+def service_minutes_from_text(hours_text: str, minutes_text: str) -> tuple[int, list[FieldError]]:
+    """Total minutes from the "Hours" and "Minutes" fields, checked by the domain's service time rules."""
+    hours, minutes = parse_count(hours_text), parse_count(minutes_text)
+    errors = service_time_errors(hours, minutes)
+    if errors or hours is None or minutes is None:
+        return 0, errors
+    return hours * 60 + minutes, []
+
+
+def interpreter_count(present: bool | None, text: str) -> int:
+    """The "Interpreters (#)" count is 0 when no interpreter was present, whatever the disabled field still shows."""
+    if present is False:
+        return 0
+    return parse_count(text) or 0
+
+
+def merge_errors(typed: Sequence[FieldError], from_save: Sequence[FieldError]) -> list[FieldError]:
+    """Problems from the typed text first; the save's own service time complaint is dropped when the text already
+    explains it better (e.g. "Minutes must be between 0 and 59" rather than "more than 0 minutes")."""
+    if not typed:
+        return list(from_save)
+    typed_fields = {error.field for error in typed}
+    time_explained = bool(typed_fields & _TIME_FIELDS)
+    kept = [
+        error
+        for error in from_save
+        if error.field not in typed_fields and not (time_explained and error.field in _TIME_FIELDS)
+    ]
+    return [*typed, *kept]
+
+
+def first_message_per_field(errors: Iterable[FieldError]) -> dict[str, str]:
+    """The message each field shows beside it: the first one reported for that field."""
+    found: dict[str, str] = {}
+    for error in errors:
+        found.setdefault(error.field, error.message)
+    return found
+
+
+def service_form_field(field_name: str) -> tuple[int, str] | None:
+    """``service_forms[2].services`` → ``(2, "services")``; ``None`` for a field of the session itself."""
+    match = _FORM_FIELD.match(field_name)
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
+def errors_of_service_form(errors: Iterable[FieldError], index: int) -> list[FieldError]:
+    """The problems of one service form, named as on that form (``services`` rather than
+    ``service_forms[0].services``). Unprefixed gaps, as ``completion_gaps`` returns them, are kept as they are."""
+    found: list[FieldError] = []
+    for error in errors:
+        nested = service_form_field(error.field)
+        if nested is None and error.field in _COMPLETION_FIELDS:
+            found.append(error)
+        elif nested is not None and nested[0] == index:
+            found.append(FieldError(nested[1], error.message))
+    return found
+
+
+def referral_row_errors(errors: Iterable[FieldError]) -> dict[tuple[int, str], str]:
+    """Messages for the referral rows' fields keyed by (row, field), from names such as ``referrals[1].to``."""
+    found: dict[tuple[int, str], str] = {}
+    for error in errors:
+        match = _REFERRAL_FIELD.match(error.field)
+        if match:
+            found.setdefault((int(match.group(1)), match.group(2)), error.message)
+    return found
+
+
+def error_summary(errors: Iterable[FieldError], client_names: Sequence[str]) -> list[str]:
+    """One line per problem for the top of the session form, naming the field as the worker sees it.
+
+    A service form's problem names its client, because each client has their own form.
+    """
+    lines: list[str] = []
+    for error in errors:
+        nested = service_form_field(error.field)
+        if nested is None:
+            label = SESSION_FIELD_LABELS.get(error.field, error.field)
+        else:
+            index, inner = nested
+            client = client_names[index] if index < len(client_names) else f"client {index + 1}"
+            inner_label = SERVICE_FORM_FIELD_LABELS.get(inner.split("[")[0], inner)
+            label = f"Service form of {client} – {inner_label}"
+        line = f"{label}: {error.message}"
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
+def status_label(complete: bool) -> str:
+    """The word shown beside the colour, so status never depends on colour alone."""
+    return "Complete" if complete else "Incomplete"
+
+
+def yes_no_key(value: bool | None) -> str | None:
+    return None if value is None else (YES if value else NO)
+
+
+def yes_no_value(key: str | None) -> bool | None:
+    return {YES: True, NO: False}.get(key or "")
+
+
+def keep_offered_services(service_type: str | None, services: Iterable[str]) -> list[str]:
+    """Ticks that still make sense after the Service Type changes: only services offered for the new type."""
+    offered = SERVICES_BY_TYPE.get(service_type or "", {})
+    return [code for code in services if code in offered]
+
+
+def toggled(codes: Sequence[str], code: str, ticked: bool, order: Iterable[str]) -> list[str]:
+    """A checkbox group's codes after one box changed, kept in the order the boxes are shown."""
+    chosen = (set(codes) | {code}) if ticked else (set(codes) - {code})
+    return [candidate for candidate in order if candidate in chosen]
+
+
+def remaining_options(options: Iterable[CodedOption], chosen: Iterable[str]) -> list[CodedOption]:
+    """Picker choices not already in the list (a language or worker cannot be added twice)."""
+    taken = set(chosen)
+    return [option for option in options if option.code not in taken]
+
+
+def parse_follow_up_date(text: str) -> tuple[date | None, str | None]:
+    """A referral's "Follow-up date" typed as YYYY-MM-DD; blank is allowed (no follow-up planned)."""
+    stripped = text.strip()
+    if not stripped:
+        return None, None
+    try:
+        return date.fromisoformat(stripped), None
+    except ValueError:
+        return None, "Enter the follow-up date as YYYY-MM-DD, for example 2025-03-31."
+
+
+@dataclass(slots=True)
+class ReferralDraft:
+    """One "Referrals" row as typed; the date stays text until it parses."""
+
+    to: str = ""
+    reason: str = ""
+    follow_up_text: str = ""
+
+
+def referral_drafts(referrals: Iterable[Referral]) -> list[ReferralDraft]:
+    return [ReferralDraft(r.to, r.reason, r.follow_up_date.isoformat() if r.follow_up_date else "") for r in referrals]
+
+
+def referrals_from_drafts(drafts: Sequence[ReferralDraft]) -> tuple[list[Referral], list[FieldError]]:
+    """Referral records, and a ``referrals[i].follow_up_date`` problem for each date that does not parse."""
+    referrals: list[Referral] = []
+    errors: list[FieldError] = []
+    for index, row in enumerate(drafts):
+        follow_up, problem = parse_follow_up_date(row.follow_up_text)
+        if problem:
+            errors.append(FieldError(f"referrals[{index}].follow_up_date", problem))
+        referrals.append(Referral(to=row.to.strip(), reason=row.reason.strip(), follow_up_date=follow_up))
+    return referrals, errors
+
+
+def describe_service_date(value: date | None) -> str:
+    """How the chosen Service Date reads in its field: ISO (unambiguous in every locale) plus the weekday."""
+    return f"{value.isoformat()} ({value:%A})" if value else ""
