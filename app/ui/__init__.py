@@ -1,0 +1,1 @@
+"""The Flet client: the shell (navigation, sync bar), one module per screen, and the widgets they share."""

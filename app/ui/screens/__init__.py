@@ -1,0 +1,1 @@
+"""One module per screen. Each exposes a ``..._view(ctx, ...)`` function that returns the screen's control."""

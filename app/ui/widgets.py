@@ -1,0 +1,273 @@
+"""Small building blocks the screens share: named pickers, date inputs, status badges, list rows.
+
+Accessible names matter here: screen readers and the browser tests find controls by them, so every helper takes the
+exact label the spec gives and puts it where Flutter's semantics tree will expose it.
+"""
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import flet as ft
+
+from app.ui import theme
+from app.usecases.clients import ClientSummary
+from app.usecases.sessions import SessionSummary
+
+DATE_FORMAT_HINT = "YYYY-MM-DD"
+Handler = Callable[[Any], Any]
+
+
+# --- text --------------------------------------------------------------------------------------------------------
+
+
+def format_date(value: date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+def heading(text: str) -> ft.Text:
+    return ft.Text(text, theme_style=ft.TextThemeStyle.TITLE_LARGE, weight=ft.FontWeight.W_600)
+
+
+def section(title: str, *controls: ft.Control) -> ft.Column:
+    """A titled group of controls, the unit every screen is made of."""
+    return ft.Column(
+        spacing=8,
+        controls=[ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.W_600), *controls],
+    )
+
+
+def muted(text: str) -> ft.Text:
+    return ft.Text(text, color=ft.Colors.ON_SURFACE_VARIANT)
+
+
+def screen(*controls: ft.Control) -> ft.Column:
+    """The body of a screen; the shell scrolls it and keeps it to a readable width."""
+    return ft.Column(spacing=20, controls=list(controls))
+
+
+def loading() -> ft.Control:
+    return ft.Container(padding=24, alignment=ft.Alignment.CENTER, content=ft.ProgressRing())
+
+
+# --- badges ------------------------------------------------------------------------------------------------------
+
+
+def badge(text: str, color: str, background: str) -> ft.Container:
+    """A coloured tag that always carries a word, so its meaning never rests on colour alone."""
+    return ft.Container(
+        content=ft.Text(text, color=color, size=13, weight=ft.FontWeight.W_600),
+        bgcolor=background,
+        border_radius=12,
+        padding=ft.Padding.symmetric(horizontal=10, vertical=4),
+    )
+
+
+def completion_badge(complete: bool) -> ft.Container:
+    if complete:
+        return badge("Complete", theme.COMPLETE_TEXT, theme.COMPLETE_BACKGROUND)
+    return badge("Incomplete", theme.INCOMPLETE_TEXT, theme.INCOMPLETE_BACKGROUND)
+
+
+def waiting_badge() -> ft.Container:
+    return badge("Waiting to sync", theme.WAITING_TEXT, theme.WAITING_BACKGROUND)
+
+
+# --- inputs ------------------------------------------------------------------------------------------------------
+
+
+def text_input(label: str, value: str = "", *, required: bool = False, **options: Any) -> ft.TextField:
+    """A text box whose accessible name is exactly ``label``; required ones say so under the box."""
+    return ft.TextField(label=label, value=value, helper="Required" if required else None, **options)
+
+
+def choice_input(label: str, choices: Mapping[str, str], value: str | None = None) -> ft.Dropdown:
+    """A drop-down of coded choices (code -> label); ``value`` holds the code."""
+    return ft.Dropdown(
+        label=label,
+        value=value,
+        options=[ft.DropdownOption(key=code, text=text) for code, text in choices.items()],
+        expand=True,
+        menu_height=360,
+    )
+
+
+def named(control: ft.Control, label: str, identifier: str | None = None) -> ft.Semantics:
+    """Give a control without an accessible name of its own (a non-editable Dropdown) the name ``label``."""
+    return ft.Semantics(label=label, identifier=identifier, container=True, content=control)
+
+
+def form_grid(*controls: ft.Control) -> ft.ResponsiveRow:
+    """Fields one per line on a phone, two per line from tablet width on."""
+    for control in controls:
+        control.col = {"xs": 12, "md": 6}
+    return ft.ResponsiveRow(controls=list(controls), spacing=12, run_spacing=12)
+
+
+def picked_date(value: object) -> date | None:
+    """The calendar day a DatePicker reports, whatever shape (date, datetime, ISO text) it arrives in."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        return date.fromisoformat(value[:10])
+    return None
+
+
+class DateInput:
+    """A date typed as YYYY-MM-DD or picked from a calendar; both end up in the same text box."""
+
+    def __init__(
+        self,
+        page: ft.Page,
+        label: str,
+        value: date | None = None,
+        *,
+        required: bool = False,
+        on_change: Handler | None = None,
+        first: date = date(1900, 1, 1),
+        last: date | None = None,
+    ):
+        self._page = page
+        self._on_change = on_change
+        self._first = first
+        self._last = last
+        self.field = ft.TextField(
+            label=label,
+            value=format_date(value) if value else "",
+            hint_text=DATE_FORMAT_HINT,
+            helper="Required" if required else None,
+            keyboard_type=ft.KeyboardType.DATETIME,
+            on_submit=self._typed,
+            on_blur=self._typed,
+            expand=True,
+        )
+        self.picker_button = ft.IconButton(
+            icon=ft.Icons.CALENDAR_MONTH, tooltip=f"Pick {label.lower()}", on_click=self._open_picker
+        )
+        self.control = ft.Row(
+            spacing=4, vertical_alignment=ft.CrossAxisAlignment.START, controls=[self.field, self.picker_button]
+        )
+
+    @property
+    def value(self) -> date | None:
+        """The entered day, or None when the box is empty. Raises ValueError for text that is not a date."""
+        text = (self.field.value or "").strip()
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"Enter the date as {DATE_FORMAT_HINT}, for example 1990-05-12.") from None
+
+    def set_error(self, message: str | None) -> None:
+        self.field.error = message
+
+    async def _typed(self, _event: ft.ControlEvent) -> None:
+        try:
+            self.value  # noqa: B018 - reading it is the check
+        except ValueError as problem:
+            self.set_error(str(problem))
+        else:
+            self.set_error(None)
+            if self._on_change:
+                await _call(self._on_change, self.value)
+        self.field.update()
+
+    def _open_picker(self, _event: ft.ControlEvent) -> None:
+        try:
+            current = self.value
+        except ValueError:
+            current = None
+        picker = ft.DatePicker(
+            value=current or self._last or date.today(),
+            first_date=self._first,
+            last_date=self._last or date(date.today().year + 5, 12, 31),
+            help_text=self.field.label if isinstance(self.field.label, str) else None,
+            on_change=self._picked,
+        )
+        self._page.show_dialog(picker)
+
+    async def _picked(self, event: ft.ControlEvent) -> None:
+        chosen = picked_date(event.control.value)
+        if chosen is None:
+            return
+        self.field.value = chosen.isoformat()
+        self.set_error(None)
+        self.field.update()
+        if self._on_change:
+            await _call(self._on_change, chosen)
+
+
+async def _call(handler: Handler, value: object) -> None:
+    result = handler(value)
+    if hasattr(result, "__await__"):
+        await result
+
+
+# --- list rows ---------------------------------------------------------------------------------------------------
+
+
+def session_tile(summary: SessionSummary, on_open: Handler) -> ft.Control:
+    """One session in a list: when, what, who, and whether it is complete or still waiting to sync."""
+    who = summary.activity_name or ", ".join(summary.client_names) or "No client yet"
+    title = f"{format_date(summary.service_date)} · {summary.session_type or 'Session'}"
+    tags: list[ft.Control] = [completion_badge(summary.complete)]
+    if summary.waiting_to_sync:
+        tags.append(waiting_badge())
+    details = [ft.Text(who, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS)]
+    if summary.site_code:
+        details.append(muted(f"Site {summary.site_code}"))
+    details.append(ft.Row(wrap=True, spacing=6, run_spacing=6, controls=tags))
+    return ft.Container(
+        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+        border_radius=8,
+        bgcolor=theme.COMPLETE_BACKGROUND if summary.complete else theme.INCOMPLETE_BACKGROUND,
+        content=ft.ListTile(
+            title=ft.Text(title, weight=ft.FontWeight.W_600),
+            subtitle=ft.Column(spacing=4, controls=details),
+            trailing=ft.Icon(ft.Icons.CHEVRON_RIGHT),
+            on_click=on_open,
+            min_height=theme.TOUCH_TARGET,
+        ),
+    )
+
+
+def client_details(summary: ClientSummary) -> str:
+    parts = [f"Born {format_date(summary.date_of_birth)}"]
+    if summary.phone:
+        parts.append(summary.phone)
+    if summary.client_identifier:
+        parts.append(f"Client no. {summary.client_identifier}")
+    if summary.family_code:
+        parts.append(f"Family {summary.family_code}")
+    return " · ".join(parts)
+
+
+def client_card(summary: ClientSummary, actions: list[ft.Control]) -> ft.Container:
+    """A client in a list, with the buttons that act on them underneath (room for thumbs on a phone)."""
+    return ft.Container(
+        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+        border_radius=8,
+        padding=12,
+        content=ft.Column(
+            spacing=6,
+            controls=[
+                ft.Text(summary.display_name, weight=ft.FontWeight.W_600, size=16),
+                muted(client_details(summary)),
+                ft.Row(wrap=True, spacing=8, run_spacing=8, controls=actions),
+            ],
+        ),
+    )
+
+
+def detail(label: str, value: str) -> ft.Column:
+    """A read-only label/value pair of a profile."""
+    return ft.Column(
+        spacing=2,
+        controls=[
+            ft.Text(label, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
+            ft.Text(value or "—", size=16, selectable=True),
+        ],
+    )
