@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 DB_FILENAME = "outpost.sqlite3"
 BUSY_TIMEOUT_MS = 5_000
+READ_ONLY_OPTION = "outpost_read_only"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -44,9 +45,13 @@ def _configure_connection(dbapi_connection, _record) -> None:  # type: ignore[no
     cursor.close()
 
 
-def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
-    # Take the write lock at BEGIN so two writers queue on the busy timeout instead of failing mid-transaction.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+    # Writers take the write lock at BEGIN so two writers queue on the busy timeout instead of failing
+    # mid-transaction. Readers begin deferred and read a WAL snapshot: they neither wait for a writer nor hold one up.
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_device_engine(path: Path) -> Engine:
@@ -59,7 +64,7 @@ def create_device_engine(path: Path) -> Engine:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own handling is not fit for this).
         dbapi_connection.isolation_level = None
 
-    event.listen(engine, "begin", _begin_immediate)
+    event.listen(engine, "begin", _begin)
     return engine
 
 
@@ -76,7 +81,11 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 
 class DeviceDatabase:
-    """The open device database: an engine plus a session factory, migrated on open."""
+    """The open device database, migrated on open.
+
+    ``sessions`` is for transactions that write (they queue for the write lock at BEGIN); ``reads`` is for those
+    that only read, so a search or a dashboard page never waits for a sync that is writing.
+    """
 
     def __init__(self, path: Path, *, run_migrations: bool = True):
         self.path = path
@@ -84,6 +93,8 @@ class DeviceDatabase:
         if run_migrations:
             migrate(self.engine)
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+        reader = self.engine.execution_options(**{READ_ONLY_OPTION: True})
+        self.reads: sessionmaker[Session] = sessionmaker(reader, expire_on_commit=False)
 
     @classmethod
     def open(cls, folder: str | os.PathLike[str] | None = None) -> "DeviceDatabase":

@@ -64,7 +64,7 @@ def new_family_code() -> str:
 
 def find_duplicates(db: DeviceDatabase, draft: Client) -> list[ClientSummary]:
     """Clients who may be the same person: same first+last name and date of birth, or the same phone."""
-    with db.sessions() as tx:
+    with db.reads() as tx:
         candidates = repository.candidate_duplicates(tx, draft)
     return [summarize(c) for c in candidates if is_possible_duplicate(draft, c)]
 
@@ -143,13 +143,13 @@ def _write_client(tx: DbSession, client: Client, now: str) -> None:
 
 def search_clients(db: DeviceDatabase, query: str, *, limit: int = SEARCH_LIMIT) -> list[ClientSummary]:
     """Clients whose name parts start with the typed words, or with that date of birth, phone or identifier."""
-    with db.sessions() as tx:
+    with db.reads() as tx:
         ids = repository.search_client_ids(tx, query, limit=limit)
         return [summarize(c) for c in repository.clients_by_ids(tx, ids)]
 
 
 def load_client(db: DeviceDatabase, client_id: str) -> Client:
-    with db.sessions() as tx:
+    with db.reads() as tx:
         client = repository.get_client(tx, client_id)
     if client is None:
         raise NotFound(client_id)
@@ -159,6 +159,6 @@ def load_client(db: DeviceDatabase, client_id: str) -> Client:
 def list_family(db: DeviceDatabase, client_id: str) -> list[ClientSummary]:
     """The other members of this client's family."""
     client = load_client(db, client_id)
-    with db.sessions() as tx:
+    with db.reads() as tx:
         members = repository.family_members(tx, client.family_code)
     return [summarize(m) for m in members if m.id != client_id]

@@ -39,7 +39,7 @@ class ReferenceLists:
 
 def load_reference_lists(db: DeviceDatabase) -> ReferenceLists:
     """Active sites and workers, all languages and location types, sorted for display."""
-    with db.sessions() as tx:
+    with db.reads() as tx:
         sites = tx.scalars(select(SiteRow).where(SiteRow.active).order_by(SiteRow.code))
         workers = tx.scalars(select(WorkerRow).where(WorkerRow.active).order_by(WorkerRow.name))
         languages = tx.scalars(select(LanguageRow).order_by(LanguageRow.name))

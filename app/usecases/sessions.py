@@ -58,7 +58,7 @@ def begin_session(
         staff=[actor.user_id],
     )
     if client_id is not None:
-        with db.sessions() as tx:
+        with db.reads() as tx:
             if repository.get_client(tx, client_id) is None:
                 raise NotFound(client_id)
         add_client_to_session(session, client_id)
@@ -105,7 +105,7 @@ def save_session(db: DeviceDatabase, actor: Actor, session: Session, *, today: d
 
 
 def load_session(db: DeviceDatabase, session_id: str) -> Session:
-    with db.sessions() as tx:
+    with db.reads() as tx:
         session = repository.get_session(tx, session_id)
     if session is None:
         raise NotFound(session_id)
@@ -145,7 +145,7 @@ def list_my_sessions(
         query = query.where(SessionRow.service_date >= date_from.isoformat())
     if date_to:
         query = query.where(SessionRow.service_date <= date_to.isoformat())
-    with db.sessions() as tx:
+    with db.reads() as tx:
         total = tx.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = list(
             tx.scalars(
@@ -167,7 +167,7 @@ def sessions_of_client(db: DeviceDatabase, client_id: str, *, limit: int = 20) -
         .order_by(SessionRow.service_date.desc(), SessionRow.created_at.desc())
         .limit(limit)
     )
-    with db.sessions() as tx:
+    with db.reads() as tx:
         return _summaries(tx, list(tx.scalars(query)))
 
 
@@ -182,7 +182,7 @@ def search_group_activities(db: DeviceDatabase, query: str, *, limit: int = 20) 
         .order_by(SessionRow.service_date.desc())
         .limit(limit)
     )
-    with db.sessions() as tx:
+    with db.reads() as tx:
         return _summaries(tx, list(tx.scalars(statement)))
 
 
