@@ -1,0 +1,10 @@
+"""All endpoints of the API, to be mounted under ``/api/v1``."""
+
+from fastapi import APIRouter
+
+from server.api.routes import auth, health, sync
+
+api_router = APIRouter()
+api_router.include_router(health.router)
+api_router.include_router(auth.router)
+api_router.include_router(sync.router)

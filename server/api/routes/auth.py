@@ -1,0 +1,57 @@
+"""Signing devices in and out."""
+
+from fastapi import APIRouter, HTTPException, Response
+
+from server import crud
+from server.api.deps import DatabaseDep, NowDep, SettingsDep, TokenDep
+from server.api.request_body import LimitedBodyRoute
+from server.models import Agency, Worker
+from server.schemas import AgencyOut, ErrorDetail, LoginRequest, LoginResponse, WorkerOut
+from server.signin import SignInRefused, SignInThrottled, sign_in
+
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=LimitedBodyRoute)
+
+
+def _worker_out(worker: Worker) -> WorkerOut:
+    return WorkerOut(user_id=worker.user_id, name=worker.name, role=worker.role, agency_id=worker.agency_id)  # type: ignore[arg-type]
+
+
+@router.post(
+    "/login",
+    responses={
+        401: {"model": ErrorDetail, "description": "Unknown user ID, wrong password or deactivated worker."},
+        429: {"model": ErrorDetail, "description": "Too many failed sign-ins; see the Retry-After header."},
+    },
+)
+def login(body: LoginRequest, db: DatabaseDep, settings: SettingsDep, now: NowDep) -> LoginResponse:
+    try:
+        signed_in = sign_in(
+            db,
+            settings=settings,
+            user_id=body.user_id,
+            password=body.password,
+            device_id=str(body.device_id),
+            device_name=body.device_name,
+            now=now,
+        )
+    except SignInThrottled as refusal:
+        raise HTTPException(
+            status_code=429, detail=str(refusal), headers={"Retry-After": str(refusal.retry_after)}
+        ) from refusal
+    except SignInRefused as refusal:
+        raise HTTPException(status_code=401, detail="Invalid user ID or password") from refusal
+    agency: Agency = signed_in.agency
+    return LoginResponse(
+        token=signed_in.token,
+        expires_at=signed_in.expires_at.isoformat(),
+        worker=_worker_out(signed_in.worker),
+        agency=AgencyOut(id=agency.id, name=agency.name),
+    )
+
+
+@router.post("/logout", status_code=204, responses={401: {"model": ErrorDetail}})
+def logout(db: DatabaseDep, token: TokenDep) -> Response:
+    """Forget this token; signing out twice is harmless."""
+    with db.writing() as session:
+        crud.revoke_token(session, token=token)
+    return Response(status_code=204)

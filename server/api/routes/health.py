@@ -1,0 +1,12 @@
+"""Liveness and protocol check: devices call it to see that the server URL is right and speaks their protocol."""
+
+from fastapi import APIRouter
+
+from server.schemas import Health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def health() -> Health:
+    return Health()

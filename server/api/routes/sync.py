@@ -1,0 +1,48 @@
+"""Push and pull: how devices send their changes and receive everyone else's."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from server.api.deps import CurrentWorker, DatabaseDep, NowDep
+from server.api.request_body import LimitedBodyRoute
+from server.core.config import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
+from server.core.cursor import CursorNotRecognised
+from server.pull import pull_changes
+from server.push import push_changes
+from server.schemas import ErrorDetail, PullResponse, PushRequest, PushResponse
+
+router = APIRouter(prefix="/sync", tags=["sync"], route_class=LimitedBodyRoute)
+
+_ENVELOPE_ERRORS = {
+    400: {"model": ErrorDetail, "description": "The body is not JSON, or not valid gzip."},
+    401: {"model": ErrorDetail, "description": "Not signed in, or the sign-in expired or was revoked."},
+    413: {"model": ErrorDetail, "description": "The body is over 16 MB, sent or inflated."},
+    415: {"model": ErrorDetail, "description": "A Content-Encoding other than gzip."},
+}
+
+
+@router.post("/push", responses=_ENVELOPE_ERRORS)
+def push(body: PushRequest, worker: CurrentWorker, db: DatabaseDep, now: NowDep) -> PushResponse:
+    """Apply up to 500 changes in order; each gets its own result. Envelope problems write nothing."""
+    return PushResponse(results=push_changes(db, worker=worker, changes=body.changes, now=now))
+
+
+@router.get(
+    "/pull",
+    responses={
+        401: _ENVELOPE_ERRORS[401],
+        410: {"model": ErrorDetail, "description": "The cursor is not from this database: pull again without one."},
+    },
+)
+def pull(
+    worker: CurrentWorker,
+    db: DatabaseDep,
+    cursor: Annotated[str | None, Query(max_length=200, description="From the previous pull; omit for all.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+) -> PullResponse:
+    """The changes this worker may see after ``cursor``, oldest first, at most ``limit`` of them."""
+    try:
+        return pull_changes(db, worker=worker, cursor=cursor, limit=limit)
+    except CursorNotRecognised as problem:
+        raise HTTPException(status_code=410, detail=f"{problem} Pull again without a cursor.") from problem

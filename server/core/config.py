@@ -1,0 +1,36 @@
+"""Server settings, read once from the environment so every process started the same way behaves the same way."""
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+DATABASE_URL_ENV = "OUTPOST_DATABASE_URL"
+DEFAULT_DATABASE_URL = "sqlite:///outpost-server.sqlite3"
+API_PREFIX = "/api/v1"
+
+MAX_CHANGES_PER_PUSH = 500
+DEFAULT_PULL_LIMIT = 1000
+MAX_PULL_LIMIT = 5000
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What an installation may tune. Defaults follow the sync contract; nothing here is kept per process."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    token_lifetime: timedelta = timedelta(days=30)
+    failed_login_window: timedelta = timedelta(minutes=15)
+    failed_login_limit: int = 5
+    login_lockout: timedelta = timedelta(minutes=5)
+
+
+def database_url_from(explicit: str | None) -> str:
+    """The ``--database-url`` option wins, then ``OUTPOST_DATABASE_URL``, then a SQLite file in the current folder."""
+    return explicit or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
+
+
+def settings_for(database_url: str) -> Settings:
+    """Settings for a server on ``database_url``; ``OUTPOST_TOKEN_DAYS`` shortens or lengthens sign-ins."""
+    days = int(os.environ.get("OUTPOST_TOKEN_DAYS", "30"))
+    return Settings(database_url=database_url, token_lifetime=timedelta(days=days))

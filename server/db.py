@@ -1,0 +1,85 @@
+"""Connecting to the central database (SQLite or PostgreSQL) and bringing its schema up to date.
+
+Writers and readers get different transactions. A writing transaction takes the change counter's lock first (see
+``crud.lock_sequence``); on SQLite it also starts with ``BEGIN IMMEDIATE`` so writers queue on the busy timeout
+instead of failing half way. A reading transaction sees one snapshot (PostgreSQL ``REPEATABLE READ``; a SQLite read
+transaction already is one), so a pull's several queries agree with each other and with the counter.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+BUSY_TIMEOUT_MS = 10_000
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_WRITER_OPTION = "outpost_writer"
+
+
+def _configure_sqlite_connection(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event below issues BEGIN itself
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    writer = connection.get_execution_options().get(_WRITER_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+def create_server_engine(database_url: str) -> Engine:
+    """An engine for ``database_url`` with the per-connection settings of its database kind."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "begin", _begin_sqlite_transaction)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision``. Safe to run from several processes at once (see migrations/env.py)."""
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["engine"] = engine
+    command.upgrade(config, revision)
+
+
+class Database:
+    """The open central database: migrated on open, handing out reading and writing transactions."""
+
+    def __init__(self, database_url: str, *, run_migrations: bool = True):
+        self.engine = create_server_engine(database_url)
+        if run_migrations:
+            migrate(self.engine)
+        writer_engine = self.engine.execution_options(**{_WRITER_OPTION: True})
+        reader_engine = self.engine
+        if self.engine.dialect.name == "postgresql":
+            reader_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")
+        self._writers = sessionmaker(writer_engine, expire_on_commit=False)
+        self._readers = sessionmaker(reader_engine, expire_on_commit=False)
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A transaction that commits when the block ends without an error and rolls back otherwise."""
+        with self._writers() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction on one consistent snapshot; closing the session ends it without writing anything."""
+        with self._readers() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,37 @@
+"""Building the server application. Everything a request needs lives in the database, so any number of processes
+built from the same database URL can serve the same devices."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+
+from server.api.main import api_router
+from server.core.config import API_PREFIX, Settings, settings_for
+from server.db import Database
+from sync.records import PROTOCOL_VERSION
+
+GZIP_MINIMUM_BYTES = 1024
+
+
+def create_app(database_url: str, *, settings: Settings | None = None) -> FastAPI:
+    """The API on ``database_url``, whose schema is brought up to date first."""
+    database = Database(database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.close()
+
+    app = FastAPI(
+        title="Outpost sync server",
+        version=f"protocol {PROTOCOL_VERSION}",
+        description="Devices push their changes and pull everyone else's. See docs/sync-protocol.md.",
+        lifespan=lifespan,
+    )
+    app.state.database = database
+    app.state.settings = settings or settings_for(database_url)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
+    app.include_router(api_router, prefix=API_PREFIX)
+    return app

@@ -1,0 +1,188 @@
+"""Tables of the central database.
+
+Every row a device mirrors (agency, site, worker, language, service location type, client, session) carries ``seq``,
+the server change sequence of its last change, and ``version``, which counts its changes. Clients and sessions keep
+the whole wire record as JSON for fast pulls, plus the columns needed to find and authorise them; a session's staff
+are also kept as rows so "sessions I am staff on" is an indexed query.
+"""
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, TypeDecorator
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ROLE_WORKER = "worker"
+ROLE_SUPERVISOR = "supervisor"
+ROLES = (ROLE_WORKER, ROLE_SUPERVISOR)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores UTC without a zone (same on SQLite and PostgreSQL) and hands back zone-aware UTC datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Datetimes stored by the server must carry a time zone.")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+JsonRecord = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JsonRecord, datetime: UtcDateTime}
+
+
+class ServerState(Base):
+    """The one row holding the change counter and the epoch that makes cursors specific to this database."""
+
+    __tablename__ = "server_state"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    epoch: Mapped[str] = mapped_column(String(32))
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class Agency(Base):
+    __tablename__ = "agency"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(default=1)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Site(Base):
+    __tablename__ = "site"
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(500), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_site_agency_seq", "agency_id", "seq"),)
+
+
+class Worker(Base):
+    """A person who signs in. User IDs are unique across agencies because sign-in is by user ID alone."""
+
+    __tablename__ = "worker"
+    user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default=ROLE_WORKER)
+    active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(default=1)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_worker_agency_seq", "agency_id", "seq"),)
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == ROLE_SUPERVISOR
+
+
+class Language(Base):
+    __tablename__ = "language"
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(default=1)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class ServiceLocationType(Base):
+    __tablename__ = "service_location_type"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(default=1)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class ClientRecord(Base):
+    __tablename__ = "client"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"))
+    created_by: Mapped[str] = mapped_column(String(100))
+    record: Mapped[dict[str, Any]]
+    version: Mapped[int]
+    seq: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_client_agency_seq", "agency_id", "seq"),)
+
+
+class SessionRecord(Base):
+    __tablename__ = "session"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"))
+    created_by: Mapped[str] = mapped_column(String(100), index=True)
+    service_date: Mapped[date] = mapped_column(Date)
+    site_code: Mapped[str] = mapped_column(String(40))
+    complete: Mapped[bool]
+    record: Mapped[dict[str, Any]]
+    version: Mapped[int]
+    seq: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_session_agency_seq", "agency_id", "seq"),)
+
+
+class SessionStaff(Base):
+    """Who is in a session's Staff Involved now; they see it (and its private notes) on their devices."""
+
+    __tablename__ = "session_staff"
+    session_id: Mapped[str] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+
+class SessionFormerStaff(Base):
+    """Workers taken off a session's staff; their next pull carries a delete tombstone so the session leaves their
+    device."""
+
+    __tablename__ = "session_former_staff"
+    session_id: Mapped[str] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+
+class AppliedOp(Base):
+    """A pushed change that was applied, kept so a repeated ``op_id`` is answered without writing twice."""
+
+    __tablename__ = "applied_op"
+    op_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    worker_user_id: Mapped[str] = mapped_column(String(100))
+    entity: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int]
+    applied_at: Mapped[datetime]
+
+
+class AuthToken(Base):
+    """A signed-in device. Only the SHA-256 of the token is stored."""
+
+    __tablename__ = "auth_token"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    worker_user_id: Mapped[str] = mapped_column(ForeignKey("worker.user_id"), index=True)
+    device_id: Mapped[str] = mapped_column(String(36))
+    device_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class LoginFailure(Base):
+    """One failed sign-in for a user ID (known or not), counted to refuse guessing; old rows are pruned."""
+
+    __tablename__ = "login_failure"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(100), index=True)
+    failed_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,75 @@
+"""Signing a worker in on a device, with guessing slowed down.
+
+Unknown user IDs, wrong passwords and deactivated workers all get the same refusal, after the same amount of work.
+Failures are counted per user ID in the database (so every server process sees them): after too many within the
+window, that user ID is refused for a while, even with the right password.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from server import crud
+from server.core.config import Settings
+from server.core.security import spend_password_check_time, verify_password
+from server.db import Database
+from server.models import Agency, Worker
+
+
+class SignInRefused(Exception):
+    """Wrong user ID or password, or the worker is deactivated; deliberately not saying which."""
+
+
+class SignInThrottled(Exception):
+    """Too many failed attempts for this user ID; try again after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"Too many failed sign-ins; try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    token: str
+    expires_at: datetime
+    worker: Worker
+    agency: Agency
+
+
+def sign_in(
+    db: Database, *, settings: Settings, user_id: str, password: str, device_id: str, device_name: str, now: datetime
+) -> SignedIn:
+    """Check the password and issue a token; raises SignInThrottled or SignInRefused.
+
+    The slow password check runs outside any writing transaction so it never holds up other writers.
+    """
+    with db.reading() as session:
+        _refuse_if_throttled(session, settings=settings, user_id=user_id, now=now)
+        worker = crud.get_worker(session, user_id=user_id)
+    if worker is None:
+        spend_password_check_time(password)
+    accepted = worker is not None and worker.active and verify_password(password, worker.password_hash)
+    with db.writing() as session:
+        if worker is None or not accepted:
+            crud.record_login_failure(session, user_id=user_id, now=now, keep_for=settings.failed_login_window)
+            raise SignInRefused("Invalid user ID or password")
+        crud.clear_login_failures(session, user_id=user_id)
+        token, row = crud.issue_token(
+            session,
+            worker=worker,
+            device_id=device_id,
+            device_name=device_name,
+            now=now,
+            lifetime=settings.token_lifetime,
+        )
+        agency = crud.get_agency(session, agency_id=worker.agency_id)
+    return SignedIn(token=token, expires_at=row.expires_at, worker=worker, agency=agency)
+
+
+def _refuse_if_throttled(session, *, settings: Settings, user_id: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    failures = crud.recent_login_failures(session, user_id=user_id, since=now - settings.failed_login_window)
+    if len(failures) < settings.failed_login_limit:
+        return
+    locked_until = failures[0] + settings.login_lockout
+    if now < locked_until:
+        raise SignInThrottled(retry_after=math.ceil((locked_until - now).total_seconds()))
