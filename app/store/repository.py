@@ -9,7 +9,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, intersect, select
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.clients import Client
@@ -53,7 +53,11 @@ def client_search_terms(client: Client) -> set[str]:
     digits = phone_digits(client.phone)
     if digits:
         terms.add(digits)
-    terms.update(fold(client.client_identifier).split())
+    identifier_parts = fold(client.client_identifier).split()
+    # The parts, and the whole number without its dashes or spaces, which is how a box without letters is read.
+    terms.update(identifier_parts)
+    if identifier_parts:
+        terms.add("".join(identifier_parts))
     return terms
 
 
@@ -99,14 +103,13 @@ def search_client_ids(db: DbSession, query: str, *, limit: int) -> list[str]:
     words = _query_words(query)
     if not words:
         return []
-    matches = None
-    for word in words:
-        ids = select(ClientSearchTermRow.client_id).where(
+    per_word = [
+        select(ClientSearchTermRow.client_id).where(
             ClientSearchTermRow.term >= word, ClientSearchTermRow.term < word + "\U0010ffff"
         )
-        matches = ids if matches is None else matches.intersect(ids)
-    assert matches is not None
-    matching = matches.subquery()
+        for word in words
+    ]
+    matching = (intersect(*per_word) if len(per_word) > 1 else per_word[0]).subquery()
     statement = (
         select(ClientRow.id)
         .where(ClientRow.id.in_(select(matching.c.client_id)))
@@ -117,17 +120,25 @@ def search_client_ids(db: DbSession, query: str, *, limit: int) -> list[str]:
 
 
 def _query_words(query: str) -> list[str]:
-    """Split a search box into terms the index holds: dates stay whole, phone numbers become digits."""
+    """Split a search box into terms the index holds: dates stay whole, phone numbers become digits.
+
+    A box with no letters but several digits is one number however it is spaced ("(416) 555-0100").
+    """
+    text = query.strip()
+    if not _is_date(text) and not any(ch.isalpha() for ch in text) and sum(ch.isdigit() for ch in text) >= 3:
+        return [phone_digits(text)]
     words: list[str] = []
     for raw in query.split():
         stripped = raw.strip(",;")
-        if len(stripped) == 10 and stripped[4] == "-" and stripped[7] == "-":
+        if _is_date(stripped):
             words.append(stripped)
-        elif sum(ch.isdigit() for ch in stripped) >= 3 and not any(ch.isalpha() for ch in stripped):
-            words.append(phone_digits(stripped))
         else:
             words.extend(fold(stripped).split())
     return [word for word in dict.fromkeys(words) if word]
+
+
+def _is_date(text: str) -> bool:
+    return len(text) == 10 and text[4] == "-" and text[7] == "-"
 
 
 def clients_by_ids(db: DbSession, ids: list[str]) -> list[Client]:

@@ -1,0 +1,176 @@
+"""Migrations: a new device gets the whole schema, and an app update never strands work waiting to sync."""
+
+import json
+import sqlite3
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, select
+
+from app.domain.sessions import Referral, ServiceForm, Session
+from app.store import repository
+from app.store.db import DeviceDatabase, alembic_config, create_device_engine, migrate
+from app.store.models import Base, OutboxRow
+
+
+def head_revision(database: DeviceDatabase) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(database.engine)).get_current_head()
+
+
+def test_an_empty_file_gets_every_table_at_the_latest_revision(tmp_path: Path) -> None:
+    database = DeviceDatabase(tmp_path / "new-device.sqlite3")
+    try:
+        with database.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+            tables = set(inspect(connection).get_table_names())
+    finally:
+        database.close()
+
+    assert current == head_revision(database)
+    assert set(Base.metadata.tables) <= tables
+    assert "alembic_version" in tables
+
+
+def test_the_migrated_schema_matches_the_models_exactly(device_db: DeviceDatabase) -> None:
+    """A model changed without a migration would make a fresh device differ from what the code expects."""
+    with device_db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+    assert differences == []
+
+
+def test_reopening_an_up_to_date_database_keeps_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "outpost.sqlite3"
+    first = DeviceDatabase(path)
+    with first.sessions.begin() as tx:
+        repository.set_state(tx, "device_id", "tablet-7")
+    first.close()
+
+    again = DeviceDatabase(path)
+    with again.reads() as tx:
+        assert repository.get_state(tx, "device_id") == "tablet-7"
+    again.close()
+
+
+# --- upgrading a database written by the first release ----------------------------------------------------------
+
+
+def insert(connection: sqlite3.Connection, table: str, **values: Any) -> None:
+    """Write a row the way the first release's schema holds it, without today's models."""
+    columns = ", ".join(f'"{name}"' for name in values)
+    marks = ", ".join("?" for _ in values)
+    cells = [json.dumps(v) if isinstance(v, dict | list) else v for v in values.values()]
+    connection.execute(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', cells)
+
+
+def unsynced_session_at_revision_0001(connection: sqlite3.Connection) -> None:
+    insert(
+        connection,
+        "session",
+        id="s-1", agency_id="agency-north", created_by="wlee", session_type="direct_service",
+        service_date="2025-02-14", site_code="N-001", delivery_methods=["in_person", "phone_text_email"],
+        service_location_type="client_home", interpreter_present=1, interpreters=1, service_minutes=75,
+        notes="Met at home", activity_name="", activity_topic="", complete=0,
+        created_at="2025-02-14T15:00:00+00:00", updated_at="2025-02-14T15:05:00+00:00", version=0,
+    )  # fmt: skip
+    insert(connection, "session_language", session_id="s-1", code="ar", position=0)
+    insert(connection, "session_language", session_id="s-1", code="en", position=1)
+    insert(connection, "session_staff", session_id="s-1", user_id="wlee", position=0)
+    insert(
+        connection,
+        "service_form",
+        id="f-1", session_id="s-1", client_id="c-1", position=0, service_type="support_services",
+        services=["ss_translation"], client_attended=1, status=None, private=1, notes="Needs a follow-up",
+    )  # fmt: skip
+    insert(
+        connection,
+        "referral",
+        service_form_id="f-1", position=0, to="Legal clinic", reason="lease", follow_up_date="2025-03-01",
+    )  # fmt: skip
+
+
+EXPECTED_SESSION = Session(
+    id="s-1",
+    agency_id="agency-north",
+    created_by="wlee",
+    session_type="direct_service",
+    service_date=date(2025, 2, 14),
+    site_code="N-001",
+    delivery_methods=["in_person", "phone_text_email"],
+    service_location_type="client_home",
+    interpreter_present=True,
+    interpreters=1,
+    service_minutes=75,
+    languages=["ar", "en"],
+    staff=["wlee"],
+    notes="Met at home",
+    service_forms=[
+        ServiceForm(
+            id="f-1",
+            client_id="c-1",
+            service_type="support_services",
+            services=["ss_translation"],
+            referrals=[Referral(to="Legal clinic", reason="lease", follow_up_date=date(2025, 3, 1))],
+            client_attended=True,
+            private=True,
+            notes="Needs a follow-up",
+        )
+    ],
+    created_at="2025-02-14T15:00:00+00:00",
+    updated_at="2025-02-14T15:05:00+00:00",
+)
+
+OUTBOX_AT_0001 = [
+    {
+        "op_id": "op-1", "entity": "client", "record_id": "c-1", "base_version": None,
+        "payload": {"id": "c-1", "first_name": "Amal"}, "attempts": 3, "last_error": "timed out",
+        "state": "pending", "problem": None, "errors": [], "server_record": None, "created_at": "2025-02-14T14:58:00",
+    },
+    {
+        "op_id": "op-2", "entity": "session", "record_id": "s-1", "base_version": None,
+        "payload": {"id": "s-1", "service_minutes": 75}, "attempts": 1, "last_error": "",
+        "state": "needs_attention", "problem": "rejected",
+        "errors": [{"field": "site_code", "message": "Site N-001 is closed."}], "server_record": None,
+        "created_at": "2025-02-14T15:05:00",
+    },
+    {
+        "op_id": "op-3", "entity": "session", "record_id": "s-1", "base_version": 4,
+        "payload": {"id": "s-1", "service_minutes": 80}, "attempts": 0, "last_error": "",
+        "state": "needs_attention", "problem": "conflict", "errors": [],
+        "server_record": {"id": "s-1", "version": 5}, "created_at": "2025-02-14T15:06:00",
+    },
+]  # fmt: skip
+
+
+def outbox_as_dicts(database: DeviceDatabase) -> list[dict[str, Any]]:
+    with database.reads() as tx:
+        rows = tx.scalars(select(OutboxRow).order_by(OutboxRow.seq)).all()
+        return [{name: getattr(row, name) for name in OUTBOX_AT_0001[0]} for row in rows]
+
+
+def test_upgrading_from_the_first_release_keeps_every_outbox_entry_and_unsynced_session(tmp_path: Path) -> None:
+    path = tmp_path / "outpost.sqlite3"
+    old_engine = create_device_engine(path)
+    migrate(old_engine, "0001")
+    old_engine.dispose()
+    old_app = sqlite3.connect(path)
+    with old_app:
+        for entry in OUTBOX_AT_0001:
+            insert(old_app, "outbox", **entry)
+        unsynced_session_at_revision_0001(old_app)
+    old_app.close()
+
+    updated = DeviceDatabase(path)
+    try:
+        with updated.engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() == head_revision(updated)
+        assert outbox_as_dicts(updated) == OUTBOX_AT_0001, "same entries, same order, nothing dropped"
+        with updated.reads() as tx:
+            assert repository.get_session(tx, "s-1") == EXPECTED_SESSION
+            assert repository.pending_record_ids(tx, "session") == {"s-1"}
+    finally:
+        updated.close()
