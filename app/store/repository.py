@@ -251,7 +251,11 @@ def delete_session(db: DbSession, session_id: str) -> None:
 def queue_change(
     db: DbSession, *, entity: str, record_id: str, base_version: int | None, payload: dict[str, Any], now: str
 ) -> OutboxRow:
-    """Add one change to the outbox. ``base_version`` None means the server has never seen this record."""
+    """Add one change to the outbox. ``base_version`` None means the server has never seen this record.
+
+    The new change carries the whole record, so it replaces any earlier change of it the server rejected.
+    """
+    supersede_rejected(db, entity=entity, record_id=record_id)
     entry = OutboxRow(
         op_id=str(uuid.uuid4()),
         entity=entity,
@@ -262,6 +266,18 @@ def queue_change(
     )
     db.add(entry)
     return entry
+
+
+def supersede_rejected(db: DbSession, *, entity: str, record_id: str) -> None:
+    """Drop the rejected changes of a record that is being saved again: the worker has acted on the reasons."""
+    db.execute(
+        delete(OutboxRow).where(
+            OutboxRow.entity == entity,
+            OutboxRow.record_id == record_id,
+            OutboxRow.state == NEEDS_ATTENTION,
+            OutboxRow.problem == "rejected",
+        )
+    )
 
 
 def pending_record_ids(db: DbSession, entity: str) -> set[str]:
