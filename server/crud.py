@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.domain.codes import ROLES
 from app.domain.sessions import KnownCodes
 from server.core.security import hash_password, new_token, token_digest
 from server.models import (
-    ROLES,
     Agency,
     AuthToken,
     Language,

@@ -16,7 +16,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ROLE_WORKER = "worker"
 ROLE_SUPERVISOR = "supervisor"
-ROLES = (ROLE_WORKER, ROLE_SUPERVISOR)
 
 
 class UtcDateTime(TypeDecorator[datetime]):

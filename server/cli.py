@@ -1,0 +1,211 @@
+"""``outpost-server``: run the central server and look after its data from the command line.
+
+Every command opens the database named by ``--database-url`` (or ``OUTPOST_DATABASE_URL``, or a SQLite file in the
+current folder) and brings its schema up to date first. Mistakes get one plain line on stderr and a non-zero exit.
+"""
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from app.demodata.reference import DEMO_SIGN_IN, load_demo_reference, load_languages, load_location_types
+from server import crud
+from server.core.config import database_url_from
+from server.db import Database
+from server.models import ROLE_SUPERVISOR, ROLE_WORKER
+from server.site_import import SiteFileError, read_sites_csv
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class CommandError(Exception):
+    """A problem the administrator can fix; printed as one line."""
+
+
+def _readable(database_url: str) -> str:
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
+def _seed_shared_lists(db: Database) -> tuple[int, int]:
+    """Load the shipped languages and types of service location (global lists every agency uses)."""
+    languages, location_types = load_languages(), load_location_types()
+    with db.writing() as session:
+        crud.lock_sequence(session)
+        for language in languages:
+            crud.upsert_language(session, code=language.code, name=language.name)
+        for location_type in location_types:
+            crud.upsert_location_type(session, code=location_type.code, label=location_type.label)
+    return len(languages), len(location_types)
+
+
+def init_db(db: Database, args: argparse.Namespace) -> str:
+    languages, location_types = _seed_shared_lists(db)
+    return (
+        f"Database ready at {_readable(args.database_url)} "
+        f"({languages} languages, {location_types} types of service location)."
+    )
+
+
+def add_agency(db: Database, args: argparse.Namespace) -> str:
+    with db.writing() as session:
+        crud.lock_sequence(session)
+        crud.create_agency(session, agency_id=args.id, name=args.name)
+    return f"Added agency {args.id} ({args.name})."
+
+
+def read_new_password(stdin: TextIO) -> str:
+    """From the terminal, asked twice without echo; otherwise the first line of standard input (for scripts)."""
+    if stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat the password: ") != password:
+            raise CommandError("The two passwords differ; nothing was changed.")
+    else:
+        password = stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise CommandError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters; nothing was changed.")
+    return password
+
+
+def add_worker(db: Database, args: argparse.Namespace) -> str:
+    with db.reading() as session:  # refuse a bad agency or a taken user ID before asking for a password
+        crud.get_agency(session, agency_id=args.agency)
+        if crud.get_worker(session, user_id=args.user_id) is not None:
+            raise crud.AlreadyExists(f"A worker with user ID {args.user_id!r} already exists.")
+    password = read_new_password(sys.stdin)
+    with db.writing() as session:
+        crud.lock_sequence(session)
+        crud.add_worker(
+            session, agency_id=args.agency, user_id=args.user_id, name=args.name, role=args.role, password=password
+        )
+    return f"Added {args.role} {args.user_id} ({args.name}) to agency {args.agency}."
+
+
+def deactivate_worker(db: Database, args: argparse.Namespace) -> str:
+    with db.writing() as session:
+        crud.lock_sequence(session)
+        crud.deactivate_worker(session, user_id=args.user_id)
+    return f"Deactivated {args.user_id}: they can no longer sign in, and their devices are signed out."
+
+
+def import_sites(db: Database, args: argparse.Namespace) -> str:
+    rows = read_sites_csv(Path(args.file))
+    with db.writing() as session:
+        crud.lock_sequence(session)
+        crud.get_agency(session, agency_id=args.agency)
+        for row in rows:
+            crud.upsert_site(session, agency_id=args.agency, code=row.code, name=row.name, address=row.address)
+    return f"Imported {len(rows)} sites into agency {args.agency}."
+
+
+def deactivate_site(db: Database, args: argparse.Namespace) -> str:
+    with db.writing() as session:
+        crud.lock_sequence(session)
+        crud.deactivate_site(session, agency_id=args.agency, code=args.code)
+    return f"Closed site {args.code} of agency {args.agency}; devices remove it from their lists at the next sync."
+
+
+def demo(db: Database, args: argparse.Namespace) -> str:
+    """Load the demo agency; running it again changes nothing."""
+    reference = load_demo_reference()
+    _seed_shared_lists(db)
+    agency = reference.agency
+    with db.writing() as session:
+        crud.lock_sequence(session)
+        crud.upsert_agency(session, agency_id=agency.id, name=agency.name)
+        for site in reference.sites:
+            crud.upsert_site(session, agency_id=agency.id, code=site.code, name=site.name, address=site.address)
+        for worker in reference.workers:
+            existing = crud.get_worker(session, user_id=worker.user_id)
+            if existing is None:
+                crud.add_worker(
+                    session,
+                    agency_id=agency.id,
+                    user_id=worker.user_id,
+                    name=worker.name,
+                    role=worker.role,
+                    password=worker.password,
+                )
+            elif existing.agency_id != agency.id:
+                raise CommandError(f"User ID {worker.user_id} already belongs to agency {existing.agency_id}.")
+    return (
+        f"Demo agency {agency.name} ({agency.id}) loaded: {len(reference.sites)} sites, "
+        f"{len(reference.workers)} workers.\n"
+        f"Sign in with User ID: {DEMO_SIGN_IN.user_id}  Password: {DEMO_SIGN_IN.password}"
+    )
+
+
+def serve(db: Database, args: argparse.Namespace) -> str:
+    import uvicorn
+
+    from server.main import create_app
+
+    db.close()  # the app opens its own
+    uvicorn.run(create_app(args.database_url), host=args.host, port=args.port)
+    return "Server stopped."
+
+
+def build_parser() -> argparse.ArgumentParser:
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument("--database-url", help="SQLAlchemy URL (default: $OUTPOST_DATABASE_URL or a SQLite file)")
+    parser = argparse.ArgumentParser(prog="outpost-server", description="The Outpost central server.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(
+        name: str, handler: Callable[[Database, argparse.Namespace], str], summary: str
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[database], help=summary, description=summary)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    sub = command("serve", serve, "Run the sync API.")
+    sub.add_argument("--host", default="127.0.0.1")
+    sub.add_argument("--port", type=int, default=8000)
+    command("init-db", init_db, "Create or update the database and load the shared languages and location types.")
+    sub = command("add-agency", add_agency, "Add an agency.")
+    sub.add_argument("--id", required=True)
+    sub.add_argument("--name", required=True)
+    sub = command("add-worker", add_worker, "Add a worker; the password is read from standard input or asked for.")
+    sub.add_argument("--agency", required=True)
+    sub.add_argument("--user-id", required=True)
+    sub.add_argument("--name", required=True)
+    sub.add_argument("--role", choices=(ROLE_WORKER, ROLE_SUPERVISOR), default=ROLE_WORKER)
+    sub = command("deactivate-worker", deactivate_worker, "Stop a worker from signing in and sign out their devices.")
+    sub.add_argument("--user-id", required=True)
+    sub = command("import-sites", import_sites, "Add or update an agency's sites from a code,name,address CSV file.")
+    sub.add_argument("--agency", required=True)
+    sub.add_argument("file", metavar="FILE.csv")
+    sub = command("deactivate-site", deactivate_site, "Close a site; devices drop it from their lists.")
+    sub.add_argument("--agency", required=True)
+    sub.add_argument("--code", required=True)
+    command("demo", demo, "Load the demo agency, its sites and workers, and print how to sign in.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.database_url = database_url_from(args.database_url)
+    try:
+        db = Database(args.database_url)
+    except OperationalError as problem:
+        print(
+            f"outpost-server: cannot open the database {_readable(args.database_url)}: {problem.orig}", file=sys.stderr
+        )
+        return 1
+    try:
+        print(args.handler(db, args))
+    except (CommandError, SiteFileError, crud.NotFound, crud.AlreadyExists) as problem:
+        print(f"outpost-server: {problem}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
