@@ -1,0 +1,250 @@
+"""Writing one pulled page into the device database, fast enough for a first sync of a whole agency.
+
+Clients and sessions are written set-wise (one DELETE per table for the ids in the page, then multi-row INSERTs)
+instead of row by row through the ORM: a first sync brings every client of the agency. A record that still has an
+unsynced local edit (a pending change, or one the server rejected) is left alone: it is the worker's work, and the
+push of that change settles it. A record whose only local change is in conflict shows the server's version, so
+the server's newer versions keep arriving and the conflict keeps the latest of them to compare with.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session as DbSession
+
+from app.domain.clients import Client
+from app.domain.sessions import Session
+from app.store import repository
+from app.store.models import (
+    AgencyRow,
+    ClientRow,
+    ClientSearchTermRow,
+    LanguageRow,
+    LocationTypeRow,
+    OutboxRow,
+    ReferralRow,
+    ServiceFormRow,
+    SessionLanguageRow,
+    SessionRow,
+    SessionStaffRow,
+    SiteRow,
+    WorkerRow,
+)
+from sync.records import WireErrors, client_from_wire, client_to_wire, session_from_wire, session_to_wire
+
+log = logging.getLogger(__name__)
+
+UPSERT = "upsert"
+DELETE = "delete"
+_SESSION_COLUMNS = tuple(column.key for column in SessionRow.__table__.columns)
+
+
+@dataclass(slots=True)
+class PageOutcome:
+    """What one page did: rows written or removed, changes left alone for local edits, and unreadable ones."""
+
+    applied: int = 0
+    kept_local: int = 0
+    unreadable: int = 0
+
+
+def apply_page(tx: DbSession, changes: list[dict[str, Any]]) -> PageOutcome:
+    """Apply a pulled page inside the caller's transaction. Later changes of the same record win over earlier ones."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for change in changes:
+        latest[(str(change.get("entity")), str(change.get("id")))] = change
+    by_entity: dict[str, list[dict[str, Any]]] = {}
+    for (entity, _), change in latest.items():
+        by_entity.setdefault(entity, []).append(change)
+    outcome = PageOutcome()
+    for entity, entity_changes in by_entity.items():
+        if entity in _REFERENCE_WRITERS:
+            _apply_reference(tx, entity, entity_changes, outcome)
+        elif entity in _RECORD_WRITERS:
+            _apply_records(tx, entity, entity_changes, outcome)
+        else:
+            log.info("Ignoring %d pulled change(s) of unknown entity %r", len(entity_changes), entity)
+    return outcome
+
+
+# --- clients and sessions ----------------------------------------------------------------------------------------
+
+
+def _apply_records(tx: DbSession, entity: str, changes: list[dict[str, Any]], outcome: PageOutcome) -> None:
+    ids = [str(change["id"]) for change in changes]
+    local_edits, conflicts = _local_changes(tx, ids)
+    allowed = [change for change in changes if change["id"] not in local_edits]
+    outcome.kept_local += len(changes) - len(allowed)
+    upserts: list[Any] = []
+    deleted: list[str] = []
+    for change in allowed:
+        if change.get("op") == DELETE:
+            deleted.append(change["id"])
+            continue
+        record = _read_record(entity, change)
+        if record is None:
+            outcome.unreadable += 1
+        else:
+            upserts.append(record)
+    writer, remover = _RECORD_WRITERS[entity]
+    remover(tx, deleted + [record.id for record in upserts])
+    writer(tx, upserts)
+    outcome.applied += len(deleted) + len(upserts)
+    _refresh_conflicts(tx, [change for change in allowed if change["id"] in conflicts])
+
+
+def _local_changes(tx: DbSession, ids: list[str]) -> tuple[set[str], set[str]]:
+    """Of ``ids``: records with an edit a pull must not overwrite, and records whose only changes are in conflict."""
+    protected: set[str] = set()
+    in_conflict: set[str] = set()
+    rows = tx.execute(select(OutboxRow.record_id, OutboxRow.problem).where(OutboxRow.record_id.in_(ids)))
+    for record_id, problem in rows:
+        (in_conflict if problem == "conflict" else protected).add(record_id)
+    return protected, in_conflict - protected
+
+
+def _refresh_conflicts(tx: DbSession, changes: list[dict[str, Any]]) -> None:
+    """Keep each conflict's copy of the server record current, so "keep mine" is based on the newest version."""
+    for change in changes:
+        current = None if change.get("op") == DELETE else _with_version(change)
+        tx.execute(
+            update(OutboxRow)
+            .where(OutboxRow.record_id == change["id"], OutboxRow.problem == "conflict")
+            .values(server_record=current)
+        )
+
+
+def _with_version(change: dict[str, Any]) -> dict[str, Any]:
+    return {**(change.get("data") or {}), "id": change["id"], "version": change.get("version", 0)}
+
+
+def _read_record(entity: str, change: dict[str, Any]) -> Client | Session | None:
+    reader = client_from_wire if entity == "client" else session_from_wire
+    try:
+        return reader(_with_version(change), record_id=change["id"])
+    except WireErrors as exc:
+        log.warning("Skipping unreadable %s %s from the server: %s", entity, change["id"], exc)
+        return None
+
+
+def _chunks(ids: list[str], size: int = 2_000) -> Iterable[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def delete_clients(tx: DbSession, ids: list[str]) -> None:
+    """Remove clients; their search terms go with them (ON DELETE CASCADE)."""
+    for chunk in _chunks(ids):
+        tx.execute(delete(ClientRow).where(ClientRow.id.in_(chunk)), execution_options={"synchronize_session": False})
+
+
+def insert_clients(tx: DbSession, clients: list[Client]) -> None:
+    """Insert clients that are not in the table, with the same row values and search terms as ``put_client``."""
+    if not clients:
+        return
+    rows = [client_to_wire(client) | {"sort_key": repository.client_sort_key(client)} for client in clients]
+    terms = [
+        {"term": term, "client_id": client.id} for client in clients for term in repository.client_search_terms(client)
+    ]
+    tx.execute(insert(ClientRow), rows)
+    if terms:
+        tx.execute(insert(ClientSearchTermRow), terms)
+
+
+def delete_sessions(tx: DbSession, ids: list[str]) -> None:
+    """Remove sessions; languages, staff, service forms and referrals go with them (ON DELETE CASCADE)."""
+    for chunk in _chunks(ids):
+        tx.execute(delete(SessionRow).where(SessionRow.id.in_(chunk)), execution_options={"synchronize_session": False})
+
+
+def insert_sessions(tx: DbSession, sessions: list[Session]) -> None:
+    """Insert sessions that are not in the table, normalised the same way ``put_session`` stores them."""
+    if not sessions:
+        return
+    session_rows, languages, staff, forms, referrals = [], [], [], [], []
+    for session in sessions:
+        wire = session_to_wire(session)
+        session_rows.append({name: wire[name] for name in _SESSION_COLUMNS})
+        languages += [{"session_id": session.id, "code": c, "position": i} for i, c in enumerate(wire["languages"])]
+        staff += [{"session_id": session.id, "user_id": u, "position": i} for i, u in enumerate(wire["staff"])]
+        for position, form in enumerate(wire["service_forms"]):
+            form_referrals = form.pop("referrals")
+            forms.append(form | {"session_id": session.id, "position": position})
+            referrals += [r | {"service_form_id": form["id"], "position": i} for i, r in enumerate(form_referrals)]
+    for model, rows in (
+        (SessionRow, session_rows),
+        (SessionLanguageRow, languages),
+        (SessionStaffRow, staff),
+        (ServiceFormRow, forms),
+        (ReferralRow, referrals),
+    ):
+        if rows:
+            tx.execute(insert(model), rows)
+
+
+_RECORD_WRITERS: dict[str, tuple[Callable[[DbSession, list[Any]], None], Callable[[DbSession, list[str]], None]]] = {
+    "client": (insert_clients, delete_clients),
+    "session": (insert_sessions, delete_sessions),
+}
+
+
+# --- reference lists ---------------------------------------------------------------------------------------------
+
+
+def _agency(key: str, data: dict[str, Any]) -> AgencyRow:
+    return AgencyRow(id=key, name=str(data.get("name") or key))
+
+
+def _site(key: str, data: dict[str, Any]) -> SiteRow:
+    return SiteRow(
+        code=key,
+        name=str(data.get("name") or key),
+        address=str(data.get("address") or ""),
+        active=bool(data.get("active", True)),
+    )
+
+
+def _worker(key: str, data: dict[str, Any]) -> WorkerRow:
+    return WorkerRow(
+        user_id=key,
+        name=str(data.get("name") or key),
+        role=str(data.get("role") or "worker"),
+        active=bool(data.get("active", True)),
+    )
+
+
+def _language(key: str, data: dict[str, Any]) -> LanguageRow:
+    return LanguageRow(code=key, name=str(data.get("name") or key))
+
+
+def _location_type(key: str, data: dict[str, Any]) -> LocationTypeRow:
+    return LocationTypeRow(code=key, label=str(data.get("label") or key))
+
+
+# For each reference entity: its table, how a row is built from the wire, and whether a delete keeps the row as
+# inactive. Sites and workers stay (old sessions still name them, so their names must still show) but leave the
+# pickers; the other lists simply lose the row.
+_REFERENCE_WRITERS: dict[str, tuple[type[Any], Callable[[str, dict[str, Any]], Any], bool]] = {
+    "agency": (AgencyRow, _agency, False),
+    "site": (SiteRow, _site, True),
+    "worker": (WorkerRow, _worker, True),
+    "language": (LanguageRow, _language, False),
+    "service_location_type": (LocationTypeRow, _location_type, False),
+}
+
+
+def _apply_reference(tx: DbSession, entity: str, changes: list[dict[str, Any]], outcome: PageOutcome) -> None:
+    model, build, keep_inactive = _REFERENCE_WRITERS[entity]
+    for change in changes:
+        key = str(change["id"])
+        if change.get("op") != DELETE:
+            tx.merge(build(key, change.get("data") or {}))
+        elif (row := tx.get(model, key)) is not None:
+            if keep_inactive:
+                row.active = False
+            else:
+                tx.delete(row)
+        outcome.applied += 1

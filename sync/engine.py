@@ -1,0 +1,248 @@
+"""One sync of the device: push every queued change, then pull the server's changes until there are no more.
+
+Push sends outbox entries oldest first, at most one per record in a batch, so an edit is never judged against a
+version its own earlier edit is about to replace. Every result is recorded in one local transaction; a transport
+failure records the attempt and ends the sync (the runner decides when to try again). Pull applies each page and
+stores its cursor in the same transaction, so an interrupted pull resumes where it stopped and never applies a
+page twice or skips one.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session as DbSession
+
+from app.store import repository
+from app.store.db import DeviceDatabase
+from app.store.models import ClientRow, OutboxRow, SessionRow
+from sync.apply import apply_page
+from sync.lock import DeviceSyncLock
+from sync.records import WireErrors, client_from_wire, session_from_wire
+from sync.transport import CursorExpired, ProtocolError, Transport, TransportError
+
+log = logging.getLogger(__name__)
+
+CURSOR_KEY = "pull_cursor"
+LAST_SYNC_KEY = "last_sync_at"
+MAX_PUSH_BATCH = 500  # the protocol's limit per push
+MAX_PULL_LIMIT = 5_000  # the protocol's limit per page
+APPLIED_STATUSES = ("applied", "duplicate")
+RESULT_STATUSES = (*APPLIED_STATUSES, "rejected", "conflict")
+_VERSIONED_TABLES: dict[str, Any] = {"client": ClientRow, "session": SessionRow}
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one sync did, for logs and the Sync details screen."""
+
+    applied: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    pulled: int = 0
+    kept_local: int = 0
+    unreadable: int = 0
+    pages: int = 0
+    full_pull: bool = False
+
+
+class SyncEngine:
+    """Pushes the outbox and pulls server changes for one device database over one transport."""
+
+    def __init__(
+        self,
+        db: DeviceDatabase,
+        transport: Transport,
+        *,
+        device_id: str,
+        batch_size: int = MAX_PUSH_BATCH,
+        pull_limit: int = 2_000,
+    ):
+        self.db = db
+        self.transport = transport
+        self.device_id = device_id
+        self.batch_size = min(batch_size, MAX_PUSH_BATCH)
+        self.pull_limit = min(pull_limit, MAX_PULL_LIMIT)
+
+    def sync(self) -> SyncReport:
+        """Push, then pull. Raises SyncBusy if another sync of this database runs, and transport errors as they come."""
+        with DeviceSyncLock(self.db.path):
+            report = SyncReport()
+            self.push(report)
+            self.pull(report)
+            with self.db.sessions.begin() as tx:
+                repository.set_state(tx, LAST_SYNC_KEY, datetime.now(UTC).isoformat(timespec="seconds"))
+            return report
+
+    def counts(self) -> dict[str, int]:
+        """Outbox entries by state: ``pending`` and ``needs_attention``."""
+        with self.db.reads() as tx:
+            return repository.outbox_counts(tx)
+
+    def last_success(self) -> datetime | None:
+        with self.db.reads() as tx:
+            value = repository.get_state(tx, LAST_SYNC_KEY)
+        return datetime.fromisoformat(value) if value else None
+
+    # --- push ----------------------------------------------------------------------------------------------------
+
+    def push(self, report: SyncReport) -> None:
+        while batch := self._next_batch():
+            changes = [_wire_change(entry) for entry in batch]
+            try:
+                results = self.transport.push(self.device_id, changes)
+            except TransportError as exc:
+                self._record_failed_attempt(batch, exc)
+                raise
+            self._record_results(batch, _results_by_op(batch, results), report)
+
+    def _next_batch(self) -> list[OutboxRow]:
+        """The oldest pending entries, skipping any later entry of a record already in the batch."""
+        batch: list[OutboxRow] = []
+        seen: set[str] = set()
+        query = select(OutboxRow).where(OutboxRow.state == repository.PENDING).order_by(OutboxRow.seq)
+        with self.db.reads() as tx:
+            for entry in tx.scalars(query.execution_options(yield_per=self.batch_size)):
+                if entry.record_id not in seen:
+                    seen.add(entry.record_id)
+                    batch.append(entry)
+                    if len(batch) == self.batch_size:
+                        break
+        return batch
+
+    def _record_failed_attempt(self, batch: list[OutboxRow], exc: TransportError) -> None:
+        message = str(exc) or exc.__class__.__name__
+        with self.db.sessions.begin() as tx:
+            tx.execute(
+                update(OutboxRow)
+                .where(OutboxRow.seq.in_([entry.seq for entry in batch]))
+                .values(attempts=OutboxRow.attempts + 1, last_error=message)
+            )
+
+    def _record_results(self, batch: list[OutboxRow], results: dict[str, dict[str, Any]], report: SyncReport) -> None:
+        with self.db.sessions.begin() as tx:
+            for sent in batch:
+                entry = tx.get(OutboxRow, sent.seq)
+                if entry is None:
+                    continue
+                result = results[entry.op_id]
+                status = result["status"]
+                if status in APPLIED_STATUSES:
+                    _acknowledge(tx, entry, result["version"])
+                    report.applied += 1
+                elif status == "rejected":
+                    _reject(tx, entry, result.get("errors") or [])
+                    report.rejected += 1
+                else:
+                    _conflict(tx, entry, result.get("current"))
+                    report.conflicts += 1
+
+    # --- pull ----------------------------------------------------------------------------------------------------
+
+    def pull(self, report: SyncReport) -> None:
+        with self.db.reads() as tx:
+            cursor = repository.get_state(tx, CURSOR_KEY) or None
+        while True:
+            try:
+                page = self.transport.pull(cursor, self.pull_limit)
+            except CursorExpired:
+                if cursor is None:
+                    raise ProtocolError("The server refused a pull from the beginning as expired.", 410) from None
+                log.warning("Pull cursor expired; pulling everything again (the outbox is kept).")
+                cursor = None
+                report.full_pull = True
+                continue
+            next_cursor = page["cursor"]
+            with self.db.sessions.begin() as tx:
+                outcome = apply_page(tx, page["changes"])
+                repository.set_state(tx, CURSOR_KEY, next_cursor)
+            report.pages += 1
+            report.pulled += outcome.applied
+            report.kept_local += outcome.kept_local
+            report.unreadable += outcome.unreadable
+            if not page.get("has_more"):
+                return
+            if next_cursor == cursor and not page["changes"]:
+                raise ProtocolError("The server says it has more changes but its cursor did not move.")
+            cursor = next_cursor
+
+
+def _wire_change(entry: OutboxRow) -> dict[str, Any]:
+    return {
+        "op_id": entry.op_id,
+        "entity": entry.entity,
+        "id": entry.record_id,
+        "base_version": entry.base_version,
+        "data": entry.payload,
+    }
+
+
+def _results_by_op(batch: list[OutboxRow], results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Results keyed by op_id, checked before anything is written: one known status per change sent."""
+    by_op = {result.get("op_id"): result for result in results if isinstance(result, dict)}
+    for entry in batch:
+        result = by_op.get(entry.op_id)
+        if result is None or result.get("status") not in RESULT_STATUSES:
+            raise ProtocolError(f"The server's answer has no usable result for change {entry.op_id}.", 200, result)
+        if result["status"] in APPLIED_STATUSES and not isinstance(result.get("version"), int):
+            raise ProtocolError(f"The server applied change {entry.op_id} without giving its version.", 200, result)
+    return by_op
+
+
+def _later_pending(entry: OutboxRow) -> Any:
+    return (
+        (OutboxRow.record_id == entry.record_id) & (OutboxRow.seq > entry.seq) & (OutboxRow.state == repository.PENDING)
+    )
+
+
+def _acknowledge(tx: DbSession, entry: OutboxRow, version: int) -> None:
+    """The server holds this change: drop the entry, note the version, and base the record's next edits on it."""
+    tx.delete(entry)
+    table = _VERSIONED_TABLES[entry.entity]
+    tx.execute(
+        update(table).where(table.id == entry.record_id, table.version < version).values(version=version),
+        execution_options={"synchronize_session": False},
+    )
+    tx.execute(update(OutboxRow).where(_later_pending(entry)).values(base_version=version))
+
+
+def _reject(tx: DbSession, entry: OutboxRow, errors: list[Any]) -> None:
+    """Keep a refused change for the worker with the server's reasons, unless a later save already replaced it."""
+    if tx.scalar(select(OutboxRow.seq).where(_later_pending(entry)).limit(1)) is not None:
+        tx.delete(entry)
+        return
+    entry.state = repository.NEEDS_ATTENTION
+    entry.problem = "rejected"
+    entry.errors = [error for error in errors if isinstance(error, dict)]
+    entry.last_error = ""
+
+
+def _conflict(tx: DbSession, entry: OutboxRow, current: dict[str, Any] | None) -> None:
+    """Show the server's version on the device and keep the worker's latest edit beside it until they choose.
+
+    Later saves of the same record were made on the same stale version, so the newest of them (a full copy of the
+    record, which includes the earlier edits) becomes the one kept, and they leave the queue.
+    """
+    later = list(tx.scalars(select(OutboxRow).where(_later_pending(entry)).order_by(OutboxRow.seq)))
+    if later:
+        entry.payload = later[-1].payload
+        tx.execute(delete(OutboxRow).where(OutboxRow.seq.in_([row.seq for row in later])))
+    entry.state = repository.NEEDS_ATTENTION
+    entry.problem = "conflict"
+    entry.server_record = current
+    entry.last_error = ""
+    if current is not None:
+        store_wire_record(tx, entry.entity, entry.record_id, current)
+
+
+def store_wire_record(tx: DbSession, entity: str, record_id: str, data: dict[str, Any]) -> None:
+    """Write a client or session in its wire form (the server's copy, or a kept local edit) into the local tables."""
+    try:
+        if entity == "client":
+            repository.put_client(tx, client_from_wire(data, record_id=record_id))
+        else:
+            repository.put_session(tx, session_from_wire(data, record_id=record_id))
+    except WireErrors as exc:
+        raise ProtocolError(f"The copy of {entity} {record_id} is unreadable: {exc}") from exc

@@ -1,0 +1,193 @@
+"""Talking to the central server over HTTP, with every failure turned into one of a few typed exceptions.
+
+The engine and the runner decide what to do from the exception's type alone (wait and retry, ask the worker to
+sign in again, pull everything again), so nothing above this module looks at status codes or ``requests`` errors.
+"""
+
+import gzip
+import json
+import math
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+
+import requests
+
+API_PREFIX = "/api/v1"
+DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds: fail fast on no network, allow a slow big page
+
+
+class TransportError(Exception):
+    """Any reason a request to the server did not produce a usable answer."""
+
+
+class Offline(TransportError):
+    """The server could not be reached, or stopped answering (no network, refused, timed out, dropped)."""
+
+
+class ServerError(TransportError):
+    """The server answered 5xx: it is there but failing; try again later."""
+
+
+class Throttled(TransportError):
+    """The server answered 429; ``retry_after_seconds`` is its Retry-After, when it gave one."""
+
+    def __init__(self, message: str, retry_after_seconds: float | None = None):
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class Unauthorized(TransportError):
+    """401: the credentials or token are not accepted; only signing in again helps."""
+
+
+class CursorExpired(TransportError):
+    """410: the server no longer keeps changes back to this cursor; the device must pull everything again."""
+
+
+class ProtocolError(TransportError):
+    """Another 4xx, or an answer that is not what the protocol promises; ``detail`` says what the server said."""
+
+    def __init__(self, message: str, status: int | None = None, detail: Any = None):
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+
+
+class Transport(Protocol):
+    """What the sync engine and sign-in need from a server connection (HTTP here, in-memory fakes in tests)."""
+
+    token: str | None
+
+    def health(self) -> dict[str, Any]: ...
+
+    def login(self, user_id: str, password: str, device_id: str, device_name: str) -> dict[str, Any]: ...
+
+    def logout(self) -> None: ...
+
+    def push(self, device_id: str, changes: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
+
+    def pull(self, cursor: str | None, limit: int) -> dict[str, Any]: ...
+
+
+class HttpTransport:
+    """Protocol v1 over ``requests``. ``login`` keeps the token it receives for the calls that follow."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        session: requests.Session | None = None,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.http = session or requests.Session()
+
+    def health(self) -> dict[str, Any]:
+        return self._json(self._request("GET", "/health"))
+
+    def login(self, user_id: str, password: str, device_id: str, device_name: str) -> dict[str, Any]:
+        body = {"user_id": user_id, "password": password, "device_id": device_id, "device_name": device_name}
+        answer = self._json(self._request("POST", "/auth/login", json=body))
+        token = answer.get("token")
+        if not isinstance(token, str) or not token:
+            raise ProtocolError("The server's sign-in answer has no token.", 200, answer)
+        self.token = token
+        return answer
+
+    def logout(self) -> None:
+        self._request("POST", "/auth/logout", authorized=True)
+        self.token = None
+
+    def push(self, device_id: str, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Send changes (gzip-compressed: a batch of sessions shrinks about tenfold) and return their results."""
+        body = gzip.compress(json.dumps({"device_id": device_id, "changes": changes}).encode("utf-8"))
+        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        answer = self._json(self._request("POST", "/sync/push", data=body, headers=headers, authorized=True))
+        results = answer.get("results")
+        if not isinstance(results, list) or len(results) != len(changes):
+            raise ProtocolError("The server's push answer does not have one result per change.", 200, answer)
+        return results
+
+    def pull(self, cursor: str | None, limit: int) -> dict[str, Any]:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        answer = self._json(self._request("GET", "/sync/pull", params=params, authorized=True))
+        if not isinstance(answer.get("changes"), list) or not isinstance(answer.get("cursor"), str):
+            raise ProtocolError("The server's pull answer lacks changes or a cursor.", 200, answer)
+        return answer
+
+    def _request(self, method: str, path: str, *, authorized: bool = False, **kwargs: Any) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if authorized:
+            if not self.token:
+                raise Unauthorized("Not signed in on the server.")
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            response = self.http.request(
+                method, self.base_url + API_PREFIX + path, headers=headers, timeout=self.timeout, **kwargs
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise Offline(f"Cannot reach the server: {exc.__class__.__name__}") from exc
+        except requests.RequestException as exc:
+            raise Offline(f"The connection to the server failed: {exc}") from exc
+        _raise_for_status(response)
+        return response
+
+    @staticmethod
+    def _json(response: requests.Response) -> dict[str, Any]:
+        try:
+            answer = response.json()
+        except ValueError as exc:
+            raise ProtocolError("The server's answer is not JSON.", response.status_code) from exc
+        if not isinstance(answer, dict):
+            raise ProtocolError("The server's answer is not a JSON object.", response.status_code, answer)
+        return answer
+
+
+def _raise_for_status(response: requests.Response) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    detail = _detail(response)
+    if status >= 500:
+        raise ServerError(f"The server had a problem ({status}).")
+    if status == 429:
+        raise Throttled("The server asked to slow down.", parse_retry_after(response.headers.get("Retry-After")))
+    if status == 401:
+        raise Unauthorized(str(detail or "Sign in again."))
+    if status == 410:
+        raise CursorExpired(str(detail or "The pull cursor has expired."))
+    raise ProtocolError(f"The server refused the request ({status}): {detail}", status, detail)
+
+
+def _detail(response: requests.Response) -> Any:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:500]
+    return body.get("detail", body) if isinstance(body, dict) else body
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: either a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(seconds, 0.0)
