@@ -1,0 +1,147 @@
+"""My Dashboard, Find Activity and a client's history: the right sessions, newest first, a page at a time."""
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+
+from app.domain.clients import Client
+from app.domain.sessions import ServiceForm, Session
+from app.store.db import DeviceDatabase
+from app.usecases.context import Actor
+from app.usecases.sessions import list_my_sessions, search_group_activities, sessions_of_client
+
+Register = Callable[..., Client]
+Record = Callable[..., Session]
+FIRST_DAY = date(2025, 1, 1)
+
+
+def complete_form(client_id: str, form_id: str) -> list[ServiceForm]:
+    return [
+        ServiceForm(
+            id=form_id, client_id=client_id, service_type="employment", services=["em_resume"], status="complete"
+        )
+    ]
+
+
+@pytest.fixture
+def client(register: Register) -> Client:
+    return register(first_name="Amal", last_name="Haddad")
+
+
+@pytest.fixture
+def twenty_five_days(record: Record, client: Client) -> list[Session]:
+    """One session a day from 1 January; the 1st, 4th, 7th... are complete (9 green, 16 pink)."""
+    sessions = []
+    for day in range(25):
+        forms = {"service_forms": complete_form(client.id, f"done-{day}")} if day % 3 == 0 else {}
+        sessions.append(record(client.id, service_date=FIRST_DAY + timedelta(days=day), **forms))
+    return sessions
+
+
+class TestMyDashboard:
+    def test_twenty_five_sessions_come_as_a_page_of_twenty_then_five(
+        self, db: DeviceDatabase, worker: Actor, twenty_five_days: list[Session]
+    ) -> None:
+        first, second = list_my_sessions(db, worker, page=0), list_my_sessions(db, worker, page=1)
+
+        assert (len(first.items), first.total, first.has_next) == (20, 25, True)
+        assert (len(second.items), second.total, second.has_next) == (5, 25, False)
+        assert {row.id for row in first.items + second.items} == {session.id for session in twenty_five_days}
+
+    def test_newest_sessions_come_first_across_pages(
+        self, db: DeviceDatabase, worker: Actor, twenty_five_days: list[Session]
+    ) -> None:
+        rows = list_my_sessions(db, worker, page=0).items + list_my_sessions(db, worker, page=1).items
+        days = [row.service_date for row in rows if row.service_date]
+
+        assert days[0] == FIRST_DAY + timedelta(days=24)
+        assert days == sorted(days, reverse=True)
+
+    def test_incomplete_only_hides_the_green_sessions(
+        self, db: DeviceDatabase, worker: Actor, twenty_five_days: list[Session]
+    ) -> None:
+        page = list_my_sessions(db, worker, incomplete_only=True, page_size=100)
+
+        assert page.total == 16
+        assert {row.id for row in page.items} == {s.id for s in twenty_five_days if not s.complete}
+
+    def test_a_date_range_includes_both_ends(
+        self, db: DeviceDatabase, worker: Actor, twenty_five_days: list[Session]
+    ) -> None:
+        page = list_my_sessions(db, worker, date_from=date(2025, 1, 10), date_to=date(2025, 1, 12))
+
+        assert [row.service_date for row in page.items] == [date(2025, 1, 12), date(2025, 1, 11), date(2025, 1, 10)]
+        assert not page.has_next
+
+    def test_only_sessions_where_the_worker_is_staff_are_listed(
+        self, db: DeviceDatabase, worker: Actor, colleague: Actor, record: Record, client: Client
+    ) -> None:
+        mine = record(client.id)
+        theirs = record(client.id, actor=colleague)
+        shared = record(None, actor=colleague, session_type="group_activity", activity_name="Job fair",
+                        staff=["jdoe", "wlee"])  # fmt: skip
+
+        assert {row.id for row in list_my_sessions(db, worker).items} == {mine.id, shared.id}
+        assert {row.id for row in list_my_sessions(db, colleague).items} == {theirs.id, shared.id}
+
+    def test_a_row_shows_clients_type_site_colour_and_sync_state(
+        self, db: DeviceDatabase, worker: Actor, record: Record, client: Client
+    ) -> None:
+        record(client.id, site_code="N-002")
+
+        (row,) = list_my_sessions(db, worker).items
+
+        assert (row.client_names, row.session_type, row.site_code) == (["Amal Haddad"], "Direct Service", "N-002")
+        assert not row.complete
+        assert row.waiting_to_sync
+
+    def test_a_worker_with_no_sessions_sees_an_empty_first_page(self, db: DeviceDatabase, worker: Actor) -> None:
+        page = list_my_sessions(db, worker)
+
+        assert (page.items, page.total, page.has_next) == ([], 0, False)
+
+
+class TestFindActivity:
+    @pytest.fixture
+    def activities(self, record: Record, client: Client) -> dict[str, Session]:
+        group = {"session_type": "group_activity"}
+        return {
+            "jobs": record(None, activity_name="Job Search Club", service_date=date(2025, 2, 1), **group),
+            "cv": record(None, activity_name="CV clinic: jobs in health", service_date=date(2025, 2, 8), **group),
+            "tax": record(None, activity_name="Tax clinic", service_date=date(2025, 2, 3), **group),
+            "direct": record(client.id, activity_name="jobs", service_date=date(2025, 2, 9)),
+        }
+
+    def test_group_activities_are_found_by_part_of_their_name_newest_first(
+        self, db: DeviceDatabase, activities: dict[str, Session]
+    ) -> None:
+        found = search_group_activities(db, "JOB")
+
+        assert [row.id for row in found] == [activities["cv"].id, activities["jobs"].id]
+        assert found[0].activity_name == "CV clinic: jobs in health"
+
+    def test_one_letter_or_an_unknown_name_finds_nothing(
+        self, db: DeviceDatabase, activities: dict[str, Session]
+    ) -> None:
+        assert search_group_activities(db, "j") == []
+        assert search_group_activities(db, "yoga") == []
+
+    def test_percent_and_underscore_are_matched_literally(
+        self, db: DeviceDatabase, activities: dict[str, Session]
+    ) -> None:
+        assert search_group_activities(db, "%%") == []
+        assert search_group_activities(db, "b_s") == []
+
+
+def test_a_clients_history_lists_only_their_sessions_newest_first(
+    db: DeviceDatabase, register: Register, record: Record, client: Client
+) -> None:
+    other = register(first_name="Omar", last_name="Saleh")
+    older = record(client.id, service_date=date(2025, 2, 1))
+    newer = record(client.id, service_date=date(2025, 2, 20))
+    record(other.id, service_date=date(2025, 2, 10))
+
+    assert [row.id for row in sessions_of_client(db, client.id)] == [newer.id, older.id]
+    assert [row.client_names for row in sessions_of_client(db, other.id)] == [["Omar Saleh"]]
+    assert sessions_of_client(db, "nobody") == []
