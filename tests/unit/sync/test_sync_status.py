@@ -1,0 +1,32 @@
+"""The top bar's one-line sync state."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sync.status import SyncStatus
+
+NOW = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("status", "headline"),
+    [
+        (SyncStatus(), "Not synced yet"),
+        (SyncStatus(online=False, pending=3), "Offline · 3 waiting"),
+        (SyncStatus(online=False), "Offline"),
+        (SyncStatus(online=True, syncing=True, pending=3), "Syncing…"),
+        (SyncStatus(online=True, last_success=NOW - timedelta(minutes=2)), "Synced 2 min ago"),
+        (SyncStatus(online=True, last_success=NOW - timedelta(seconds=20)), "Synced just now"),
+        (SyncStatus(online=True, last_success=NOW - timedelta(hours=5)), "Synced 5 h ago"),
+        (SyncStatus(online=True, last_success=NOW - timedelta(days=1, hours=2)), "Synced 1 day ago"),
+        (SyncStatus(online=True, last_success=NOW - timedelta(days=3)), "Synced 3 days ago"),
+        (SyncStatus(online=True, pending=2, last_success=NOW - timedelta(minutes=7)), "Synced 7 min ago · 2 waiting"),
+        (SyncStatus(online=False, needs_attention=2, pending=3), "2 need attention"),
+        (SyncStatus(online=True, needs_attention=1), "1 needs attention"),
+        (SyncStatus(online=True, needs_sign_in=True, needs_attention=1), "Sign in again"),
+        (SyncStatus(online=True, last_error="The server had a problem (503).", pending=4), "Sync failed · 4 waiting"),
+    ],
+)
+def test_headline_says_the_most_useful_thing_first(status: SyncStatus, headline: str) -> None:
+    assert status.headline(NOW) == headline

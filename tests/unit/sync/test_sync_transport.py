@@ -1,0 +1,176 @@
+"""The HTTP transport: what goes on the wire, and which exception each kind of failure becomes."""
+
+import gzip
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import requests
+from requests.adapters import BaseAdapter
+
+from sync.transport import (
+    CursorExpired,
+    HttpTransport,
+    Offline,
+    ProtocolError,
+    ServerError,
+    Throttled,
+    Unauthorized,
+    parse_retry_after,
+)
+
+
+class ScriptedServer(BaseAdapter):
+    """A requests adapter that records each request and answers from a script (or raises a connection error)."""
+
+    def __init__(self, *answers: tuple[int, Any, dict[str, str]] | Exception):
+        super().__init__()
+        self.answers = list(answers)
+        self.requests: list[requests.PreparedRequest] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        self.requests.append(request)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        status, body, headers = answer
+        response = requests.Response()
+        response.status_code = status
+        response._content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        response.headers.update(headers)
+        response.request = request
+        response.url = request.url or ""
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def transport_with(*answers: tuple[int, Any, dict[str, str]] | Exception, token: str | None = "tok") -> tuple:
+    server = ScriptedServer(*answers)
+    http = requests.Session()
+    http.mount("http://", server)
+    return HttpTransport("http://server.test/", token=token, session=http), server
+
+
+def answer(status: int, body: Any = None, **headers: str) -> tuple[int, Any, dict[str, str]]:
+    return status, {} if body is None else body, headers
+
+
+def test_login_sends_the_credentials_and_keeps_the_token_for_later_calls() -> None:
+    login_answer = {"token": "secret-token", "expires_at": "2030-01-01T00:00:00+00:00", "worker": {}, "agency": {}}
+    transport, server = transport_with(answer(200, login_answer), answer(204), token=None)
+
+    transport.login("wlee", "pw", "device-1", "Tablet 3")
+    transport.logout()
+
+    login, logout = server.requests
+    assert login.url == "http://server.test/api/v1/auth/login"
+    assert json.loads(login.body) == {
+        "user_id": "wlee",
+        "password": "pw",
+        "device_id": "device-1",
+        "device_name": "Tablet 3",
+    }
+    assert logout.headers["Authorization"] == "Bearer secret-token"
+    assert transport.token is None
+
+
+def test_push_sends_gzip_json_with_the_bearer_token_and_returns_the_results() -> None:
+    results = [{"op_id": "op-1", "status": "applied", "version": 1}]
+    transport, server = transport_with(answer(200, {"results": results}))
+    changes = [{"op_id": "op-1", "entity": "client", "id": "c1", "base_version": None, "data": {"first_name": "A"}}]
+
+    assert transport.push("device-1", changes) == results
+
+    [sent] = server.requests
+    assert sent.headers["Content-Encoding"] == "gzip"
+    assert sent.headers["Authorization"] == "Bearer tok"
+    assert json.loads(gzip.decompress(sent.body)) == {"device_id": "device-1", "changes": changes}
+
+
+def test_pull_asks_from_the_cursor_with_the_page_size() -> None:
+    page = {"changes": [], "cursor": "abc-7", "has_more": False}
+    transport, server = transport_with(answer(200, page), answer(200, page))
+
+    transport.pull(None, 500)
+    transport.pull("abc-3", 500)
+
+    assert server.requests[0].url == "http://server.test/api/v1/sync/pull?limit=500"
+    assert server.requests[1].url == "http://server.test/api/v1/sync/pull?limit=500&cursor=abc-3"
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (requests.ConnectionError("refused"), Offline),
+        (requests.ReadTimeout("slow"), Offline),
+        (answer(500, {"detail": "boom"}), ServerError),
+        (answer(503, b"<html>maintenance</html>"), ServerError),
+        (answer(401, {"detail": "Invalid token"}), Unauthorized),
+        (answer(410, {"detail": "cursor expired"}), CursorExpired),
+        (answer(422, {"detail": [{"msg": "field required"}]}), ProtocolError),
+        (answer(413, {"detail": "body too large"}), ProtocolError),
+        (answer(200, b"not json"), ProtocolError),
+        (answer(200, {"changes": "nope"}), ProtocolError),
+    ],
+)
+def test_each_failure_becomes_its_typed_exception(reply: Any, expected: type[Exception]) -> None:
+    transport, _ = transport_with(reply)
+
+    with pytest.raises(expected):
+        transport.pull(None, 10)
+
+
+def test_a_protocol_error_carries_the_servers_detail() -> None:
+    transport, _ = transport_with(answer(400, {"detail": "Too many changes in one push (at most 500)."}))
+
+    with pytest.raises(ProtocolError) as raised:
+        transport.push("d", [])
+
+    assert raised.value.status == 400
+    assert raised.value.detail == "Too many changes in one push (at most 500)."
+
+
+def test_a_push_answer_with_the_wrong_number_of_results_is_refused() -> None:
+    transport, _ = transport_with(answer(200, {"results": []}))
+
+    with pytest.raises(ProtocolError):
+        transport.push("d", [{"op_id": "x"}])
+
+
+def test_throttling_carries_retry_after_in_seconds() -> None:
+    transport, _ = transport_with(answer(429, {"detail": "slow down"}, **{"Retry-After": "42"}))
+
+    with pytest.raises(Throttled) as raised:
+        transport.pull(None, 10)
+
+    assert raised.value.retry_after_seconds == 42
+
+
+def test_calls_that_need_a_token_fail_as_unauthorized_without_one() -> None:
+    transport, server = transport_with(token=None)
+
+    with pytest.raises(Unauthorized):
+        transport.pull(None, 10)
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("120", 120.0),
+        ("0", 0.0),
+        ("-5", 0.0),
+        ("Wed, 01 Jan 2031 00:01:30 GMT", 90.0),
+        ("Wed, 01 Jan 2031 00:00:00 GMT", 0.0),  # already past: retry now, not "wait forever"
+        ("soon", None),
+        ("", None),
+        ("nan", None),
+    ],
+)
+def test_retry_after_is_read_as_seconds_or_an_http_date(header: str, seconds: float | None) -> None:
+    now = datetime(2031, 1, 1, 0, 0, 0, tzinfo=UTC)
+
+    assert parse_retry_after(header, now=now) == seconds
