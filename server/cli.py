@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from app.demodata.reference import DEMO_SIGN_IN, load_demo_reference, load_languages, load_location_types
 from server import crud
 from server.core.config import database_url_from
+from server.core.security import hash_password
 from server.db import Database
 from server.models import ROLE_SUPERVISOR, ROLE_WORKER
 from server.site_import import SiteFileError, read_sites_csv
@@ -77,11 +78,16 @@ def add_worker(db: Database, args: argparse.Namespace) -> str:
         crud.get_agency(session, agency_id=args.agency)
         if crud.get_worker(session, user_id=args.user_id) is not None:
             raise crud.AlreadyExists(f"A worker with user ID {args.user_id!r} already exists.")
-    password = read_new_password(sys.stdin)
+    password_hash = hash_password(read_new_password(sys.stdin))
     with db.writing() as session:
         crud.lock_sequence(session)
         crud.add_worker(
-            session, agency_id=args.agency, user_id=args.user_id, name=args.name, role=args.role, password=password
+            session,
+            agency_id=args.agency,
+            user_id=args.user_id,
+            name=args.name,
+            role=args.role,
+            password_hash=password_hash,
         )
     return f"Added {args.role} {args.user_id} ({args.name}) to agency {args.agency}."
 
@@ -129,7 +135,7 @@ def demo(db: Database, args: argparse.Namespace) -> str:
                     user_id=worker.user_id,
                     name=worker.name,
                     role=worker.role,
-                    password=worker.password,
+                    password_hash=hash_password(worker.password),
                 )
             elif existing.agency_id != agency.id:
                 raise CommandError(f"User ID {worker.user_id} already belongs to agency {existing.agency_id}.")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.codes import ROLES
 from app.domain.sessions import KnownCodes
-from server.core.security import hash_password, new_token, token_digest
+from server.core.security import new_token, token_digest
 from server.models import (
     Agency,
     AuthToken,
@@ -133,7 +133,9 @@ def get_worker(session: Session, *, user_id: str) -> Worker | None:
     return session.get(Worker, user_id)
 
 
-def add_worker(session: Session, *, agency_id: str, user_id: str, name: str, role: str, password: str) -> Worker:
+def add_worker(session: Session, *, agency_id: str, user_id: str, name: str, role: str, password_hash: str) -> Worker:
+    """Add an active worker; ``password_hash`` comes from ``security.hash_password`` (hashed before the transaction,
+    as it is deliberately slow)."""
     if role not in ROLES:
         raise ValueError(f"Role must be one of: {', '.join(ROLES)}.")
     get_agency(session, agency_id=agency_id)
@@ -145,7 +147,7 @@ def add_worker(session: Session, *, agency_id: str, user_id: str, name: str, rol
         name=name,
         role=role,
         active=True,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         version=1,
         seq=next_seq(session),
     )

@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from server import crud
 from server.core.config import Settings
 from server.core.security import spend_password_check_time, verify_password
@@ -49,10 +51,11 @@ def sign_in(
     if worker is None:
         spend_password_check_time(password)
     accepted = worker is not None and worker.active and verify_password(password, worker.password_hash)
-    with db.writing() as session:
-        if worker is None or not accepted:
+    if worker is None or not accepted:
+        with db.writing() as session:
             crud.record_login_failure(session, user_id=user_id, now=now, keep_for=settings.failed_login_window)
-            raise SignInRefused("Invalid user ID or password")
+        raise SignInRefused("Invalid user ID or password")
+    with db.writing() as session:
         crud.clear_login_failures(session, user_id=user_id)
         token, row = crud.issue_token(
             session,
@@ -66,7 +69,7 @@ def sign_in(
     return SignedIn(token=token, expires_at=row.expires_at, worker=worker, agency=agency)
 
 
-def _refuse_if_throttled(session, *, settings: Settings, user_id: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def _refuse_if_throttled(session: Session, *, settings: Settings, user_id: str, now: datetime) -> None:
     failures = crud.recent_login_failures(session, user_id=user_id, since=now - settings.failed_login_window)
     if len(failures) < settings.failed_login_limit:
         return
