@@ -132,14 +132,18 @@ class _Reader:
             return None
 
     def codes(self, name: str) -> list[str]:
-        value = self.data.get(name) or []
+        value = self.data.get(name)
+        if value is None:
+            return []
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             self._fail(name, "Expected a list of codes.")
             return []
         return value
 
     def objects(self, name: str) -> list[Any]:
-        value = self.data.get(name) or []
+        value = self.data.get(name)
+        if value is None:
+            return []
         if not isinstance(value, list):
             self._fail(name, "Expected a list.")
             return []

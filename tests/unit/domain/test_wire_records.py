@@ -222,6 +222,15 @@ class TestMalformedSessions:
             session_from_wire, session_to_wire(make_session()) | {"service_forms": ["f1"]}
         )
 
+    @pytest.mark.parametrize("field", ["languages", "staff", "delivery_methods", "service_forms"])
+    @pytest.mark.parametrize("falsy", ["", 0, False, {}])
+    def test_an_empty_value_of_the_wrong_type_is_not_read_as_an_empty_list(
+        self, make_session: MakeSession, field: str, falsy: Any
+    ) -> None:
+        wire = session_to_wire(make_session()) | {field: falsy}
+
+        assert wire_error_fields(session_from_wire, wire) == {field}
+
     def test_text_longer_than_the_limit_is_refused(self, make_session: MakeSession) -> None:
         wire = session_to_wire(make_session()) | {"activity_name": "a" * 201}
 
