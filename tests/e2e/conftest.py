@@ -1,0 +1,127 @@
+"""A real central server for end-to-end tests: ``outpost-server`` in its own process on a free loopback port.
+
+``demo_server`` is the demo agency loaded into a fresh database (SQLite, and PostgreSQL where one answers; see
+tests/pg.py) and served over HTTP; one server serves a whole test module. Tests add their own records with fresh
+ids and names, so they do not depend on each other's data. ``RunningServer.admin`` runs the administrator's
+command line against the same database.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from pg import fresh_postgres_database
+
+STARTUP_TIMEOUT = 60.0
+HEALTH_PATH = "/api/v1/health"
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_command() -> list[str]:
+    """The installed ``outpost-server`` next to this Python, or the module when the script is not installed."""
+    script = Path(sys.executable).with_name("outpost-server")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "server.cli"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunningServer:
+    url: str  # e.g. http://127.0.0.1:41234 (no trailing slash, no /api/v1)
+    database_url: str
+    log_path: Path
+
+    def admin(self, *args: str, stdin: str = "") -> str:
+        """Run ``outpost-server ARGS --database-url ...``; fails the test with its output if it fails."""
+        return run_admin(self.database_url, *args, stdin=stdin)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def run_admin(database_url: str, *args: str, stdin: str = "") -> str:
+    completed = subprocess.run(
+        [*server_command(), *args, "--database-url", database_url],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if completed.returncode != 0:
+        pytest.fail(f"outpost-server {' '.join(args)} failed ({completed.returncode}):\n{completed.stderr}")
+    return completed.stdout
+
+
+@contextmanager
+def serve(database_url: str, log_path: Path) -> Iterator[RunningServer]:
+    """Start ``outpost-server serve`` and wait until /api/v1/health answers; stop it afterwards."""
+    port = free_port()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*server_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--database-url", database_url],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    server = RunningServer(url=f"http://127.0.0.1:{port}", database_url=database_url, log_path=log_path)
+    try:
+        _wait_until_healthy(process, server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_healthy(process: subprocess.Popen[bytes], server: RunningServer) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"outpost-server exited with {process.returncode} before answering:\n{server.log()}")
+        try:
+            if requests.get(server.url + HEALTH_PATH, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"outpost-server did not answer {HEALTH_PATH} within {STARTUP_TIMEOUT:.0f} s:\n{server.log()}")
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def server_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty server database: a SQLite file, or a fresh PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('server') / 'server.sqlite3'}"
+        return
+    with fresh_postgres_database("outpost_e2e") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def demo_server(server_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The demo agency (workers' password ``outpost-demo``) on a real server process."""
+    run_admin(server_database_url, "demo")
+    with serve(server_database_url, tmp_path_factory.mktemp("server-log") / "server.log") as server:
+        yield server
+
+
+@pytest.fixture
+def unreachable_url() -> str:
+    """A loopback URL where nothing listens: what a device sees with no network."""
+    return f"http://127.0.0.1:{free_port()}"

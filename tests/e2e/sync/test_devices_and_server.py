@@ -1,0 +1,240 @@
+"""Two (or three) real devices and the real server: records made offline reach everyone who should see them, once,
+and nobody else. Each test runs against a server on SQLite and on PostgreSQL."""
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sync_devices import COLLEAGUE, SUPERVISOR, WORKER, Device, unique
+
+from app.store import repository
+from app.usecases.accounts import SignInFailed, sign_in, sign_out
+from app.usecases.attention import keep_mine, needs_attention
+from app.usecases.clients import search_clients
+from app.usecases.reference import load_reference_lists
+from app.usecases.sessions import list_my_sessions, load_session, save_session
+from sync.engine import CURSOR_KEY
+from sync.records import client_to_wire
+from sync.runner import SyncRunner
+from sync.status import SyncStatus
+from sync.transport import HttpTransport, Offline
+
+
+class LosesReplies(HttpTransport):
+    """Sends each push to the server, then fails as if the connection dropped before the answer arrived."""
+
+    def push(self, device_id: str, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        super().push(device_id, changes)
+        raise Offline("The connection dropped after the request was sent.")
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("Not reached in time.")
+        time.sleep(0.05)
+
+
+def my_session_ids(device: Device) -> set[str]:
+    return {item.id for item in list_my_sessions(device.db, device.worker, page_size=500).items}
+
+
+def test_a_session_saved_offline_reaches_the_server_and_the_colleague_in_staff_involved(new_device, unreachable_url):
+    tablet_a, tablet_b = new_device(WORKER), new_device(COLLEAGUE)
+    client = tablet_a.register()
+    session = tablet_a.record_session([client.id], staff=[WORKER, COLLEAGUE], notes="Saved in the library basement")
+    with pytest.raises(Offline):
+        tablet_a.sync(lambda url, token=None: HttpTransport(unreachable_url, token=token))
+    assert [entry.attempts for entry in tablet_a.outbox()] == [1, 1]
+
+    tablet_a.sync()
+    tablet_b.sync()
+
+    assert tablet_a.outbox() == []
+    assert session.id in my_session_ids(tablet_b)
+    arrived = load_session(tablet_b.db, session.id)
+    assert (arrived.notes, arrived.version) == ("Saved in the library basement", 1)
+    assert [form.client_id for form in arrived.service_forms] == [client.id]
+
+
+def test_a_session_is_not_sent_to_a_worker_outside_staff_involved(new_device):
+    tablet_a = new_device(WORKER)
+    session = tablet_a.record_session([tablet_a.register().id])
+    tablet_a.sync()
+
+    tablet_b = new_device(COLLEAGUE)
+
+    with tablet_b.db.reads() as tx:
+        assert repository.get_session(tx, session.id) is None
+
+
+def test_a_client_registered_on_one_device_is_found_by_search_on_another(new_device):
+    tablet_a, tablet_b = new_device(WORKER), new_device(COLLEAGUE)
+    surname = unique("Nguyễn")
+    client = tablet_a.register(first_name="Thị Lan", last_name=surname)
+
+    tablet_a.sync()
+    tablet_b.sync()
+
+    found = search_clients(tablet_b.db, f"lan {surname[:-3].replace('ễ', 'e')}")
+    assert [summary.id for summary in found] == [client.id]
+
+
+def test_pushing_the_same_batch_twice_creates_nothing_new(new_device, demo_server):
+    tablet_a = new_device(WORKER)
+    clients = [tablet_a.register(last_name=unique("Twice")) for _ in range(3)]
+    changes = [
+        {"op_id": entry.op_id, "entity": entry.entity, "id": entry.record_id, "base_version": None,
+         "data": entry.payload}
+        for entry in tablet_a.outbox()
+    ]  # fmt: skip
+    transport = HttpTransport(demo_server.url, token=tablet_a.token)
+    device_id = "00000000-0000-4000-8000-00000000000a"
+
+    first = transport.push(device_id, changes)
+    second = transport.push(device_id, changes)
+
+    assert [r["status"] for r in first] == ["applied"] * 3
+    assert [r["status"] for r in second] == ["duplicate"] * 3
+    assert [r["version"] for r in second] == [r["version"] for r in first] == [1, 1, 1]
+    tablet_b = new_device(COLLEAGUE)
+    for client in clients:
+        assert [s.id for s in search_clients(tablet_b.db, client.last_name)] == [client.id]
+
+
+def test_a_reply_lost_after_the_server_committed_then_a_retry_creates_no_duplicate(new_device):
+    tablet_a = new_device(WORKER)
+    client = tablet_a.register(last_name=unique("Dropped"))
+    session = tablet_a.record_session([client.id])
+
+    with pytest.raises(Offline):
+        tablet_a.sync(LosesReplies)
+    report = tablet_a.sync()
+
+    assert report.applied == 2  # answered "duplicate": the server kept the first copy
+    assert tablet_a.outbox() == []
+    assert load_session(tablet_a.db, session.id).version == 1
+    tablet_b = new_device(WORKER, name="same-worker-second-tablet")
+    assert [s.id for s in search_clients(tablet_b.db, client.last_name)] == [client.id]
+    assert load_session(tablet_b.db, session.id).version == 1
+
+
+def test_two_devices_editing_one_session_lose_neither_edit(new_device):
+    tablet_a, tablet_b = new_device(WORKER), new_device(COLLEAGUE)
+    session = tablet_a.record_session([tablet_a.register().id], staff=[WORKER, COLLEAGUE])
+    tablet_a.sync()
+    tablet_b.sync()
+    save_session(tablet_a.db, tablet_a.worker, replace(load_session(tablet_a.db, session.id), notes="A's notes"))
+    save_session(tablet_b.db, tablet_b.worker, replace(load_session(tablet_b.db, session.id), notes="B's notes"))
+
+    report_a = tablet_a.sync()
+    report_b = tablet_b.sync()
+
+    assert (report_a.applied, report_a.conflicts) == (1, 0)
+    assert (report_b.applied, report_b.conflicts) == (0, 1)
+    assert load_session(tablet_a.db, session.id).notes == "A's notes"
+    assert load_session(tablet_b.db, session.id).notes == "A's notes"  # the server's version is shown on both
+    [conflict] = needs_attention(tablet_b.db)
+    assert (conflict.mine["notes"], conflict.theirs["notes"]) == ("B's notes", "A's notes")
+
+    keep_mine(tablet_b.db, conflict.id)
+    tablet_b.sync()
+    tablet_a.sync()
+
+    assert load_session(tablet_a.db, session.id).notes == "B's notes"
+    assert load_session(tablet_a.db, session.id).version == 3
+
+
+def test_a_rejected_record_does_not_block_the_next_and_a_closed_site_leaves_the_devices(new_device, demo_server):
+    code = unique("TMP-").upper()
+    csv = demo_server.log_path.with_name(f"{code}.csv")
+    csv.write_text(f"code,name,address\n{code},Pop-up desk {code},1 Test Street\n")
+    demo_server.admin("import-sites", "--agency", "maplebridge", str(csv))
+    tablet_a = new_device(WORKER)
+    client = tablet_a.register()
+    doomed = tablet_a.record_session([client.id], site_code=code)
+    demo_server.admin("deactivate-site", "--agency", "maplebridge", "--code", code)
+    later = tablet_a.register(last_name=unique("After"))
+
+    report = tablet_a.sync()
+
+    assert (report.applied, report.rejected) == (2, 1)
+    [refused] = needs_attention(tablet_a.db)
+    assert refused.record_id == doomed.id
+    assert any(reason.field == "site_code" for reason in refused.reasons)
+    assert code not in {site.code for site in load_reference_lists(tablet_a.db).sites}
+    assert [s.id for s in search_clients(new_device(COLLEAGUE).db, later.last_name)] == [later.id]
+
+
+def test_another_agencys_worker_can_neither_read_nor_write(new_device, demo_server):
+    agency = unique("other")
+    outsider_id = unique("outsider")
+    demo_server.admin("add-agency", "--id", agency, "--name", "Other Agency")
+    demo_server.admin("add-worker", "--agency", agency, "--user-id", outsider_id, "--name", "Out Sider",
+                      stdin="a long enough password\n")  # fmt: skip
+    tablet_a = new_device(WORKER)
+    client = tablet_a.register(last_name=unique("Private"))
+    session = tablet_a.record_session([client.id])
+    tablet_a.sync()
+
+    outsider = Device(demo_server.log_path.parent / outsider_id, demo_server.url, "outsider-tablet")
+    outsider.sign_in(outsider_id, "a long enough password")
+    outsider.sync()
+    assert search_clients(outsider.db, client.last_name) == []
+    assert load_reference_lists(outsider.db).sites == []
+    with outsider.db.sessions.begin() as tx:
+        stolen = replace(client, first_name="Changed", version=1)
+        repository.queue_change(tx, entity="client", record_id=client.id, base_version=1,
+                                payload=client_to_wire(stolen), now="")  # fmt: skip
+    report = outsider.sync()
+    outsider.db.close()
+
+    assert report.rejected == 1
+    tablet_a.sync()
+    assert search_clients(tablet_a.db, client.last_name)[0].display_name.startswith(client.first_name)
+    assert load_session(tablet_a.db, session.id).version == 1
+
+
+def test_sign_in_works_offline_after_the_first_time_and_a_wrong_password_never_does(new_device, unreachable_url):
+    tablet = new_device(WORKER)
+    sign_out(tablet.db, HttpTransport)
+    with pytest.raises(SignInFailed, match="Invalid user ID or password"):
+        sign_in(tablet.db, HttpTransport, tablet.server_url, WORKER, "not the password", "tablet")
+
+    with pytest.raises(SignInFailed, match="needs a connection for the first sign-in"):
+        sign_in(tablet.db, HttpTransport, unreachable_url, WORKER, "outpost-demo", "tablet")
+    tablet.sign_in(WORKER)
+    signed_in = sign_in(tablet.db, HttpTransport, unreachable_url, WORKER, "outpost-demo", "tablet")
+
+    assert not signed_in.online
+    assert signed_in.actor.user_id == WORKER
+
+
+def test_a_cursor_the_server_does_not_know_starts_a_full_pull(new_device):
+    tablet = new_device(SUPERVISOR)
+    with tablet.db.sessions.begin() as tx:
+        repository.set_state(tx, CURSOR_KEY, "0123456789abcdef-1")
+
+    report = tablet.sync()
+
+    assert report.full_pull
+    assert load_reference_lists(tablet.db).sites
+
+
+def test_the_background_runner_syncs_a_save_and_reports_it(new_device):
+    tablet_a = new_device(WORKER)
+    statuses: list[SyncStatus] = []
+    runner = SyncRunner(tablet_a.engine, on_status=statuses.append)
+    tablet_a.register(last_name=unique("Runner"))
+    runner.start()
+    try:
+        runner.trigger()
+        wait_for(lambda: tablet_a.outbox() == [])
+    finally:
+        runner.stop()
+
+    assert statuses[-1].headline(datetime.now(UTC)) == "Synced just now"
