@@ -3,13 +3,17 @@ built from the same database URL can serve the same devices."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
 
 from server.api.main import api_router
 from server.core.config import API_PREFIX, Settings, settings_for
 from server.db import Database
+from server.schemas import PULLED_RECORDS
 from sync.records import PROTOCOL_VERSION
 
 GZIP_MINIMUM_BYTES = 1024
@@ -34,4 +38,21 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.state.settings = settings or settings_for(database_url)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
     app.include_router(api_router, prefix=API_PREFIX)
+    app.openapi = lambda: _openapi_with_records(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi_with_records(app: FastAPI) -> dict[str, Any]:
+    """The generated document plus the record schemas (SessionData, ClientData...) that ``data`` fields refer to.
+
+    FastAPI publishes only models used as bodies; records travel as free-form objects (so one bad record is
+    rejected on its own), so their schemas are added here for the device side to read.
+    """
+    if app.openapi_schema is None:
+        document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        _, records = models_json_schema(
+            [(model, "serialization") for model in PULLED_RECORDS], ref_template="#/components/schemas/{model}"
+        )
+        document["components"]["schemas"].update(records["$defs"])
+        app.openapi_schema = document
+    return app.openapi_schema

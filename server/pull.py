@@ -8,6 +8,7 @@ a cursor. When a page ends the feed, the cursor moves to the counter's value, pa
 
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, exists, or_, select
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,16 @@ from server.models import (
     Site,
     Worker,
 )
-from server.schemas import PulledChange, PullEntity, PullResponse
+from server.schemas import (
+    AgencyData,
+    LanguageData,
+    PulledChange,
+    PullEntity,
+    PullResponse,
+    ServiceLocationTypeData,
+    SiteData,
+    WorkerData,
+)
 from server.visibility import as_seen_by
 
 _Found = tuple[int, PulledChange]
@@ -47,8 +57,10 @@ def pull_changes(db: Database, *, worker: Worker, cursor: str | None, limit: int
     )
 
 
-def _upsert(entity: PullEntity, key: str, version: int, data: dict[str, Any]) -> PulledChange:
-    return PulledChange(entity=entity, id=key, op="upsert", version=version, data=data)
+def _upsert(entity: PullEntity, key: str, version: int, data: dict[str, Any] | BaseModel) -> PulledChange:
+    """An upsert; reference records come as their typed model, clients and sessions as their stored wire dict."""
+    record = data.model_dump() if isinstance(data, BaseModel) else data
+    return PulledChange(entity=entity, id=key, op="upsert", version=version, data=record)
 
 
 def _delete(entity: PullEntity, key: str, version: int) -> PulledChange:
@@ -82,7 +94,7 @@ class _Feed:
     def _agency(self) -> list[_Found]:
         statement = self._page(select(Agency).where(Agency.id == self.worker.agency_id), Agency.seq)
         return [
-            (row.seq, _upsert("agency", row.id, row.version, {"id": row.id, "name": row.name}))
+            (row.seq, _upsert("agency", row.id, row.version, AgencyData(id=row.id, name=row.name)))
             for row in self.session.scalars(statement)
         ]
 
@@ -95,7 +107,7 @@ class _Feed:
                     "site",
                     row.code,
                     row.version,
-                    {"code": row.code, "name": row.name, "address": row.address, "active": True},
+                    SiteData(code=row.code, name=row.name, address=row.address, active=True),
                 )
                 if row.active
                 else _delete("site", row.code, row.version),
@@ -112,7 +124,7 @@ class _Feed:
                     "worker",
                     row.user_id,
                     row.version,
-                    {"user_id": row.user_id, "name": row.name, "role": row.role, "active": True},
+                    WorkerData(user_id=row.user_id, name=row.name, role=row.role, active=True),
                 )
                 if row.active
                 else _delete("worker", row.user_id, row.version),
@@ -123,7 +135,7 @@ class _Feed:
     def _languages(self) -> list[_Found]:
         statement = self._page(select(Language), Language.seq)
         return [
-            (row.seq, _upsert("language", row.code, row.version, {"code": row.code, "name": row.name}))
+            (row.seq, _upsert("language", row.code, row.version, LanguageData(code=row.code, name=row.name)))
             for row in self.session.scalars(statement)
         ]
 
@@ -132,7 +144,12 @@ class _Feed:
         return [
             (
                 row.seq,
-                _upsert("service_location_type", row.code, row.version, {"code": row.code, "label": row.label}),
+                _upsert(
+                    "service_location_type",
+                    row.code,
+                    row.version,
+                    ServiceLocationTypeData(code=row.code, label=row.label),
+                ),
             )
             for row in self.session.scalars(statement)
         ]

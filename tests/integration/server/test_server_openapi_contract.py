@@ -1,0 +1,128 @@
+"""The published OpenAPI document and docs/sync-protocol.md keep every name the sync contract fixes."""
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server.main import create_app
+from server.schemas import ClientData, SessionData
+from sync.records import client_from_wire, client_to_wire, session_from_wire, session_to_wire
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "sync-protocol.md"
+
+PATHS = {
+    "/api/v1/health": "get",
+    "/api/v1/auth/login": "post",
+    "/api/v1/auth/logout": "post",
+    "/api/v1/sync/push": "post",
+    "/api/v1/sync/pull": "get",
+}
+
+# Each published schema and the contract's field names it must carry.
+FIELDS = {
+    "Health": "status protocol",
+    "LoginRequest": "user_id password device_id device_name",
+    "LoginResponse": "token expires_at worker agency",
+    "WorkerOut": "user_id name role agency_id",
+    "AgencyOut": "id name",
+    "PushRequest": "device_id changes",
+    "Change": "op_id entity id base_version data",
+    "PushResponse": "results",
+    "PushResult": "op_id status version errors current",
+    "FieldErrorOut": "field message",
+    "PullResponse": "changes cursor has_more",
+    "PulledChange": "entity id op version data",
+    "ClientData": (
+        "id agency_id first_name last_name preferred_name date_of_birth gender marital_status official_language "
+        "country_of_origin arrival_date immigration_category phone email address consent client_identifier "
+        "family_code created_by created_at updated_at version"
+    ),
+    "SessionData": (
+        "id agency_id created_by session_type service_date site_code delivery_methods service_location_type "
+        "interpreter_present interpreters service_minutes languages staff notes activity_name activity_topic "
+        "service_forms complete created_at updated_at version"
+    ),
+    "ServiceFormData": "id client_id service_type services referrals client_attended status private notes",
+    "ReferralData": "to reason follow_up_date",
+    "SiteData": "code name address active",
+    "WorkerData": "user_id name role active",
+    "LanguageData": "code name",
+    "ServiceLocationTypeData": "code label",
+    "AgencyData": "id name",
+}
+
+# Values the contract fixes, with the schema and property that must list them.
+ENUMS = {
+    ("PushResult", "status"): {"applied", "duplicate", "conflict", "rejected"},
+    ("PulledChange", "op"): {"upsert", "delete"},
+    ("PulledChange", "entity"): {"agency", "site", "worker", "language", "service_location_type", "client", "session"},
+    ("Change", "entity"): {"client", "session"},
+}
+
+
+@pytest.fixture(scope="module")
+def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    database = tmp_path_factory.mktemp("openapi") / "server.sqlite3"
+    app = create_app(f"sqlite:///{database}")
+    document = TestClient(app).get("/openapi.json").json()
+    app.state.database.close()
+    return document
+
+
+def test_every_contract_path_is_published(openapi: dict[str, Any]) -> None:
+    for path, method in PATHS.items():
+        assert method in openapi["paths"].get(path, {}), path
+
+
+def test_the_pull_query_takes_cursor_and_limit(openapi: dict[str, Any]) -> None:
+    parameters = {
+        parameter["name"]: parameter for parameter in openapi["paths"]["/api/v1/sync/pull"]["get"]["parameters"]
+    }
+    assert set(parameters) == {"cursor", "limit"}
+    assert parameters["limit"]["schema"]["maximum"] == 5000
+
+
+def test_every_contract_field_is_published(openapi: dict[str, Any]) -> None:
+    schemas = openapi["components"]["schemas"]
+    for schema, names in FIELDS.items():
+        missing = set(names.split()) - set(schemas[schema]["properties"])
+        assert not missing, f"{schema} lacks {missing}"
+
+
+def test_the_contracts_fixed_values_are_published(openapi: dict[str, Any]) -> None:
+    for (schema, field), values in ENUMS.items():
+        assert set(openapi["components"]["schemas"][schema]["properties"][field]["enum"]) == values
+
+
+def test_the_error_statuses_are_published(openapi: dict[str, Any]) -> None:
+    paths = openapi["paths"]
+    assert {"401", "429"} <= set(paths["/api/v1/auth/login"]["post"]["responses"])
+    assert {"400", "401", "413", "422"} <= set(paths["/api/v1/sync/push"]["post"]["responses"])
+    assert {"401", "410"} <= set(paths["/api/v1/sync/pull"]["get"]["responses"])
+    assert "204" in paths["/api/v1/auth/logout"]["post"]["responses"]
+
+
+def test_the_published_record_schemas_match_what_travels(openapi: dict[str, Any]) -> None:
+    """The documented record fields are exactly the fields sync.records writes."""
+    session = session_from_wire({"id": "s1", "service_forms": [{"id": "f1", "client_id": "c1", "referrals": [{}]}]})
+    session_wire = session_to_wire(session)
+    assert set(session_wire) == set(SessionData.model_fields)
+    assert set(session_wire["service_forms"][0]) == set(
+        openapi["components"]["schemas"]["ServiceFormData"]["properties"]
+    )
+    assert set(session_wire["service_forms"][0]["referrals"][0]) == set(
+        openapi["components"]["schemas"]["ReferralData"]["properties"]
+    )
+    assert set(client_to_wire(client_from_wire({"id": "c1"}))) == set(ClientData.model_fields)
+
+
+def test_the_protocol_document_names_every_path_and_field() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    missing = [path for path in PATHS if path.removeprefix("/api/v1") not in text]
+    names = {name for fields in FIELDS.values() for name in fields.split()}
+    names |= {value for values in ENUMS.values() for value in values}
+    missing += sorted(name for name in names if not re.search(rf"\b{re.escape(name)}\b", text))
+    assert not missing, f"docs/sync-protocol.md does not mention {missing}"
