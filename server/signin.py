@@ -50,7 +50,9 @@ def sign_in(
         worker = crud.get_worker(session, user_id=user_id)
     if worker is None:
         spend_password_check_time(password)
-    accepted = worker is not None and worker.active and verify_password(password, worker.password_hash)
+        accepted = False
+    else:  # check the password even for a deactivated worker, so the refusal takes the usual time
+        accepted = verify_password(password, worker.password_hash) and worker.active
     if worker is None or not accepted:
         with db.writing() as session:
             crud.record_login_failure(session, user_id=user_id, now=now, keep_for=settings.failed_login_window)
