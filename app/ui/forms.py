@@ -46,6 +46,8 @@ SERVICE_FORM_FIELD_LABELS = {
     "notes": "Notes",
 }
 
+REFERRAL_FIELD_LABELS = {"to": "Referred to", "reason": "Reason", "follow_up_date": "Follow-up date"}
+
 _TIME_FIELDS = frozenset({"service_hours", "service_minutes"})
 _COMPLETION_FIELDS = frozenset({"service_type", "services", "status"})
 _FORM_FIELD = re.compile(r"^service_forms\[(\d+)\]\.(.+)$")
@@ -58,6 +60,14 @@ class HasCode(Protocol):
 
 
 CodedOption = TypeVar("CodedOption", bound=HasCode)
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+Person = TypeVar("Person", bound=HasId)
 
 
 @dataclass(slots=True)
@@ -158,17 +168,34 @@ def service_form_field(field_name: str) -> tuple[int, str] | None:
     return (int(match.group(1)), match.group(2)) if match else None
 
 
-def errors_of_service_form(errors: Iterable[FieldError], index: int) -> list[FieldError]:
-    """The problems of one service form, named as on that form (``services`` rather than
-    ``service_forms[0].services``). Unprefixed gaps, as ``completion_gaps`` returns them, are kept as they are."""
-    found: list[FieldError] = []
+def errors_of_service_form(errors: Iterable[FieldError], index: int) -> tuple[list[FieldError], list[FieldError]]:
+    """This service form's problems named as on the form (``services`` rather than ``service_forms[0].services``),
+    and the rest (the session's own, or another form's). Unprefixed completion gaps belong to the form."""
+    mine: list[FieldError] = []
+    others: list[FieldError] = []
     for error in errors:
         nested = service_form_field(error.field)
         if nested is None and error.field in _COMPLETION_FIELDS:
-            found.append(error)
+            mine.append(error)
         elif nested is not None and nested[0] == index:
-            found.append(FieldError(nested[1], error.message))
-    return found
+            mine.append(FieldError(nested[1], error.message))
+        else:
+            others.append(error)
+    return mine, others
+
+
+def service_form_problem_lines(errors: Iterable[FieldError]) -> list[str]:
+    """The service form's summary lines, e.g. "Referral 2 – Referred to: Say which organisation ..."."""
+    lines: list[str] = []
+    for error in errors:
+        referral = _REFERRAL_FIELD.match(error.field)
+        if referral:
+            row, inner = int(referral.group(1)) + 1, REFERRAL_FIELD_LABELS.get(referral.group(2), referral.group(2))
+            label = f"Referral {row} – {inner}"
+        else:
+            label = SERVICE_FORM_FIELD_LABELS.get(error.field, error.field)
+        lines.append(f"{label}: {error.message}")
+    return lines
 
 
 def referral_row_errors(errors: Iterable[FieldError]) -> dict[tuple[int, str], str]:
@@ -182,12 +209,12 @@ def referral_row_errors(errors: Iterable[FieldError]) -> dict[tuple[int, str], s
 
 
 def error_summary(errors: Iterable[FieldError], client_names: Sequence[str]) -> list[str]:
-    """One line per problem for the top of the session form, naming the field as the worker sees it.
+    """One line per problem for the top of the session form, in the order the fields appear on it.
 
     A service form's problem names its client, because each client has their own form.
     """
     lines: list[str] = []
-    for error in errors:
+    for error in sorted(errors, key=_position_on_form):
         nested = service_form_field(error.field)
         if nested is None:
             label = SESSION_FIELD_LABELS.get(error.field, error.field)
@@ -200,6 +227,12 @@ def error_summary(errors: Iterable[FieldError], client_names: Sequence[str]) -> 
         if line not in lines:
             lines.append(line)
     return lines
+
+
+def _position_on_form(error: FieldError) -> int:
+    """Where a field sits on the session form; service forms' fields come last, after the clients list."""
+    order = list(SESSION_FIELD_LABELS)
+    return order.index(error.field) if error.field in order else len(order)
 
 
 def status_label(complete: bool) -> str:
@@ -231,6 +264,17 @@ def remaining_options(options: Iterable[CodedOption], chosen: Iterable[str]) -> 
     """Picker choices not already in the list (a language or worker cannot be added twice)."""
     taken = set(chosen)
     return [option for option in options if option.code not in taken]
+
+
+def family_shortcuts(members: Iterable[Person], in_session: Iterable[str]) -> list[Person]:
+    """The "Add Client" shortcut list: relatives of the clients in the session, each once, minus those already in."""
+    seen = set(in_session)
+    shortcuts: list[Person] = []
+    for member in members:
+        if member.id not in seen:
+            seen.add(member.id)
+            shortcuts.append(member)
+    return shortcuts
 
 
 def parse_follow_up_date(text: str) -> tuple[date | None, str | None]:
@@ -270,5 +314,5 @@ def referrals_from_drafts(drafts: Sequence[ReferralDraft]) -> tuple[list[Referra
 
 
 def describe_service_date(value: date | None) -> str:
-    """How the chosen Service Date reads in its field: ISO (unambiguous in every locale) plus the weekday."""
-    return f"{value.isoformat()} ({value:%A})" if value else ""
+    """How the chosen Service Date reads in its field: the weekday, then ISO (unambiguous in every locale)."""
+    return f"{value:%a} {value.isoformat()}" if value else ""

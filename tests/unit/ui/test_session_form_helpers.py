@@ -13,6 +13,7 @@ from app.ui.forms import (
     draft_from_session,
     error_summary,
     errors_of_service_form,
+    family_shortcuts,
     first_message_per_field,
     interpreter_count,
     keep_offered_services,
@@ -24,6 +25,7 @@ from app.ui.forms import (
     referrals_from_drafts,
     remaining_options,
     replace_lone_zero,
+    service_form_problem_lines,
     service_minutes_from_text,
     session_from_draft,
     status_label,
@@ -31,6 +33,7 @@ from app.ui.forms import (
     yes_no_key,
     yes_no_value,
 )
+from app.usecases.clients import ClientSummary
 from app.usecases.reference import Option
 
 TODAY = date(2025, 3, 10)
@@ -125,9 +128,24 @@ def test_service_form_problems_are_renamed_for_that_form_only() -> None:
         FieldError("status", "Choose a Status of Service."),
         FieldError("site_code", "Choose the Site with Find...."),
     ]
-    second = errors_of_service_form(errors, 1)
+    second, others = errors_of_service_form(errors, 1)
     assert [e.field for e in second] == ["referrals[0].to", "status"]
-    assert [e.field for e in errors_of_service_form(errors, 0)] == ["services", "status"]
+    assert [e.field for e in others] == ["service_forms[0].services", "site_code"]
+    first, _ = errors_of_service_form(errors, 0)
+    assert [e.field for e in first] == ["services", "status"]
+
+
+def test_service_form_problems_read_with_their_labels() -> None:
+    lines = service_form_problem_lines(
+        [
+            FieldError("referrals[1].follow_up_date", "Enter the follow-up date as YYYY-MM-DD."),
+            FieldError("services", "Tick at least one service received."),
+        ]
+    )
+    assert lines == [
+        "Referral 2 – Follow-up date: Enter the follow-up date as YYYY-MM-DD.",
+        "Services Received: Tick at least one service received.",
+    ]
 
 
 def test_referral_problems_are_found_by_row_and_field() -> None:
@@ -149,6 +167,20 @@ def test_the_summary_names_fields_as_the_worker_sees_them() -> None:
     assert lines == [
         "Site: Choose the Site with Find....",
         "Service form of Rui Silva – Services Received: A service is ticked more than once.",
+    ]
+
+
+def test_the_summary_follows_the_order_of_the_form_not_of_the_checks() -> None:
+    errors = [
+        FieldError("service_minutes", "Enter how long the service took (more than 0 minutes)."),
+        FieldError("service_forms[0].services", "A service is ticked more than once."),
+        FieldError("session_type", "Choose a Session Type."),
+    ]
+    lines = error_summary(errors, ["Ana Silva"])
+    assert [line.split(":")[0] for line in lines] == [
+        "Session Type",
+        "Service Time",
+        "Service form of Ana Silva – Services Received",
     ]
 
 
@@ -198,5 +230,15 @@ def test_referral_rows_become_records_and_keep_bad_dates_as_errors() -> None:
 
 
 def test_the_service_date_reads_with_its_weekday() -> None:
-    assert describe_service_date(date(2025, 3, 10)) == "2025-03-10 (Monday)"
+    assert describe_service_date(date(2025, 3, 10)) == "Mon 2025-03-10"
     assert describe_service_date(None) == ""
+
+
+def _person(client_id: str) -> ClientSummary:
+    return ClientSummary(client_id, client_id.title(), None, "", "F-1", "")
+
+
+def test_family_shortcuts_list_each_relative_once_and_skip_those_already_in() -> None:
+    relatives_of_both = [_person("rui"), _person("ana"), _person("rui"), _person("eva")]
+    shortcuts = family_shortcuts(relatives_of_both, in_session=["ana"])
+    assert [p.id for p in shortcuts] == ["rui", "eva"]

@@ -1,0 +1,334 @@
+"""The Service form: what one client of a session received, with referrals, attendance, status and notes.
+
+"Save Service Form" stores it as it is; "Mark Complete" stores it only if it has what a complete form needs
+(``completion_gaps``), and otherwise shows each gap at its field. Either way the form is written into its stored
+session (``save_service_form``), so the session's Complete/Incomplete follows at once.
+"""
+
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
+
+import flet as ft
+
+from app.domain.codes import SERVICE_STATUSES, SERVICE_TYPES, SERVICES_BY_TYPE
+from app.domain.errors import FieldError, ValidationFailed
+from app.domain.sessions import ServiceForm, Session, completion_gaps
+from app.ui import widgets
+from app.ui.context import AppContext
+from app.ui.forms import (
+    YES_NO,
+    ReferralDraft,
+    error_summary,
+    errors_of_service_form,
+    first_message_per_field,
+    keep_offered_services,
+    referral_drafts,
+    referral_row_errors,
+    referrals_from_drafts,
+    service_form_problem_lines,
+    yes_no_key,
+    yes_no_value,
+)
+from app.ui.screens.session_form import (
+    HALF,
+    UNKNOWN_CLIENT,
+    CheckGroup,
+    ProblemBox,
+    error_line,
+    named,
+    picker,
+    session_route,
+    show_error,
+)
+from app.usecases.clients import load_client
+from app.usecases.context import NotFound
+from app.usecases.sessions import load_session, save_service_form
+
+
+async def service_form_view(ctx: AppContext, session_id: str, form_id: str) -> ft.Control:
+    """One client's service form in a stored session. Raises NotFound when either is not on this device."""
+    session = await ctx.call(load_session, ctx.db, session_id)
+    form = next((f for f in session.service_forms if f.id == form_id), None)
+    if form is None:
+        raise NotFound(form_id)
+    names = await ctx.call(_names_in, ctx, session)
+    return ServiceFormScreen(ctx, session, form, names).build()
+
+
+def _names_in(ctx: AppContext, session: Session) -> list[str]:
+    """Every client's name in form order, so problems of another form (rare) can still name their client."""
+    names: list[str] = []
+    for form in session.service_forms:
+        try:
+            names.append(load_client(ctx.db, form.client_id).display_name)
+        except NotFound:
+            names.append(UNKNOWN_CLIENT)
+    return names
+
+
+class ReferralRow:
+    """One "Referrals" row: who the client was referred to, why, and when to follow up."""
+
+    def __init__(
+        self, ctx: AppContext, draft: ReferralDraft, on_remove: Callable[[], None], on_edit: Callable[[], None]
+    ):
+        self.draft = draft
+        self.to = ft.TextField(label="Referred to", value=draft.to, on_change=self._typed, col=HALF)
+        self.reason = ft.TextField(label="Reason", value=draft.reason, on_change=self._typed, col=HALF)
+        self.follow_up = widgets.DateInput(ctx.page, "Follow-up date", on_change=self._date_changed)
+        self.follow_up.field.value = draft.follow_up_text
+        self.follow_up.field.on_change = self._typed
+        self.on_edit = on_edit
+        self.control = ft.Container(
+            border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+            border_radius=8,
+            padding=12,
+            content=ft.ResponsiveRow(
+                [
+                    self.to,
+                    self.reason,
+                    ft.Container(content=self.follow_up.control, col=HALF),
+                    ft.Container(
+                        content=ft.TextButton("Remove", icon=ft.Icons.CLOSE, on_click=on_remove),
+                        col=HALF,
+                        alignment=ft.Alignment.CENTER_RIGHT,
+                    ),
+                ]
+            ),
+        )
+
+    def _typed(self) -> None:
+        self.draft.to = self.to.value
+        self.draft.reason = self.reason.value
+        self.draft.follow_up_text = self.follow_up.field.value
+        self.to.error = None
+        self.on_edit()
+
+    def _date_changed(self, _picked: object) -> None:
+        self._typed()
+
+    def show_errors(self, by_field: dict[str, str]) -> None:
+        self.to.error = by_field.get("to")
+        self.follow_up.set_error(by_field.get("follow_up_date"))
+
+
+class ServiceFormScreen:
+    def __init__(self, ctx: AppContext, session: Session, form: ServiceForm, client_names: list[str]):
+        self.ctx = ctx
+        self.session = session
+        self.form = form
+        self.index = next(i for i, f in enumerate(session.service_forms) if f.id == form.id)
+        self.client_names = client_names
+        self.referrals = referral_drafts(form.referrals)
+        self.dirty = False
+
+    @property
+    def client_name(self) -> str:
+        return self.client_names[self.index]
+
+    # layout -------------------------------------------------------------------------------------------------------
+
+    def build(self) -> ft.Control:
+        f = self.form
+        self.status_holder = ft.Container(content=widgets.completion_badge(f.complete))
+        self.save_state = widgets.muted("Saved")
+        self.summary = ProblemBox()
+        self.service_type = picker("Service Type", SERVICE_TYPES, f.service_type, self._type_chosen)
+        self.services = CheckGroup("Services Received", {}, [], self._services_changed)
+        self._offer_services(f.services)
+        self.referral_rows = ft.Column(spacing=8)
+        self.referral_controls: list[ReferralRow] = []
+        self._show_referrals()
+        self.attended = picker("Client Attended", YES_NO, yes_no_key(f.client_attended), self._attended_chosen)
+        self.status = picker("Status of Service", SERVICE_STATUSES, f.status, self._status_chosen)
+        self.private = ft.Switch(label="Private", value=f.private, on_change=self._private_switched)
+        self.notes = ft.TextField(
+            label="Notes", value=f.notes, multiline=True, min_lines=3, max_lines=10, on_change=self._notes_typed
+        )
+        self.save_problems = error_line()
+        self.root = widgets.screen(
+            self._header(),
+            self.summary.control,
+            ft.ResponsiveRow([named(self.service_type)]),
+            self.services.control,
+            widgets.section(
+                "Referrals",
+                widgets.muted("Organisations the client was referred to, if any."),
+                self.referral_rows,
+                ft.OutlinedButton("Add Referral", icon=ft.Icons.ADD, on_click=self._add_referral),
+            ),
+            ft.ResponsiveRow([named(self.attended, HALF), named(self.status, HALF)]),
+            ft.Column([self.private, widgets.muted("Only the staff involved in the session see private notes.")]),
+            self.notes,
+            self._buttons(),
+        )
+        self.root.scroll = ft.ScrollMode.AUTO
+        self.root.expand = True
+        return self.root
+
+    def _header(self) -> ft.Control:
+        when = self.session.service_date.isoformat() if self.session.service_date else "no date yet"
+        return ft.Column(
+            [
+                ft.Row(
+                    [widgets.heading(self.client_name), self.status_holder, self.save_state],
+                    wrap=True,
+                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                ),
+                widgets.muted(f"Service form in the session of {when}."),
+            ],
+            spacing=4,
+        )
+
+    def _buttons(self) -> ft.Control:
+        self.save_button = ft.FilledButton("Save Service Form", icon=ft.Icons.SAVE, on_click=self._save_clicked)
+        self.complete_button = ft.FilledTonalButton(
+            "Mark Complete", icon=ft.Icons.TASK_ALT, on_click=self._complete_clicked
+        )
+        back = ft.OutlinedButton("Back to Session", icon=ft.Icons.ARROW_BACK, on_click=self._back)
+        return ft.Column(
+            [ft.Row([self.save_button, self.complete_button, back], wrap=True), self.save_problems], spacing=4
+        )
+
+    def _offer_services(self, ticked: list[str]) -> None:
+        offered = SERVICES_BY_TYPE.get(self.form.service_type or "", {})
+        self.services.set_options(offered, keep_offered_services(self.form.service_type, ticked))
+        self.services.note.value = (
+            "Select all that apply." if offered else "Choose a Service Type first; its services appear here."
+        )
+
+    def _show_referrals(self) -> None:
+        self.referral_controls = [
+            ReferralRow(self.ctx, draft, partial(self._remove_referral, i), self._changed)
+            for i, draft in enumerate(self.referrals)
+        ]
+        self.referral_rows.controls = [row.control for row in self.referral_controls] or [
+            widgets.muted("No referrals.")
+        ]
+
+    # editing ------------------------------------------------------------------------------------------------------
+
+    def _changed(self, *cleared: ft.Control) -> None:
+        for control in cleared:
+            show_error(control, None)
+        self.dirty = True
+        self.save_state.value = "Not saved yet"
+
+    def _type_chosen(self) -> None:
+        self.form.service_type = self.service_type.value
+        self.form.services = keep_offered_services(self.form.service_type, self.form.services)
+        self._offer_services(self.form.services)
+        self._changed(self.service_type, self.services.error)
+
+    def _services_changed(self, codes: list[str]) -> None:
+        self.form.services = codes
+        self._changed()
+
+    def _add_referral(self) -> None:
+        self.referrals.append(ReferralDraft())
+        self._show_referrals()
+        self._changed()
+
+    def _remove_referral(self, index: int) -> None:
+        del self.referrals[index]
+        self._show_referrals()
+        self._changed()
+
+    def _attended_chosen(self) -> None:
+        self.form.client_attended = yes_no_value(self.attended.value)
+        self._changed(self.attended)
+
+    def _status_chosen(self) -> None:
+        self.form.status = self.status.value
+        self._changed(self.status)
+
+    def _private_switched(self) -> None:
+        self.form.private = bool(self.private.value)
+        self._changed()
+
+    def _notes_typed(self) -> None:
+        self.form.notes = self.notes.value
+        self._changed(self.notes)
+
+    # saving -------------------------------------------------------------------------------------------------------
+
+    async def _save_clicked(self) -> None:
+        await self._save(complete=False)
+
+    async def _complete_clicked(self) -> None:
+        if await self._save(complete=True):
+            self.ctx.navigate(session_route(self.session.id))
+
+    async def _back(self) -> None:
+        if self.dirty and not await self._save(complete=False):
+            return
+        self.ctx.navigate(session_route(self.session.id))
+
+    async def _save(self, *, complete: bool) -> bool:
+        """Store the form (``complete``: only when nothing is missing); "Saved" only after the local commit."""
+        referrals, typed_problems = referrals_from_drafts(self.referrals)
+        form = replace(self.form, referrals=referrals)
+        if typed_problems:
+            await self._show_problems(typed_problems + (completion_gaps(form) if complete else []))
+            return False
+        self._busy(True)
+        try:
+            saved = await self.ctx.call(
+                save_service_form, self.ctx.db, self.ctx.signed_in_actor, self.session.id, form, complete=complete
+            )
+        except ValidationFailed as failure:
+            self._busy(False)
+            await self._show_problems(failure.errors)
+            return False
+        except Exception as error:
+            self._busy(False)
+            self.ctx.report(error, "save the service form")
+            return False
+        self._saved(saved)
+        return True
+
+    def _saved(self, session: Session) -> None:
+        self.session = session
+        self.form.referrals = session.service_forms[self.index].referrals
+        self.dirty = False
+        self._show_field_problems([], [])
+        self.status_holder.content = widgets.completion_badge(self.form.complete)
+        self._busy(False)
+        self.save_state.value = "Saved"
+        self.root.update()
+        if session.complete:
+            self.ctx.show_message("Saved. Every service form is complete, so the session is Complete.")
+        else:
+            self.ctx.show_message("Saved")
+        self.ctx.after_save()
+
+    def _busy(self, busy: bool) -> None:
+        self.save_button.disabled = self.complete_button.disabled = busy
+        if busy:
+            self.save_state.value = "Saving…"
+        self.root.update()
+
+    async def _show_problems(self, errors: list[FieldError]) -> None:
+        """Gaps and problems at their fields, all of them at the top, and one line by the buttons."""
+        mine, others = errors_of_service_form(errors, self.index)
+        self._show_field_problems(mine, others)
+        self.save_state.value = "Not saved yet"
+        self.root.update()
+        await self.root.scroll_to(offset=0, duration=300)
+
+    def _show_field_problems(self, mine: list[FieldError], others: list[FieldError]) -> None:
+        by_field = first_message_per_field(mine)
+        for field_name, control in {
+            "service_type": self.service_type,
+            "services": self.services.error,
+            "status": self.status,
+            "notes": self.notes,
+        }.items():
+            show_error(control, by_field.get(field_name))
+        rows = referral_row_errors(mine)
+        for index, row in enumerate(self.referral_controls):
+            row.show_errors({name: message for (i, name), message in rows.items() if i == index})
+        lines = service_form_problem_lines(mine) + error_summary(others, self.client_names)
+        self.summary.show("Not saved. Please fix these first:", lines)
+        show_error(self.save_problems, f"Not saved: {len(lines)} to fix, marked in red above." if lines else None)
