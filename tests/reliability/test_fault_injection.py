@@ -1,0 +1,197 @@
+"""Fault injection: devices sync through a proxy that breaks a large share of their requests, and a server that is
+killed in the middle of a big push. Afterwards the server's own database must hold every session saved on every
+device exactly once (one version per save, one applied op_id per save), every outbox must be empty, and the
+devices must hold what the server holds.
+
+Both tests use a real ``outpost-server serve`` process on SQLite, the app's HTTP transport over real loopback
+sockets, the real sync engine, and the app's sync runner with its backoff (on a clock the test moves, so a
+Retry-After of 30 seconds costs nothing).
+"""
+
+import os
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from central_server import ServerHoldings, ServerProcess, read_holdings, run_admin
+from fault_proxy import AFTER_COMMIT, Fault, FaultProxy, FaultSchedule
+from field_devices import DeviceRunner, FieldDevice, SteppedClock, transport_with_timeout
+
+WORKERS = ("mhernandez", "lnguyen", "okovalenko", "tgebremedhin")
+SUPERVISOR = "ayusuf"
+DEVICES_PER_WORKER = 2  # two tablets per worker, so "devices agree" compares devices that hold the same sessions
+FAULT_TARGET = 1_000
+FAULT_RATE = 0.7
+FAULT_WEIGHTS = {
+    Fault.DROP_REPLY: 3,
+    Fault.ERROR_500: 2,
+    Fault.LATE_REPLY: 1,
+    Fault.LATE_REQUEST: 1,
+    Fault.CUT_REQUEST: 2,
+    Fault.UNAVAILABLE_503: 2,
+    Fault.THROTTLED_429: 2,
+}
+READ_TIMEOUT = 0.5  # seconds the device waits for an answer while faults are on
+HOLD_SECONDS = READ_TIMEOUT + 0.4  # a late request or reply arrives after the device gave up
+MAX_ROUNDS = 400  # per device: the loop ends at the fault target long before this
+ATTEMPTS_PER_ROUND = 12
+CLEAN_SYNC = transport_with_timeout(5.0, 120.0)
+SEED = int(os.environ.get("OUTPOST_FAULT_SEED", "6001"))
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    """The demo agency on a real server process with a SQLite database."""
+    database_url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    run_admin(database_url, "demo")
+    process = ServerProcess(database_url, tmp_path / "server.log")
+    process.start()
+    yield process
+    process.stop()
+
+
+def signed_in_device(folder: Path, name: str, server_url: str, user_id: str) -> FieldDevice:
+    """A tablet signed in and synced once (it needs the agency's sites and lists to fill in a session)."""
+    device = FieldDevice(folder / name, name)
+    device.sign_in(server_url, user_id)
+    device.sync(CLEAN_SYNC)
+    device.register_client(last_name=f"Client of {name}")
+    return device
+
+
+def work_in_the_field(device: FieldDevice, runner: DeviceRunner, rng: random.Random, done: threading.Event) -> int:
+    """Save a session, sometimes edit an earlier one or register a client, sync; repeat until told to stop."""
+    rounds = 0
+    while not done.is_set():
+        rounds += 1
+        assert rounds <= MAX_ROUNDS, f"{device.name} worked {MAX_ROUNDS} rounds without reaching the fault target"
+        device.record_session(device.registered[0], notes=f"{device.name}, round {rounds}")
+        if rng.random() < 0.3:
+            edited = rng.choice(sorted(device.saves))
+            device.edit_session(edited, notes=f"{device.name}, round {rounds}: edit of {edited[:8]}")
+        if rng.random() < 0.1:
+            device.register_client(last_name=f"Round {rounds} of {device.name}")
+        runner.sync_until_done(ATTEMPTS_PER_ROUND)
+    return rounds
+
+
+def read_along(runner: DeviceRunner, done: threading.Event) -> int:
+    """A supervisor's tablet that only pulls, all through the faults."""
+    syncs = 0
+    while not done.is_set():
+        runner.sync_until_done(ATTEMPTS_PER_ROUND)
+        syncs += 1
+        time.sleep(0.2)
+    return syncs
+
+
+def stop_at_target(schedule: FaultSchedule, done: threading.Event) -> None:
+    while not done.wait(0.05):
+        if schedule.total >= FAULT_TARGET:
+            done.set()
+
+
+def lost_and_duplicated(saves: Counter[str], holdings: ServerHoldings) -> tuple[int, int]:
+    """Saves the server does not have (missing sessions, versions short of the saves) and ones it has twice."""
+    lost = duplicated = 0
+    for session_id, times in saves.items():
+        version = holdings.sessions.get(session_id, {}).get("version", 0)
+        lost += max(times - version, 0)
+        duplicated += max(version - times, 0)
+    duplicated += len(holdings.sessions.keys() - saves.keys())
+    return lost, duplicated
+
+
+def assert_devices_hold_what_the_server_holds(
+    devices: list[FieldDevice], supervisor: FieldDevice, holdings: ServerHoldings
+) -> None:
+    for device in [*devices, supervisor]:
+        assert device.outbox_counts() == {"pending": 0, "needs_attention": 0}, device.name
+        assert device.clients() == holdings.clients, device.name
+    for device in devices:
+        assert device.sessions() == holdings.sessions_of(device.worker.user_id), device.name
+    assert supervisor.sessions() == holdings.sessions
+
+
+def test_a_thousand_injected_faults_lose_and_duplicate_nothing(server, tmp_path, reliability_figures):
+    schedule = FaultSchedule(SEED, rate=FAULT_RATE, weights=FAULT_WEIGHTS)
+    schedule.enabled = False
+    started = time.monotonic()
+    with FaultProxy(server.port, schedule, hold_seconds=HOLD_SECONDS) as proxy:
+        devices = [
+            signed_in_device(tmp_path, f"{worker}-tablet-{n}", proxy.url, worker) for worker in WORKERS for n in (1, 2)
+        ]
+        supervisor = signed_in_device(tmp_path, "supervisor-tablet", proxy.url, SUPERVISOR)
+        faulty = transport_with_timeout(1.0, READ_TIMEOUT)
+        runners = [
+            device.runner(SteppedClock(), random.Random(SEED + n), faulty) for n, device in enumerate(devices, 1)
+        ]
+        reader = supervisor.runner(SteppedClock(), random.Random(SEED), faulty)
+        done = threading.Event()
+        schedule.enabled = True
+        with ThreadPoolExecutor(max_workers=len(devices) + 2) as pool:
+            watcher = pool.submit(stop_at_target, schedule, done)
+            work = [
+                pool.submit(work_in_the_field, device, runner, random.Random(SEED * 100 + n), done)
+                for n, (device, runner) in enumerate(zip(devices, runners, strict=True))
+            ]
+            reading = pool.submit(read_along, reader, done)
+            try:
+                rounds = [future.result() for future in work]
+                supervisor_syncs = reading.result()
+            finally:
+                done.set()
+                watcher.result()
+        schedule.enabled = False
+        proxy.wait_idle(timeout=60)
+        faulted_phase = time.monotonic() - started
+        for _ in range(2):  # the first pass pushes everything; the second brings each device the others' pushes
+            for device in [*devices, supervisor]:
+                device.sync(CLEAN_SYNC)
+        holdings = read_holdings(server.database_url)
+
+    saves: Counter[str] = Counter()
+    for device in devices:
+        saves.update(device.saves)
+    lost, duplicated = lost_and_duplicated(saves, holdings)
+    outcomes: Counter[str] = Counter()
+    for runner in [*runners, reader]:
+        outcomes.update(runner.engine.outcomes)
+    figures: dict[str, Any] = {
+        "seed": SEED,
+        "devices": f"{len(devices)} worker tablets + 1 supervisor tablet",
+        "faults injected": schedule.total,
+        "faults by kind": schedule.by_fault(),
+        "faults after the server committed": sum(
+            count for kind, count in schedule.by_fault().items() if Fault(kind) in AFTER_COMMIT
+        ),
+        "faults by request": dict(sorted(schedule.injected.items())),
+        "requests through the proxy": dict(proxy.requests),
+        "sync attempts by outcome": dict(outcomes),
+        "rounds per device": rounds,
+        "supervisor syncs under faults": supervisor_syncs,
+        "sessions saved": len(saves),
+        "saves (creates + edits)": sum(saves.values()),
+        "clients registered": sum(len(device.registered) for device in [*devices, supervisor]),
+        "sessions on the server": len(holdings.sessions),
+        "lost": lost,
+        "duplicated": duplicated,
+        "seconds under faults": round(faulted_phase, 1),
+    }
+    reliability_figures("Fault injection through the proxy", figures)
+    for device in [*devices, supervisor]:
+        device.close()
+
+    assert schedule.total >= FAULT_TARGET
+    assert (lost, duplicated) == (0, 0)
+    assert holdings.sessions.keys() == saves.keys()
+    assert holdings.applied_ops["session"] == sum(saves.values())
+    assert len(holdings.clients) == holdings.applied_ops["client"] == figures["clients registered"]
+    assert {name for name in outcomes if name != "ok"} <= {"Offline", "ServerError", "Throttled"}
+    assert_devices_hold_what_the_server_holds(devices, supervisor, holdings)
