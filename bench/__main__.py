@@ -1,0 +1,76 @@
+"""``python -m bench [--quick|--full]``: run every figure, print the table, write ``docs/benchmarks.md``.
+
+A figure that misses its target is reported, not failed: the exit status is non-zero only when a figure could
+not be measured at all (it raised), so CI catches a broken benchmark without flaking on a slow machine.
+"""
+
+import argparse
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from bench.device_figures import device_figures
+from bench.load import load_figures
+from bench.measure import Figure, could_not_run
+from bench.report import generated_part, markdown_table, write_document
+from bench.sizes import FULL, QUICK, Sizes
+from bench.sync_figures import first_sync_figures, push_figures
+
+DEFAULT_DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+SEED = 20_240_601
+
+FigureGroup = Callable[[Path, Sizes, int], list[Figure]]
+GROUPS: list[tuple[str, FigureGroup]] = [
+    ("device: search, save session, memory", device_figures),
+    ("sync: push to a local server, bytes per session", push_figures),
+    ("sync: first sync and no-op sync", first_sync_figures),
+    ("sync: many devices at once", load_figures),
+]
+
+
+def run_groups(folder: Path, sizes: Sizes) -> tuple[list[Figure], bool]:
+    """Every group's figures, and whether all of them ran; a group that raises becomes one "could not run" row."""
+    figures: list[Figure] = []
+    all_ran = True
+    for title, group in GROUPS:
+        started = time.perf_counter()
+        print(f"[bench] {title} …", file=sys.stderr, flush=True)
+        try:
+            figures += group(folder, sizes, SEED)
+        except Exception as error:  # a broken figure must not hide the others; it is reported and fails the run
+            traceback.print_exc()
+            figures.append(could_not_run(title, "—", f"could not run: {type(error).__name__}: {error}"))
+            all_ran = False
+        print(f"[bench] {title}: {time.perf_counter() - started:,.1f} s", file=sys.stderr, flush=True)
+    return figures, all_ran
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    size_choice = parser.add_mutually_exclusive_group()
+    size_choice.add_argument("--quick", action="store_true", help="small sizes for CI (the default)")
+    size_choice.add_argument("--full", action="store_true", help="the issue's sizes (100,000 clients, 200 devices)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_DOCUMENT, help="where to write the table")
+    parser.add_argument("--work-dir", type=Path, help="keep the databases here instead of a temporary folder")
+    args = parser.parse_args(argv)
+    sizes = FULL if args.full else QUICK
+    started_at, started = datetime.now(), time.perf_counter()
+    if args.work_dir:
+        args.work_dir.mkdir(parents=True, exist_ok=True)
+        figures, all_ran = run_groups(args.work_dir, sizes)
+    else:
+        with tempfile.TemporaryDirectory(prefix="outpost-bench-") as folder:
+            figures, all_ran = run_groups(Path(folder), sizes)
+    seconds = time.perf_counter() - started
+    print(markdown_table(figures))
+    write_document(args.output, generated_part(figures, mode=sizes.mode, started=started_at, seconds=seconds))
+    print(f"[bench] {sizes.mode} run took {seconds:,.0f} s; table written to {args.output}", file=sys.stderr)
+    return 0 if all_ran else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""How big each figure's run is: the issue's sizes (``--full``) and a small set that finishes in CI (``--quick``)."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    mode: str
+    search_clients: int
+    search_queries: int
+    saves: int
+    floor_commits: int
+    pushed_sessions: int
+    first_sync_sites: int
+    first_sync_workers: int
+    first_sync_clients: int
+    first_sync_sessions: int
+    devices: int
+    sessions_per_device: int
+
+
+FULL = Sizes(
+    mode="full",
+    search_clients=100_000,
+    search_queries=300,
+    saves=300,
+    floor_commits=300,
+    pushed_sessions=10_000,
+    first_sync_sites=5_000,
+    first_sync_workers=2_000,
+    first_sync_clients=100_000,
+    first_sync_sessions=20_000,
+    devices=200,
+    sessions_per_device=20,
+)
+
+QUICK = Sizes(
+    mode="quick",
+    search_clients=5_000,
+    search_queries=100,
+    saves=60,
+    floor_commits=60,
+    pushed_sessions=200,
+    first_sync_sites=250,
+    first_sync_workers=100,
+    first_sync_clients=5_000,
+    first_sync_sessions=1_000,
+    devices=20,
+    sessions_per_device=5,
+)
