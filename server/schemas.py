@@ -136,11 +136,15 @@ class Health(BaseModel):
     protocol: int = PROTOCOL_VERSION
 
 
+# Text the server stores or looks up from the envelope: PostgreSQL cannot hold the NUL character.
+NO_NUL = r"^[^\x00]*$"
+
+
 class LoginRequest(BaseModel):
-    user_id: str = Field(min_length=1, max_length=100)
+    user_id: str = Field(min_length=1, max_length=100, pattern=NO_NUL)
     password: str = Field(min_length=1, max_length=1000)
     device_id: UUID
-    device_name: str = Field(default="", max_length=200)
+    device_name: str = Field(default="", max_length=200, pattern=NO_NUL)
 
 
 class WorkerOut(BaseModel):
@@ -167,7 +171,9 @@ class ErrorDetail(BaseModel):
 
 
 class Change(BaseModel):
-    op_id: str = Field(min_length=1, max_length=64, description="UUID made on the device for this change.")
+    op_id: str = Field(
+        min_length=1, max_length=64, pattern=NO_NUL, description="UUID made on the device for this change."
+    )
     entity: str = Field(
         max_length=40, description="Which kind of record.", json_schema_extra={"enum": ["client", "session"]}
     )

@@ -100,6 +100,8 @@ class _Reader:
             return ""
         if len(value) > limit:
             self._fail(name, f"At most {limit:,} characters.")
+        if "\x00" in value:  # PostgreSQL cannot store it, and no keyboard types it
+            self._fail(name, "Text cannot contain the NUL character.")
         return value
 
     def optional_text(self, name: str) -> str | None:

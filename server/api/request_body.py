@@ -6,6 +6,7 @@ HTTP errors before any endpoint code runs, so nothing is written.
 """
 
 import json
+import re
 import zlib
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -14,9 +15,17 @@ from fastapi import HTTPException, Request, Response
 from fastapi.routing import APIRoute
 
 from server.core.config import MAX_BODY_BYTES
+from server.schemas import ErrorDetail
 
 _GZIP_WINDOW = 16 + zlib.MAX_WBITS
 _TOO_LARGE = f"The request body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB."
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorDetail, "description": "The body is not JSON, not valid Unicode, or not valid gzip."},
+    413: {"model": ErrorDetail, "description": "The body is over 16 MB, sent or inflated."},
+    415: {"model": ErrorDetail, "description": "A Content-Encoding other than gzip."},
+}
 
 
 def inflate_gzip(raw: bytes, *, limit: int) -> bytes:
@@ -31,6 +40,26 @@ def inflate_gzip(raw: bytes, *, limit: int) -> bytes:
     if not inflater.eof or inflater.unused_data:
         raise HTTPException(status_code=400, detail="The request body is not valid gzip (cut short or extra data).")
     return content
+
+
+def holds_lone_surrogate(decoded: Any) -> bool:
+    """True when any text in decoded JSON, keys included, holds half of a UTF-16 surrogate pair.
+
+    JSON may spell one (``"\\ud800"``) and Python decodes it, but it is not a character: it cannot be stored as
+    UTF-8, and echoing it in an answer would fail half way through, so such a body is refused before anything runs.
+    """
+    pending = [decoded]
+    while pending:  # a loop, not recursion: the body may nest as deep as the JSON parser allows
+        item = pending.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 class LimitedBodyRequest(Request):
@@ -51,9 +80,12 @@ class LimitedBodyRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             try:
-                self._json = json.loads(await self.body())
+                decoded = json.loads(await self.body())
             except (json.JSONDecodeError, UnicodeDecodeError) as problem:
                 raise HTTPException(status_code=400, detail="The request body is not valid JSON.") from problem
+            if holds_lone_surrogate(decoded):
+                raise HTTPException(status_code=400, detail="The request body is not valid Unicode (a lone surrogate).")
+            self._json = decoded
         return self._json
 
     async def _read_within_limit(self) -> bytes:

@@ -4,7 +4,7 @@ from fastapi import APIRouter, HTTPException, Response
 
 from server import crud
 from server.api.deps import DatabaseDep, NowDep, SettingsDep, TokenDep
-from server.api.request_body import LimitedBodyRoute
+from server.api.request_body import BODY_ERRORS, LimitedBodyRoute
 from server.models import Agency, Worker
 from server.schemas import AgencyOut, ErrorDetail, LoginRequest, LoginResponse, WorkerOut
 from server.signin import SignInRefused, SignInThrottled, sign_in
@@ -19,6 +19,7 @@ def _worker_out(worker: Worker) -> WorkerOut:
 @router.post(
     "/login",
     responses={
+        **BODY_ERRORS,
         401: {"model": ErrorDetail, "description": "Unknown user ID, wrong password or deactivated worker."},
         429: {"model": ErrorDetail, "description": "Too many failed sign-ins; see the Retry-After header."},
     },

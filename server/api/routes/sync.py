@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from server.api.deps import CurrentWorker, DatabaseDep, NowDep
-from server.api.request_body import LimitedBodyRoute
+from server.api.request_body import BODY_ERRORS, LimitedBodyRoute
 from server.core.config import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
 from server.core.cursor import CursorNotRecognised
 from server.pull import pull_changes
@@ -15,10 +15,8 @@ from server.schemas import ErrorDetail, PullResponse, PushRequest, PushResponse
 router = APIRouter(prefix="/sync", tags=["sync"], route_class=LimitedBodyRoute)
 
 _ENVELOPE_ERRORS = {
-    400: {"model": ErrorDetail, "description": "The body is not JSON, or not valid gzip."},
+    **BODY_ERRORS,
     401: {"model": ErrorDetail, "description": "Not signed in, or the sign-in expired or was revoked."},
-    413: {"model": ErrorDetail, "description": "The body is over 16 MB, sent or inflated."},
-    415: {"model": ErrorDetail, "description": "A Content-Encoding other than gzip."},
 }
 
 
