@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from app.store import repository
@@ -123,20 +123,19 @@ class SyncEngine:
 
     def _record_results(self, batch: list[OutboxRow], results: dict[str, dict[str, Any]], report: SyncReport) -> None:
         with self.db.sessions.begin() as tx:
-            for sent in batch:
-                entry = tx.get(OutboxRow, sent.seq)
-                if entry is None:
-                    continue
-                result = results[entry.op_id]
-                status = result["status"]
-                if status in APPLIED_STATUSES:
-                    _acknowledge(tx, entry, result["version"])
-                    report.applied += 1
-                elif status == "rejected":
-                    _reject(tx, entry, result.get("errors") or [])
+            # An entry may have left the outbox while the push was on its way (discarded, or superseded).
+            present = set(tx.scalars(select(OutboxRow.seq).where(OutboxRow.seq.in_([sent.seq for sent in batch]))))
+            still_queued = [sent for sent in batch if sent.seq in present]
+            applied = [sent for sent in still_queued if results[sent.op_id]["status"] in APPLIED_STATUSES]
+            _acknowledge(tx, applied, results)
+            report.applied += len(applied)
+            for sent in still_queued:
+                result = results[sent.op_id]
+                if result["status"] == "rejected":
+                    _reject(tx, tx.get_one(OutboxRow, sent.seq), result.get("errors") or [])
                     report.rejected += 1
-                else:
-                    _conflict(tx, entry, result.get("current"))
+                elif result["status"] == "conflict":
+                    _conflict(tx, tx.get_one(OutboxRow, sent.seq), result.get("current"))
                     report.conflicts += 1
 
     # --- pull ----------------------------------------------------------------------------------------------------
@@ -197,15 +196,35 @@ def _later_pending(entry: OutboxRow) -> Any:
     )
 
 
-def _acknowledge(tx: DbSession, entry: OutboxRow, version: int) -> None:
-    """The server holds this change: drop the entry, note the version, and base the record's next edits on it."""
-    tx.delete(entry)
-    table = _VERSIONED_TABLES[entry.entity]
-    tx.execute(
-        update(table).where(table.id == entry.record_id, table.version < version).values(version=version),
-        execution_options={"synchronize_session": False},
+def _acknowledge(tx: DbSession, entries: list[OutboxRow], results: dict[str, dict[str, Any]]) -> None:
+    """The server holds these changes: drop the entries, note each record's version, and base its next edits on it.
+
+    Set-wise, three statements for the whole batch rather than four per entry (which made pushing 10,000 sessions
+    spend as long recording answers as the server spent applying them). A batch holds at most one entry per record,
+    so the entries cannot affect one another.
+    """
+    if not entries:
+        return
+    connection = tx.connection()
+    connection.execute(delete(OutboxRow.__table__).where(OutboxRow.__table__.c.seq.in_([e.seq for e in entries])))
+    for entity, model in _VERSIONED_TABLES.items():
+        table = model.__table__
+        versions = [
+            {"record": e.record_id, "known": results[e.op_id]["version"]} for e in entries if e.entity == entity
+        ]
+        if versions:
+            older = table.update().where(table.c.id == bindparam("record"), table.c.version < bindparam("known"))
+            connection.execute(older.values(version=bindparam("known")), versions)
+    outbox = OutboxRow.__table__
+    later_pending = outbox.update().where(
+        outbox.c.record_id == bindparam("record"),
+        outbox.c.seq > bindparam("after"),
+        outbox.c.state == repository.PENDING,
     )
-    tx.execute(update(OutboxRow).where(_later_pending(entry)).values(base_version=version))
+    connection.execute(
+        later_pending.values(base_version=bindparam("known")),
+        [{"record": e.record_id, "after": e.seq, "known": results[e.op_id]["version"]} for e in entries],
+    )
 
 
 def _reject(tx: DbSession, entry: OutboxRow, errors: list[Any]) -> None:
