@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+
 from app.demodata.reference import load_languages, load_location_types
 from app.domain.sessions import Referral, Session
 from app.domain.text import fold
 from app.store.db import DeviceDatabase
+from app.store.models import ClientRow
 from app.usecases.clients import SEARCH_LIMIT, search_clients
 from app.usecases.context import Actor
 from app.usecases.sessions import add_client_to_session, begin_session, save_session
@@ -47,10 +50,11 @@ class SearchQueries:
 
 def pick_search_queries(db: DeviceDatabase, count: int, rng: random.Random) -> SearchQueries:
     """What workers type: the first three letters of a name on the device, or a date of birth on it."""
-    with db.engine.connect() as connection:
-        rows = connection.exec_driver_sql(
-            "SELECT first_name, last_name, date_of_birth FROM client ORDER BY random() LIMIT ?", (count * 2,)
+    with db.reads() as tx:
+        everyone = tx.execute(
+            select(ClientRow.first_name, ClientRow.last_name, ClientRow.date_of_birth).order_by(ClientRow.id)
         ).all()
+    rows = rng.sample(everyone, min(len(everyone), count * 2))  # seeded, so a run can be repeated exactly
     prefixes = [fold(rng.choice([first, last]))[:3] for first, last, _ in rows]
     births = [born for _, _, born in rows if born]
     return SearchQueries(

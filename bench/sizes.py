@@ -9,7 +9,6 @@ class Sizes:
     search_clients: int
     search_queries: int
     saves: int
-    floor_commits: int
     pushed_sessions: int
     first_sync_sites: int
     first_sync_workers: int
@@ -24,7 +23,6 @@ FULL = Sizes(
     search_clients=100_000,
     search_queries=300,
     saves=300,
-    floor_commits=300,
     pushed_sessions=10_000,
     first_sync_sites=5_000,
     first_sync_workers=2_000,
@@ -39,7 +37,6 @@ QUICK = Sizes(
     search_clients=5_000,
     search_queries=100,
     saves=60,
-    floor_commits=60,
     pushed_sessions=200,
     first_sync_sites=250,
     first_sync_workers=100,

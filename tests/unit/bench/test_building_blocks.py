@@ -27,7 +27,6 @@ TINY = dataclasses.replace(
     search_clients=60,
     search_queries=5,
     saves=3,
-    floor_commits=3,
     pushed_sessions=4,
     first_sync_sites=5,
     first_sync_workers=12,
