@@ -7,7 +7,9 @@ from app.demodata.reference import DemoWorker, Site, load_languages, load_locati
 from app.demodata.synthetic import synthetic_clients, synthetic_sites, synthetic_workers
 from app.domain.clients import Client
 from app.domain.sessions import Session
+from app.store.db import DeviceDatabase
 from app.usecases.context import Actor
+from bench.device import store_reference
 from bench.server_seed import AgencySeed
 
 AGENCY_ID = "agency-bench"
@@ -36,6 +38,18 @@ def make_agency(*, sites: int, workers: int, clients: int, seed: int) -> Agency:
         sites=list(synthetic_sites(sites, seed=seed)),
         workers=staff,
         clients=list(synthetic_clients(clients, agency_id=AGENCY_ID, created_by=staff[0].user_id, seed=seed)),
+    )
+
+
+def store_agency_reference(db: DeviceDatabase, agency: Agency) -> None:
+    """The agency's sites and workers and the shared lists on a device, as its first pull leaves them."""
+    store_reference(
+        db,
+        actor_for(agency.field_workers[0]),
+        sites=((s.code, s.name, s.address) for s in agency.sites),
+        workers=((w.user_id, w.name, w.role) for w in agency.workers),
+        languages=((language.code, language.name) for language in load_languages()),
+        location_types=((location.code, location.label) for location in load_location_types()),
     )
 
 

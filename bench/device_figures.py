@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.demodata.reference import load_languages, load_location_types
+from app.demodata.reference import load_location_types
 from app.domain.sessions import Referral, Session
 from app.domain.text import fold
 from app.store.db import DeviceDatabase
@@ -20,8 +20,8 @@ from app.store.models import ClientRow
 from app.usecases.clients import SEARCH_LIMIT, search_clients
 from app.usecases.context import Actor
 from app.usecases.sessions import add_client_to_session, begin_session, save_session
-from bench.agency import actor_for, make_agency
-from bench.device import open_device, store_clients, store_reference
+from bench.agency import actor_for, make_agency, store_agency_reference
+from bench.device import open_device, store_clients
 from bench.measure import Figure, Latency, ms, time_each
 from bench.memory import memory_figure
 from bench.sizes import Sizes
@@ -192,14 +192,7 @@ def device_figures(folder: Path, sizes: Sizes, seed: int) -> list[Figure]:
     actor = actor_for(me)
     db = open_device(folder, "device")
     try:
-        store_reference(
-            db,
-            actor,
-            sites=((s.code, s.name, s.address) for s in agency.sites),
-            workers=((w.user_id, w.name, w.role) for w in agency.workers),
-            languages=((lang.code, lang.name) for lang in load_languages()),
-            location_types=((loc.code, loc.label) for loc in load_location_types()),
-        )
+        store_agency_reference(db, agency)
         store_clients(db, agency.clients)
         figures = search_figures(db, pick_search_queries(db, sizes.search_queries, rng), len(agency.clients))
         shape = SessionShape(

@@ -19,8 +19,16 @@ from app.store.db import DeviceDatabase
 from app.store.models import OutboxRow
 from app.usecases.accounts import sign_in, sync_engine_factory
 from app.usecases.sessions import save_session
-from bench.agency import AGENCY_ID, Agency, actor_for, language_codes, location_codes, make_agency
-from bench.device import open_device, store_clients, store_reference
+from bench.agency import (
+    AGENCY_ID,
+    Agency,
+    actor_for,
+    language_codes,
+    location_codes,
+    make_agency,
+    store_agency_reference,
+)
+from bench.device import open_device, store_clients
 from bench.device_figures import SessionShape, build_session
 from bench.measure import Figure, rate, size, stopwatch
 from bench.server import (
@@ -43,22 +51,15 @@ NO_OP_TARGET_BYTES = 2_048
 PUSH_AGENCY = {"sites": 20, "workers": 12, "clients": 2_000}
 
 
-def _reference_of(db: DeviceDatabase, agency: Agency) -> None:
-    store_reference(
-        db,
-        actor_for(agency.field_workers[0]),
-        sites=((s.code, s.name, s.address) for s in agency.sites),
-        workers=((w.user_id, w.name, w.role) for w in agency.workers),
-        languages=zip(language_codes(), language_codes(), strict=True),
-        location_types=zip(location_codes(), location_codes(), strict=True),
-    )
-
-
 def copy_device(source: Path, target: Path) -> DeviceDatabase:
     """A byte-for-byte copy of a closed device file (SQLite's backup API), opened as the app opens it."""
     target.unlink(missing_ok=True)
-    with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
+    original, copy = sqlite3.connect(source), sqlite3.connect(target)
+    try:
         original.backup(copy)
+    finally:
+        original.close()
+        copy.close()
     return DeviceDatabase(target)
 
 
@@ -68,7 +69,7 @@ def queue_sessions(folder: Path, agency: Agency, count: int, seed: int) -> tuple
     actor = actor_for(me)
     db = open_device(folder, "push-template")
     try:
-        _reference_of(db, agency)
+        store_agency_reference(db, agency)
         store_clients(db, agency.clients)
         shape = SessionShape(agency.sites[0].code, location_codes()[0], ("en", "ar"), colleague.user_id,
                              [c.id for c in agency.clients])  # fmt: skip
