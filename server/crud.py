@@ -8,7 +8,7 @@ an import or the demo loader twice does not make every device download everythin
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.codes import ROLES
@@ -46,10 +46,10 @@ def server_state(session: Session) -> ServerState:
 def lock_sequence(session: Session) -> None:
     """Take the change counter's row lock for the rest of this transaction.
 
-    Every writing transaction does this first, so writers take sequence numbers strictly one after another and commit
-    in that order: a pull can never see seq 11 while seq 10 is still uncommitted. Taking it first, before any other
-    row lock, also means writers can never deadlock on each other. (SQLite ignores FOR UPDATE; its writers are already
-    serialised by BEGIN IMMEDIATE.)
+    Every writing transaction does this (or ``reserve_seqs``) first, so writers take sequence numbers strictly one
+    after another and commit in that order: a pull can never see seq 11 while seq 10 is still uncommitted. Taking it
+    first, before any other row lock, also means writers can never deadlock on each other. (SQLite ignores FOR
+    UPDATE; its writers are already serialised by BEGIN IMMEDIATE.)
     """
     session.execute(select(ServerState.id).where(ServerState.id == _STATE_ID).with_for_update())
 
@@ -63,6 +63,21 @@ def next_seq(session: Session) -> int:
         .returning(ServerState.last_seq)
     )
     return session.execute(statement).scalar_one()
+
+
+def reserve_seqs(session: Session, *, count: int) -> int:
+    """Reserve ``count`` consecutive sequence numbers and return the first; the counter stays locked until commit.
+
+    A push reserves one number per change in a single statement; numbers of changes that end up not applied are
+    simply never used (gaps are harmless: cursors only need the order).
+    """
+    statement = (
+        update(ServerState)
+        .where(ServerState.id == _STATE_ID)
+        .values(last_seq=ServerState.last_seq + count)
+        .returning(ServerState.last_seq)
+    )
+    return session.execute(statement).scalar_one() - count + 1
 
 
 def _changed(row: object, values: dict[str, object]) -> bool:
@@ -253,8 +268,3 @@ def record_login_failure(session: Session, *, user_id: str, now: datetime, keep_
 
 def clear_login_failures(session: Session, *, user_id: str) -> None:
     session.execute(delete(LoginFailure).where(LoginFailure.user_id == user_id))
-
-
-def count_rows(session: Session, model: type[object]) -> int:
-    """How many rows a table holds (used by the command line's summaries)."""
-    return session.execute(select(func.count()).select_from(model)).scalar_one()

@@ -1,12 +1,17 @@
 """Applying the changes a device pushes.
 
-All changes of one push share one transaction, which first takes the change counter's lock; each change runs in its
-own savepoint and gets its own result, so one bad record never blocks the ones after it. An applied change's
-``op_id`` is stored in the same transaction as the change itself: if the device never hears the answer and sends the
-change again, it gets ``duplicate`` with the version of the first time and nothing is written twice.
+All changes of one push share one transaction, which first reserves one change sequence number per change (taking
+the counter's lock until commit, see ``crud.reserve_seqs``); each change runs in its own savepoint and gets its own
+result, so one bad record never blocks the ones after it. An applied change's ``op_id`` is stored in the same
+transaction as the change itself: if the device never hears the answer and sends the change again, it gets
+``duplicate`` with the version of the first time and nothing is written twice.
+
+The op_ids and records a push names are read in two queries up front, so applying 500 changes does not cost 1,000
+extra round trips to the database.
 """
 
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,8 +36,15 @@ _DATE_SLACK = timedelta(days=1)
 def push_changes(db: Database, *, worker: Worker, changes: list[Change], now: datetime) -> list[PushResult]:
     """Apply ``changes`` in order as ``worker``; one result per change, committed together."""
     with db.writing() as session:
-        crud.lock_sequence(session)
-        pusher = _Pusher(session, worker=worker, now=now, known=crud.known_codes(session, agency_id=worker.agency_id))
+        first_seq = crud.reserve_seqs(session, count=len(changes))
+        pusher = _Pusher(
+            session,
+            worker=worker,
+            now=now,
+            known=crud.known_codes(session, agency_id=worker.agency_id),
+            seqs=iter(range(first_seq, first_seq + len(changes))),
+        )
+        pusher.load_named_in(changes)
         return [pusher.apply(change) for change in changes]
 
 
@@ -68,31 +80,46 @@ def _applied(change: Change, version: int) -> PushResult:
 class _Pusher:
     """Applies one push's changes as one worker, inside the push's transaction."""
 
-    def __init__(self, session: Session, *, worker: Worker, now: datetime, known: KnownCodes):
+    def __init__(self, session: Session, *, worker: Worker, now: datetime, known: KnownCodes, seqs: Iterator[int]):
         self.session = session
         self.worker = worker
         self.now = now
         self.today = now.date() + _DATE_SLACK
         self.known = known
+        self.seqs = seqs
+        self.applied_ops: dict[str, AppliedOp] = {}
+        self.sessions: dict[str, SessionRecord] = {}
+        self.clients: dict[str, ClientRecord] = {}
+
+    def load_named_in(self, changes: list[Change]) -> None:
+        """Read the earlier op_ids and the stored records this push names; later lookups are in memory."""
+        op_ids = {change.op_id for change in changes}
+        for op in self.session.scalars(select(AppliedOp).where(AppliedOp.op_id.in_(op_ids))):
+            self.applied_ops[op.op_id] = op
+        session_ids = {change.id for change in changes if change.entity == "session"}
+        for stored_session in self.session.scalars(select(SessionRecord).where(SessionRecord.id.in_(session_ids))):
+            self.sessions[stored_session.id] = stored_session
+        client_ids = {change.id for change in changes if change.entity == "client"}
+        for stored_client in self.session.scalars(select(ClientRecord).where(ClientRecord.id.in_(client_ids))):
+            self.clients[stored_client.id] = stored_client
 
     def apply(self, change: Change) -> PushResult:
         with self.session.begin_nested():
-            earlier = self.session.get(AppliedOp, change.op_id)
+            earlier = self.applied_ops.get(change.op_id)
             if earlier is not None:
                 return self._repeat(change, earlier)
             result = self._apply_new(change)
             if result.status == "applied":
-                self.session.add(
-                    AppliedOp(
-                        op_id=change.op_id,
-                        worker_user_id=self.worker.user_id,
-                        entity=change.entity,
-                        record_id=change.id,
-                        version=result.version,
-                        applied_at=self.now,
-                    )
+                op = AppliedOp(
+                    op_id=change.op_id,
+                    worker_user_id=self.worker.user_id,
+                    entity=change.entity,
+                    record_id=change.id,
+                    version=result.version,
+                    applied_at=self.now,
                 )
-                self.session.flush()
+                self.session.add(op)
+                self.applied_ops[op.op_id] = op
             return result
 
     def _repeat(self, change: Change, earlier: AppliedOp) -> PushResult:
@@ -116,7 +143,7 @@ class _Pusher:
             incoming = session_from_wire(change.data, record_id=change.id)
         except WireErrors as problem:
             return _rejected(change, problem.errors)
-        stored = self.session.get(SessionRecord, change.id)
+        stored = self.sessions.get(change.id)
         refusal = self._session_refusal(change, incoming, stored)
         if refusal is not None:
             return refusal
@@ -152,7 +179,6 @@ class _Pusher:
         return None
 
     def _store_session(self, incoming: RecordedSession, stored: SessionRecord | None) -> int:
-        seq = crud.next_seq(self.session)  # before the new row is added, which the UPDATE would autoflush
         previous_staff = set(stored.record["staff"]) if stored is not None else set()
         incoming.version = stored.version + 1 if stored is not None else 1
         incoming.created_at = stored.record["created_at"] if stored is not None else incoming.created_at
@@ -161,14 +187,14 @@ class _Pusher:
         if stored is None:
             stored = SessionRecord(id=incoming.id, agency_id=incoming.agency_id, created_by=incoming.created_by)
             self.session.add(stored)
+            self.sessions[stored.id] = stored
         stored.service_date = incoming.service_date  # type: ignore[assignment]  # validated: never None here
         stored.site_code = incoming.site_code or ""
         stored.complete = incoming.complete
         stored.record = session_to_wire(incoming)
         stored.version = incoming.version
-        stored.seq = seq
+        stored.seq = next(self.seqs)
         stored.updated_at = self.now
-        self.session.flush()
         self._update_staff(stored, previous=previous_staff, current=set(incoming.staff))
         return incoming.version
 
@@ -180,6 +206,8 @@ class _Pusher:
                 delete(SessionStaff).where(SessionStaff.session_id == stored.id, SessionStaff.user_id.in_(removed))
             )
         self.session.add_all(SessionStaff(session_id=stored.id, user_id=user_id) for user_id in current - previous)
+        if not previous:
+            return  # a new session has no former staff
         former_query = select(SessionFormerStaff.user_id).where(SessionFormerStaff.session_id == stored.id)
         already_former = set(self.session.scalars(former_query))
         if already_former & current:
@@ -198,7 +226,7 @@ class _Pusher:
             incoming = client_from_wire(change.data, record_id=change.id)
         except WireErrors as problem:
             return _rejected(change, problem.errors)
-        stored = self.session.get(ClientRecord, change.id)
+        stored = self.clients.get(change.id)
         refusal = self._client_refusal(change, incoming, stored)
         if refusal is not None:
             return refusal
@@ -225,7 +253,6 @@ class _Pusher:
         return None
 
     def _store_client(self, incoming: Client, stored: ClientRecord | None) -> int:
-        seq = crud.next_seq(self.session)
         incoming.version = stored.version + 1 if stored is not None else 1
         incoming.created_at = stored.record["created_at"] if stored is not None else incoming.created_at
         incoming.created_at = incoming.created_at or timestamp(self.now)
@@ -233,8 +260,9 @@ class _Pusher:
         if stored is None:
             stored = ClientRecord(id=incoming.id, agency_id=incoming.agency_id, created_by=incoming.created_by)
             self.session.add(stored)
+            self.clients[stored.id] = stored
         stored.record = client_to_wire(incoming)
         stored.version = incoming.version
-        stored.seq = seq
+        stored.seq = next(self.seqs)
         stored.updated_at = self.now
         return incoming.version
