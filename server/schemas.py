@@ -175,9 +175,12 @@ class Change(BaseModel):
         min_length=1, max_length=64, pattern=NO_NUL, description="UUID made on the device for this change."
     )
     entity: str = Field(
-        max_length=40, description="Which kind of record.", json_schema_extra={"enum": ["client", "session"]}
+        max_length=40,
+        pattern=NO_NUL,
+        description="Which kind of record.",
+        json_schema_extra={"enum": ["client", "session"]},
     )
-    id: str = Field(max_length=100, description="The record's UUID.")
+    id: str = Field(max_length=100, pattern=NO_NUL, description="The record's UUID.")
     base_version: int | None = Field(
         default=None, description="null to create; otherwise the server version this edit started from."
     )
