@@ -27,6 +27,8 @@ def fold(text: str | None) -> str:
     """Lower-case, accent-free, punctuation-free form of ``text`` ("Nguyễn-Văn" -> "nguyen van")."""
     if not text:
         return ""
+    if text.isascii():  # most names; nothing to translate or decompose, and casefold() is lower() here
+        return _NON_WORD.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", stripped.casefold()).strip()
