@@ -68,8 +68,11 @@ def service_form_to_wire(form: ServiceForm) -> dict[str, Any]:
     }
 
 
+_CLIENT_FIELDS = tuple(f.name for f in fields(Client))
+
+
 def client_to_wire(client: Client) -> dict[str, Any]:
-    data = {f.name: getattr(client, f.name) for f in fields(Client)}
+    data = {name: getattr(client, name) for name in _CLIENT_FIELDS}
     data["date_of_birth"] = _iso(client.date_of_birth)
     data["arrival_date"] = _iso(client.arrival_date)
     return data
