@@ -8,11 +8,11 @@ the server's newer versions keep arriving and the conflict keeps the latest of t
 """
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.clients import Client
@@ -39,7 +39,12 @@ log = logging.getLogger(__name__)
 
 UPSERT = "upsert"
 DELETE = "delete"
+# Columns whose names and values are the same as the wire form's fields.
 _SESSION_COLUMNS = tuple(column.key for column in SessionRow.__table__.columns)
+_CLIENT_WIRE_COLUMNS = tuple(column.key for column in ClientRow.__table__.columns if column.key != "sort_key")
+_FORM_WIRE_COLUMNS = tuple(
+    column.key for column in ServiceFormRow.__table__.columns if column.key not in ("session_id", "position")
+)
 
 
 @dataclass(slots=True)
@@ -91,7 +96,7 @@ def _apply_records(tx: DbSession, entity: str, changes: list[dict[str, Any]], ou
             upserts.append(record)
     writer, remover = _RECORD_WRITERS[entity]
     remover(tx, deleted + [record.id for record in upserts])
-    writer(tx, upserts)
+    writer(tx, sorted(upserts, key=lambda record: record.id))  # in key order: B-tree appends, not page splits
     outcome.applied += len(deleted) + len(upserts)
     _refresh_conflicts(tx, [change for change in allowed if change["id"] in conflicts])
 
@@ -143,15 +148,13 @@ def delete_clients(tx: DbSession, ids: list[str]) -> None:
 
 def insert_clients(tx: DbSession, clients: list[Client]) -> None:
     """Insert clients that are not in the table, with the same row values and search terms as ``put_client``."""
-    if not clients:
-        return
-    rows = [client_to_wire(client) | {"sort_key": repository.client_sort_key(client)} for client in clients]
-    terms = [
-        {"term": term, "client_id": client.id} for client in clients for term in repository.client_search_terms(client)
-    ]
-    tx.execute(insert(ClientRow), rows)
-    if terms:
-        tx.execute(insert(ClientSearchTermRow), terms)
+    rows = []
+    for client in clients:
+        wire = client_to_wire(client)
+        rows.append((*(wire[name] for name in _CLIENT_WIRE_COLUMNS), repository.client_sort_key(client)))
+    terms = sorted((term, client.id) for client in clients for term in repository.client_search_terms(client))
+    insert_rows(tx, ClientRow, (*_CLIENT_WIRE_COLUMNS, "sort_key"), rows)
+    insert_rows(tx, ClientSearchTermRow, ("term", "client_id"), terms)  # in key order: B-tree appends, not splits
 
 
 def delete_sessions(tx: DbSession, ids: list[str]) -> None:
@@ -162,27 +165,53 @@ def delete_sessions(tx: DbSession, ids: list[str]) -> None:
 
 def insert_sessions(tx: DbSession, sessions: list[Session]) -> None:
     """Insert sessions that are not in the table, normalised the same way ``put_session`` stores them."""
-    if not sessions:
-        return
     session_rows, languages, staff, forms, referrals = [], [], [], [], []
     for session in sessions:
         wire = session_to_wire(session)
-        session_rows.append({name: wire[name] for name in _SESSION_COLUMNS})
-        languages += [{"session_id": session.id, "code": c, "position": i} for i, c in enumerate(wire["languages"])]
-        staff += [{"session_id": session.id, "user_id": u, "position": i} for i, u in enumerate(wire["staff"])]
+        session_rows.append(tuple(wire[name] for name in _SESSION_COLUMNS))
+        languages += [(session.id, code, i) for i, code in enumerate(wire["languages"])]
+        staff += [(session.id, user_id, i) for i, user_id in enumerate(wire["staff"])]
         for position, form in enumerate(wire["service_forms"]):
-            form_referrals = form.pop("referrals")
-            forms.append(form | {"session_id": session.id, "position": position})
-            referrals += [r | {"service_form_id": form["id"], "position": i} for i, r in enumerate(form_referrals)]
-    for model, rows in (
-        (SessionRow, session_rows),
-        (SessionLanguageRow, languages),
-        (SessionStaffRow, staff),
-        (ServiceFormRow, forms),
-        (ReferralRow, referrals),
-    ):
-        if rows:
-            tx.execute(insert(model), rows)
+            forms.append((session.id, position, *(form[name] for name in _FORM_WIRE_COLUMNS)))
+            referrals += [
+                (form["id"], i, referral["to"], referral["reason"], referral["follow_up_date"])
+                for i, referral in enumerate(form["referrals"])
+            ]
+    insert_rows(tx, SessionRow, _SESSION_COLUMNS, session_rows)
+    insert_rows(tx, SessionLanguageRow, ("session_id", "code", "position"), languages)
+    insert_rows(tx, SessionStaffRow, ("session_id", "user_id", "position"), staff)
+    insert_rows(tx, ServiceFormRow, ("session_id", "position", *_FORM_WIRE_COLUMNS), forms)
+    insert_rows(tx, ReferralRow, ("service_form_id", "position", "to", "reason", "follow_up_date"), referrals)
+
+
+def insert_rows(tx: DbSession, model: type[Any], names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """One ``executemany`` of plain tuples: a first sync inserts hundreds of thousands of rows, and SQLAlchemy's
+    per-row ORM and parameter bookkeeping cost more than SQLite's own work. Values still go through the bind
+    processor of each column type that has one (JSON lists become text), so the rows read back as ORM-written ones."""
+    if not rows:
+        return
+    connection = tx.connection()
+    table = model.__table__
+    quote = connection.dialect.identifier_preparer.quote
+    statement = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
+        f"VALUES ({', '.join('?' for _ in names)})"
+    )
+    processors = [
+        (index, process)
+        for index, name in enumerate(names)
+        if (process := table.c[name].type.bind_processor(connection.dialect)) is not None
+    ]
+    if processors:
+        rows = [_processed(row, processors) for row in rows]
+    connection.exec_driver_sql(statement, rows)
+
+
+def _processed(row: tuple[Any, ...], processors: list[tuple[int, Callable[[Any], Any]]]) -> tuple[Any, ...]:
+    values = list(row)
+    for index, process in processors:
+        values[index] = process(values[index])
+    return tuple(values)
 
 
 _RECORD_WRITERS: dict[str, tuple[Callable[[DbSession, list[Any]], None], Callable[[DbSession, list[str]], None]]] = {
