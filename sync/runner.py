@@ -86,7 +86,6 @@ class SyncRunner:
 
     def start(self) -> None:
         """Start the background thread; the first sync runs at once."""
-        self._refresh_counts()
         with self._cond:
             self._stopped = False
             self._schedule(self.clock())

@@ -2,14 +2,15 @@
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from app.domain.sessions import Session
+from app.domain.sessions import Referral, ServiceForm, Session
 from app.store import repository
 from app.store.db import DeviceDatabase
-from app.store.models import OutboxRow, SiteRow, WorkerRow
+from app.store.models import OutboxRow, SessionRow, SiteRow, WorkerRow
 from sync.engine import CURSOR_KEY, SyncEngine, SyncReport
 from sync.lock import DeviceSyncLock, SyncBusy
 from sync.records import client_to_wire, session_to_wire
@@ -213,6 +214,33 @@ class TestPull:
             assert repository.search_client_ids(tx, "ngu", limit=5) == ["client-1"]
         assert local_session(device_db).notes == "from the server"
         assert local_session(device_db).service_forms[0].status == "complete"
+
+    def test_pulled_records_read_back_exactly_as_the_server_sent_them(self, device_db, engine, server, make_client,
+                                                                      make_session):  # fmt: skip
+        client = make_client(
+            preferred_name="Lulu", gender="female", arrival_date=date(2020, 1, 2), family_code="F-ABCD2345",
+            client_identifier="AB-77", created_by="wlee", created_at="2025-01-01T10:00:00Z",
+        )  # fmt: skip
+        session = make_session(
+            session_type="group_activity", activity_name="Tax clinic", staff=["wlee", "jdoe"], languages=["en", "ar"],
+            delivery_methods=["in_person", "staff_led_online"], interpreter_present=True, interpreters=2,
+            service_forms=[
+                ServiceForm(id="form-1", client_id="client-1", service_type="needs_assessment",
+                            services=["na_housing", "na_health"], client_attended=True, private=True, notes="private",
+                            referrals=[Referral(to="Food bank", reason="food", follow_up_date=date(2025, 4, 1)),
+                                       Referral(to="Clinic", reason="checkup")]),
+                ServiceForm(id="form-2", client_id="client-2"),
+            ],
+        )  # fmt: skip
+        server.put("client", client.id, client_to_wire(client))
+        server.put("session", session.id, session_to_wire(session))
+
+        engine.sync()
+
+        with device_db.reads() as tx:
+            assert repository.get_client(tx, client.id) == replace(client, version=1)
+            assert tx.get(SessionRow, session.id).complete is False  # the second form is unfinished
+        assert local_session(device_db) == replace(session, version=1)
 
     def test_a_deactivated_site_or_worker_leaves_the_pickers_but_keeps_its_name(self, device_db, engine, server):
         server.put("site", "N-001", {"code": "N-001", "name": "North Library", "active": True})
