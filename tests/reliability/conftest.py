@@ -6,13 +6,16 @@ Tests that measure something (faults injected, records checked, lost, duplicated
 run and CI logs keep a copy.
 """
 
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 HERE = Path(__file__).parent
+MEMORY_FOLDER = Path("/dev/shm")
 _FIGURES = pytest.StashKey[list[tuple[str, dict[str, Any]]]]()
 
 
@@ -36,6 +39,19 @@ def reliability_figures(request: pytest.FixtureRequest) -> Callable[[str, dict[s
         print(f"{title}: {figures}")
 
     return record
+
+
+@pytest.fixture
+def memory_dir() -> Iterator[Path]:
+    """A temporary folder in memory where the machine has one (else on disk), removed afterwards.
+
+    For device databases whose durability is not what the test is about: every saved session is committed with
+    ``synchronous=FULL``, and on a busy disk those fsyncs, not the sync logic, would take most of the test's time.
+    """
+    parent = MEMORY_FOLDER if MEMORY_FOLDER.is_dir() else None
+    folder = Path(tempfile.mkdtemp(prefix="outpost-reliability-", dir=parent))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

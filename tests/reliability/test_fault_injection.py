@@ -23,6 +23,8 @@ from central_server import ServerHoldings, ServerProcess, read_holdings, run_adm
 from fault_proxy import AFTER_COMMIT, Fault, FaultProxy, FaultSchedule
 from field_devices import DeviceRunner, FieldDevice, SteppedClock, transport_with_timeout
 
+from sync.engine import MAX_PUSH_BATCH
+
 WORKERS = ("mhernandez", "lnguyen", "okovalenko", "tgebremedhin")
 SUPERVISOR = "ayusuf"
 DEVICES_PER_WORKER = 2  # two tablets per worker, so "devices agree" compares devices that hold the same sessions
@@ -42,6 +44,7 @@ HOLD_SECONDS = READ_TIMEOUT + 0.4  # a late request or reply arrives after the d
 MAX_ROUNDS = 400  # per device: the loop ends at the fault target long before this
 ATTEMPTS_PER_ROUND = 12
 CLEAN_SYNC = transport_with_timeout(5.0, 120.0)
+BULK_SESSIONS = 1_500  # with the client registered first: pushes of 500, 500, 500 and 1
 SEED = int(os.environ.get("OUTPOST_FAULT_SEED", "6001"))
 
 
@@ -119,15 +122,17 @@ def assert_devices_hold_what_the_server_holds(
     assert supervisor.sessions() == holdings.sessions
 
 
-def test_a_thousand_injected_faults_lose_and_duplicate_nothing(server, tmp_path, reliability_figures):
+def test_a_thousand_injected_faults_lose_and_duplicate_nothing(server, memory_dir, reliability_figures):
     schedule = FaultSchedule(SEED, rate=FAULT_RATE, weights=FAULT_WEIGHTS)
     schedule.enabled = False
     started = time.monotonic()
     with FaultProxy(server.port, schedule, hold_seconds=HOLD_SECONDS) as proxy:
         devices = [
-            signed_in_device(tmp_path, f"{worker}-tablet-{n}", proxy.url, worker) for worker in WORKERS for n in (1, 2)
+            signed_in_device(memory_dir, f"{worker}-tablet-{n}", proxy.url, worker)
+            for worker in WORKERS
+            for n in (1, 2)
         ]
-        supervisor = signed_in_device(tmp_path, "supervisor-tablet", proxy.url, SUPERVISOR)
+        supervisor = signed_in_device(memory_dir, "supervisor-tablet", proxy.url, SUPERVISOR)
         faulty = transport_with_timeout(1.0, READ_TIMEOUT)
         runners = [
             device.runner(SteppedClock(), random.Random(SEED + n), faulty) for n, device in enumerate(devices, 1)
@@ -195,3 +200,51 @@ def test_a_thousand_injected_faults_lose_and_duplicate_nothing(server, tmp_path,
     assert len(holdings.clients) == holdings.applied_ops["client"] == figures["clients registered"]
     assert {name for name in outcomes if name != "ok"} <= {"Offline", "ServerError", "Throttled"}
     assert_devices_hold_what_the_server_holds(devices, supervisor, holdings)
+
+
+def test_a_server_killed_in_the_middle_of_a_large_push_loses_and_duplicates_nothing(
+    server, memory_dir, reliability_figures
+):
+    rng = random.Random(SEED)
+    with FaultProxy(server.port) as proxy:
+        device = signed_in_device(memory_dir, "bulk-tablet", proxy.url, WORKERS[0])
+        for number in range(BULK_SESSIONS):
+            device.record_session(device.registered[0], notes=f"Session {number} of a week offline")
+        doomed_push, delay = rng.randint(2, 3), rng.uniform(0.0, 0.3)  # the last push is a single change
+        killer = threading.Timer(delay, server.kill)
+
+        def kill_while_the_server_works(path: str, count: int) -> None:
+            if path.endswith("/sync/push") and count == doomed_push:
+                killer.start()
+
+        proxy.on_forwarded = kill_while_the_server_works
+        runner = device.runner(SteppedClock(), rng, CLEAN_SYNC)
+        assert not runner.sync_until_done(max_attempts=1), "the server was killed, yet the sync went through"
+        killer.join()
+        at_kill = read_holdings(server.database_url)
+        server.start()
+        assert runner.sync_until_done(max_attempts=3)
+        holdings = read_holdings(server.database_url)
+
+    lost, duplicated = lost_and_duplicated(device.saves, holdings)
+    changes_at_kill = sum(at_kill.applied_ops.values())
+    reliability_figures(
+        "SIGKILL of the server during a large push",
+        {
+            "sessions pushed": BULK_SESSIONS,
+            "killed during push": f"{doomed_push} of 4, {delay:.2f} s after it reached the server",
+            "changes committed when killed": changes_at_kill,
+            "sessions on the server after the retry": len(holdings.sessions),
+            "sync attempts by outcome": dict(runner.engine.outcomes),
+            "lost": lost,
+            "duplicated": duplicated,
+        },
+    )
+    assert 0 < len(at_kill.sessions) < BULK_SESSIONS, "the kill did not land in the middle of the push"
+    assert changes_at_kill % MAX_PUSH_BATCH == 0, "a push was half applied"
+    assert (lost, duplicated) == (0, 0)
+    assert holdings.applied_ops["session"] == BULK_SESSIONS
+    assert {record["version"] for record in holdings.sessions.values()} == {1}
+    assert device.outbox_counts() == {"pending": 0, "needs_attention": 0}
+    assert device.sessions() == holdings.sessions
+    device.close()
