@@ -155,23 +155,23 @@ class _Feed:
         ]
 
     def _clients(self) -> list[_Found]:
-        statement = self._page(
-            select(ClientRecord).where(ClientRecord.agency_id == self.worker.agency_id), ClientRecord.seq
-        )
+        columns = select(ClientRecord.id, ClientRecord.version, ClientRecord.seq, ClientRecord.record)
+        statement = self._page(columns.where(ClientRecord.agency_id == self.worker.agency_id), ClientRecord.seq)
         return [
-            (row.seq, _upsert("client", row.id, row.version, row.record)) for row in self.session.scalars(statement)
+            (row.seq, _upsert("client", row.id, row.version, row.record)) for row in self.session.execute(statement)
         ]
 
     def _on_staff(self) -> ColumnElement[bool]:
         return exists().where(SessionStaff.session_id == SessionRecord.id, SessionStaff.user_id == self.worker.user_id)
 
     def _sessions(self) -> list[_Found]:
-        statement = select(SessionRecord).where(SessionRecord.agency_id == self.worker.agency_id)
+        columns = select(SessionRecord.id, SessionRecord.version, SessionRecord.seq, SessionRecord.record)
+        statement = columns.where(SessionRecord.agency_id == self.worker.agency_id)
         if not self.worker.is_supervisor:
             statement = statement.where(or_(SessionRecord.created_by == self.worker.user_id, self._on_staff()))
         return [
             (row.seq, _upsert("session", row.id, row.version, as_seen_by(self.worker, row.record)))
-            for row in self.session.scalars(self._page(statement, SessionRecord.seq))
+            for row in self.session.execute(self._page(statement, SessionRecord.seq))
         ]
 
     def _session_tombstones(self) -> list[_Found]:

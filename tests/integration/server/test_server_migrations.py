@@ -1,0 +1,49 @@
+"""The migrations build exactly the schema the models describe, once, however many servers start together."""
+
+import subprocess
+import sys
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from pg import fresh_postgres_database
+from sqlalchemy import func, select
+
+from server import crud
+from server.db import Database
+from server.models import Base, ServerState
+
+
+def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        with database.engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    finally:
+        database.close()
+
+
+def test_migrating_again_keeps_the_epoch(database_url: str) -> None:
+    first = Database(database_url)
+    with first.reading() as session:
+        epoch = crud.server_state(session).epoch
+    first.close()
+    second = Database(database_url)
+    with second.reading() as session:
+        assert crud.server_state(session).epoch == epoch
+    second.close()
+
+
+@pytest.mark.postgres
+def test_servers_starting_together_on_a_new_database_migrate_it_once() -> None:
+    starter = "import sys; from server.db import Database; Database(sys.argv[1]).close()"
+    with fresh_postgres_database("outpost_migration_test") as url:
+        processes = [
+            subprocess.Popen([sys.executable, "-c", starter, url], stderr=subprocess.PIPE, text=True) for _ in range(3)
+        ]
+        failures = [process.communicate(timeout=120)[1] for process in processes if process.wait(timeout=120) != 0]
+        assert failures == []
+        database = Database(url, run_migrations=False)
+        with database.reading() as session:
+            assert session.execute(select(func.count()).select_from(ServerState)).scalar_one() == 1
+        database.close()
