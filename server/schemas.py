@@ -186,7 +186,7 @@ class Change(BaseModel):
     )
     data: dict[str, Any] = Field(
         description="The whole record in its wire form (SessionData or ClientData).",
-        json_schema_extra=_refs(*PUSHED_RECORDS, nullable=True),
+        json_schema_extra=_refs(*PUSHED_RECORDS),
     )
 
 
