@@ -48,7 +48,8 @@ def create_server_engine(database_url: str) -> Engine:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision``. Safe to run from several processes at once (see migrations/env.py)."""
+    """Bring the schema to ``revision``. Safe to run from several processes at once: on PostgreSQL they take turns
+    on an advisory lock (see migrations/env.py); on SQLite a writer engine's ``BEGIN IMMEDIATE`` does the same."""
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["engine"] = engine
@@ -60,9 +61,9 @@ class Database:
 
     def __init__(self, database_url: str, *, run_migrations: bool = True):
         self.engine = create_server_engine(database_url)
-        if run_migrations:
-            migrate(self.engine)
         writer_engine = self.engine.execution_options(**{_WRITER_OPTION: True})
+        if run_migrations:
+            migrate(writer_engine)
         reader_engine = self.engine
         if self.engine.dialect.name == "postgresql":
             reader_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")

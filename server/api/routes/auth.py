@@ -5,7 +5,7 @@ from fastapi import APIRouter, HTTPException, Response
 from server import crud
 from server.api.deps import DatabaseDep, NowDep, SettingsDep, TokenDep
 from server.api.request_body import BODY_ERRORS, LimitedBodyRoute
-from server.models import Agency, Worker
+from server.models import Worker
 from server.schemas import AgencyOut, ErrorDetail, LoginRequest, LoginResponse, WorkerOut
 from server.signin import SignInRefused, SignInThrottled, sign_in
 
@@ -13,7 +13,8 @@ router = APIRouter(prefix="/auth", tags=["auth"], route_class=LimitedBodyRoute)
 
 
 def _worker_out(worker: Worker) -> WorkerOut:
-    return WorkerOut(user_id=worker.user_id, name=worker.name, role=worker.role, agency_id=worker.agency_id)  # type: ignore[arg-type]
+    fields = {"user_id": worker.user_id, "name": worker.name, "role": worker.role, "agency_id": worker.agency_id}
+    return WorkerOut.model_validate(fields)
 
 
 @router.post(
@@ -41,12 +42,11 @@ def login(body: LoginRequest, db: DatabaseDep, settings: SettingsDep, now: NowDe
         ) from refusal
     except SignInRefused as refusal:
         raise HTTPException(status_code=401, detail="Invalid user ID or password") from refusal
-    agency: Agency = signed_in.agency
     return LoginResponse(
         token=signed_in.token,
         expires_at=signed_in.expires_at.isoformat(),
         worker=_worker_out(signed_in.worker),
-        agency=AgencyOut(id=agency.id, name=agency.name),
+        agency=AgencyOut(id=signed_in.agency.id, name=signed_in.agency.name),
     )
 
 

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -34,16 +35,26 @@ def test_migrating_again_keeps_the_epoch(database_url: str) -> None:
     second.close()
 
 
-@pytest.mark.postgres
-def test_servers_starting_together_on_a_new_database_migrate_it_once() -> None:
+def start_servers_together(database_url: str, count: int = 3) -> None:
+    """Open the database from ``count`` processes at once, as servers started together do; all must succeed."""
     starter = "import sys; from server.db import Database; Database(sys.argv[1]).close()"
+    processes = [
+        subprocess.Popen([sys.executable, "-c", starter, database_url], stderr=subprocess.PIPE, text=True)
+        for _ in range(count)
+    ]
+    failures = [process.communicate(timeout=120)[1] for process in processes if process.wait(timeout=120) != 0]
+    assert failures == []
+    database = Database(database_url, run_migrations=False)
+    with database.reading() as session:
+        assert session.execute(select(func.count()).select_from(ServerState)).scalar_one() == 1
+    database.close()
+
+
+def test_servers_starting_together_on_a_new_sqlite_file_migrate_it_once(tmp_path: Path) -> None:
+    start_servers_together(f"sqlite:///{tmp_path / 'new.sqlite3'}")
+
+
+@pytest.mark.postgres
+def test_servers_starting_together_on_a_new_postgres_database_migrate_it_once() -> None:
     with fresh_postgres_database("outpost_migration_test") as url:
-        processes = [
-            subprocess.Popen([sys.executable, "-c", starter, url], stderr=subprocess.PIPE, text=True) for _ in range(3)
-        ]
-        failures = [process.communicate(timeout=120)[1] for process in processes if process.wait(timeout=120) != 0]
-        assert failures == []
-        database = Database(url, run_migrations=False)
-        with database.reading() as session:
-            assert session.execute(select(func.count()).select_from(ServerState)).scalar_one() == 1
-        database.close()
+        start_servers_together(url)
