@@ -222,7 +222,11 @@ def known_codes(session: Session, *, agency_id: str) -> KnownCodes:
 def issue_token(
     session: Session, *, worker: Worker, device_id: str, device_name: str, now: datetime, lifetime: timedelta
 ) -> tuple[str, AuthToken]:
-    """A new token for one device; the caller hands the returned text to the device, the database keeps its hash."""
+    """A new token for one device; the caller hands the returned text to the device, the database keeps its hash.
+
+    The worker's expired tokens are deleted on the way, so the table holds live sign-ins only.
+    """
+    session.execute(delete(AuthToken).where(AuthToken.worker_user_id == worker.user_id, AuthToken.expires_at <= now))
     token = new_token()
     row = AuthToken(
         token_hash=token_digest(token),
