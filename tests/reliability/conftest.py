@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from central_server import ServerProcess, run_admin
 
 HERE = Path(__file__).parent
 MEMORY_FOLDER = Path("/dev/shm")
@@ -52,6 +53,26 @@ def memory_dir() -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="outpost-reliability-", dir=parent))
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def demo_database_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite server database with the demo agency, made once by ``outpost-server demo`` and copied by each test
+    (loading it hashes a dozen passwords with scrypt, which is slow on purpose)."""
+    template = tmp_path_factory.mktemp("demo-template") / "server.sqlite3"
+    run_admin(f"sqlite:///{template}", "demo")
+    return template
+
+
+@pytest.fixture
+def demo_server(demo_database_template: Path, tmp_path: Path) -> Iterator[ServerProcess]:
+    """A real ``outpost-server serve`` process on a fresh copy of the demo database, stopped afterwards."""
+    database = tmp_path / "server.sqlite3"
+    shutil.copyfile(demo_database_template, database)
+    process = ServerProcess(f"sqlite:///{database}", tmp_path / "server.log")
+    process.start()
+    yield process
+    process.stop()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -13,13 +13,11 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import pytest
-from central_server import ServerHoldings, ServerProcess, read_holdings, run_admin
+from central_server import ServerHoldings, read_holdings
 from fault_proxy import AFTER_COMMIT, Fault, FaultProxy, FaultSchedule
 from field_devices import DeviceRunner, FieldDevice, SteppedClock, transport_with_timeout
 
@@ -46,17 +44,6 @@ ATTEMPTS_PER_ROUND = 12
 CLEAN_SYNC = transport_with_timeout(5.0, 120.0)
 BULK_SESSIONS = 1_500  # with the client registered first: pushes of 500, 500, 500 and 1
 SEED = int(os.environ.get("OUTPOST_FAULT_SEED", "6001"))
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    """The demo agency on a real server process with a SQLite database."""
-    database_url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
-    run_admin(database_url, "demo")
-    process = ServerProcess(database_url, tmp_path / "server.log")
-    process.start()
-    yield process
-    process.stop()
 
 
 def signed_in_device(folder: Path, name: str, server_url: str, user_id: str) -> FieldDevice:
@@ -122,11 +109,11 @@ def assert_devices_hold_what_the_server_holds(
     assert supervisor.sessions() == holdings.sessions
 
 
-def test_a_thousand_injected_faults_lose_and_duplicate_nothing(server, memory_dir, reliability_figures):
+def test_a_thousand_injected_faults_lose_and_duplicate_nothing(demo_server, memory_dir, reliability_figures):
     schedule = FaultSchedule(SEED, rate=FAULT_RATE, weights=FAULT_WEIGHTS)
     schedule.enabled = False
     started = time.monotonic()
-    with FaultProxy(server.port, schedule, hold_seconds=HOLD_SECONDS) as proxy:
+    with FaultProxy(demo_server.port, schedule, hold_seconds=HOLD_SECONDS) as proxy:
         devices = [
             signed_in_device(memory_dir, f"{worker}-tablet-{n}", proxy.url, worker)
             for worker in WORKERS
@@ -159,7 +146,7 @@ def test_a_thousand_injected_faults_lose_and_duplicate_nothing(server, memory_di
         for _ in range(2):  # the first pass pushes everything; the second brings each device the others' pushes
             for device in [*devices, supervisor]:
                 device.sync(CLEAN_SYNC)
-        holdings = read_holdings(server.database_url)
+        holdings = read_holdings(demo_server.database_url)
 
     saves: Counter[str] = Counter()
     for device in devices:
@@ -203,15 +190,15 @@ def test_a_thousand_injected_faults_lose_and_duplicate_nothing(server, memory_di
 
 
 def test_a_server_killed_in_the_middle_of_a_large_push_loses_and_duplicates_nothing(
-    server, memory_dir, reliability_figures
+    demo_server, memory_dir, reliability_figures
 ):
     rng = random.Random(SEED)
-    with FaultProxy(server.port) as proxy:
+    with FaultProxy(demo_server.port) as proxy:
         device = signed_in_device(memory_dir, "bulk-tablet", proxy.url, WORKERS[0])
         for number in range(BULK_SESSIONS):
             device.record_session(device.registered[0], notes=f"Session {number} of a week offline")
         doomed_push, delay = rng.randint(2, 3), rng.uniform(0.0, 0.3)  # the last push is a single change
-        killer = threading.Timer(delay, server.kill)
+        killer = threading.Timer(delay, demo_server.kill)
 
         def kill_while_the_server_works(path: str, count: int) -> None:
             if path.endswith("/sync/push") and count == doomed_push:
@@ -221,10 +208,10 @@ def test_a_server_killed_in_the_middle_of_a_large_push_loses_and_duplicates_noth
         runner = device.runner(SteppedClock(), rng, CLEAN_SYNC)
         assert not runner.sync_until_done(max_attempts=1), "the server was killed, yet the sync went through"
         killer.join()
-        at_kill = read_holdings(server.database_url)
-        server.start()
+        at_kill = read_holdings(demo_server.database_url)
+        demo_server.start()
         assert runner.sync_until_done(max_attempts=3)
-        holdings = read_holdings(server.database_url)
+        holdings = read_holdings(demo_server.database_url)
 
     lost, duplicated = lost_and_duplicated(device.saves, holdings)
     changes_at_kill = sum(at_kill.applied_ops.values())
