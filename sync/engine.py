@@ -8,6 +8,7 @@ page twice or skips one.
 """
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -144,32 +145,46 @@ class SyncEngine:
     # --- pull ----------------------------------------------------------------------------------------------------
 
     def pull(self, report: SyncReport) -> None:
+        """Pull pages until the server has no more. The next page is fetched while this one is written, so the
+        network and the server's work overlap the device's (a first sync is dozens of pages)."""
         with self.db.reads() as tx:
             cursor = repository.get_state(tx, CURSOR_KEY) or None
-        while True:
-            try:
-                page = self.transport.pull(cursor, self.pull_limit)
-            except CursorExpired:
-                if cursor is None:
-                    raise ProtocolError("The server refused a pull from the beginning as expired.", 410) from None
-                log.warning("Pull cursor expired; pulling everything again (the outbox is kept).")
-                cursor = None
-                report.full_pull = True
-                continue
-            next_cursor = page["cursor"]
-            with self.db.sessions.begin() as tx:
-                tx.connection().exec_driver_sql(f"PRAGMA cache_size=-{PULL_CACHE_KIB}")
-                outcome = apply_page(tx, page["changes"])
-                repository.set_state(tx, CURSOR_KEY, next_cursor)
-            report.pages += 1
-            report.pulled += outcome.applied
-            report.kept_local += outcome.kept_local
-            report.unreadable += outcome.unreadable
-            if not page.get("has_more"):
-                return
-            if next_cursor == cursor and not page["changes"]:
-                raise ProtocolError("The server says it has more changes but its cursor did not move.")
-            cursor = next_cursor
+        fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outpost-pull")
+        try:
+            fetching = fetcher.submit(self.transport.pull, cursor, self.pull_limit)
+            while True:
+                try:
+                    page = fetching.result()
+                except CursorExpired:
+                    if cursor is None:
+                        raise ProtocolError("The server refused a pull from the beginning as expired.", 410) from None
+                    log.warning("Pull cursor expired; pulling everything again (the outbox is kept).")
+                    cursor = None
+                    report.full_pull = True
+                    fetching = fetcher.submit(self.transport.pull, None, self.pull_limit)
+                    continue
+                next_cursor, more = page["cursor"], bool(page.get("has_more"))
+                if more:
+                    if next_cursor == cursor and not page["changes"]:
+                        raise ProtocolError("The server says it has more changes but its cursor did not move.")
+                    fetching = fetcher.submit(self.transport.pull, next_cursor, self.pull_limit)
+                self._store_page(page["changes"], next_cursor, report)
+                if not more:
+                    return
+                cursor = next_cursor
+        finally:
+            fetcher.shutdown(wait=False, cancel_futures=True)
+
+    def _store_page(self, changes: list[dict[str, Any]], cursor: str, report: SyncReport) -> None:
+        """Apply a page and remember its cursor in one transaction: an interrupted pull resumes right after it."""
+        with self.db.sessions.begin() as tx:
+            tx.connection().exec_driver_sql(f"PRAGMA cache_size=-{PULL_CACHE_KIB}")
+            outcome = apply_page(tx, changes)
+            repository.set_state(tx, CURSOR_KEY, cursor)
+        report.pages += 1
+        report.pulled += outcome.applied
+        report.kept_local += outcome.kept_local
+        report.unreadable += outcome.unreadable
 
 
 def _wire_change(entry: OutboxRow) -> dict[str, Any]:
