@@ -26,6 +26,7 @@ from integration.server.server_harness import (
     change,
     client_data,
     group_session_data,
+    new_id,
     now,
     records,
 )
@@ -143,8 +144,7 @@ def _session_with_private_notes(staff: list[str]) -> dict[str, Any]:
     """A group session by wlee with one private service form (SECRET) and one shared one (PUBLIC)."""
     data = group_session_data(staff)
     private_form = data["service_forms"][0] | {"private": True, "notes": SECRET}
-    shared_form = private_form | {"id": f"{private_form['id'][:-4]}beef", "private": False, "notes": PUBLIC}
-    shared_form["client_id"] = f"{private_form['client_id'][:-4]}cafe"
+    shared_form = private_form | {"id": new_id(), "client_id": new_id(), "private": False, "notes": PUBLIC}
     return data | {"service_forms": [private_form, shared_form]}
 
 
