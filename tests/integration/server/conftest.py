@@ -1,5 +1,6 @@
 """Every server test runs twice: on a temporary SQLite file and on PostgreSQL (a fresh database per test run)."""
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,10 +31,20 @@ def _empty_database(database_url: str) -> None:
     database.close()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A freshly migrated SQLite database, copied for each test instead of migrating every time."""
+    path = tmp_path_factory.mktemp("template") / "server.sqlite3"
+    Database(f"sqlite:///{path}").close()  # the last connection to close folds the WAL into the file
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'server.sqlite3'}"
+        path = tmp_path / "server.sqlite3"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), path)
+        return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
     _empty_database(url)
     return url
