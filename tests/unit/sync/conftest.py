@@ -96,23 +96,13 @@ class FakeTransport:
     def __init__(self, server: FakeServer, token: str | None = "token") -> None:
         self.server = server
         self.token = token
-        self.failures: dict[str, list[Exception]] = {"push": [], "pull": [], "login": []}
+        self.failures: dict[str, list[Exception]] = {"push": [], "pull": []}
         self.replies_to_lose = 0
         self.pull_hook: Callable[[], None] | None = None
 
     def _maybe_fail(self, name: str) -> None:
         if self.failures[name]:
             raise self.failures[name].pop(0)
-
-    def health(self) -> dict[str, Any]:
-        return {"status": "ok", "protocol": 1}
-
-    def login(self, user_id: str, password: str, device_id: str, device_name: str) -> dict[str, Any]:
-        self._maybe_fail("login")
-        raise NotImplementedError("sign-in tests use their own transport")
-
-    def logout(self) -> None:
-        self.token = None
 
     def push(self, device_id: str, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         self._maybe_fail("push")
