@@ -16,7 +16,7 @@ from pathlib import Path
 from bench.device_figures import device_figures
 from bench.load import load_figures
 from bench.measure import Figure, could_not_run
-from bench.report import generated_part, markdown_table, write_document
+from bench.report import code_version, generated_part, markdown_table, write_document
 from bench.sizes import FULL, QUICK, Sizes
 from bench.sync_figures import first_sync_figures, push_figures
 
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, help="keep the databases here instead of a temporary folder")
     args = parser.parse_args(argv)
     sizes = FULL if args.full else QUICK
-    started_at, started = datetime.now(), time.perf_counter()
+    started_at, started, code = datetime.now(), time.perf_counter(), code_version()
     if args.work_dir:
         args.work_dir.mkdir(parents=True, exist_ok=True)
         figures, all_ran = run_groups(args.work_dir, sizes)
@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             figures, all_ran = run_groups(Path(folder), sizes)
     seconds = time.perf_counter() - started
     print(markdown_table(figures))
-    write_document(args.output, generated_part(figures, mode=sizes.mode, started=started_at, seconds=seconds))
+    table = generated_part(figures, mode=sizes.mode, started=started_at, seconds=seconds, code=code)
+    write_document(args.output, table)
     print(f"[bench] {sizes.mode} run took {seconds:,.0f} s; table written to {args.output}", file=sys.stderr)
     return 0 if all_ran else 1
 

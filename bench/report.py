@@ -6,6 +6,7 @@ each figure) is kept when a new run rewrites the table.
 
 import os
 import platform
+import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +28,19 @@ def cpu_model() -> str:
     return f"{model}, {len(os.sched_getaffinity(0))} cores"
 
 
+def code_version() -> str:
+    """The commit measured, marked when the working tree had uncommitted changes."""
+    repository = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repository, capture_output=True,
+                                text=True, check=True).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repository,
+                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{commit} (with uncommitted changes)" if dirty else commit
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -43,13 +57,14 @@ def notes(figures: list[Figure]) -> str:
     return "\n".join(f"- {figure.name}: {figure.note}" for figure in figures if figure.note)
 
 
-def generated_part(figures: list[Figure], *, mode: str, started: datetime, seconds: float) -> str:
+def generated_part(figures: list[Figure], *, mode: str, started: datetime, seconds: float, code: str) -> str:
     return "\n".join(
         [
             "# Benchmarks",
             "",
             f"- Date: {started:%Y-%m-%d %H:%M} (local time)",
             f"- Machine: {cpu_model()}; Python {platform.python_version()}; {platform.system()} {platform.release()}",
+            f"- Code: commit {code}",
             f"- Mode: `{mode}` (`make bench` runs quick; `make bench FULL=1` runs the issue's full sizes)",
             f"- Whole run: {seconds / 60:,.1f} min",
             "",

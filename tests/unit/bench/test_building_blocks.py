@@ -61,10 +61,11 @@ def test_gzip_request_is_counted_compressed_and_uncompressed() -> None:
 def test_rewriting_the_document_keeps_the_hand_written_notes(tmp_path: Path) -> None:
     document = tmp_path / "benchmarks.md"
     row = Figure("Search", "p50 1 ms", "scan: 30 ms", "30×", "≥ 20×", True)
-    write_document(document, generated_part([row], mode="quick", started=datetime(2025, 1, 2), seconds=5))
+    write_document(document, generated_part([row], mode="quick", started=datetime(2025, 1, 2), seconds=5, code="abc"))
     document.write_text(document.read_text() + "\n## What limits each figure\nThe index.\n")
     rewritten = dataclasses.replace(row, measured="p50 2 ms")
-    write_document(document, generated_part([rewritten], mode="full", started=datetime(2025, 1, 3), seconds=5))
+    again = generated_part([rewritten], mode="full", started=datetime(2025, 1, 3), seconds=5, code="abc")
+    write_document(document, again)
     text = document.read_text()
     assert "p50 2 ms" in text and "p50 1 ms" not in text
     assert text.count(HAND_WRITTEN_MARKER) == 1
