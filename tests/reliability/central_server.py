@@ -120,6 +120,7 @@ class ServerHoldings:
     session_creators: dict[str, str]
     clients: dict[str, dict[str, Any]]
     applied_ops: Counter[str]  # entity -> how many op_ids the server applied (and would answer "duplicate" to)
+    applied_per_record: Counter[str]  # record id -> how many op_ids were applied to it
 
     def sessions_of(self, user_id: str) -> dict[str, dict[str, Any]]:
         """Sessions ``user_id`` created or is staff on: what a (non-supervisor) device of theirs should hold."""
@@ -142,6 +143,9 @@ def read_holdings(database_url: str) -> ServerHoldings:
             applied = Counter(
                 dict(connection.execute(select(AppliedOp.entity, func.count()).group_by(AppliedOp.entity)).all())
             )
+            per_record = Counter(
+                dict(connection.execute(select(AppliedOp.record_id, func.count()).group_by(AppliedOp.record_id)).all())
+            )
     finally:
         engine.dispose()
     return ServerHoldings(
@@ -149,4 +153,5 @@ def read_holdings(database_url: str) -> ServerHoldings:
         session_creators={row.id: row.created_by for row in session_rows},
         clients={row.id: {**row.record, "version": row.version} for row in client_rows},
         applied_ops=applied,
+        applied_per_record=per_record,
     )

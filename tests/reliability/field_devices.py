@@ -90,8 +90,14 @@ class FieldDevice:
         assert self.actor is not None, "sign in first"
         return self.actor
 
-    def sign_in(self, server_url: str, user_id: str, password: str = DEMO_PASSWORD) -> Actor:
-        self.actor = sign_in(self.db, HttpTransport, server_url, user_id, password, self.name).actor
+    def sign_in(
+        self,
+        server_url: str,
+        user_id: str,
+        password: str = DEMO_PASSWORD,
+        transport_factory: TransportFactory = HttpTransport,
+    ) -> Actor:
+        self.actor = sign_in(self.db, transport_factory, server_url, user_id, password, self.name).actor
         return self.actor
 
     def engine(self, transport_factory: TransportFactory = HttpTransport) -> SyncEngine:
@@ -119,15 +125,19 @@ class FieldDevice:
         self.registered.append(saved.id)
         return saved
 
-    def record_session(self, client_id: str, notes: str) -> Session:
-        """Fill a direct-service session from the synced pickers, as the Session form does, and save it."""
+    def record_session(self, client_id: str, notes: str, *, staff: list[str] | None = None) -> Session:
+        """Fill a session from the synced pickers, as the Session form does, and save it: a direct service, or a
+        group activity when ``staff`` names other workers too."""
         lists = load_reference_lists(self.db)
         session = begin_session(self.db, self.worker)
         form = add_client_to_session(session, client_id)
         form.service_type, form.services, form.status = "information_orientation", ["io_housing"], "complete"
+        group = staff is not None and len(staff) > 1
         filled = replace(
             session,
-            session_type="direct_service",
+            session_type="group_activity" if group else "direct_service",
+            activity_name="Tax clinic" if group else "",
+            staff=staff or [self.worker.user_id],
             site_code=lists.sites[0].code,
             delivery_methods=["in_person"],
             service_location_type=lists.location_types[0].code,

@@ -1,0 +1,233 @@
+"""Two ``outpost-server serve`` processes on one PostgreSQL database, with requests dealt to them in turn as a
+round-robin load balancer would: a device's push may land on one process and the pull right after it, or the retry
+of a push whose answer was lost, on the other. Sessions must still arrive exactly once, conflicts must still be
+caught, and a device pulling while others write through both processes must never have a row skipped past its
+cursor.
+"""
+
+import itertools
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from central_server import ServerProcess, read_holdings, run_admin
+from field_devices import FieldDevice
+from pg import fresh_postgres_database
+from requests.adapters import HTTPAdapter
+
+from app.usecases.accounts import TransportFactory
+from app.usecases.attention import keep_mine, needs_attention
+from app.usecases.sessions import load_session
+from sync.engine import SyncReport
+from sync.transport import HttpTransport, Offline
+
+pytestmark = pytest.mark.postgres
+
+BALANCED_URL = "http://outpost-pair.invalid"  # never resolved: the adapter swaps in a real server for each request
+WORKER, COLLEAGUE, THIRD = "mhernandez", "lnguyen", "okovalenko"
+SUPERVISOR = "ayusuf"
+WRITER_ROUNDS = 8
+READER_PAGE = 7  # small pages, so the reader's cursor moves many times while the writers commit
+
+
+class RoundRobin:
+    """Deals requests to the servers in turn, across every device, and counts what each process received."""
+
+    def __init__(self, servers: list[ServerProcess]):
+        self.urls = [server.url for server in servers]
+        self.received: Counter[str] = Counter()
+        self._turns = itertools.cycle(self.urls)
+        self._lock = threading.Lock()
+
+    def next_url(self) -> str:
+        with self._lock:
+            url = next(self._turns)
+            self.received[url] += 1
+            return url
+
+
+class BalancedAdapter(HTTPAdapter):
+    """Sends each request to the next server in turn; can lose the answers of the first ``lost_push_replies``
+    pushes after the server has applied them, as a dropped connection does."""
+
+    def __init__(self, balancer: RoundRobin, lost_push_replies: int = 0):
+        super().__init__()
+        self.balancer = balancer
+        self.lost_push_replies = lost_push_replies
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        request.url = self.balancer.next_url() + str(request.url)[len(BALANCED_URL) :]
+        response = super().send(request, *args, **kwargs)
+        if self.lost_push_replies and request.path_url.endswith("/sync/push"):
+            self.lost_push_replies -= 1
+            raise requests.ConnectionError("Injected: the answer to this push was lost", request=request)
+        return response
+
+
+def balanced(balancer: RoundRobin, *, lost_push_replies: int = 0) -> TransportFactory:
+    """A transport factory like the app's, whose requests go through the round-robin."""
+
+    def build(server_url: str, token: str | None = None) -> HttpTransport:
+        session = requests.Session()
+        session.trust_env = False  # no proxy from the environment between the test and loopback
+        session.mount(BALANCED_URL, BalancedAdapter(balancer, lost_push_replies))
+        return HttpTransport(server_url, token=token, session=session)
+
+    return build
+
+
+@dataclass(frozen=True, slots=True)
+class ServerPair:
+    database_url: str
+    balancer: RoundRobin
+
+    def transport(self, *, lost_push_replies: int = 0) -> TransportFactory:
+        return balanced(self.balancer, lost_push_replies=lost_push_replies)
+
+    def tablet(self, folder: Path, name: str, user_id: str) -> FieldDevice:
+        """A tablet signed in through the round-robin and synced once."""
+        device = FieldDevice(folder / name, name)
+        device.sign_in(BALANCED_URL, user_id, transport_factory=self.transport())
+        device.sync(self.transport())
+        return device
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPair]:
+    """The demo agency on a fresh PostgreSQL database, served by two processes."""
+    with fresh_postgres_database("outpost_two_servers") as database_url:
+        run_admin(database_url, "demo")
+        logs = tmp_path_factory.mktemp("two-servers")
+        servers = [ServerProcess(database_url, logs / f"server-{n}.log") for n in (1, 2)]
+        try:
+            for server in servers:
+                server.start()
+            yield ServerPair(database_url, RoundRobin(servers))
+        finally:
+            for server in servers:
+                server.stop()
+
+
+def test_sessions_arrive_once_when_a_lost_answer_is_retried_on_the_other_process(pair, memory_dir):
+    mine, colleagues = pair.tablet(memory_dir, "tablet-a", WORKER), pair.tablet(memory_dir, "tablet-b", COLLEAGUE)
+    client = mine.register_client(last_name="Okafor")
+    for number in range(3):
+        mine.record_session(client.id, notes=f"Visit {number}")
+    shared = mine.record_session(client.id, notes="Tax clinic", staff=[WORKER, COLLEAGUE])
+
+    with pytest.raises(Offline):
+        mine.sync(pair.transport(lost_push_replies=1))  # applied by one process, the answer never arrives
+    mine.sync(pair.transport())  # the same op_ids again, dealt to the other process
+    colleagues.sync(pair.transport())
+
+    holdings = read_holdings(pair.database_url)
+    assert {key: holdings.sessions[key]["version"] for key in mine.saves} == dict(mine.saves)
+    assert {key: holdings.applied_per_record[key] for key in mine.saves} == dict(mine.saves)
+    assert holdings.applied_per_record[client.id] == 1
+    assert mine.outbox_counts() == {"pending": 0, "needs_attention": 0}
+    assert colleagues.sessions() == holdings.sessions_of(COLLEAGUE)
+    assert shared.id in colleagues.sessions()
+    assert client.id in colleagues.clients()
+    for device in (mine, colleagues):
+        device.close()
+
+
+def test_a_conflict_is_caught_when_the_two_edits_reach_different_processes(pair, memory_dir):
+    mine, colleagues = pair.tablet(memory_dir, "tablet-a", WORKER), pair.tablet(memory_dir, "tablet-b", COLLEAGUE)
+    client = mine.register_client(last_name="Haddad")
+    shared = mine.record_session(client.id, notes="Tax clinic", staff=[WORKER, COLLEAGUE])
+    mine.sync(pair.transport())
+    colleagues.sync(pair.transport())
+
+    mine.edit_session(shared.id, notes="Tax clinic: 12 came")
+    colleagues.edit_session(shared.id, notes="Tax clinic: 14 came, two left early")
+    mine.sync(pair.transport())
+    colleagues.sync(pair.transport())
+
+    [conflict] = needs_attention(colleagues.db)
+    assert (conflict.problem, conflict.record_id) == ("conflict", shared.id)
+    assert conflict.theirs is not None and conflict.theirs["notes"] == "Tax clinic: 12 came"
+    assert conflict.mine["notes"] == "Tax clinic: 14 came, two left early"
+    keep_mine(colleagues.db, conflict.id)
+    colleagues.sync(pair.transport())
+    mine.sync(pair.transport())
+
+    on_server = read_holdings(pair.database_url).sessions[shared.id]
+    assert (on_server["version"], on_server["notes"]) == (3, "Tax clinic: 14 came, two left early")
+    assert load_session(mine.db, shared.id).notes == "Tax clinic: 14 came, two left early"
+    for device in (mine, colleagues):
+        assert device.outbox_counts() == {"pending": 0, "needs_attention": 0}
+        device.close()
+
+
+def write_and_sync(device: FieldDevice, transport: TransportFactory, rounds: int) -> int:
+    """Save two sessions (and edit an earlier one every third round), then sync; repeat."""
+    client_id = device.register_client(last_name=f"Client of {device.name}").id
+    for number in range(rounds):
+        for _ in range(2):
+            device.record_session(client_id, notes=f"{device.name}, round {number}")
+        if number % 3 == 2:
+            device.edit_session(sorted(device.saves)[number % len(device.saves)], notes=f"Edited in round {number}")
+        device.sync(transport)
+    return sum(device.saves.values())
+
+
+def pull_until(reader: FieldDevice, transport: TransportFactory, writers_done: threading.Event) -> tuple[int, int]:
+    """Pull in small pages, from the stored cursor, until the writers are done; returns (pulls, pages)."""
+    pulls = pages = 0
+    while not writers_done.is_set():
+        engine = reader.engine(transport)
+        engine.pull_limit = READER_PAGE
+        report = SyncReport()
+        engine.pull(report)
+        pulls += 1
+        pages += report.pages
+    return pulls, pages
+
+
+def test_a_reader_pulling_while_others_write_through_both_processes_misses_no_row(
+    pair, memory_dir, reliability_figures
+):
+    writers = [pair.tablet(memory_dir, f"writer-{user}", user) for user in (WORKER, COLLEAGUE, THIRD)]
+    reader = pair.tablet(memory_dir, "supervisor-reader", SUPERVISOR)
+    done = threading.Event()
+    with ThreadPoolExecutor(max_workers=len(writers) + 1) as pool:
+        reading = pool.submit(pull_until, reader, pair.transport(), done)
+        writing = [pool.submit(write_and_sync, writer, pair.transport(), WRITER_ROUNDS) for writer in writers]
+        try:
+            saves = sum(future.result() for future in writing)
+        finally:
+            done.set()
+        pulls, pages = reading.result()
+    engine = reader.engine(pair.transport())
+    engine.pull_limit = READER_PAGE
+    engine.pull(SyncReport())  # once more from its cursor: only what came after it, never a full pull
+
+    holdings = read_holdings(pair.database_url)
+    written = set().union(*(writer.saves.keys() for writer in writers))
+    reliability_figures(
+        "Two server processes on PostgreSQL: cursor under concurrent writes",
+        {
+            "writers": len(writers),
+            "sessions written": len(written),
+            "saves (creates + edits)": saves,
+            "reader pulls while writing": pulls,
+            "pages pulled": pages,
+            "requests per process": dict(pair.balancer.received),
+            "sessions on the server": len(holdings.sessions),
+            "rows the reader is missing or holds stale": sum(
+                1 for key, record in holdings.sessions.items() if reader.sessions().get(key) != record
+            ),
+        },
+    )
+    assert written <= holdings.sessions.keys()
+    assert reader.sessions() == holdings.sessions
+    assert reader.clients() == holdings.clients
+    for device in [*writers, reader]:
+        device.close()
