@@ -170,12 +170,13 @@ def service_form_field(field_name: str) -> tuple[int, str] | None:
 
 def errors_of_service_form(errors: Iterable[FieldError], index: int) -> tuple[list[FieldError], list[FieldError]]:
     """This service form's problems named as on the form (``services`` rather than ``service_forms[0].services``),
-    and the rest (the session's own, or another form's). Unprefixed completion gaps belong to the form."""
+    and the rest (the session's own, or another form's). Unprefixed completion gaps and referral problems (the form's
+    own checks of typed dates) belong to the form."""
     mine: list[FieldError] = []
     others: list[FieldError] = []
     for error in errors:
         nested = service_form_field(error.field)
-        if nested is None and error.field in _COMPLETION_FIELDS:
+        if nested is None and (error.field in _COMPLETION_FIELDS or _REFERRAL_FIELD.match(error.field)):
             mine.append(error)
         elif nested is not None and nested[0] == index:
             mine.append(FieldError(nested[1], error.message))

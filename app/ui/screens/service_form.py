@@ -34,10 +34,11 @@ from app.ui.screens.session_form import (
     HALF,
     UNKNOWN_CLIENT,
     CheckGroup,
+    ChoiceField,
+    ErrorTarget,
     ProblemBox,
     error_line,
-    named,
-    picker,
+    scrolling_screen,
     session_route,
     show_error,
 )
@@ -134,23 +135,25 @@ class ServiceFormScreen:
         self.status_holder = ft.Container(content=widgets.completion_badge(f.complete))
         self.save_state = widgets.muted("Saved")
         self.summary = ProblemBox()
-        self.service_type = picker("Service Type", SERVICE_TYPES, f.service_type, self._type_chosen)
+        self.service_type = ChoiceField("Service Type", SERVICE_TYPES, f.service_type, self._type_chosen)
         self.services = CheckGroup("Services Received", {}, [], self._services_changed)
         self._offer_services(f.services)
         self.referral_rows = ft.Column(spacing=8)
         self.referral_controls: list[ReferralRow] = []
         self._show_referrals()
-        self.attended = picker("Client Attended", YES_NO, yes_no_key(f.client_attended), self._attended_chosen)
-        self.status = picker("Status of Service", SERVICE_STATUSES, f.status, self._status_chosen)
+        self.attended = ChoiceField(
+            "Client Attended", YES_NO, yes_no_key(f.client_attended), self._attended_chosen, col=HALF
+        )
+        self.status = ChoiceField("Status of Service", SERVICE_STATUSES, f.status, self._status_chosen, col=HALF)
         self.private = ft.Switch(label="Private", value=f.private, on_change=self._private_switched)
         self.notes = ft.TextField(
             label="Notes", value=f.notes, multiline=True, min_lines=3, max_lines=10, on_change=self._notes_typed
         )
         self.save_problems = error_line()
-        self.root = widgets.screen(
+        self.root = scrolling_screen(
             self._header(),
             self.summary.control,
-            ft.ResponsiveRow([named(self.service_type)]),
+            self.service_type.control,
             self.services.control,
             widgets.section(
                 "Referrals",
@@ -158,13 +161,11 @@ class ServiceFormScreen:
                 self.referral_rows,
                 ft.OutlinedButton("Add Referral", icon=ft.Icons.ADD, on_click=self._add_referral),
             ),
-            ft.ResponsiveRow([named(self.attended, HALF), named(self.status, HALF)]),
+            ft.ResponsiveRow([self.attended.control, self.status.control]),
             ft.Column([self.private, widgets.muted("Only the staff involved in the session see private notes.")]),
             self.notes,
             self._buttons(),
         )
-        self.root.scroll = ft.ScrollMode.AUTO
-        self.root.expand = True
         return self.root
 
     def _header(self) -> ft.Control:
@@ -209,7 +210,7 @@ class ServiceFormScreen:
 
     # editing ------------------------------------------------------------------------------------------------------
 
-    def _changed(self, *cleared: ft.Control) -> None:
+    def _changed(self, *cleared: ErrorTarget) -> None:
         for control in cleared:
             show_error(control, None)
         self.dirty = True

@@ -43,6 +43,7 @@ EARLIEST_SERVICE_DATE = date(2000, 1, 1)
 UNKNOWN_CLIENT = "Unknown client"
 HALF = {"xs": 12, "md": 6}
 QUARTER = {"xs": 6, "md": 3}
+SCROLLBAR_GUTTER = 12
 
 
 def session_route(session_id: str) -> str:
@@ -56,17 +57,62 @@ def service_form_route(session_id: str, form_id: str) -> str:
 # --- building blocks shared with the service form -------------------------------------------------------------
 
 
+def scrolling_screen(*controls: ft.Control) -> ft.Column:
+    """A form that scrolls itself (the shell leaves expanding screens alone), so a failed save can bring the problem
+    summary at the top into view; the gutter keeps the scrollbar off the fields' right edges."""
+    return ft.Column(
+        controls=[ft.Container(content=widgets.screen(*controls), padding=ft.Padding.only(right=SCROLLBAR_GUTTER))],
+        scroll=ft.ScrollMode.AUTO,
+        expand=True,
+    )
+
+
 def error_line() -> ft.Text:
     """The red words under a group of checkboxes or a list, where a TextField would show its ``error``."""
     return ft.Text("", color=theme.ERROR_TEXT, size=13, visible=False)
 
 
-def show_error(control: ft.Control, message: str | None) -> None:
+class ChoiceField:
+    """A drop-down named by its label (a non-editable Dropdown is otherwise an unnamed button to screen readers),
+    with its problem said in a line of its own under it, where screen readers read it too (a Dropdown's own error
+    text never reaches the accessibility tree)."""
+
+    def __init__(
+        self,
+        label: str,
+        choices: Mapping[str, str],
+        value: str | None = None,
+        on_select: Callable[[], object] | None = None,
+        col: dict[str, int] | None = None,
+    ):
+        self.dropdown = widgets.choice_input(label, choices, value)
+        self.dropdown.on_select = on_select
+        self.error = error_line()
+        self.control = ft.Column([widgets.named(self.dropdown, label), self.error], spacing=4, col=col or {"xs": 12})
+
+    @property
+    def value(self) -> str | None:
+        return self.dropdown.value
+
+    def set_choices(self, choices: Mapping[str, str]) -> None:
+        self.dropdown.options = [ft.DropdownOption(key=code, text=text) for code, text in choices.items()]
+        self.dropdown.value = None
+
+    def set_error(self, message: str | None) -> None:
+        show_error(self.error, message)
+        self.dropdown.border = ft.OutlineInputBorder(side=ft.BorderSide(2, theme.ERROR_TEXT)) if message else None
+
+
+ErrorTarget = ft.Control | ChoiceField
+"""Anything a field's problem can be shown on."""
+
+
+def show_error(control: ErrorTarget, message: str | None) -> None:
     """Put ``message`` (or nothing) where ``control`` shows problems, whatever kind of control it is."""
-    if isinstance(control, ft.TextField):
+    if isinstance(control, ChoiceField):
+        control.set_error(message)
+    elif isinstance(control, ft.TextField):
         control.error = message
-    elif isinstance(control, ft.Dropdown):
-        control.error_text = message
     elif isinstance(control, ft.Text):
         control.value = message or ""
         control.visible = bool(message)
@@ -77,19 +123,6 @@ def read_only_field(label: str, value: str, **options: object) -> ft.TextField:
     return ft.TextField(
         label=label, value=value, read_only=True, filled=True, fill_color=theme.READ_ONLY_BACKGROUND, **options
     )
-
-
-def picker(label: str, choices: Mapping[str, str], value: str | None, on_select: Callable[[], object]) -> ft.Dropdown:
-    dropdown = widgets.choice_input(label, choices, value)
-    dropdown.on_select = on_select
-    return dropdown
-
-
-def named(dropdown: ft.Dropdown, col: dict[str, int] | None = None) -> ft.Semantics:
-    """A non-editable Dropdown under its own label as accessible name, placed in a ResponsiveRow column."""
-    wrapper = widgets.named(dropdown, str(dropdown.label))
-    wrapper.col = col or {"xs": 12}
-    return wrapper
 
 
 class ProblemBox:
@@ -169,16 +202,17 @@ class PickList:
         on_change: Callable[[list[str]], None],
     ):
         self.kind = kind
+        self.noun = picker_label.lower()
         self.options = options
         self.codes = list(codes)
         self.on_change = on_change
         self.rows = ft.Column(spacing=0)
         self.note = widgets.muted("")
         self.error = error_line()
-        self.picker = widgets.choice_input(picker_label, {})
+        self.picker = ChoiceField(picker_label, {})
         self.picker_row = ft.Row(
             [
-                ft.Container(content=widgets.named(self.picker, picker_label), expand=True),
+                ft.Container(content=self.picker.control, expand=True),
                 ft.Button("Update", on_click=self._update),
                 ft.TextButton("Cancel", on_click=self._cancel),
             ],
@@ -208,15 +242,14 @@ class PickList:
 
     def _start_adding(self) -> None:
         choices = remaining_options(self.options, self.codes)
-        self.picker.options = [ft.DropdownOption(key=option.code, text=option.label) for option in choices]
-        self.picker.value = None
-        self.picker.error_text = None
+        self.picker.set_choices({option.code: option.label for option in choices})
+        self.picker.set_error(None)
         self.picker_row.visible = True
         self.add_button.visible = False
 
     def _update(self) -> None:
         if not self.picker.value:
-            self.picker.error_text = f"Choose a {str(self.picker.label).lower()} first."
+            self.picker.set_error(f"Choose a {self.noun} first.")
             return
         self.codes.append(self.picker.value)
         self._cancel()
@@ -325,9 +358,13 @@ class SessionFormScreen:
         self.summary = ProblemBox()
         self.save_button = ft.FilledButton("Save Session", icon=ft.Icons.SAVE, on_click=self._save_clicked)
         self.save_problems = error_line()
-        self.root = widgets.screen(
+        self.root = scrolling_screen(
             ft.Row(
-                [widgets.heading("Session"), self.status_holder, self.save_state],
+                [
+                    widgets.heading("Session"),
+                    ft.Semantics(identifier="session-status", content=self.status_holder),
+                    self.save_state,
+                ],
                 wrap=True,
                 vertical_alignment=ft.CrossAxisAlignment.CENTER,
             ),
@@ -344,15 +381,12 @@ class SessionFormScreen:
                 [ft.Semantics(identifier="save-session", content=self.save_button), self.save_problems], spacing=4
             ),
         )
-        # Scrolls itself (the shell leaves expanding screens alone) so a failed save can bring the summary into view.
-        self.root.scroll = ft.ScrollMode.AUTO
-        self.root.expand = True
         return self.root
 
     def _who_and_what(self) -> ft.Control:
         s = self.session
         actor = self.ctx.signed_in_actor
-        self.session_type = picker("Session Type", SESSION_TYPES, s.session_type, self._type_chosen)
+        self.session_type = ChoiceField("Session Type", SESSION_TYPES, s.session_type, self._type_chosen)
         self.activity = ft.TextField(label="Activity", value=s.activity_name, on_change=self._activity_typed, col=HALF)
         self.topic = ft.TextField(label="Topic", value=s.activity_topic, on_change=self._topic_typed, col=HALF)
         self.group_fields = ft.ResponsiveRow([self.activity, self.topic], visible=s.is_group_activity)
@@ -362,7 +396,7 @@ class SessionFormScreen:
                     [
                         read_only_field("Agency", actor.agency_name or s.agency_id, col=HALF),
                         read_only_field("Created By", s.created_by, col=HALF),
-                        named(self.session_type),
+                        self.session_type.control,
                     ]
                 ),
                 self.group_fields,
@@ -401,14 +435,15 @@ class SessionFormScreen:
     def _delivery(self) -> ft.Control:
         s = self.session
         self.methods = CheckGroup("Delivery Method", DELIVERY_METHODS, s.delivery_methods, self._methods_changed)
-        self.location = picker(
+        self.location = ChoiceField(
             "Type of Service Location",
             {option.code: option.label for option in self.refs.location_types},
             s.service_location_type,
             self._location_chosen,
+            col=HALF,
         )
-        self.interpreter = picker(
-            "Interpreter Present", YES_NO, yes_no_key(s.interpreter_present), self._interpreter_chosen
+        self.interpreter = ChoiceField(
+            "Interpreter Present", YES_NO, yes_no_key(s.interpreter_present), self._interpreter_chosen, col=HALF
         )
         self.interpreters = number_field(
             "Interpreters (#)",
@@ -420,7 +455,7 @@ class SessionFormScreen:
         return ft.Column(
             [
                 self.methods.control,
-                ft.ResponsiveRow([named(self.location, HALF), named(self.interpreter, HALF), self.interpreters]),
+                ft.ResponsiveRow([self.location.control, self.interpreter.control, self.interpreters]),
             ],
             spacing=16,
         )
@@ -527,7 +562,7 @@ class SessionFormScreen:
 
     # editing ------------------------------------------------------------------------------------------------------
 
-    def _changed(self, *cleared: ft.Control) -> None:
+    def _changed(self, *cleared: ErrorTarget) -> None:
         """Every edit: the field's old complaint goes, and the header says the form has unsaved changes."""
         for control in cleared:
             show_error(control, None)
@@ -702,7 +737,7 @@ class SessionFormScreen:
         self.save_state.value = "Not saved yet" if self.dirty else "Saved"
         self.root.update()
 
-    def _error_targets(self) -> dict[str, ft.Control]:
+    def _error_targets(self) -> dict[str, ErrorTarget]:
         return {
             "session_type": self.session_type,
             "activity_name": self.activity,

@@ -25,7 +25,6 @@ class SiteFinder:
         self.on_pick = on_pick
         self.filter_box = ft.TextField(
             label="Filter sites",
-            hint_text="Code, name or town",
             expand=True,
             autofocus=True,
             on_submit=self._filter,

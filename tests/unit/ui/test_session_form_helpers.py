@@ -126,13 +126,14 @@ def test_service_form_problems_are_renamed_for_that_form_only() -> None:
         FieldError("service_forms[0].services", "Some services received do not belong to the chosen Service Type."),
         FieldError("service_forms[1].referrals[0].to", "Say which organisation the client was referred to."),
         FieldError("status", "Choose a Status of Service."),
+        FieldError("referrals[2].follow_up_date", "Enter the follow-up date as YYYY-MM-DD."),
         FieldError("site_code", "Choose the Site with Find...."),
     ]
     second, others = errors_of_service_form(errors, 1)
-    assert [e.field for e in second] == ["referrals[0].to", "status"]
+    assert [e.field for e in second] == ["referrals[0].to", "status", "referrals[2].follow_up_date"]
     assert [e.field for e in others] == ["service_forms[0].services", "site_code"]
     first, _ = errors_of_service_form(errors, 0)
-    assert [e.field for e in first] == ["services", "status"]
+    assert [e.field for e in first] == ["services", "status", "referrals[2].follow_up_date"]
 
 
 def test_service_form_problems_read_with_their_labels() -> None:

@@ -1,0 +1,369 @@
+"""Recording a session in a real browser against a real server, the way the agency's help article walks through it.
+
+A worker registers a client and a family member, begins a Group Activity session, presses "Save Session" too early
+and sees each problem beside its field, fixes every field (the Site through "Find..." and its filter, two
+languages, an interpreter, a second worker), saves, adds the relative with a service form of their own, completes
+both forms and sees the session turn Complete. After "Sync now" the second worker, on another device with its
+own database, signs in and finds the session on their dashboard. The session form, Site finder and service form
+are photographed at phone and tablet size into docs/screenshots.
+
+Flutter moves its own scroll views; the DOM cannot scroll them. So controls are scrolled into sight with the mouse
+wheel before they are clicked, and a text box's value is read from the editing element once the box has focus.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from app.demodata.reference import DEMO_PASSWORD, DEMO_SIGN_IN
+from app.ui.forms import describe_service_date
+
+OTHER_WORKER = ("lnguyen", "Lan Nguyễn")
+APP_STARTUP_SECONDS = 60
+SEMANTICS_MS = 60_000
+BARS_HEIGHT = 110  # app bar and sync bar above the screen's scroll view
+NAVIGATION_HEIGHT = 90  # the phone's bottom navigation bar
+NARROW_WIDTH = 640  # below it the app shows that bar (app/ui/theme.py NARROW_BREAKPOINT)
+WHEEL_STEP = 400
+SYNCED = re.compile(r"^Synced (just now|\d+ min ago)$")  # the sync line with nothing left waiting
+TYPED_TEXT_SETTLES_MS = 500
+"""Right after a box is filled, a click can reach the app before the box's new text does (seen at sign-in)."""
+
+
+@dataclass
+class SessionWorker:
+    """One worker in one browser tab, with the steps the session screens need."""
+
+    page: Page
+    type_into: Callable[[Page, str, str], None]
+    screenshot: Callable[[Page, str], Path]
+
+    # --- finding and touching controls ---------------------------------------------------------------------------
+
+    def reveal(self, control: Locator) -> Locator:
+        """Wheel the screen until ``control`` is fully between the top bars and the bottom navigation (or as far
+        as the screen scrolls, at its very end)."""
+        viewport = self.page.viewport_size
+        lowest = viewport["height"] - (NAVIGATION_HEIGHT if viewport["width"] < NARROW_WIDTH else 0)
+        previous = None
+        for _ in range(60):
+            box = control.bounding_box()
+            if box and box["y"] >= BARS_HEIGHT and box["y"] + box["height"] <= lowest:
+                return control
+            if box and box == previous and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]:
+                return control
+            previous = box
+            middle = viewport["height"] / 2
+            distance = (box["y"] + box["height"] / 2 - middle) if box else WHEEL_STEP
+            self.page.mouse.move(viewport["width"] / 2, middle)
+            self.page.mouse.wheel(0, max(-WHEEL_STEP, min(WHEEL_STEP, distance)))
+            self.page.wait_for_timeout(150)
+        raise AssertionError(f"could not scroll {control} into sight")
+
+    def tap(self, control: Locator) -> None:
+        self.reveal(control).click()
+
+    def button(self, name: str) -> Locator:
+        return self.page.get_by_role("button", name=name, exact=True)
+
+    def press(self, name: str) -> None:
+        self.tap(self.button(name))
+
+    def tick(self, name: str, role: str = "checkbox") -> None:
+        box = self.page.get_by_role(role, name=name, exact=True)
+        self.tap(box)
+        expect(box).to_be_checked()
+
+    def choose(self, dropdown: str, option: str) -> None:
+        """Open the drop-down called ``dropdown`` and pick ``option`` from its menu."""
+        self.press(dropdown)
+        self.button(option).click()
+        expect(self.button(option)).to_have_count(0)  # the menu closed
+
+    def type(self, box: str, text: str) -> None:
+        self.reveal(self.page.get_by_role("textbox", name=box, exact=True))
+        self.type_into(self.page, box, text)
+
+    def keys(self, box: str, text: str) -> None:
+        """Type key by key into a box, as a person does (the number boxes react to each key)."""
+        self.tap(self.page.get_by_role("textbox", name=box, exact=True))
+        self.page.keyboard.type(text)
+
+    def holds(self, box: str, text: str) -> None:
+        """The text box called ``box`` holds ``text``. Flutter mirrors a box's text into the DOM only while it has
+        focus (and a moment after it gets it), so the box is focused, not tapped: tapping "Service Date" opens its
+        calendar."""
+        self.reveal(self.page.get_by_role("textbox", name=box, exact=True)).focus()
+        expect(self.page.locator(":focus")).to_have_value(text)
+
+    def in_part(self, identifier: str) -> Locator:
+        """The button inside the part of the screen tagged with ``identifier`` (a row's "Remove", say)."""
+        return self.page.locator(f'[flt-semantics-identifier="{identifier}"]').get_by_role("button")
+
+    def sees(self, text: str) -> None:
+        expect(self.page.get_by_text(text, exact=True).first).to_be_visible()
+
+    def says(self, message: str) -> None:
+        """A message is shown in full on its own (beside its field), not only inside the summary."""
+        found = self.page.get_by_text(message, exact=True).first
+        self.reveal(found)
+        expect(found).to_be_visible()
+
+    def photograph(self, name: str) -> None:
+        self.page.mouse.move(self.page.viewport_size["width"] / 3, 80)  # over the sync line: no hover highlight
+        self.screenshot(self.page, name)
+
+    # --- whole steps -----------------------------------------------------------------------------------------------
+
+    def sign_in(self, user_id: str = DEMO_SIGN_IN.user_id, password: str = DEMO_SIGN_IN.password) -> None:
+        user_box = self.page.get_by_role("textbox", name="User ID")
+        dashboard = self.button("Register a New Client")
+        expect(user_box.or_(dashboard).first).to_be_visible(timeout=SEMANTICS_MS)
+        if user_box.is_visible():
+            self.type("User ID", user_id)
+            self.type("Password", password)
+            self.page.wait_for_timeout(TYPED_TEXT_SETTLES_MS)
+            self.press("Sign in")
+        expect(dashboard).to_be_visible()
+
+    def register(self, first: str, last: str, born: str) -> None:
+        self.type("First name", first)
+        self.type("Last name", last)
+        self.type("Date of birth", born)
+        self.tick("Privacy statement acknowledged")
+        self.press("Save client")
+        expect(self.button("Begin Session with Client")).to_be_attached()
+
+    def pick_site(self, filter_text: str, code: str) -> None:
+        self.press("Find...")
+        expect(self.page.get_by_role("alertdialog")).to_be_visible()
+        self.type("Filter sites", filter_text)
+        self.press("Filter")
+        expect(self.page.get_by_text(re.compile(r"^\d+ sites?$"))).to_be_visible()
+        self.photograph("site-finder")
+        self.button_starting(code).click()
+        expect(self.page.get_by_role("alertdialog")).to_have_count(0)
+
+    def button_starting(self, text: str) -> Locator:
+        return self.page.get_by_role("button", name=re.compile(f"^{re.escape(text)}"))
+
+    def add_to_list(self, add: str, picker: str, option: str) -> None:
+        """ "Add Language" / "Add Worker" → pick from the drop-down → "Update"."""
+        self.press(add)
+        self.choose(picker, option)
+        self.press("Update")
+        expect(self.page.get_by_text(option, exact=True).first).to_be_attached()
+
+    def open_dashboard(self) -> None:
+        self.page.get_by_role("tab", name="Find Client/Activity").click()
+        expect(self.page.get_by_role("textbox", name="Search clients")).to_be_visible()
+        self.page.get_by_role("tab", name="My Dashboard").click()
+
+    def session_status(self) -> Locator:
+        return self.page.locator('[flt-semantics-identifier="session-status"]')
+
+
+@pytest.fixture
+def session_worker(open_app, type_into, screenshot) -> Callable[[str], SessionWorker]:
+    return lambda size: SessionWorker(open_app(size), type_into, screenshot)
+
+
+@pytest.fixture
+def unique() -> str:
+    return "Qs" + uuid.uuid4().hex[:6]
+
+
+@pytest.fixture(scope="module")
+def second_device_url(demo_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Another tablet: its own ``outpost --web`` process and device database, syncing with the same server."""
+    folder = tmp_path_factory.mktemp("second-device")
+    port = _free_port()
+    log_path = folder / "app.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("outpost")), "--web", "--port", str(port),
+             "--data-dir", str(folder / "device"), "--server", demo_server.url],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "FLET_FORCE_WEB_SERVER": "1"},
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + APP_STARTUP_SECONDS
+        while not _listening(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the second device's app did not start:\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _open_on(browser: Browser, url: str, viewport: dict[str, int]) -> Page:
+    page = browser.new_context(viewport=viewport).new_page()
+    page.goto(url)
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=SEMANTICS_MS)
+    page.locator("flt-semantics-placeholder").dispatch_event("click")
+    return page
+
+
+def test_group_session_from_first_errors_to_complete_and_seen_by_the_other_worker(
+    session_worker, chromium: Browser, second_device_url: str, viewports, unique: str
+) -> None:
+    me = session_worker("phone")
+    me.sign_in()
+
+    # A client and a family member; the session begins from the relative's profile.
+    me.press("Register a New Client")
+    me.register("Amal", f"Haddad-{unique}", "1984-03-09")
+    me.press("Add Family Member")
+    me.register("Yusuf", f"Haddad-{unique}", "2012-07-21")
+    me.press("Begin Session with Client")
+    expect(me.button("Save Session")).to_be_attached()
+    expect(me.session_status()).to_contain_text("Incomplete")
+
+    # Too early: some choices made, some wrong, most missing. Each problem is said beside its field.
+    me.type("Session Notes", "Conversation circle; two newcomers joined late.")
+    me.choose("Session Type", "Group Activity")
+    me.choose("Interpreter Present", "Yes")
+    me.keys("Minutes", "75")
+    me.press("Save Session")
+    expect(me.page.get_by_text("Not saved. Please fix these first:")).to_be_visible()
+    me.photograph("session-form-errors")
+    for message in (
+        "Give the group activity a name.",
+        "Choose the Site with Find....",
+        "Tick at least one Delivery Method.",
+        "Choose the Type of Service Location.",
+        "Enter how many interpreters were present (at least 1).",
+        "Minutes must be between 0 and 59.",
+        "Add at least one Delivery Language.",
+    ):
+        me.says(message)
+    me.holds("Session Notes", "Conversation circle; two newcomers joined late.")  # nothing typed is lost
+    me.holds("Minutes", "75")
+
+    # Every field, filled in as the help article describes.
+    me.type("Activity", f"English circle {unique}")
+    me.type("Topic", "Talking to a landlord")
+    me.press("Choose date")
+    first_of_month = date.today().replace(day=1)
+    me.button_starting(f"{first_of_month.day},").first.click()
+    me.button("OK").click()
+    expect(me.button("OK")).to_have_count(0)
+    me.holds("Service Date", describe_service_date(first_of_month))
+    me.pick_site("ottawa", "OTT-002")
+    me.holds("Site Name", "Ottawa East Community Space")
+    me.tick("In Person")
+    me.tick("Telephone call/Text/Email")
+    me.choose("Type of Service Location", "Community space")
+    me.keys("Interpreters (#)", "1")
+    me.holds("Interpreters (#)", "1")  # the 0 gave way to what was typed
+    me.keys("Hours", "1")
+    me.holds("Hours", "1")
+    me.type("Minutes", "30")
+    for language in ("Arabic", "English", "Spanish"):
+        me.add_to_list("Add Language", "Language", language)
+    me.tap(me.in_part("remove-language-es"))
+    expect(me.page.get_by_text("Spanish", exact=True)).to_have_count(0)
+    me.add_to_list("Add Worker", "Worker", OTHER_WORKER[1])
+    me.press("Save Session")
+    me.sees("Saved")
+    expect(me.page.get_by_text("Not saved. Please fix these first:")).to_have_count(0)
+    me.reveal(me.page.get_by_role("textbox", name="Agency"))
+    me.photograph("session-form")
+
+    # The relative joins with a service form of their own (the family shortcut in "Add Client").
+    me.press("Add Client")
+    me.button_starting(f"Amal Haddad-{unique}").first.click()
+    me.press("Save Session")
+    me.sees("Saved")
+
+    # Both service forms: first "Mark Complete" too early, then filled in.
+    for index, (service_type, service) in enumerate(
+        (("Information and Orientation", "Housing"), ("Support Services", "Child care"))
+    ):
+        me.tap(me.page.get_by_role("button", name="Open Service Form").nth(index))
+        expect(me.button("Mark Complete")).to_be_attached()
+        if index == 0:
+            me.press("Mark Complete")
+            me.says("Choose a Service Type.")
+            me.says("Choose a Status of Service.")
+        me.choose("Service Type", service_type)
+        me.tick(service)
+        if index == 0:
+            me.press("Add Referral")
+            me.type("Referred to", "Northside Food Bank")
+            me.type("Reason", "Groceries until the first pay cheque")
+            me.type("Follow-up date", "2030-01-15")
+            me.choose("Client Attended", "Yes")
+            me.tick("Private", role="switch")
+            me.type("Notes", "Asked about tenant rights.")
+            me.photograph("service-form")
+        me.choose("Status of Service", "Complete")
+        me.press("Mark Complete")
+        expect(me.button("Save Session")).to_be_attached()
+    expect(me.session_status()).to_contain_text("Complete")
+    expect(me.session_status()).not_to_contain_text("Incomplete")
+
+    # Sync, then the other worker on their own device sees the session on their dashboard.
+    me.press("Sync now")
+    expect(me.page.get_by_text(SYNCED)).to_be_visible()
+    other = SessionWorker(_open_on(chromium, second_device_url, viewports["phone"]), me.type_into, me.screenshot)
+    other.sign_in(OTHER_WORKER[0], DEMO_PASSWORD)
+    expect(other.page.get_by_text(SYNCED)).to_be_visible()
+    other.open_dashboard()  # a fresh look: the dashboard shown at sign-in may predate the first sync
+    on_their_dashboard = other.page.get_by_role("button", name=re.compile(f"English circle {unique}"))
+    expect(on_their_dashboard).to_be_visible()
+    expect(on_their_dashboard).to_contain_text("Complete")
+    expect(on_their_dashboard).not_to_contain_text("Incomplete")
+
+
+def test_session_screens_fit_a_tablet(session_worker, unique: str) -> None:
+    me = session_worker("tablet")
+    me.sign_in()
+    me.press("Register a New Client")
+    me.register("Mariam", f"Farah-{unique}", "1979-12-30")
+    me.press("Begin Session with Client")
+    expect(me.page.get_by_role("tab", name="My Dashboard")).to_have_count(0)  # the rail, not the bottom tabs
+    me.choose("Session Type", "Direct Service")
+    me.press("Save Session")
+    me.says("Choose the Site with Find....")
+    me.photograph("session-form-errors")
+    me.pick_site("montréal", "MTL-002")
+    me.tick("In Person")
+    me.choose("Type of Service Location", "Agency office")
+    me.choose("Interpreter Present", "No")
+    me.type("Minutes", "45")
+    me.add_to_list("Add Language", "Language", "French")
+    me.press("Save Session")
+    me.sees("Saved")
+    me.reveal(me.page.get_by_role("textbox", name="Agency"))
+    me.photograph("session-form")
+    me.press("Open Service Form")
+    me.choose("Service Type", "Employment-related Services")
+    me.tick("Job search")
+    me.press("Add Referral")
+    me.photograph("service-form")
