@@ -151,7 +151,8 @@ class _Pusher:
             hidden = hidden_private_notes(self.worker, stored.record)
             for form in incoming.service_forms:
                 form.notes = hidden.get(form.id, form.notes)
-        errors = validate_session(incoming, today=self.today, known=self.known)
+        previous = session_from_wire(stored.record, record_id=stored.id) if stored is not None else None
+        errors = validate_session(incoming, today=self.today, known=self.known, previous=previous)
         if errors:
             return _rejected(change, errors)
         return _applied(change, self._store_session(incoming, stored))

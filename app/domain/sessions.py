@@ -93,6 +93,25 @@ class KnownCodes:
     languages: Collection[str] | None = None
     workers: Collection[str] | None = None
 
+    def also_accepting(self, session: "Session") -> "KnownCodes":
+        """These lists plus the codes ``session`` already uses.
+
+        A site that closed or a worker who left after a session was recorded must not lock that session against
+        edits; only newly chosen codes have to be active.
+        """
+
+        def widen(codes: Collection[str] | None, used: list[str]) -> Collection[str] | None:
+            return None if codes is None else {*codes, *used}
+
+        return KnownCodes(
+            sites=widen(self.sites, [session.site_code] if session.site_code else []),
+            service_location_types=widen(
+                self.service_location_types, [session.service_location_type] if session.service_location_type else []
+            ),
+            languages=widen(self.languages, session.languages),
+            workers=widen(self.workers, session.staff),
+        )
+
 
 def is_session_complete(session: Session) -> bool:
     """Complete when it has service forms and every one of them is complete (the spec's green)."""
@@ -115,9 +134,16 @@ def service_time_errors(hours: int | None, minutes: int | None) -> list[FieldErr
     return errors
 
 
-def validate_session(session: Session, *, today: date, known: KnownCodes | None = None) -> list[FieldError]:
-    """Every reason this session cannot be saved; empty when it can. Incomplete service forms may still be saved."""
+def validate_session(
+    session: Session, *, today: date, known: KnownCodes | None = None, previous: Session | None = None
+) -> list[FieldError]:
+    """Every reason this session cannot be saved; empty when it can. Incomplete service forms may still be saved.
+
+    ``previous`` is the version being edited: codes it already uses stay acceptable even if since deactivated.
+    """
     known = known or KnownCodes()
+    if previous is not None:
+        known = known.also_accepting(previous)
     errors: list[FieldError] = []
     errors += _session_type_errors(session)
     errors += _service_date_errors(session.service_date, today)

@@ -80,12 +80,14 @@ def save_session(db: DeviceDatabase, actor: Actor, session: Session, *, today: d
     Raises ValidationFailed with every problem; nothing is written then. Saving the same session again updates
     the record and queues another change.
     """
-    errors = validate_session(session, today=today or local_today(), known=known_codes(db))
-    if errors:
-        raise ValidationFailed(errors)
+    known = known_codes(db)
     now = utc_now()
     with db.sessions.begin() as tx:
         stored = tx.get(SessionRow, session.id)
+        previous = repository.session_from_row(stored) if stored else None
+        errors = validate_session(session, today=today or local_today(), known=known, previous=previous)
+        if errors:
+            raise ValidationFailed(errors)
         saved = replace(
             session,
             created_at=stored.created_at if stored else now,

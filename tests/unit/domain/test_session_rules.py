@@ -252,3 +252,17 @@ class TestKnownCodes:
         session = make_session(site_code="S-9", service_location_type="moon", languages=["xx"], staff=["ghost"])
 
         assert fields_of(session, known=self.KNOWN) == {"site_code", "service_location_type", "languages", "staff"}
+
+
+def test_codes_the_edited_version_already_uses_stay_valid_after_they_are_deactivated(
+    make_session: MakeSession,
+) -> None:
+    recorded = make_session(site_code="TOR-001", languages=["fa"])
+    closed_site_only_known = KnownCodes(sites={"MTL-001"}, languages={"en"})
+
+    edit = make_session(site_code="TOR-001", languages=["fa"], notes="Follow-up added later")
+    assert validate_session(edit, today=TODAY, known=closed_site_only_known, previous=recorded) == []
+
+    moved = make_session(site_code="OTT-009", languages=["fa"])
+    fields = {e.field for e in validate_session(moved, today=TODAY, known=closed_site_only_known, previous=recorded)}
+    assert fields == {"site_code"}

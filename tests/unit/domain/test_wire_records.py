@@ -32,9 +32,11 @@ def wire_error_fields(read: Callable[[Any], object], data: Any) -> set[str]:
 # --- strategies: records as a worker could really make them ------------------------------------------------------
 
 _ids = st.uuids().map(str)
-_texts = st.text(max_size=60)
-_timestamps = st.text(max_size=40)
-_names = st.text(min_size=1, max_size=40)
+# Any text a person can type: everything but NUL and lone surrogates, which the wire refuses.
+_typed = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))
+_texts = st.text(_typed, max_size=60)
+_timestamps = st.text(_typed, max_size=40)
+_names = st.text(_typed, min_size=1, max_size=40)
 _days = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31))
 _referrals = st.builds(Referral, to=_texts, reason=_texts, follow_up_date=st.none() | _days)
 _service_forms = st.builds(
@@ -86,12 +88,12 @@ _clients = st.builds(
     country_of_origin=_texts,
     arrival_date=st.none() | _days,
     immigration_category=st.none() | _names,
-    phone=st.text(max_size=20),
+    phone=st.text(_typed, max_size=20),
     email=_texts,
     address=_texts,
     consent=st.booleans(),
     client_identifier=_texts,
-    family_code=st.text(max_size=20),
+    family_code=st.text(_typed, max_size=20),
     created_by=_texts,
     created_at=_timestamps,
     updated_at=_timestamps,
@@ -230,6 +232,11 @@ class TestMalformedSessions:
         wire = session_to_wire(make_session()) | {field: falsy}
 
         assert wire_error_fields(session_from_wire, wire) == {field}
+
+    def test_text_holding_a_nul_character_is_refused(self, make_session: MakeSession) -> None:
+        wire = session_to_wire(make_session()) | {"notes": "before\x00after"}
+
+        assert wire_error_fields(session_from_wire, wire) == {"notes"}
 
     def test_text_longer_than_the_limit_is_refused(self, make_session: MakeSession) -> None:
         wire = session_to_wire(make_session()) | {"activity_name": "a" * 201}
