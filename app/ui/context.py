@@ -6,25 +6,28 @@ process, so nothing here may live in module globals: two workers on two tablets 
 """
 
 import asyncio
+import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 import flet as ft
 
 from app.store.db import DeviceDatabase
 from app.ui import theme
+from app.usecases.accounts import sign_out, sync_engine_factory
 from app.usecases.context import Actor
 from app.usecases.reference import ReferenceLists, load_reference_lists
-
-if TYPE_CHECKING:
-    from sync.runner import SyncRunner
+from sync.runner import SyncRunner
+from sync.status import SyncStatus
+from sync.transport import HttpTransport
 
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+StatusListener = Callable[[SyncStatus], Awaitable[None] | None]
 
 
 class NotSignedIn(RuntimeError):
@@ -36,9 +39,14 @@ class AppContext:
     page: ft.Page
     db: DeviceDatabase
     server_url: str
+    """The server to offer on the sign-in screen (``--server``, OUTPOST_SERVER_URL, or the last one used)."""
     actor: Actor | None = None
-    sync_runner: "SyncRunner | None" = None
+    sync_status: SyncStatus = field(default_factory=SyncStatus)
+    sync_runner: SyncRunner | None = None
     _reference: ReferenceLists | None = field(default=None, repr=False)
+    _status_listeners: list[StatusListener] = field(default_factory=list, repr=False)
+    _screen_listeners: list[StatusListener] = field(default_factory=list, repr=False)
+    _connectivity: ft.Connectivity | None = field(default=None, repr=False)
 
     # --- who is working ----------------------------------------------------------------------------------------
 
@@ -49,6 +57,25 @@ class AppContext:
             raise NotSignedIn("Sign in first.")
         return self.actor
 
+    async def begin_work(self, actor: Actor) -> None:
+        """After sign-in: remember the worker and start syncing in the background."""
+        self.actor = actor
+        self.forget_reference_lists()
+        runner = SyncRunner(sync_engine_factory(self.db, HttpTransport), on_status=self.publish_status)
+        self.sync_runner = runner
+        await self.call(runner.start)
+        self._connectivity = ft.Connectivity(on_change=self._network_changed)
+
+    async def end_work(self) -> None:
+        """Sign out: stop syncing, drop the token (on the server too when reachable); every record stays."""
+        runner, self.sync_runner = self.sync_runner, None
+        if runner is not None:
+            await self.call(runner.stop)
+        self._connectivity = None
+        await self.call(sign_out, self.db, HttpTransport)
+        self.actor = None
+        self.sync_status = SyncStatus()
+
     # --- work off the UI loop ----------------------------------------------------------------------------------
 
     async def call(self, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
@@ -56,26 +83,72 @@ class AppContext:
         return await asyncio.to_thread(function, *args, **kwargs)
 
     async def reference_lists(self) -> ReferenceLists:
-        """Sites, workers, languages and location types, read once and kept until the next sync changes them."""
+        """Sites, workers, languages and location types, read once and kept until a sync may have changed them."""
         if self._reference is None:
             self._reference = await self.call(load_reference_lists, self.db)
         return self._reference
 
     def forget_reference_lists(self) -> None:
-        """Called when a sync brought new reference data, so pickers show it."""
         self._reference = None
+
+    # --- sync --------------------------------------------------------------------------------------------------
 
     def after_save(self) -> None:
         """Called after every local save: the change is already committed, so ask the runner to push it now
-        instead of at its next scheduled round (it does nothing harmful when offline)."""
+        instead of at its next scheduled round (it waits quietly when offline)."""
         if self.sync_runner is not None:
             self.sync_runner.trigger()
+
+    def sync_now(self) -> None:
+        """The worker asked for a sync ("Sync now")."""
+        if self.sync_runner is None:
+            self.show_message("Sign in to sync.")
+            return
+        self.sync_runner.sync_now()
+
+    def watch_status(self, listener: StatusListener, *, while_on_screen: bool = False) -> None:
+        """Call ``listener`` (plain or async) on the UI loop whenever the sync status changes. A screen passes
+        ``while_on_screen`` so its listener is dropped when the worker moves to another screen."""
+        (self._screen_listeners if while_on_screen else self._status_listeners).append(listener)
+
+    def screen_changed(self) -> None:
+        """The shell is replacing the screen: stop telling the old one about sync."""
+        self._screen_listeners.clear()
+
+    def publish_status(self, status: SyncStatus) -> None:
+        """The runner's ``on_status``: called from its thread, so the news is handed to the page's loop."""
+        try:
+            self.page.run_task(self._deliver_status, status)
+        except RuntimeError:
+            log.debug("Sync status arrived after the session closed", exc_info=True)
+
+    async def _deliver_status(self, status: SyncStatus) -> None:
+        finished_a_sync = self.sync_status.syncing and not status.syncing
+        self.sync_status = status
+        if finished_a_sync:
+            self.forget_reference_lists()
+        for listener in [*self._status_listeners, *self._screen_listeners]:
+            try:
+                outcome = listener(status)
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except Exception:
+                log.exception("A sync status listener failed")
+
+    def _network_changed(self, event: ft.ConnectivityChangeEvent) -> None:
+        online = any(kind != ft.ConnectivityType.NONE for kind in event.connectivity)
+        if self.sync_runner is not None:
+            self.sync_runner.connectivity_changed(online)
 
     # --- talking to the worker ---------------------------------------------------------------------------------
 
     def navigate(self, route: str) -> None:
         """Open ``route`` (fires the shell's route handler). Safe from sync and async event handlers."""
         self.page.navigate(route)
+
+    def opener(self, route: str) -> Callable[[ft.ControlEvent], None]:
+        """A click handler that opens ``route``."""
+        return lambda _event: self.navigate(route)
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         """A short note at the bottom of the screen ("Saved", "No connection: saved on this device")."""
@@ -88,7 +161,7 @@ class AppContext:
         self.page.show_dialog(snack)
 
     def report(self, error: BaseException, doing: str) -> None:
-        """Log a failure with its traceback and tell the worker in plain words; background errors are never
+        """Log a failure with its traceback and tell the worker in plain words: background errors are never
         swallowed."""
         log.error("Failed while %s", doing, exc_info=error)
         self.show_message(f"Could not {doing}: {error}", error=True)

@@ -4,6 +4,7 @@ Accessible names matter here: screen readers and the browser tests find controls
 exact label the spec gives and puts it where Flutter's semantics tree will expose it.
 """
 
+import asyncio
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -15,6 +16,7 @@ from app.usecases.clients import ClientSummary
 from app.usecases.sessions import SessionSummary
 
 DATE_FORMAT_HINT = "YYYY-MM-DD"
+TYPING_PAUSE_SECONDS = 0.25
 Handler = Callable[[Any], Any]
 
 
@@ -30,9 +32,10 @@ def heading(text: str) -> ft.Text:
 
 
 def section(title: str, *controls: ft.Control) -> ft.Column:
-    """A titled group of controls, the unit every screen is made of."""
+    """A titled group of controls, the unit every screen is made of; fields in it use the full width."""
     return ft.Column(
         spacing=8,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         controls=[ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.W_600), *controls],
     )
 
@@ -43,7 +46,12 @@ def muted(text: str) -> ft.Text:
 
 def screen(*controls: ft.Control) -> ft.Column:
     """The body of a screen; the shell scrolls it and keeps it to a readable width."""
-    return ft.Column(spacing=20, controls=list(controls))
+    return ft.Column(spacing=20, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=list(controls))
+
+
+def actions(*buttons: ft.Control) -> ft.Row:
+    """Buttons side by side at their natural size, wrapping to a new line on a narrow phone."""
+    return ft.Row(wrap=True, spacing=8, run_spacing=8, controls=list(buttons))
 
 
 def loading() -> ft.Control:
@@ -92,15 +100,34 @@ def choice_input(label: str, choices: Mapping[str, str], value: str | None = Non
     )
 
 
+def icon_button(icon: ft.IconData, name: str, on_click: Handler) -> ft.IconButton:
+    """An icon-only button whose accessible name is ``name`` (a tooltip alone names a wrapper, not the button)."""
+    return ft.IconButton(icon=ft.Icon(icon, semantics_label=name), tooltip=name, on_click=on_click)
+
+
+def touch_sized(control: ft.Control) -> ft.Container:
+    """Give a checkbox or radio row the full 48 px height (Flutter's desktop/web default is 40 px)."""
+    return ft.Container(height=theme.TOUCH_TARGET, content=control)
+
+
 def named(control: ft.Control, label: str, identifier: str | None = None) -> ft.Semantics:
     """Give a control without an accessible name of its own (a non-editable Dropdown) the name ``label``."""
     return ft.Semantics(label=label, identifier=identifier, container=True, content=control)
 
 
-def form_grid(*controls: ft.Control) -> ft.ResponsiveRow:
+def form_grid(*fields: ft.Control) -> ft.ResponsiveRow:
     """Fields one per line on a phone, two per line from tablet width on."""
+    return _grid(fields, {"xs": 12, "md": 6})
+
+
+def details_grid(*details: ft.Control) -> ft.ResponsiveRow:
+    """Read-only label/value pairs: two per line on a phone, three from tablet width on (they are short)."""
+    return _grid(details, {"xs": 6, "md": 4})
+
+
+def _grid(controls: tuple[ft.Control, ...], columns: dict[str, int]) -> ft.ResponsiveRow:
     for control in controls:
-        control.col = {"xs": 12, "md": 6}
+        control.col = columns
     return ft.ResponsiveRow(controls=list(controls), spacing=12, run_spacing=12)
 
 
@@ -143,9 +170,7 @@ class DateInput:
             on_blur=self._typed,
             expand=True,
         )
-        self.picker_button = ft.IconButton(
-            icon=ft.Icons.CALENDAR_MONTH, tooltip=f"Pick {label.lower()}", on_click=self._open_picker
-        )
+        self.picker_button = icon_button(ft.Icons.CALENDAR_MONTH, f"Pick {label.lower()}", self._open_picker)
         self.control = ft.Row(
             spacing=4, vertical_alignment=ft.CrossAxisAlignment.START, controls=[self.field, self.picker_button]
         )
@@ -206,6 +231,25 @@ async def _call(handler: Handler, value: object) -> None:
         await result
 
 
+class LatestOnly:
+    """Search-as-you-type without flooding the database: wait for a pause in typing, and drop answers that
+    arrive after a newer search started (Flet runs each key event as its own task, so they can overlap)."""
+
+    def __init__(self, pause_seconds: float = TYPING_PAUSE_SECONDS):
+        self._pause = pause_seconds
+        self._generation = 0
+
+    async def settled(self) -> int | None:
+        """Wait for the pause; a ticket when this call is still the newest, else None (skip the search)."""
+        self._generation += 1
+        ticket = self._generation
+        await asyncio.sleep(self._pause)
+        return ticket if ticket == self._generation else None
+
+    def is_current(self, ticket: int) -> bool:
+        return ticket == self._generation
+
+
 # --- list rows ---------------------------------------------------------------------------------------------------
 
 
@@ -245,7 +289,7 @@ def client_details(summary: ClientSummary) -> str:
     return " · ".join(parts)
 
 
-def client_card(summary: ClientSummary, actions: list[ft.Control]) -> ft.Container:
+def client_card(summary: ClientSummary, buttons: list[ft.Control]) -> ft.Container:
     """A client in a list, with the buttons that act on them underneath (room for thumbs on a phone)."""
     return ft.Container(
         border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
@@ -256,7 +300,7 @@ def client_card(summary: ClientSummary, actions: list[ft.Control]) -> ft.Contain
             controls=[
                 ft.Text(summary.display_name, weight=ft.FontWeight.W_600, size=16),
                 muted(client_details(summary)),
-                ft.Row(wrap=True, spacing=8, run_spacing=8, controls=actions),
+                actions(*buttons),
             ],
         ),
     )
@@ -268,6 +312,6 @@ def detail(label: str, value: str) -> ft.Column:
         spacing=2,
         controls=[
             ft.Text(label, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
-            ft.Text(value or "—", size=16, selectable=True),
+            ft.Text(value or "—", size=16),
         ],
     )

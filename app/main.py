@@ -1,0 +1,88 @@
+"""``outpost``: the field app, as a desktop window or (``--web``) served to a browser.
+
+    outpost [--web] [--port N] [--host H] [--server URL] [--data-dir DIR]
+
+The device database is opened once per process; every window or browser tab gets its own ``AppContext``.
+"""
+
+import argparse
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import flet as ft
+
+from app.store.db import DeviceDatabase
+from app.ui.context import AppContext
+from app.ui.shell import Shell
+from app.ui.theme import apply_theme
+from app.usecases.accounts import current_actor, device_info
+
+DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
+DEFAULT_PORT = 8550
+DEFAULT_HOST = "127.0.0.1"
+
+log = logging.getLogger("outpost")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="outpost", description="Outpost: record sessions, online or not.")
+    parser.add_argument("--web", action="store_true", help="serve the app to a web browser instead of a window")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"web port (default {DEFAULT_PORT})")
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"web address to listen on (default {DEFAULT_HOST})")
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("OUTPOST_SERVER_URL"),
+        help=f"central server URL (default: OUTPOST_SERVER_URL, the last one used, or {DEFAULT_SERVER_URL})",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder of the device database (default: OUTPOST_DATA_DIR, FLET_APP_STORAGE_DATA or the user data folder)",
+    )
+    return parser.parse_args(argv)
+
+
+def session_starter(db: DeviceDatabase, server_url: str | None) -> Callable[[ft.Page], Awaitable[None]]:
+    """Flet's ``main``: runs once per window or browser tab, and gives each its own context and shell."""
+
+    async def start(page: ft.Page) -> None:
+        page.title = "Outpost"
+        apply_theme(page)
+        remembered = await _remembered_server(db)
+        ctx = AppContext(page=page, db=db, server_url=server_url or remembered or DEFAULT_SERVER_URL)
+        actor = await ctx.call(current_actor, db)
+        if actor is not None:
+            await ctx.begin_work(actor)
+
+        async def stop_syncing(_event: ft.ControlEvent) -> None:
+            if ctx.sync_runner is not None:
+                await ctx.call(ctx.sync_runner.stop)
+
+        page.on_close = stop_syncing
+        await Shell(ctx).start()
+
+    return start
+
+
+async def _remembered_server(db: DeviceDatabase) -> str:
+    return (await asyncio.to_thread(device_info, db)).server_url
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    db = DeviceDatabase.open(args.data_dir)
+    log.info("Device database: %s", db.path)
+    app = session_starter(db, args.server)
+    if args.web:
+        print(f"Outpost is serving at http://{args.host}:{args.port}", flush=True)
+        ft.run(app, view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port, no_cdn=True)
+    else:
+        ft.run(app)
+
+
+if __name__ == "__main__":
+    main()

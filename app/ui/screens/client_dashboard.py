@@ -1,0 +1,102 @@
+"""Client Dashboard: what is still open for this client (incomplete service forms), their recent sessions, and
+"Start Session"."""
+
+from dataclasses import dataclass
+
+import flet as ft
+
+from app.domain.clients import Client
+from app.domain.sessions import completion_gaps
+from app.ui import widgets
+from app.ui.context import AppContext
+from app.usecases.clients import load_client
+from app.usecases.sessions import SessionSummary, load_session, sessions_of_client
+
+RECENT_SESSIONS_SHOWN = 10
+
+
+@dataclass(frozen=True, slots=True)
+class OpenForm:
+    """A service form of this client that is not complete yet, and what it still needs."""
+
+    session: SessionSummary
+    form_id: str
+    missing: list[str]
+
+
+def _load_dashboard(ctx: AppContext, client_id: str) -> tuple[Client, list[OpenForm], list[SessionSummary]]:
+    client = load_client(ctx.db, client_id)
+    recent = sessions_of_client(ctx.db, client_id, limit=RECENT_SESSIONS_SHOWN)
+    open_forms = [
+        OpenForm(summary, form.id, [gap.message for gap in completion_gaps(form)])
+        for summary in recent
+        if not summary.complete
+        for form in load_session(ctx.db, summary.id).service_forms
+        if form.client_id == client_id and not form.complete
+    ]
+    return client, open_forms, recent
+
+
+async def client_dashboard_view(ctx: AppContext, client_id: str) -> ft.Control:
+    client, open_forms, recent = await ctx.call(_load_dashboard, ctx, client_id)
+
+    open_rows: list[ft.Control] = [_open_form_row(item, ctx) for item in open_forms] or [
+        widgets.muted("Every service form of this client is complete.")
+    ]
+    recent_rows: list[ft.Control] = [widgets.session_tile(s, ctx.opener(f"/sessions/{s.id}")) for s in recent] or [
+        widgets.muted("No sessions with this client yet.")
+    ]
+    return widgets.screen(
+        ft.Column(
+            spacing=4,
+            controls=[widgets.heading(client.display_name), widgets.muted(_identity_line(client))],
+        ),
+        widgets.actions(
+            ft.FilledButton(
+                "Start Session", icon=ft.Icons.PLAY_ARROW, on_click=ctx.opener(f"/sessions/new?client={client.id}")
+            ),
+            ft.OutlinedButton("Profile", icon=ft.Icons.PERSON, on_click=ctx.opener(f"/clients/{client.id}")),
+        ),
+        widgets.section("Open service forms", *open_rows),
+        widgets.section("Recent sessions", *recent_rows),
+    )
+
+
+def _identity_line(client: Client) -> str:
+    parts = [f"Born {widgets.format_date(client.date_of_birth)}"]
+    if client.phone:
+        parts.append(client.phone)
+    if client.family_code:
+        parts.append(f"Family {client.family_code}")
+    return " · ".join(parts)
+
+
+def _open_form_row(item: OpenForm, ctx: AppContext) -> ft.Control:
+    session = item.session
+    return ft.Container(
+        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+        border_radius=8,
+        padding=12,
+        content=ft.Column(
+            spacing=6,
+            controls=[
+                ft.Row(
+                    wrap=True,
+                    spacing=8,
+                    controls=[
+                        ft.Text(
+                            f"{widgets.format_date(session.service_date)} · {session.session_type or 'Session'}",
+                            weight=ft.FontWeight.W_600,
+                        ),
+                        widgets.completion_badge(False),
+                    ],
+                ),
+                widgets.muted("Still needed: " + " ".join(item.missing)),
+                ft.OutlinedButton(
+                    "Open service form",
+                    icon=ft.Icons.EDIT_NOTE,
+                    on_click=ctx.opener(f"/sessions/{session.id}/forms/{item.form_id}"),
+                ),
+            ],
+        ),
+    )

@@ -1,0 +1,336 @@
+"""Register a New Client (and edit an existing profile): every field of the named client profile.
+
+Workers often skip searching first, so saving a new client checks for possible duplicates (same name and date of
+birth, or same phone) and asks before making a second record: "Use this client" or "Save as new client".
+The rules themselves live in app/domain; this screen only turns the boxes into a ``Client`` and shows the
+problems the rules report beside their fields.
+"""
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import flet as ft
+
+from app.domain.clients import Client, validate_client
+from app.domain.codes import GENDERS, IMMIGRATION_CATEGORIES, MARITAL_STATUSES, OFFICIAL_LANGUAGES
+from app.domain.errors import ValidationFailed
+from app.ui import theme, widgets
+from app.ui.context import AppContext
+from app.usecases.clients import (
+    ClientSummary,
+    Registration,
+    load_client,
+    new_client_draft,
+    register_client,
+    search_clients,
+    summarize,
+    update_client,
+)
+from app.usecases.context import local_today
+
+FAMILY_NONE = "none"
+FAMILY_NEW = "new"
+FAMILY_LINK = "link"
+FAMILY_SEARCH_LIMIT = 8
+
+_TEXT_FIELDS = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "preferred_name": "Preferred name",
+    "country_of_origin": "Country of origin",
+    "phone": "Phone",
+    "email": "Email",
+    "address": "Address",
+    "client_identifier": "Client identifier",
+}
+_CHOICE_FIELDS = {
+    "gender": ("Gender", GENDERS),
+    "marital_status": ("Marital status", MARITAL_STATUSES),
+    "official_language": ("Preferred official language", OFFICIAL_LANGUAGES),
+    "immigration_category": ("Immigration category", IMMIGRATION_CATEGORIES),
+}
+_DATE_FIELDS = {"date_of_birth": "Date of birth", "arrival_date": "Arrival date"}
+_REQUIRED = frozenset({"first_name", "last_name", "date_of_birth"})
+CLIENT_FIELD_LABELS = {
+    **_TEXT_FIELDS,
+    **{name: label for name, (label, _) in _CHOICE_FIELDS.items()},
+    **_DATE_FIELDS,
+    "consent": "Privacy statement acknowledged",
+    "family_code": "Family code",
+}
+"""The words the profile shows for each wire field name (also used to explain the server's answers)."""
+
+
+async def register_client_view(ctx: AppContext, family_of: str | None = None) -> ft.Control:
+    """An empty profile; with ``family_of`` (from "Add Family Member") it joins that client's family."""
+    relative = summarize(await ctx.call(load_client, ctx.db, family_of)) if family_of else None
+    return _ClientForm(ctx, new_client_draft(ctx.signed_in_actor), relative=relative, is_new=True).root
+
+
+async def edit_client_view(ctx: AppContext, client_id: str) -> ft.Control:
+    client = await ctx.call(load_client, ctx.db, client_id)
+    return _ClientForm(ctx, client, relative=None, is_new=False).root
+
+
+class _ClientForm:
+    def __init__(self, ctx: AppContext, client: Client, *, relative: ClientSummary | None, is_new: bool):
+        self.ctx = ctx
+        self.client = client
+        self.is_new = is_new
+        self.relative = relative
+        self.texts = {
+            name: widgets.text_input(label, getattr(client, name), required=name in _REQUIRED)
+            for name, label in _TEXT_FIELDS.items()
+        }
+        self.texts["phone"].keyboard_type = ft.KeyboardType.PHONE
+        self.texts["email"].keyboard_type = ft.KeyboardType.EMAIL
+        self.texts["address"].multiline = True
+        self.texts["address"].min_lines = 2
+        self.choices = {
+            name: widgets.choice_input(label, options, getattr(client, name))
+            for name, (label, options) in _CHOICE_FIELDS.items()
+        }
+        today = local_today()
+        self.dates = {
+            name: widgets.DateInput(ctx.page, label, getattr(client, name), required=name in _REQUIRED, last=today)
+            for name, label in _DATE_FIELDS.items()
+        }
+        self.consent = ft.Checkbox(label="Privacy statement acknowledged", value=client.consent)
+        self.consent_error = ft.Text(color=theme.ERROR_TEXT, visible=False)
+        self.family = _FamilyChooser(ctx, relative)
+        self.save_button = ft.FilledButton(
+            "Save client" if is_new else "Save changes", icon=ft.Icons.SAVE, on_click=self._save
+        )
+        self.root = self._layout()
+
+    def _layout(self) -> ft.Column:
+        name_fields = widgets.form_grid(
+            self.texts["first_name"],
+            self.texts["last_name"],
+            self.texts["preferred_name"],
+            self.dates["date_of_birth"].control,
+        )
+        about = widgets.form_grid(
+            *(widgets.named(self.choices[name], label) for name, (label, _) in _CHOICE_FIELDS.items()),
+            self.texts["country_of_origin"],
+            self.dates["arrival_date"].control,
+        )
+        contact = widgets.form_grid(self.texts["phone"], self.texts["email"], self.texts["client_identifier"])
+        parts: list[ft.Control] = [
+            widgets.muted("Fields marked Required must be filled in. Everything is saved on this device first."),
+            widgets.section("Name and birth", name_fields),
+            widgets.section("About the client", about),
+            widgets.section("Contact", contact, self.texts["address"]),
+            widgets.section(
+                "Consent",
+                widgets.muted("Read the privacy statement with the client; they must acknowledge it (required)."),
+                widgets.touch_sized(self.consent),
+                self.consent_error,
+            ),
+        ]
+        if self.is_new:
+            parts.append(widgets.section("Family", self.family.build()))
+        elif self.client.family_code:
+            parts.append(widgets.section("Family", widgets.detail("Family code", self.client.family_code)))
+        parts.append(widgets.actions(self.save_button))
+        return widgets.screen(*parts)
+
+    # --- reading the form ------------------------------------------------------------------------------------
+
+    def _read(self) -> tuple[Client, dict[str, str]]:
+        """The profile as typed, plus problems with dates that are not dates (the rules cannot see those)."""
+        values: dict[str, object] = {name: (field.value or "").strip() for name, field in self.texts.items()}
+        values.update({name: dropdown.value or None for name, dropdown in self.choices.items()})
+        unreadable: dict[str, str] = {}
+        for name, date_input in self.dates.items():
+            try:
+                values[name] = date_input.value
+            except ValueError as problem:
+                values[name] = None
+                unreadable[name] = str(problem)
+        values["consent"] = bool(self.consent.value)
+        return replace(self.client, **values), unreadable  # type: ignore[arg-type]
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        for name, field in self.texts.items():
+            field.error = errors.get(name)
+        for name, dropdown in self.choices.items():
+            dropdown.error_text = errors.get(name)
+        for name, date_input in self.dates.items():
+            date_input.set_error(errors.get(name))
+        self.consent.error = "consent" in errors
+        self.consent_error.value = errors.get("consent", "")
+        self.consent_error.visible = "consent" in errors
+        self.root.update()
+        if errors:
+            self.ctx.show_message("Some fields need attention: see the messages under them.", error=True)
+
+    # --- saving ----------------------------------------------------------------------------------------------
+
+    async def _save(self, _event: ft.ControlEvent) -> None:
+        draft, unreadable = self._read()
+        if unreadable:
+            rule_errors = {e.field: e.message for e in validate_client(draft, today=local_today())}
+            self._show_errors({**rule_errors, **unreadable})
+            return
+        await self._submit(draft, ignore_duplicates=False)
+
+    async def _submit(self, draft: Client, *, ignore_duplicates: bool) -> None:
+        self.save_button.disabled = True
+        self.save_button.update()
+        try:
+            saved = await self._store(draft, ignore_duplicates=ignore_duplicates)
+        except ValidationFailed as failed:
+            self._show_errors(failed.by_field())
+            return
+        except Exception as error:
+            self.ctx.report(error, "save the client")
+            return
+        finally:
+            self.save_button.disabled = False
+            self.save_button.update()
+        if isinstance(saved, Registration):
+            self._ask_about_duplicates(draft, saved.duplicates)
+            return
+        self.ctx.after_save()
+        self.ctx.show_message("Client saved on this device.")
+        self.ctx.navigate(f"/clients/{saved.id}")
+
+    async def _store(self, draft: Client, *, ignore_duplicates: bool) -> Client | Registration:
+        """The saved client, or the held-back registration when it may be a duplicate."""
+        actor = self.ctx.signed_in_actor
+        if not self.is_new:
+            return await self.ctx.call(update_client, self.ctx.db, actor, draft)
+        family_of, new_family = self.family.choice()
+        registration = await self.ctx.call(
+            register_client,
+            self.ctx.db,
+            actor,
+            draft,
+            family_of=family_of,
+            new_family=new_family,
+            ignore_duplicates=ignore_duplicates,
+        )
+        return registration.client if registration.client is not None else registration
+
+    def _ask_about_duplicates(self, draft: Client, duplicates: list[ClientSummary]) -> None:
+        async def save_anyway(_event: ft.ControlEvent) -> None:
+            self.ctx.page.pop_dialog()
+            await self._submit(draft, ignore_duplicates=True)
+
+        def use_existing(client_id: str) -> Callable[[ft.ControlEvent], None]:
+            def use(_event: ft.ControlEvent) -> None:
+                self.ctx.page.pop_dialog()
+                self.ctx.navigate(f"/clients/{client_id}")
+
+            return use
+
+        def cancel(_event: ft.ControlEvent) -> None:
+            self.ctx.page.pop_dialog()
+
+        cards = [
+            widgets.client_card(
+                match, [ft.FilledButton("Use this client", icon=ft.Icons.CHECK, on_click=use_existing(match.id))]
+            )
+            for match in duplicates
+        ]
+        dialog = ft.AlertDialog(
+            modal=True,
+            scrollable=True,
+            title=ft.Text("This client may already be registered"),
+            content=ft.Column(
+                tight=True,
+                spacing=10,
+                controls=[
+                    ft.Text(
+                        "These clients have the same name and date of birth, or the same phone number. "
+                        "Open the existing client instead of registering them twice."
+                    ),
+                    *cards,
+                ],
+            ),
+            actions=[
+                ft.TextButton("Cancel", on_click=cancel),
+                ft.OutlinedButton("Save as new client", on_click=save_anyway),
+            ],
+        )
+        self.ctx.page.show_dialog(dialog)
+
+
+class _FamilyChooser:
+    """No family yet, a new family, or the family of a client found by search."""
+
+    def __init__(self, ctx: AppContext, relative: ClientSummary | None):
+        self.ctx = ctx
+        self.relative = relative
+        self.latest = widgets.LatestOnly()
+        self.mode = ft.RadioGroup(
+            value=FAMILY_LINK if relative else FAMILY_NONE,
+            on_change=self._mode_changed,
+            content=ft.Column(
+                spacing=0,
+                controls=[
+                    widgets.touch_sized(ft.Radio(value=FAMILY_NONE, label="No family link for now")),
+                    widgets.touch_sized(ft.Radio(value=FAMILY_NEW, label="Start a new family")),
+                    widgets.touch_sized(ft.Radio(value=FAMILY_LINK, label="Link to an existing client's family")),
+                ],
+            ),
+        )
+        self.search = ft.TextField(
+            label="Search family member", prefix_icon=ft.Icons.SEARCH, on_change=self._typed, on_submit=self._typed
+        )
+        self.chosen = ft.Text(weight=ft.FontWeight.W_600)
+        self.matches = ft.Column(spacing=8)
+        self.link_area = ft.Column(spacing=8, controls=[self.chosen, self.search, self.matches])
+        self._refresh()
+
+    def build(self) -> ft.Control:
+        return ft.Column(spacing=8, controls=[self.mode, self.link_area])
+
+    def choice(self) -> tuple[str | None, bool]:
+        """(client whose family to join, whether to start a new family) for ``register_client``."""
+        if self.mode.value == FAMILY_LINK and self.relative is not None:
+            return self.relative.id, False
+        return None, self.mode.value == FAMILY_NEW
+
+    def _refresh(self) -> None:
+        self.link_area.visible = self.mode.value == FAMILY_LINK
+        if self.relative is None:
+            self.chosen.value = "Search for a family member already registered, then pick them."
+        else:
+            code = self.relative.family_code or "a family code is made when you save"
+            self.chosen.value = f"Joins the family of {self.relative.display_name} ({code})."
+
+    def _mode_changed(self, _event: ft.ControlEvent) -> None:
+        self._refresh()
+        self.link_area.update()
+
+    async def _typed(self, _event: ft.ControlEvent) -> None:
+        ticket = await self.latest.settled()
+        query = (self.search.value or "").strip()
+        if ticket is None:
+            return
+        try:
+            found = await self.ctx.call(search_clients, self.ctx.db, query, limit=FAMILY_SEARCH_LIMIT) if query else []
+        except Exception as error:
+            self.ctx.report(error, "search for a family member")
+            return
+        if not self.latest.is_current(ticket):
+            return
+        self.matches.controls = [
+            widgets.client_card(
+                match, [ft.OutlinedButton("Link to this family", icon=ft.Icons.LINK, on_click=self._picker(match))]
+            )
+            for match in found
+        ]
+        self.matches.update()
+
+    def _picker(self, match: ClientSummary) -> Callable[[ft.ControlEvent], None]:
+        def pick(_event: ft.ControlEvent) -> None:
+            self.relative = match
+            self.matches.controls = []
+            self.search.value = ""
+            self._refresh()
+            self.link_area.update()
+
+        return pick

@@ -1,0 +1,84 @@
+"""Client Profile: every profile field, the family, past sessions, and "Begin Session with Client" at the bottom
+(where the agency's help article tells workers to look for it)."""
+
+import flet as ft
+
+from app.domain.clients import Client
+from app.domain.codes import GENDERS, IMMIGRATION_CATEGORIES, MARITAL_STATUSES, OFFICIAL_LANGUAGES
+from app.ui import widgets
+from app.ui.context import AppContext
+from app.usecases.clients import ClientSummary, list_family, load_client
+from app.usecases.sessions import SessionSummary, sessions_of_client
+
+PAST_SESSIONS_SHOWN = 20
+
+
+def _load_profile(ctx: AppContext, client_id: str) -> tuple[Client, list[ClientSummary], list[SessionSummary]]:
+    client = load_client(ctx.db, client_id)
+    return client, list_family(ctx.db, client_id), sessions_of_client(ctx.db, client_id, limit=PAST_SESSIONS_SHOWN)
+
+
+async def client_profile_view(ctx: AppContext, client_id: str) -> ft.Control:
+    client, family, sessions = await ctx.call(_load_profile, ctx, client_id)
+
+    family_rows: list[ft.Control] = [
+        widgets.client_card(
+            member, [ft.OutlinedButton("Profile", icon=ft.Icons.PERSON, on_click=ctx.opener(f"/clients/{member.id}"))]
+        )
+        for member in family
+    ] or [widgets.muted("No family members registered.")]
+    session_rows: list[ft.Control] = [
+        widgets.session_tile(summary, ctx.opener(f"/sessions/{summary.id}")) for summary in sessions
+    ] or [widgets.muted("No sessions with this client yet.")]
+
+    return widgets.screen(
+        ft.Column(
+            spacing=4,
+            controls=[widgets.heading(client.display_name), widgets.muted(f"Registered by {client.created_by or '—'}")],
+        ),
+        widgets.actions(
+            ft.OutlinedButton(
+                "Dashboard", icon=ft.Icons.DASHBOARD, on_click=ctx.opener(f"/clients/{client.id}/dashboard")
+            ),
+            ft.OutlinedButton("Edit profile", icon=ft.Icons.EDIT, on_click=ctx.opener(f"/clients/{client.id}/edit")),
+        ),
+        widgets.section("Profile", widgets.details_grid(*_profile_details(client))),
+        widgets.section(
+            "Family",
+            widgets.muted(f"Family code {client.family_code}" if client.family_code else "Not linked to a family."),
+            *family_rows,
+            widgets.actions(
+                ft.OutlinedButton(
+                    "Add Family Member",
+                    icon=ft.Icons.GROUP_ADD,
+                    on_click=ctx.opener(f"/clients/new?family_of={client.id}"),
+                )
+            ),
+        ),
+        widgets.section("Past sessions", *session_rows),
+        ft.FilledButton(
+            "Begin Session with Client",
+            icon=ft.Icons.PLAY_ARROW,
+            on_click=ctx.opener(f"/sessions/new?client={client.id}"),
+        ),
+    )
+
+
+def _profile_details(client: Client) -> list[ft.Control]:
+    return [
+        widgets.detail("First name", client.first_name),
+        widgets.detail("Last name", client.last_name),
+        widgets.detail("Preferred name", client.preferred_name),
+        widgets.detail("Date of birth", widgets.format_date(client.date_of_birth)),
+        widgets.detail("Gender", GENDERS.get(client.gender or "", "")),
+        widgets.detail("Marital status", MARITAL_STATUSES.get(client.marital_status or "", "")),
+        widgets.detail("Preferred official language", OFFICIAL_LANGUAGES.get(client.official_language or "", "")),
+        widgets.detail("Country of origin", client.country_of_origin),
+        widgets.detail("Arrival date", widgets.format_date(client.arrival_date)),
+        widgets.detail("Immigration category", IMMIGRATION_CATEGORIES.get(client.immigration_category or "", "")),
+        widgets.detail("Phone", client.phone),
+        widgets.detail("Email", client.email),
+        widgets.detail("Address", client.address),
+        widgets.detail("Client identifier", client.client_identifier),
+        widgets.detail("Privacy statement acknowledged", "Yes" if client.consent else "No"),
+    ]

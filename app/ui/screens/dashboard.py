@@ -1,0 +1,123 @@
+"""My Dashboard: the sessions where I am in Staff Involved, newest first, one page of 20 at a time.
+
+Only one page is ever on screen, so a worker with years of sessions gets the same quick screen as a new one.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+import flet as ft
+
+from app.ui import widgets
+from app.ui.context import AppContext
+from app.usecases.sessions import Page, list_my_sessions
+
+
+@dataclass(slots=True)
+class _Filters:
+    page: int = 0
+    incomplete_only: bool = False
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+async def dashboard_view(ctx: AppContext) -> ft.Control:
+    return await _Dashboard(ctx).build()
+
+
+class _Dashboard:
+    def __init__(self, ctx: AppContext):
+        self.ctx = ctx
+        self.filters = _Filters()
+        self.rows = ft.Column(spacing=8)
+        self.summary = widgets.muted("")
+        self.previous = ft.OutlinedButton("Previous", icon=ft.Icons.CHEVRON_LEFT, on_click=self._previous)
+        self.next = ft.OutlinedButton("Next", icon=ft.Icons.CHEVRON_RIGHT, on_click=self._next)
+        self.incomplete_only = ft.Checkbox(label="Incomplete only", on_change=self._toggle_incomplete)
+        self.date_from = widgets.DateInput(ctx.page, "From date", on_change=self._date_changed)
+        self.date_to = widgets.DateInput(ctx.page, "To date", on_change=self._date_changed)
+
+    async def build(self) -> ft.Control:
+        await self._load()
+        actions = widgets.actions(
+            ft.FilledButton("Find Client/Activity", icon=ft.Icons.SEARCH, on_click=self.ctx.opener("/find")),
+            ft.OutlinedButton(
+                "Register a New Client", icon=ft.Icons.PERSON_ADD, on_click=self.ctx.opener("/clients/new")
+            ),
+        )
+        filters = widgets.form_grid(self.date_from.control, self.date_to.control)
+        pager = widgets.actions(self.previous, self.next, self.summary)
+        return widgets.screen(
+            actions,
+            widgets.section("Filters", widgets.touch_sized(self.incomplete_only), filters),
+            widgets.section("My sessions", self.rows, pager),
+        )
+
+    async def _load(self) -> None:
+        actor = self.ctx.signed_in_actor
+        result: Page = await self.ctx.call(
+            list_my_sessions,
+            self.ctx.db,
+            actor,
+            page=self.filters.page,
+            incomplete_only=self.filters.incomplete_only,
+            date_from=self.filters.date_from,
+            date_to=self.filters.date_to,
+        )
+        self.rows.controls = [
+            widgets.session_tile(item, self.ctx.opener(f"/sessions/{item.id}")) for item in result.items
+        ]
+        if not result.items:
+            self.rows.controls = [widgets.muted(self._empty_text())]
+        self.summary.value = _page_summary(result)
+        self.previous.disabled = result.page == 0
+        self.next.disabled = not result.has_next
+
+    def _empty_text(self) -> str:
+        if self.filters.incomplete_only or self.filters.date_from or self.filters.date_to:
+            return "No sessions match these filters."
+        return "No sessions yet. Find a client (or register a new one) to begin a session."
+
+    async def _reload(self) -> None:
+        try:
+            await self._load()
+        except Exception as error:
+            self.ctx.report(error, "load your sessions")
+            return
+        self.rows.update()
+        self.summary.update()
+        self.previous.update()
+        self.next.update()
+
+    async def _previous(self, _event: ft.ControlEvent) -> None:
+        self.filters.page = max(0, self.filters.page - 1)
+        await self._reload()
+
+    async def _next(self, _event: ft.ControlEvent) -> None:
+        self.filters.page += 1
+        await self._reload()
+
+    async def _toggle_incomplete(self, event: ft.ControlEvent) -> None:
+        self.filters.incomplete_only = bool(event.control.value)
+        self.filters.page = 0
+        await self._reload()
+
+    async def _date_changed(self, _value: date | None) -> None:
+        try:
+            chosen = (self.date_from.value, self.date_to.value)
+        except ValueError:
+            return  # the date box shows what is wrong; keep the last good filter
+        if chosen == (self.filters.date_from, self.filters.date_to):
+            return
+        self.filters.date_from, self.filters.date_to = chosen
+        self.filters.page = 0
+        await self._reload()
+
+
+def _page_summary(page: Page) -> str:
+    if page.total == 0:
+        return ""
+    first = page.page * page.page_size + 1
+    last = first + len(page.items) - 1
+    pages = (page.total + page.page_size - 1) // page.page_size
+    return f"{first}–{last} of {page.total} · page {page.page + 1} of {pages}"

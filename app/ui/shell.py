@@ -1,0 +1,362 @@
+"""The frame around every screen, and routing between screens.
+
+One ``ft.View`` is kept and re-filled on each route change: an app bar (title, back), the sync bar (headline and
+"Sync now", always visible), the navigation (a bottom NavigationBar below ``NARROW_BREAKPOINT``, a NavigationRail
+from it on, switched on resize) and the screen itself. Screens load their data before they are shown; a newer
+route change wins over a slower older one, so a quick double tap never shows the wrong screen.
+"""
+
+import inspect
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit
+
+import flet as ft
+
+from app.ui import theme, widgets
+from app.ui.context import AppContext, NotSignedIn
+from app.ui.screens.client_dashboard import client_dashboard_view
+from app.ui.screens.client_form import edit_client_view, register_client_view
+from app.ui.screens.client_profile import client_profile_view
+from app.ui.screens.dashboard import dashboard_view
+from app.ui.screens.find import find_view
+from app.ui.screens.my_profile import my_profile_view
+from app.ui.screens.sign_in import sign_in_view
+from app.ui.screens.sync_details import sync_details_view
+from app.usecases.context import NotFound
+from sync.status import SyncStatus
+
+log = logging.getLogger(__name__)
+
+SIGN_IN_ROUTE = "/sign-in"
+HOME_ROUTE = "/"
+RAIL_MIN_WIDTH = 136  # fits the longest label, "Find Client/Activity", so the rail's width is known in advance
+RAIL_WIDTH = RAIL_MIN_WIDTH + 1  # and its divider
+CONTENT_PADDING = 16
+# Padding above or below a scroll view would cut its content off short of the bars; it goes inside instead.
+_FRAME_PADDING = ft.Padding.symmetric(horizontal=CONTENT_PADDING)
+_SCREEN_PADDING = ft.Padding.only(top=CONTENT_PADDING, bottom=2 * CONTENT_PADDING)
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    label: str
+    icon: ft.IconData
+    selected_icon: ft.IconData
+    route: str
+
+
+DESTINATIONS = (
+    Destination("My Dashboard", ft.Icons.HOME_OUTLINED, ft.Icons.HOME, "/"),
+    Destination("Find Client/Activity", ft.Icons.PERSON_SEARCH_OUTLINED, ft.Icons.PERSON_SEARCH, "/find"),
+    Destination("Sync", ft.Icons.SYNC_OUTLINED, ft.Icons.SYNC, "/sync"),
+    Destination("My Profile", ft.Icons.ACCOUNT_CIRCLE_OUTLINED, ft.Icons.ACCOUNT_CIRCLE, "/profile"),
+)
+_DASHBOARD, _FIND, _SYNC, _PROFILE = range(len(DESTINATIONS))
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMatch:
+    params: dict[str, str]
+    query: dict[str, str]
+
+
+ScreenBuilder = Callable[[AppContext, RouteMatch], ft.Control | Awaitable[ft.Control]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    pattern: re.Pattern[str]
+    title: str
+    build: ScreenBuilder
+    destination: int
+    top_level: bool = False
+
+
+def _session_form(ctx: AppContext, match: RouteMatch) -> ft.Control:
+    # Imported when first opened: the session and service forms are their own modules and may load more.
+    from app.ui.screens.session_form import session_form_view
+
+    return session_form_view(ctx, session_id=match.params.get("session_id"), client_id=match.query.get("client"))
+
+
+def _service_form(ctx: AppContext, match: RouteMatch) -> ft.Control:
+    from app.ui.screens.service_form import service_form_view
+
+    return service_form_view(ctx, match.params["session_id"], match.params["form_id"])
+
+
+def _route(pattern: str, title: str, build: ScreenBuilder, destination: int, *, top_level: bool = False) -> Route:
+    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
+    return Route(re.compile(f"^{regex}$"), title, build, destination, top_level)
+
+
+ROUTES = (
+    _route("/", "My Dashboard", lambda ctx, m: dashboard_view(ctx), _DASHBOARD, top_level=True),
+    _route("/find", "Find Client/Activity", lambda ctx, m: find_view(ctx), _FIND, top_level=True),
+    _route("/sync", "Sync", lambda ctx, m: sync_details_view(ctx), _SYNC, top_level=True),
+    _route("/profile", "My Profile", lambda ctx, m: my_profile_view(ctx), _PROFILE, top_level=True),
+    _route(
+        "/clients/new",
+        "Register a New Client",
+        lambda ctx, m: register_client_view(ctx, family_of=m.query.get("family_of")),
+        _FIND,
+    ),
+    _route(
+        "/clients/{client_id}", "Client Profile", lambda ctx, m: client_profile_view(ctx, m.params["client_id"]), _FIND
+    ),
+    _route(
+        "/clients/{client_id}/dashboard",
+        "Client Dashboard",
+        lambda ctx, m: client_dashboard_view(ctx, m.params["client_id"]),
+        _FIND,
+    ),
+    _route(
+        "/clients/{client_id}/edit",
+        "Edit Client Profile",
+        lambda ctx, m: edit_client_view(ctx, m.params["client_id"]),
+        _FIND,
+    ),
+    _route("/sessions/new", "Session", _session_form, _DASHBOARD),
+    _route("/sessions/{session_id}", "Session", _session_form, _DASHBOARD),
+    _route("/sessions/{session_id}/forms/{form_id}", "Service Form", _service_form, _DASHBOARD),
+)
+
+
+def find_route(route: str) -> tuple[Route, RouteMatch] | None:
+    parts = urlsplit(route)
+    for candidate in ROUTES:
+        found = candidate.pattern.match(parts.path or "/")
+        if found:
+            return candidate, RouteMatch(params=found.groupdict(), query=dict(parse_qsl(parts.query)))
+    return None
+
+
+class Shell:
+    """Owns the page's single view and decides what goes in it."""
+
+    def __init__(self, ctx: AppContext):
+        self.ctx = ctx
+        self.page = ctx.page
+        self._showing = 0  # bumps on every route change; a screen that finishes loading late is dropped
+        self._history: list[str] = []
+        self._narrow: bool | None = None
+        self.title = ft.Text(overflow=ft.TextOverflow.ELLIPSIS, max_lines=1)
+        self.back = widgets.icon_button(ft.Icons.ARROW_BACK, "Back", self._go_back)
+        self.app_bar = ft.AppBar(title=self.title, leading=self.back, automatically_imply_leading=False)
+        self.headline = ft.Text(weight=ft.FontWeight.W_600, expand=True, max_lines=2)
+        self.sync_icon = ft.Icon(ft.Icons.CLOUD_DONE_OUTLINED)
+        self.sync_bar = ft.Container(
+            padding=ft.Padding.symmetric(horizontal=12, vertical=0),
+            content=ft.Row(
+                controls=[
+                    self.sync_icon,
+                    ft.Semantics(live_region=True, content=self.headline, expand=True),
+                    ft.TextButton("Sync now", icon=ft.Icons.SYNC, on_click=self._sync_now),
+                ]
+            ),
+        )
+        self.nav_bar = ft.NavigationBar(
+            destinations=[
+                ft.NavigationBarDestination(icon=d.icon, selected_icon=d.selected_icon, label=d.label)
+                for d in DESTINATIONS
+            ],
+            on_change=self._destination_chosen,
+            label_behavior=ft.NavigationBarLabelBehavior.ALWAYS_SHOW,
+        )
+        self.rail = ft.NavigationRail(
+            destinations=[
+                ft.NavigationRailDestination(icon=d.icon, selected_icon=d.selected_icon, label=d.label)
+                for d in DESTINATIONS
+            ],
+            label_type=ft.NavigationRailLabelType.ALL,
+            on_change=self._destination_chosen,
+            min_width=RAIL_MIN_WIDTH,
+        )
+        self.rail_divider = ft.VerticalDivider(width=1)
+        self.content = ft.Container(padding=_FRAME_PADDING)
+        self.view = ft.View(
+            route=HOME_ROUTE,
+            padding=0,
+            spacing=0,
+            appbar=self.app_bar,
+            controls=[
+                self.sync_bar,
+                ft.Divider(height=1),
+                ft.Row(
+                    expand=True,
+                    spacing=0,
+                    vertical_alignment=ft.CrossAxisAlignment.STRETCH,
+                    controls=[
+                        self.rail,
+                        self.rail_divider,
+                        ft.Row(
+                            expand=True,
+                            alignment=ft.MainAxisAlignment.CENTER,
+                            vertical_alignment=ft.CrossAxisAlignment.STRETCH,
+                            controls=[self.content],
+                        ),
+                    ],
+                ),
+            ],
+        )
+
+    # --- start -------------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.page.on_route_change = self._route_changed
+        self.page.on_resize = self._resized
+        self.ctx.watch_status(self._status_changed)
+        self._layout_for(self.page.width)
+        await self.show(self.page.route or HOME_ROUTE)
+
+    # --- routing -----------------------------------------------------------------------------------------------
+
+    async def _route_changed(self, event: ft.RouteChangeEvent) -> None:
+        await self.show(event.route)
+
+    async def show(self, route: str) -> None:
+        self._showing += 1
+        ticket = self._showing
+        self.ctx.screen_changed()
+        if self.ctx.actor is None and urlsplit(route).path != SIGN_IN_ROUTE:
+            await self.page.push_route(SIGN_IN_ROUTE)
+            return
+        if urlsplit(route).path == SIGN_IN_ROUTE:
+            self._show_sign_in()
+            return
+        found = find_route(route)
+        self._remember(route, found[0] if found else None)
+        self._frame(route, found[0] if found else None)
+        if found is None:
+            self._put(_not_found(self.ctx))
+            return
+        screen = await self._build(found[0], found[1])
+        if ticket == self._showing:
+            self._put(screen)
+
+    def _show_sign_in(self) -> None:
+        self._history.clear()
+        self.page.views.clear()
+        self.page.views.append(
+            ft.View(
+                route=SIGN_IN_ROUTE,
+                scroll=ft.ScrollMode.AUTO,
+                horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+                padding=24,
+                controls=[sign_in_view(self.ctx, on_signed_in=self._signed_in)],
+            )
+        )
+        self.page.update()
+
+    async def _signed_in(self) -> None:
+        await self.page.push_route(HOME_ROUTE)
+
+    async def _build(self, route: Route, match: RouteMatch) -> ft.Control:
+        try:
+            built = route.build(self.ctx, match)
+            return await built if inspect.isawaitable(built) else built
+        except NotFound:
+            return _problem("This record is not on this device. It may not have synced yet.", self.ctx)
+        except NotSignedIn:
+            await self.page.push_route(SIGN_IN_ROUTE)
+            return widgets.loading()
+        except Exception as error:
+            log.exception("Could not open %s", route.title)
+            return _problem(f"Could not open {route.title}: {error}", self.ctx)
+
+    def _remember(self, route: str, matched: Route | None) -> None:
+        """Keep the trail the back button walks: top-level screens start it afresh."""
+        if matched is not None and matched.top_level:
+            self._history = [route]
+        elif len(self._history) >= 2 and self._history[-2] == route:
+            self._history.pop()
+        elif not self._history or self._history[-1] != route:
+            self._history.append(route)
+
+    async def _go_back(self, _event: ft.ControlEvent) -> None:
+        target = self._history[-2] if len(self._history) >= 2 else HOME_ROUTE
+        await self.page.push_route(target)
+
+    async def _destination_chosen(self, event: ft.ControlEvent) -> None:
+        await self.page.push_route(DESTINATIONS[int(event.control.selected_index)].route)
+
+    # --- the frame ---------------------------------------------------------------------------------------------
+
+    def _frame(self, route: str, matched: Route | None) -> None:
+        self.view.route = route
+        self.title.value = matched.title if matched else "Not found"
+        self.back.visible = not (matched and matched.top_level)
+        selected = matched.destination if matched else _DASHBOARD
+        self.nav_bar.selected_index = selected
+        self.rail.selected_index = selected
+        self.content.content = widgets.loading()
+        self._refresh_sync_bar()
+        if len(self.page.views) != 1 or self.page.views[0] is not self.view:
+            self.page.views.clear()
+            self.page.views.append(self.view)
+        self.page.update()
+
+    def _put(self, screen: ft.Control) -> None:
+        """Show a built screen; screens that do not scroll themselves (not ``expand``) get a scrolling column."""
+        if screen.expand:
+            screen = ft.Container(padding=ft.Padding.only(top=CONTENT_PADDING), content=screen)
+        else:
+            screen = ft.Column(
+                scroll=ft.ScrollMode.AUTO, expand=True, controls=[ft.Container(padding=_SCREEN_PADDING, content=screen)]
+            )
+        self.content.content = screen
+        self.page.update()
+
+    def _resized(self, event: ft.PageResizeEvent) -> None:
+        if self._layout_for(event.width):
+            self.page.update()
+
+    def _layout_for(self, width: float | None) -> bool:
+        """Pick the navigation and content width for ``width``; True when something changed."""
+        narrow = width is not None and width < theme.NARROW_BREAKPOINT
+        available = (width or theme.MAX_CONTENT_WIDTH) - (0 if narrow else RAIL_WIDTH)
+        content_width = min(theme.MAX_CONTENT_WIDTH, available)
+        changed = narrow != self._narrow or self.content.width != content_width
+        self._narrow = narrow
+        self.view.navigation_bar = self.nav_bar if narrow else None
+        self.rail.visible = self.rail_divider.visible = not narrow
+        self.content.width = content_width
+        return changed
+
+    # --- sync bar ----------------------------------------------------------------------------------------------
+
+    def _status_changed(self, _status: SyncStatus) -> None:
+        self._refresh_sync_bar()
+        self.sync_bar.update()
+
+    def _refresh_sync_bar(self) -> None:
+        status = self.ctx.sync_status
+        self.headline.value = status.headline(datetime.now(UTC))
+        if status.needs_attention or status.needs_sign_in:
+            icon, background = ft.Icons.ERROR_OUTLINE, theme.ATTENTION_BACKGROUND
+        elif status.online is False or status.last_error:
+            icon, background = ft.Icons.CLOUD_OFF_OUTLINED, theme.WAITING_BACKGROUND
+        elif status.syncing:
+            icon, background = ft.Icons.SYNC, theme.OK_BACKGROUND
+        else:
+            icon, background = ft.Icons.CLOUD_DONE_OUTLINED, theme.OK_BACKGROUND
+        self.sync_icon.icon = icon
+        self.sync_bar.bgcolor = background
+
+    def _sync_now(self, _event: ft.ControlEvent) -> None:
+        self.ctx.sync_now()
+
+
+def _problem(message: str, ctx: AppContext) -> ft.Control:
+    return widgets.screen(
+        ft.Text(message, color=theme.ERROR_TEXT),
+        widgets.actions(ft.FilledButton("My Dashboard", icon=ft.Icons.HOME, on_click=ctx.opener(HOME_ROUTE))),
+    )
+
+
+def _not_found(ctx: AppContext) -> ft.Control:
+    return _problem("There is no such screen.", ctx)
