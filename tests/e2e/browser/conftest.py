@@ -1,0 +1,273 @@
+"""Browser tests: the real app (``outpost --web``) in its own process, driven through Chromium's accessibility tree.
+
+Flutter draws on a canvas, so tests find controls the way a screen reader does: by role and accessible name, once
+the semantics tree is switched on (``open_app`` does that). The app talks to the real central server of
+tests/e2e/conftest.py (``demo_server``), here on SQLite only: these tests are about the screens, not the server's
+storage. Without /usr/bin/chromium the tests are skipped, except under CI, where that is a failure.
+
+Helpers are fixtures (``open_app``, ``reveal``, ``type_into``, ``small_targets``, ``screenshot``, ``viewports``), so
+test modules need no imports from here. Flutter scrolls its own views and the DOM cannot, so a control below the
+fold is brought into sight with the mouse wheel (``reveal``) before it is tapped.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 1024, "height": 768}}
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+APP_STARTUP_SECONDS = 60
+FIRST_PAINT_MS = 60_000  # the first load compiles Flutter's wasm bundle; later steps are much quicker
+STEP_MS = 20_000
+TYPING_ATTEMPTS = 3
+KEYBOARD_SETTLE_MS = 150
+TOP_BARS_HEIGHT = 110  # app bar and sync bar, above every screen's scroll view
+BOTTOM_BAR_HEIGHT = 90  # the phone's navigation bar
+NARROW_BELOW = 640  # the app's breakpoint: bottom navigation bar below it, rail from it on
+WHEEL_STEP = 400
+REVEAL_STEPS = 60
+MIN_TOUCH_TARGET = 47.5  # 48 px, allowing for sub-pixel rounding of the semantics boxes
+TOUCHABLE_ROLES = ("button", "tab", "checkbox", "radio")
+PAINT_SECONDS = 15
+STILL_SECONDS = 1.5
+PAINTED_PNG_BYTES_PER_PIXEL = 0.015  # Flet's loading page compresses to ~0.005; real screens to 0.03 and more
+_EDITING_SOMETHING = "['INPUT', 'TEXTAREA'].includes(document.activeElement?.tagName)"
+
+pytestmark = pytest.mark.browser
+expect.set_options(timeout=STEP_MS)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="module")
+def server_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Overrides the e2e default (SQLite and PostgreSQL): one SQLite server is enough to drive the screens."""
+    return f"sqlite:///{tmp_path_factory.mktemp('server') / 'server.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@dataclass(frozen=True, slots=True)
+class RunningApp:
+    url: str
+    data_dir: Path
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def app_command() -> list[str]:
+    script = Path(sys.executable).with_name("outpost")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "app.main"]
+
+
+@pytest.fixture(scope="module")
+def outpost_app(demo_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """``outpost --web`` on a free port with a fresh device database, pointed at the module's demo server."""
+    folder = tmp_path_factory.mktemp("app")
+    port = free_port()
+    log_path = folder / "app.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*app_command(), "--web", "--port", str(port), "--data-dir", str(folder / "device"),
+             "--server", demo_server.url],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "FLET_FORCE_WEB_SERVER": "1"},
+        )  # fmt: skip
+    app = RunningApp(url=f"http://127.0.0.1:{port}", data_dir=folder / "device", log_path=log_path)
+    try:
+        deadline = time.monotonic() + APP_STARTUP_SECONDS
+        while not _port_open(port):
+            if process.poll() is not None:
+                pytest.fail(f"outpost exited with {process.returncode} while starting:\n{app.log()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"outpost did not listen on {port} within {APP_STARTUP_SECONDS} s:\n{app.log()}")
+            time.sleep(0.2)
+        yield app
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def enable_semantics(page: Page) -> None:
+    """Switch Flutter's accessibility tree on, so roles and names exist in the DOM."""
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=FIRST_PAINT_MS)
+    page.locator("flt-semantics-placeholder").dispatch_event("click")
+
+
+@pytest.fixture
+def viewports() -> dict[str, dict[str, int]]:
+    """Named screen sizes: "phone" (390×844) and "tablet" (1024×768)."""
+    return VIEWPORTS
+
+
+@pytest.fixture
+def open_app(chromium: Browser, outpost_app: RunningApp) -> Iterator[Callable[[str], Page]]:
+    """``open_app("phone" | "tablet")``: a new browser tab on the app with its semantics tree on."""
+    contexts = []
+
+    def open_tab(size: str) -> Page:
+        context = chromium.new_context(viewport=VIEWPORTS[size])
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(STEP_MS)
+        page.goto(outpost_app.url)
+        enable_semantics(page)
+        return page
+
+    yield open_tab
+    for context in contexts:
+        context.close()
+
+
+def _in_sight(page: Page, box: dict[str, float] | None) -> bool:
+    """Whether a semantics box lies wholly between the top bars and the bottom navigation, where a screen's scroll
+    view shows it uncut (a box cut by an edge ends exactly on it, so touching the edge counts as cut)."""
+    viewport = page.viewport_size
+    lowest = viewport["height"] - (BOTTOM_BAR_HEIGHT if viewport["width"] < NARROW_BELOW else 0)
+    return box is not None and box["y"] >= TOP_BARS_HEIGHT and box["y"] + box["height"] < lowest - 1
+
+
+def _reveal(page: Page, control: Locator) -> Locator:
+    """Wheel the screen until ``control`` is in sight."""
+    viewport = page.viewport_size
+    middle = viewport["height"] / 2
+    for _step in range(REVEAL_STEPS):
+        box = control.bounding_box()
+        if _in_sight(page, box):
+            return control
+        distance = box["y"] + box["height"] / 2 - middle if box else WHEEL_STEP
+        page.mouse.move(viewport["width"] / 2, middle)
+        page.mouse.wheel(0, max(-WHEEL_STEP, min(WHEEL_STEP, distance)))
+        page.wait_for_timeout(120)
+    raise AssertionError(f"Could not scroll {control} into sight")
+
+
+def _small_targets(page: Page) -> list[str]:
+    """Controls in sight that a finger could miss: anything tappable less than 48 px tall."""
+    found = []
+    for role in TOUCHABLE_ROLES:
+        for control in page.get_by_role(role).all():
+            box = control.bounding_box()
+            if _in_sight(page, box) and box["height"] < MIN_TOUCH_TARGET:
+                found.append(f"{role} {control.get_attribute('aria-label') or control.inner_text()!r}: {box}")
+    return found
+
+
+def _type_into(page: Page, name: str, text: str) -> None:
+    """Type into the text box called ``name``, the way a person does: tap it, wait for it to take the keyboard,
+    type. Flutter listens to one DOM input at a time and moves to the tapped one a moment after the tap; text put in
+    before that is overwritten when it arrives, so the box is checked afterwards and typed into again if needed.
+    Right after a navigation tab was pressed, the first tap on a box may not focus it: then it is tapped again.
+    The focused element is used after the tap because a focused box that shows a hint carries a longer name."""
+    for _attempt in range(TYPING_ATTEMPTS):
+        _reveal(page, page.get_by_role("textbox", name=name, exact=True)).click()
+        page.wait_for_timeout(KEYBOARD_SETTLE_MS)
+        if not page.evaluate(_EDITING_SOMETHING):
+            continue
+        focused = page.locator(":focus")
+        focused.fill(text)
+        page.wait_for_timeout(KEYBOARD_SETTLE_MS)
+        if focused.input_value() == text:
+            return
+    raise AssertionError(f"Could not type into {name!r}")
+
+
+def _painted(page: Page) -> bytes:
+    """A picture of the screen once Flutter has painted it and it holds still.
+
+    The accessibility tree changes before the frame showing the change is painted: on a busy machine without a
+    GPU the picture can lag a second behind, and before the first frame Flet shows its "Working..." page (one flat
+    colour, so its PNG is tiny). Pictures are taken until one is bigger than that and has not changed for
+    ``STILL_SECONDS``, or the time is up; a blinking text cursor can keep pictures from ever matching, so then the
+    last painted one is kept.
+    """
+    viewport = page.viewport_size
+    smallest_painted = viewport["width"] * viewport["height"] * PAINTED_PNG_BYTES_PER_PIXEL
+    page.mouse.move(viewport["width"] / 2, TOP_BARS_HEIGHT / 2 + 30)  # over the sync headline: no hover effects
+    previous, still_since = b"", time.monotonic()
+    deadline = time.monotonic() + PAINT_SECONDS
+    while True:
+        picture = page.screenshot()
+        now = time.monotonic()
+        painted = len(picture) >= smallest_painted
+        if painted and (now > deadline or (picture == previous and now - still_since >= STILL_SECONDS)):
+            return picture
+        if now > deadline + PAINT_SECONDS:
+            raise AssertionError("The app did not paint a screen in time (still showing Flet's loading page)")
+        if not painted or picture != previous:
+            previous, still_since = (picture if painted else b""), now
+        page.wait_for_timeout(250)
+
+
+def _screenshot(page: Page, name: str) -> Path:
+    """Save ``docs/screenshots/<name>-phone.png`` or ``-tablet.png`` depending on the tab's width."""
+    size = "phone" if page.viewport_size["width"] < VIEWPORTS["tablet"]["width"] else "tablet"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}-{size}.png"
+    path.write_bytes(_painted(page))
+    return path
+
+
+@pytest.fixture
+def reveal() -> Callable[[Page, Locator], Locator]:
+    return _reveal
+
+
+@pytest.fixture
+def small_targets() -> Callable[[Page], list[str]]:
+    return _small_targets
+
+
+@pytest.fixture
+def type_into() -> Callable[[Page, str, str], None]:
+    return _type_into
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Page, str], Path]:
+    return _screenshot

@@ -1,0 +1,188 @@
+"""A worker's first minutes in the app, in a real browser against a real server: sign in, find their way around,
+register a client (and be warned before registering them twice), find them again by a partial accent-free name,
+and reach "Begin Session with Client". Every screen is photographed at phone and tablet size for docs/screenshots.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from app.demodata.reference import DEMO_SIGN_IN
+
+
+@dataclass
+class Worker:
+    """One browser tab, and the steps a worker takes in it."""
+
+    page: Page
+    viewports: dict[str, dict[str, int]]
+    reveal: Callable[[Page, Locator], Locator]
+    type_into: Callable[[Page, str, str], None]
+    screenshot: Callable[[Page, str], Path]
+    small_targets: Callable[[Page], list[str]]
+
+    @property
+    def on_phone(self) -> bool:
+        return self.page.viewport_size["width"] < self.viewports["tablet"]["width"]
+
+    def type(self, box: str, text: str) -> None:
+        self.type_into(self.page, box, text)
+
+    def photograph(self, name: str) -> None:
+        self.screenshot(self.page, name)
+
+    def button(self, name: str) -> Locator:
+        return self.page.get_by_role("button", name=name, exact=True)
+
+    def tap(self, control: Locator) -> None:
+        self.reveal(self.page, control).click()
+
+    def press(self, name: str) -> None:
+        self.tap(self.button(name))
+
+    def sign_in(self) -> None:
+        """Sign in as the demo worker, unless this device already has them signed in."""
+        user_id = self.page.get_by_role("textbox", name="User ID")
+        dashboard = self.button("Register a New Client")
+        expect(user_id.or_(dashboard).first).to_be_visible()
+        if user_id.is_visible():
+            self.type("User ID", DEMO_SIGN_IN.user_id)
+            self.type("Password", DEMO_SIGN_IN.password)
+            self.press("Sign in")
+        expect(dashboard).to_be_visible()
+
+    def destination(self, name: str) -> Locator:
+        """A navigation destination: a bottom tab on a phone; on a tablet a rail button ("Sync Tab 3 of 4")."""
+        if self.on_phone:
+            return self.page.get_by_role("tab", name=name, exact=True)
+        return self.page.get_by_role("button", name=f"{name} Tab ")
+
+    def go_to(self, name: str) -> None:
+        self.destination(name).click()
+
+    def register(self, first: str, last: str, born: str, phone: str = "") -> None:
+        """Fill in "Register a New Client" (opened from My Dashboard) without saving yet."""
+        self.press("Register a New Client")
+        self.type("First name", first)
+        self.type("Last name", last)
+        self.type("Date of birth", born)
+        if phone:
+            self.type("Phone", phone)
+        consent = self.page.get_by_role("checkbox", name="Privacy statement acknowledged")
+        self.tap(consent)
+        expect(consent).to_be_checked()
+
+    def save(self) -> None:
+        self.press("Save client")
+
+
+@pytest.fixture
+def worker(open_app, viewports, reveal, type_into, screenshot, small_targets) -> Callable[[str], Worker]:
+    return lambda size: Worker(open_app(size), viewports, reveal, type_into, screenshot, small_targets)
+
+
+@pytest.fixture
+def unique() -> str:
+    """A word no other test's client has, so searches find exactly this test's records."""
+    return "Qa" + uuid.uuid4().hex[:6]
+
+
+def test_worker_registers_a_client_and_reaches_begin_session(worker, unique: str) -> None:
+    me = worker("phone")
+    me.sign_in()
+    expect(me.destination("My Dashboard")).to_be_visible()
+    expect(me.page.get_by_text("My sessions")).to_be_visible()
+
+    me.go_to("Find Client/Activity")
+    expect(me.page.get_by_role("textbox", name="Search clients")).to_be_visible()
+    me.go_to("My Dashboard")
+    me.register("Zoë", f"Nguyễn-{unique}", "1990-05-12", phone="416-555-0188")
+    me.save()
+    expect(me.button("Begin Session with Client")).to_be_attached()
+    expect(me.page.get_by_text(f"Zoë Nguyễn-{unique}").first).to_be_visible()
+
+    me.go_to("My Dashboard")
+    me.register("Zoe", f"Nguyen-{unique}", "1990-05-12")
+    me.save()
+    expect(me.page.get_by_text("This client may already be registered")).to_be_visible()
+    expect(me.button("Save as new client")).to_be_visible()
+    me.photograph("duplicate-warning")
+    me.press("Use this client")
+    expect(me.page.get_by_text(f"Zoë Nguyễn-{unique}").first).to_be_visible()
+
+    me.go_to("Find Client/Activity")
+    me.type("Search clients", f"zoe {unique[:5].lower()}")
+    expect(me.page.get_by_text("1 client found")).to_be_visible()
+    me.photograph("find-results")
+    me.press("Profile")
+    begin = me.button("Begin Session with Client")
+    me.reveal(me.page, begin)
+    expect(begin).to_be_visible()
+
+
+def test_registration_errors_show_beside_their_fields(worker) -> None:
+    me = worker("phone")
+    me.sign_in()
+    me.press("Register a New Client")
+    me.type("Date of birth", "12/05/1990")
+    me.save()
+    expect(me.page.get_by_text("First name is required.")).to_be_visible()
+    expect(me.page.get_by_text("Enter the date as YYYY-MM-DD", exact=False)).to_be_visible()
+    me.photograph("register-errors")
+
+
+@pytest.mark.parametrize("size", ["phone", "tablet"])
+def test_tour_of_every_screen(worker, size: str, unique: str) -> None:
+    """Each screen of this part of the app, photographed; phones get bottom tabs, tablets the rail."""
+    me = worker(size)
+    me.sign_in()
+    expect(me.page.get_by_role("tab", name="My Dashboard")).to_have_count(1 if me.on_phone else 0)
+    expect(me.destination("My Dashboard")).to_be_visible()
+    assert me.small_targets(me.page) == []
+    me.photograph("dashboard")
+
+    me.register("Amélie", f"Ødegård-{unique}", "1984-11-02")
+    assert me.small_targets(me.page) == []
+    me.photograph("register")
+    me.save()
+    expect(me.button("Begin Session with Client")).to_be_attached()
+    assert me.small_targets(me.page) == []
+    me.photograph("client-profile")
+    me.press("Dashboard")
+    expect(me.button("Start Session")).to_be_visible()
+    me.photograph("client-dashboard")
+
+    me.button("Back").click()  # in the app bar, always in sight
+    me.press("Add Family Member")
+    expect(me.page.get_by_text(f"Joins the family of Amélie Ødegård-{unique}")).to_be_visible()
+
+    me.go_to("Find Client/Activity")
+    me.type("Search clients", f"odegard {unique}")
+    expect(me.page.get_by_text("1 client found")).to_be_visible()
+    me.photograph("find")
+
+    me.go_to("Sync")
+    expect(me.page.get_by_text("Needs attention")).to_be_visible()
+    me.photograph("sync")
+
+    me.go_to("My Profile")
+    expect(me.page.get_by_text(DEMO_SIGN_IN.user_id, exact=True)).to_be_visible()
+    me.photograph("my-profile")
+    me.press("Sign out")
+    expect(me.page.get_by_role("textbox", name="User ID")).to_be_visible()
+    me.photograph("sign-in")
+
+
+def test_navigation_switches_between_tabs_and_rail_on_resize(worker, viewports) -> None:
+    me = worker("tablet")
+    me.sign_in()
+    expect(me.destination("Sync")).to_be_visible()
+    me.page.set_viewport_size(viewports["phone"])
+    expect(me.page.get_by_role("tab", name="Sync")).to_be_visible()
+    me.page.set_viewport_size(viewports["tablet"])
+    expect(me.page.get_by_role("tab", name="Sync")).to_have_count(0)
+    expect(me.destination("Sync")).to_be_visible()
