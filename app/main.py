@@ -57,12 +57,15 @@ def session_starter(db: DeviceDatabase, server_url: str | None) -> Callable[[ft.
         if actor is not None:
             await ctx.begin_work(actor)
 
-        async def stop_syncing(_event: ft.ControlEvent) -> None:
+        shell = Shell(ctx)
+
+        async def session_closed(_event: ft.ControlEvent) -> None:
+            shell.stop()
             if ctx.sync_runner is not None:
                 await ctx.call(ctx.sync_runner.stop)
 
-        page.on_close = stop_syncing
-        await Shell(ctx).start()
+        page.on_close = session_closed
+        await shell.start()
 
     return start
 

@@ -6,6 +6,7 @@ from it on, switched on resize) and the screen itself. Screens load their data b
 route change wins over a slower older one, so a quick double tap never shows the wrong screen.
 """
 
+import asyncio
 import inspect
 import logging
 import re
@@ -36,6 +37,7 @@ HOME_ROUTE = "/"
 RAIL_MIN_WIDTH = 136  # fits the longest label, "Find Client/Activity", so the rail's width is known in advance
 RAIL_WIDTH = RAIL_MIN_WIDTH + 1  # and its divider
 CONTENT_PADDING = 16
+HEADLINE_REFRESH_SECONDS = 30  # "Synced 2 min ago" must not stay "just now" while the worker reads
 # Padding above or below a scroll view would cut its content off short of the bars; it goes inside instead.
 _FRAME_PADDING = ft.Padding.symmetric(horizontal=CONTENT_PADDING)
 _SCREEN_PADDING = ft.Padding.only(top=CONTENT_PADDING, bottom=2 * CONTENT_PADDING)
@@ -144,6 +146,7 @@ class Shell:
         self._showing = 0  # bumps on every route change; a screen that finishes loading late is dropped
         self._history: list[str] = []
         self._narrow: bool | None = None
+        self._ticker: asyncio.Task[None] | None = None
         self.title = ft.Text(overflow=ft.TextOverflow.ELLIPSIS, max_lines=1)
         self.back = widgets.icon_button(ft.Icons.ARROW_BACK, "Back", self._go_back)
         self.app_bar = ft.AppBar(title=self.title, leading=self.back, automatically_imply_leading=False)
@@ -211,7 +214,13 @@ class Shell:
         self.page.on_resize = self._resized
         self.ctx.watch_status(self._status_changed)
         self._layout_for(self.page.width)
+        self._ticker = asyncio.create_task(self._keep_headline_fresh())
         await self.show(self.page.route or HOME_ROUTE)
+
+    def stop(self) -> None:
+        """The session is closing: stop refreshing the sync bar."""
+        if self._ticker is not None:
+            self._ticker.cancel()
 
     # --- routing -----------------------------------------------------------------------------------------------
 
@@ -346,6 +355,18 @@ class Shell:
             icon, background = ft.Icons.CLOUD_DONE_OUTLINED, theme.OK_BACKGROUND
         self.sync_icon.icon = icon
         self.sync_bar.bgcolor = background
+
+    async def _keep_headline_fresh(self) -> None:
+        while True:
+            await asyncio.sleep(HEADLINE_REFRESH_SECONDS)
+            if self.ctx.actor is None:
+                continue
+            self._refresh_sync_bar()
+            try:
+                self.sync_bar.update()
+            except Exception:  # the session went away under us; nothing left to refresh
+                log.debug("Stopped refreshing the sync bar", exc_info=True)
+                return
 
     def _sync_now(self, _event: ft.ControlEvent) -> None:
         self.ctx.sync_now()

@@ -11,6 +11,7 @@ import flet as ft
 from app.ui import widgets
 from app.ui.context import AppContext
 from app.usecases.sessions import Page, list_my_sessions
+from sync.status import SyncStatus
 
 
 @dataclass(slots=True)
@@ -22,7 +23,10 @@ class _Filters:
 
 
 async def dashboard_view(ctx: AppContext) -> ft.Control:
-    return await _Dashboard(ctx).build()
+    dashboard = _Dashboard(ctx)
+    screen = await dashboard.build()
+    ctx.watch_status(dashboard.sync_changed, while_on_screen=True)
+    return screen
 
 
 class _Dashboard:
@@ -36,22 +40,24 @@ class _Dashboard:
         self.incomplete_only = ft.Checkbox(label="Incomplete only", on_change=self._toggle_incomplete)
         self.date_from = widgets.DateInput(ctx.page, "From date", on_change=self._date_changed)
         self.date_to = widgets.DateInput(ctx.page, "To date", on_change=self._date_changed)
+        self.root = widgets.screen(
+            widgets.actions(
+                ft.FilledButton("Find Client/Activity", icon=ft.Icons.SEARCH, on_click=ctx.opener("/find")),
+                ft.OutlinedButton(
+                    "Register a New Client", icon=ft.Icons.PERSON_ADD, on_click=ctx.opener("/clients/new")
+                ),
+            ),
+            widgets.section(
+                "Filters",
+                widgets.touch_sized(self.incomplete_only),
+                widgets.form_grid(self.date_from.control, self.date_to.control),
+            ),
+            widgets.section("My sessions", self.rows, widgets.actions(self.previous, self.next, self.summary)),
+        )
 
     async def build(self) -> ft.Control:
         await self._load()
-        actions = widgets.actions(
-            ft.FilledButton("Find Client/Activity", icon=ft.Icons.SEARCH, on_click=self.ctx.opener("/find")),
-            ft.OutlinedButton(
-                "Register a New Client", icon=ft.Icons.PERSON_ADD, on_click=self.ctx.opener("/clients/new")
-            ),
-        )
-        filters = widgets.form_grid(self.date_from.control, self.date_to.control)
-        pager = widgets.actions(self.previous, self.next, self.summary)
-        return widgets.screen(
-            actions,
-            widgets.section("Filters", widgets.touch_sized(self.incomplete_only), filters),
-            widgets.section("My sessions", self.rows, pager),
-        )
+        return self.root
 
     async def _load(self) -> None:
         actor = self.ctx.signed_in_actor
@@ -73,6 +79,11 @@ class _Dashboard:
         self.previous.disabled = result.page == 0
         self.next.disabled = not result.has_next
 
+    async def sync_changed(self, status: SyncStatus) -> None:
+        """A sync finished: sessions may have arrived from colleagues, and "Waiting to sync" may be over."""
+        if not status.syncing:
+            await self._reload()
+
     def _empty_text(self) -> str:
         if self.filters.incomplete_only or self.filters.date_from or self.filters.date_to:
             return "No sessions match these filters."
@@ -84,10 +95,7 @@ class _Dashboard:
         except Exception as error:
             self.ctx.report(error, "load your sessions")
             return
-        self.rows.update()
-        self.summary.update()
-        self.previous.update()
-        self.next.update()
+        self.root.update()  # one message for the rows, the pager and its summary
 
     async def _previous(self, _event: ft.ControlEvent) -> None:
         self.filters.page = max(0, self.filters.page - 1)
