@@ -8,6 +8,7 @@ problems the rules report beside their fields.
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 
 import flet as ft
 
@@ -33,32 +34,49 @@ FAMILY_NEW = "new"
 FAMILY_LINK = "link"
 FAMILY_SEARCH_LIMIT = 8
 
-_TEXT_FIELDS = {
+CLIENT_FIELD_LABELS = {
     "first_name": "First name",
     "last_name": "Last name",
     "preferred_name": "Preferred name",
+    "date_of_birth": "Date of birth",
+    "gender": "Gender",
+    "marital_status": "Marital status",
+    "official_language": "Preferred official language",
+    "immigration_category": "Immigration category",
     "country_of_origin": "Country of origin",
+    "arrival_date": "Arrival date",
     "phone": "Phone",
     "email": "Email",
-    "address": "Address",
     "client_identifier": "Client identifier",
-}
-_CHOICE_FIELDS = {
-    "gender": ("Gender", GENDERS),
-    "marital_status": ("Marital status", MARITAL_STATUSES),
-    "official_language": ("Preferred official language", OFFICIAL_LANGUAGES),
-    "immigration_category": ("Immigration category", IMMIGRATION_CATEGORIES),
-}
-_DATE_FIELDS = {"date_of_birth": "Date of birth", "arrival_date": "Arrival date"}
-_REQUIRED = frozenset({"first_name", "last_name", "date_of_birth"})
-CLIENT_FIELD_LABELS = {
-    **_TEXT_FIELDS,
-    **{name: label for name, (label, _) in _CHOICE_FIELDS.items()},
-    **_DATE_FIELDS,
+    "address": "Address",
     "consent": "Privacy statement acknowledged",
     "family_code": "Family code",
 }
-"""The words the profile shows for each wire field name (also used to explain the server's answers)."""
+"""The words shown for each wire field name, in the order the form shows them (also used to explain the server's
+answers on the Sync screen)."""
+_TEXT_FIELDS = (
+    "first_name", "last_name", "preferred_name", "country_of_origin", "phone", "email", "address", "client_identifier",
+)  # fmt: skip
+CLIENT_CHOICES = {  # coded fields: wire code -> the words shown
+    "gender": GENDERS,
+    "marital_status": MARITAL_STATUSES,
+    "official_language": OFFICIAL_LANGUAGES,
+    "immigration_category": IMMIGRATION_CATEGORIES,
+}
+_DATE_FIELDS = ("date_of_birth", "arrival_date")
+_REQUIRED = frozenset({"first_name", "last_name", "date_of_birth"})
+
+
+def shown_value(client: Client, name: str) -> str:
+    """A profile field as the worker reads it: choice labels, ISO dates, Yes/No."""
+    value = getattr(client, name)
+    if name in CLIENT_CHOICES:
+        return CLIENT_CHOICES[name].get(value or "", value or "")
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value or ""
 
 
 async def register_client_view(ctx: AppContext, family_of: str | None = None) -> ft.Control:
@@ -79,24 +97,27 @@ class _ClientForm:
         self.is_new = is_new
         self.relative = relative
         self.texts = {
-            name: widgets.text_input(label, getattr(client, name), required=name in _REQUIRED)
-            for name, label in _TEXT_FIELDS.items()
+            name: widgets.text_input(CLIENT_FIELD_LABELS[name], getattr(client, name), required=name in _REQUIRED)
+            for name in _TEXT_FIELDS
         }
         self.texts["phone"].keyboard_type = ft.KeyboardType.PHONE
         self.texts["email"].keyboard_type = ft.KeyboardType.EMAIL
         self.texts["address"].multiline = True
         self.texts["address"].min_lines = 2
         self.choices = {
-            name: widgets.choice_input(label, options, getattr(client, name))
-            for name, (label, options) in _CHOICE_FIELDS.items()
+            name: widgets.choice_input(CLIENT_FIELD_LABELS[name], options, getattr(client, name))
+            for name, options in CLIENT_CHOICES.items()
         }
         today = local_today()
         self.dates = {
-            name: widgets.DateInput(ctx.page, label, getattr(client, name), required=name in _REQUIRED, last=today)
-            for name, label in _DATE_FIELDS.items()
+            name: widgets.DateInput(
+                ctx.page, CLIENT_FIELD_LABELS[name], getattr(client, name), required=name in _REQUIRED, last=today
+            )
+            for name in _DATE_FIELDS
         }
-        self.consent = ft.Checkbox(label="Privacy statement acknowledged", value=client.consent)
+        self.consent = ft.Checkbox(label=CLIENT_FIELD_LABELS["consent"], value=client.consent)
         self.consent_error = ft.Text(color=theme.ERROR_TEXT, visible=False)
+        self.problems = ft.Text(color=theme.ERROR_TEXT, visible=False)
         self.family = _FamilyChooser(ctx, relative)
         self.save_button = ft.FilledButton(
             "Save client" if is_new else "Save changes", icon=ft.Icons.SAVE, on_click=self._save
@@ -111,7 +132,7 @@ class _ClientForm:
             self.dates["date_of_birth"].control,
         )
         about = widgets.form_grid(
-            *(widgets.named(self.choices[name], label) for name, (label, _) in _CHOICE_FIELDS.items()),
+            *(widgets.named(self.choices[name], CLIENT_FIELD_LABELS[name]) for name in CLIENT_CHOICES),
             self.texts["country_of_origin"],
             self.dates["arrival_date"].control,
         )
@@ -131,8 +152,9 @@ class _ClientForm:
         if self.is_new:
             parts.append(widgets.section("Family", self.family.build()))
         elif self.client.family_code:
-            parts.append(widgets.section("Family", widgets.detail("Family code", self.client.family_code)))
-        parts.append(widgets.actions(self.save_button))
+            family_code = widgets.detail(CLIENT_FIELD_LABELS["family_code"], self.client.family_code)
+            parts.append(widgets.section("Family", family_code))
+        parts += [self.problems, widgets.actions(self.save_button)]
         return widgets.screen(*parts)
 
     # --- reading the form ------------------------------------------------------------------------------------
@@ -161,6 +183,10 @@ class _ClientForm:
         self.consent.error = "consent" in errors
         self.consent_error.value = errors.get("consent", "")
         self.consent_error.visible = "consent" in errors
+        # Beside the button too: on a phone the first problem may be several screens up.
+        named = [label for name, label in CLIENT_FIELD_LABELS.items() if name in errors]
+        self.problems.value = "Check these fields: " + ", ".join(named) + "."
+        self.problems.visible = bool(errors)
         self.root.update()
         if errors:
             self.ctx.show_message("Some fields need attention: see the messages under them.", error=True)

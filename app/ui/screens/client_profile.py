@@ -4,9 +4,9 @@
 import flet as ft
 
 from app.domain.clients import Client
-from app.domain.codes import GENDERS, IMMIGRATION_CATEGORIES, MARITAL_STATUSES, OFFICIAL_LANGUAGES
 from app.ui import widgets
 from app.ui.context import AppContext
+from app.ui.screens.client_form import CLIENT_FIELD_LABELS, shown_value
 from app.usecases.clients import ClientSummary, list_family, load_client
 from app.usecases.sessions import SessionSummary, sessions_of_client
 
@@ -66,19 +66,7 @@ async def client_profile_view(ctx: AppContext, client_id: str) -> ft.Control:
 
 def _profile_details(client: Client) -> list[ft.Control]:
     return [
-        widgets.detail("First name", client.first_name),
-        widgets.detail("Last name", client.last_name),
-        widgets.detail("Preferred name", client.preferred_name),
-        widgets.detail("Date of birth", widgets.format_date(client.date_of_birth)),
-        widgets.detail("Gender", GENDERS.get(client.gender or "", "")),
-        widgets.detail("Marital status", MARITAL_STATUSES.get(client.marital_status or "", "")),
-        widgets.detail("Preferred official language", OFFICIAL_LANGUAGES.get(client.official_language or "", "")),
-        widgets.detail("Country of origin", client.country_of_origin),
-        widgets.detail("Arrival date", widgets.format_date(client.arrival_date)),
-        widgets.detail("Immigration category", IMMIGRATION_CATEGORIES.get(client.immigration_category or "", "")),
-        widgets.detail("Phone", client.phone),
-        widgets.detail("Email", client.email),
-        widgets.detail("Address", client.address),
-        widgets.detail("Client identifier", client.client_identifier),
-        widgets.detail("Privacy statement acknowledged", "Yes" if client.consent else "No"),
+        widgets.detail(label, shown_value(client, name))
+        for name, label in CLIENT_FIELD_LABELS.items()
+        if name != "family_code"  # shown with the family below
     ]

@@ -130,8 +130,9 @@ def test_registration_errors_show_beside_their_fields(worker) -> None:
     me.press("Register a New Client")
     me.type("Date of birth", "12/05/1990")
     me.save()
-    expect(me.page.get_by_text("First name is required.")).to_be_visible()
+    expect(me.page.get_by_text("Check these fields: First name, Last name, Date of birth")).to_be_visible()
     expect(me.page.get_by_text("Enter the date as YYYY-MM-DD", exact=False)).to_be_visible()
+    me.reveal(me.page, me.page.get_by_text("First name is required."))
     me.photograph("register-errors")
 
 
