@@ -4,16 +4,18 @@ The box is not autofocused: on Flutter web an autofocused box looks focused whil
 tab that was tapped, so the first keys typed would go nowhere.
 
 Typing fires an event per key; ``widgets.LatestOnly`` runs a search only after a pause and throws away answers that
-arrive after a newer search started, so the list always matches the box. At most ``SEARCH_LIMIT`` clients show.
+arrive after a newer search started, so the list always matches the box. At most ``CLIENTS_SHOWN`` clients show:
+every row is a few controls sent to the device, and a phone shows four at a time anyway.
 """
 
 import flet as ft
 
 from app.ui import widgets
 from app.ui.context import AppContext
-from app.usecases.clients import SEARCH_LIMIT, ClientSummary, search_clients
+from app.usecases.clients import ClientSummary, search_clients
 from app.usecases.sessions import SessionSummary, search_group_activities
 
+CLIENTS_SHOWN = 25
 SEARCH_HINT = "Type a name, date of birth (YYYY-MM-DD), phone or client number."
 
 
@@ -22,7 +24,7 @@ async def find_view(ctx: AppContext) -> ft.Control:
 
 
 def _search_everything(ctx: AppContext, query: str) -> tuple[list[ClientSummary], list[SessionSummary]]:
-    return search_clients(ctx.db, query), search_group_activities(ctx.db, query)
+    return search_clients(ctx.db, query, limit=CLIENTS_SHOWN), search_group_activities(ctx.db, query)
 
 
 class _Finder:
@@ -97,6 +99,6 @@ def _result_summary(query: str, clients: int, activities: int) -> str:
     if activities:
         found.append(f"{activities} group activit{'ies' if activities != 1 else 'y'}")
     summary = " and ".join(found) + f" found for “{query}”."
-    if clients >= SEARCH_LIMIT:
-        summary += f" Showing the first {SEARCH_LIMIT}: type more of the name to narrow it down."
+    if clients >= CLIENTS_SHOWN:
+        summary += f" Showing the first {CLIENTS_SHOWN}: type more of the name to narrow it down."
     return summary
