@@ -19,6 +19,7 @@ from app.ui.context import AppContext
 from app.ui.forms import (
     YES_NO,
     ReferralDraft,
+    describe_service_date,
     error_summary,
     errors_of_service_form,
     first_message_per_field,
@@ -32,17 +33,16 @@ from app.ui.forms import (
 )
 from app.ui.screens.session_form import (
     HALF,
-    UNKNOWN_CLIENT,
     CheckGroup,
     ChoiceField,
     ErrorTarget,
     ProblemBox,
+    client_names,
     error_line,
     scrolling_screen,
     session_route,
     show_error,
 )
-from app.usecases.clients import load_client
 from app.usecases.context import NotFound
 from app.usecases.sessions import load_session, save_service_form
 
@@ -53,19 +53,8 @@ async def service_form_view(ctx: AppContext, session_id: str, form_id: str) -> f
     form = next((f for f in session.service_forms if f.id == form_id), None)
     if form is None:
         raise NotFound(form_id)
-    names = await ctx.call(_names_in, ctx, session)
-    return ServiceFormScreen(ctx, session, form, names).build()
-
-
-def _names_in(ctx: AppContext, session: Session) -> list[str]:
-    """Every client's name in form order, so problems of another form (rare) can still name their client."""
-    names: list[str] = []
-    for form in session.service_forms:
-        try:
-            names.append(load_client(ctx.db, form.client_id).display_name)
-        except NotFound:
-            names.append(UNKNOWN_CLIENT)
-    return names
+    names = await ctx.call(client_names, ctx, [f.client_id for f in session.service_forms])
+    return ServiceFormScreen(ctx, session, form, [names[f.client_id] for f in session.service_forms]).build()
 
 
 class ReferralRow:
@@ -115,12 +104,13 @@ class ReferralRow:
 
 
 class ServiceFormScreen:
-    def __init__(self, ctx: AppContext, session: Session, form: ServiceForm, client_names: list[str]):
+    def __init__(self, ctx: AppContext, session: Session, form: ServiceForm, names: list[str]):
+        """``names``: every client's name in form order, so a problem of another form can name its client."""
         self.ctx = ctx
         self.session = session
         self.form = form
         self.index = next(i for i, f in enumerate(session.service_forms) if f.id == form.id)
-        self.client_names = client_names
+        self.client_names = names
         self.referrals = referral_drafts(form.referrals)
         self.dirty = False
 
@@ -169,7 +159,7 @@ class ServiceFormScreen:
         return self.root
 
     def _header(self) -> ft.Control:
-        when = self.session.service_date.isoformat() if self.session.service_date else "no date yet"
+        when = describe_service_date(self.session.service_date) or "no date yet"
         return ft.Column(
             [
                 ft.Row(
@@ -211,7 +201,7 @@ class ServiceFormScreen:
     # editing ------------------------------------------------------------------------------------------------------
 
     def _changed(self, *cleared: ErrorTarget) -> None:
-        for control in cleared:
+        for control in (*cleared, self.save_problems):
             show_error(control, None)
         self.dirty = True
         self.save_state.value = "Not saved yet"

@@ -313,11 +313,12 @@ async def session_form_view(ctx: AppContext, session_id: str | None, client_id: 
         session = await ctx.call(load_session, ctx.db, session_id)
     else:
         session = await ctx.call(begin_session, ctx.db, ctx.signed_in_actor, client_id)
-    names = await ctx.call(_client_names, ctx, [form.client_id for form in session.service_forms])
+    names = await ctx.call(client_names, ctx, [form.client_id for form in session.service_forms])
     return SessionFormScreen(ctx, draft_from_session(session), refs, names, stored=bool(session_id)).build()
 
 
-def _client_names(ctx: AppContext, client_ids: Sequence[str]) -> dict[str, str]:
+def client_names(ctx: AppContext, client_ids: Sequence[str]) -> dict[str, str]:
+    """Each client's display name; a client not (yet) on this device is named as such rather than failing."""
     names: dict[str, str] = {}
     for client_id in client_ids:
         try:
@@ -564,7 +565,7 @@ class SessionFormScreen:
 
     def _changed(self, *cleared: ErrorTarget) -> None:
         """Every edit: the field's old complaint goes, and the header says the form has unsaved changes."""
-        for control in cleared:
+        for control in (*cleared, self.save_problems):
             show_error(control, None)
         self.dirty = True
         self.save_state.value = "Not saved yet"
@@ -724,6 +725,7 @@ class SessionFormScreen:
         self.stored = True
         self._show_problem_fields([])
         self.summary.clear()
+        show_error(self.save_problems, None)
         self._show_clients()
         self._saving_ended(stored=True)
         self.ctx.show_message("Saved")

@@ -13,7 +13,7 @@ from app.ui.context import AppContext
 from app.usecases.reference import SiteOption, find_sites
 
 DIALOG_WIDTH = 560
-LIST_HEIGHT = 380
+DIALOG_HEIGHT = 500  # the filter row, the count and about five sites; the list scrolls for more
 PHONE_MARGIN = 12
 
 
@@ -36,7 +36,7 @@ class SiteFinder:
             inset_padding=ft.Padding.symmetric(horizontal=PHONE_MARGIN, vertical=24),
             content=ft.Container(
                 width=dialog_width(ctx),
-                height=LIST_HEIGHT + 120,
+                height=DIALOG_HEIGHT,
                 content=ft.Column(
                     [
                         ft.Row(
