@@ -10,7 +10,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import flet as ft
 
@@ -43,6 +43,8 @@ class AppContext:
     actor: Actor | None = None
     sync_status: SyncStatus = field(default_factory=SyncStatus)
     sync_runner: SyncRunner | None = None
+    remembered: dict[str, Any] = field(default_factory=dict)
+    """What screens keep while the worker looks elsewhere (the dashboard's filters and page), by screen name."""
     _reference: ReferenceLists | None = field(default=None, repr=False)
     _status_listeners: list[StatusListener] = field(default_factory=list, repr=False)
     _screen_listeners: list[StatusListener] = field(default_factory=list, repr=False)
@@ -75,6 +77,7 @@ class AppContext:
         await self.call(sign_out, self.db, HttpTransport)
         self.actor = None
         self.sync_status = SyncStatus()
+        self.remembered.clear()
 
     # --- work off the UI loop ----------------------------------------------------------------------------------
 

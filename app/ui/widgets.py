@@ -17,6 +17,7 @@ from app.usecases.sessions import SessionSummary
 
 DATE_FORMAT_HINT = "YYYY-MM-DD"
 TYPING_PAUSE_SECONDS = 0.25
+ERROR_LINES = 3  # messages are whole sentences; a phone needs more than one line for them
 Handler = Callable[[Any], Any]
 
 
@@ -86,7 +87,9 @@ def waiting_badge() -> ft.Container:
 
 def text_input(label: str, value: str = "", *, required: bool = False, **options: Any) -> ft.TextField:
     """A text box whose accessible name is exactly ``label``; required ones say so under the box."""
-    return ft.TextField(label=label, value=value, helper="Required" if required else None, **options)
+    return ft.TextField(
+        label=label, value=value, helper="Required" if required else None, error_max_lines=ERROR_LINES, **options
+    )
 
 
 def choice_input(label: str, choices: Mapping[str, str], value: str | None = None) -> ft.Dropdown:
@@ -115,9 +118,9 @@ def named(control: ft.Control, label: str, identifier: str | None = None) -> ft.
     return ft.Semantics(label=label, identifier=identifier, container=True, content=control)
 
 
-def form_grid(*fields: ft.Control) -> ft.ResponsiveRow:
-    """Fields one per line on a phone, two per line from tablet width on."""
-    return _grid(fields, {"xs": 12, "md": 6})
+def form_grid(*fields: ft.Control, per_line_on_phone: int = 1) -> ft.ResponsiveRow:
+    """Fields one per line on a phone (or ``per_line_on_phone`` short ones), two per line from tablet width on."""
+    return _grid(fields, {"xs": 12 // per_line_on_phone, "md": 6})
 
 
 def details_grid(*details: ft.Control) -> ft.ResponsiveRow:
@@ -165,6 +168,7 @@ class DateInput:
             value=format_date(value) if value else "",
             hint_text=DATE_FORMAT_HINT,
             helper="Required" if required else None,
+            error_max_lines=ERROR_LINES,
             keyboard_type=ft.KeyboardType.DATETIME,
             on_submit=self._typed,
             on_blur=self._typed,
@@ -267,7 +271,7 @@ def session_tile(summary: SessionSummary, on_open: Handler) -> ft.Control:
     return ft.Container(
         border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
         border_radius=8,
-        bgcolor=theme.COMPLETE_BACKGROUND if summary.complete else theme.INCOMPLETE_BACKGROUND,
+        bgcolor=theme.COMPLETE_ROW if summary.complete else theme.INCOMPLETE_ROW,
         content=ft.ListTile(
             title=ft.Text(title, weight=ft.FontWeight.W_600),
             subtitle=ft.Column(spacing=4, controls=details),

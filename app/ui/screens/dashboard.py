@@ -32,14 +32,17 @@ async def dashboard_view(ctx: AppContext) -> ft.Control:
 class _Dashboard:
     def __init__(self, ctx: AppContext):
         self.ctx = ctx
-        self.filters = _Filters()
+        # Kept in the context, so coming back from a session shows the same page with the same filters.
+        self.filters: _Filters = ctx.remembered.setdefault("dashboard", _Filters())
         self.rows = ft.Column(spacing=8)
         self.summary = widgets.muted("")
         self.previous = ft.OutlinedButton("Previous", icon=ft.Icons.CHEVRON_LEFT, on_click=self._previous)
         self.next = ft.OutlinedButton("Next", icon=ft.Icons.CHEVRON_RIGHT, on_click=self._next)
-        self.incomplete_only = ft.Checkbox(label="Incomplete only", on_change=self._toggle_incomplete)
-        self.date_from = widgets.DateInput(ctx.page, "From date", on_change=self._date_changed)
-        self.date_to = widgets.DateInput(ctx.page, "To date", on_change=self._date_changed)
+        self.incomplete_only = ft.Checkbox(
+            label="Incomplete only", value=self.filters.incomplete_only, on_change=self._toggle_incomplete
+        )
+        self.date_from = widgets.DateInput(ctx.page, "From date", self.filters.date_from, on_change=self._date_changed)
+        self.date_to = widgets.DateInput(ctx.page, "To date", self.filters.date_to, on_change=self._date_changed)
         self.root = widgets.screen(
             widgets.actions(
                 ft.FilledButton("Find Client/Activity", icon=ft.Icons.SEARCH, on_click=ctx.opener("/find")),
@@ -50,7 +53,7 @@ class _Dashboard:
             widgets.section(
                 "Filters",
                 widgets.touch_sized(self.incomplete_only),
-                widgets.form_grid(self.date_from.control, self.date_to.control),
+                widgets.form_grid(self.date_from.control, self.date_to.control, per_line_on_phone=2),
             ),
             widgets.section("My sessions", self.rows, widgets.actions(self.previous, self.next, self.summary)),
         )
@@ -70,6 +73,10 @@ class _Dashboard:
             date_from=self.filters.date_from,
             date_to=self.filters.date_to,
         )
+        if not result.items and self.filters.page > 0:  # the remembered page no longer exists
+            self.filters.page = 0
+            await self._load()
+            return
         self.rows.controls = [
             widgets.session_tile(item, self.ctx.opener(f"/sessions/{item.id}")) for item in result.items
         ]

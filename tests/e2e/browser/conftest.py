@@ -51,8 +51,15 @@ STILL_SECONDS = 1.5
 PAINTED_PNG_BYTES_PER_PIXEL = 0.015  # Flet's loading page compresses to ~0.005; real screens to 0.03 and more
 _EDITING_SOMETHING = "['INPUT', 'TEXTAREA'].includes(document.activeElement?.tagName)"
 
-pytestmark = pytest.mark.browser
 expect.set_options(timeout=STEP_MS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder ``browser`` (``-m "not browser"`` leaves them out)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 def free_port() -> int:

@@ -187,3 +187,15 @@ def test_navigation_switches_between_tabs_and_rail_on_resize(worker, viewports) 
     me.page.set_viewport_size(viewports["tablet"])
     expect(me.page.get_by_role("tab", name="Sync")).to_have_count(0)
     expect(me.destination("Sync")).to_be_visible()
+
+
+def test_dashboard_keeps_its_filters_while_the_worker_looks_elsewhere(worker) -> None:
+    me = worker("phone")
+    me.sign_in()
+    incomplete_only = me.page.get_by_role("checkbox", name="Incomplete only")
+    me.tap(incomplete_only)
+    expect(incomplete_only).to_be_checked()
+    me.go_to("Find Client/Activity")
+    expect(me.page.get_by_role("textbox", name="Search clients")).to_be_visible()
+    me.go_to("My Dashboard")
+    expect(incomplete_only).to_be_checked()
