@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+READING_CHARACTERS_PER_SECOND = 10
 StatusListener = Callable[[SyncStatus], Awaitable[None] | None]
 
 
@@ -78,6 +79,16 @@ class AppContext:
         self.actor = None
         self.sync_status = SyncStatus()
         self.remembered.clear()
+
+    async def sign_out(self, _event: ft.ControlEvent | None = None) -> None:
+        """ "Sign out" (and "Sign in again" when the server stopped accepting the token): end the sign-in and show
+        the sign-in screen. Takes the click event, so buttons can use it as their handler directly."""
+        try:
+            await self.end_work()
+        except Exception as error:
+            self.report(error, "sign out")
+            return
+        self.navigate("/sign-in")
 
     # --- work off the UI loop ----------------------------------------------------------------------------------
 
@@ -154,12 +165,14 @@ class AppContext:
         return lambda _event: self.navigate(route)
 
     def show_message(self, text: str, *, error: bool = False) -> None:
-        """A short note at the bottom of the screen ("Saved", "No connection: saved on this device")."""
+        """A short note at the bottom of the screen ("Saved", "No connection: saved on this device"). It stays long
+        enough to be read: a second per ``READING_CHARACTERS_PER_SECOND`` characters, at least 4 s (8 s for errors)."""
+        seconds = max(8 if error else 4, len(text) / READING_CHARACTERS_PER_SECOND)
         snack = ft.SnackBar(
             content=ft.Text(text, color=ft.Colors.WHITE if error else None),
             bgcolor=theme.ERROR_TEXT if error else None,
             show_close_icon=True,
-            duration=ft.Duration(seconds=8 if error else 4),
+            duration=ft.Duration(milliseconds=round(seconds * 1000)),
         )
         self.page.show_dialog(snack)
 

@@ -147,18 +147,20 @@ class Shell:
         self._history: list[str] = []
         self._narrow: bool | None = None
         self._ticker: asyncio.Task[None] | None = None
+        self._note_for_next_screen: str | None = None
         self.title = ft.Text(overflow=ft.TextOverflow.ELLIPSIS, max_lines=1)
         self.back = widgets.icon_button(ft.Icons.ARROW_BACK, "Back", self._go_back)
         self.app_bar = ft.AppBar(title=self.title, leading=self.back, automatically_imply_leading=False)
         self.headline = ft.Text(weight=ft.FontWeight.W_600, expand=True, max_lines=2)
         self.sync_icon = ft.Icon(ft.Icons.CLOUD_DONE_OUTLINED)
+        self.sync_button = ft.TextButton("Sync now", icon=ft.Icons.SYNC, on_click=self._sync_button_pressed)
         self.sync_bar = ft.Container(
             padding=ft.Padding.symmetric(horizontal=12, vertical=0),
             content=ft.Row(
                 controls=[
                     self.sync_icon,
                     ft.Semantics(live_region=True, content=self.headline, expand=True),
-                    ft.TextButton("Sync now", icon=ft.Icons.SYNC, on_click=self._sync_now),
+                    self.sync_button,
                 ]
             ),
         )
@@ -261,7 +263,8 @@ class Shell:
         )
         self.page.update()
 
-    async def _signed_in(self) -> None:
+    async def _signed_in(self, note: str | None) -> None:
+        self._note_for_next_screen = note
         await self.page.push_route(HOME_ROUTE)
 
     async def _build(self, route: Route, match: RouteMatch) -> ft.Control:
@@ -319,6 +322,9 @@ class Shell:
             )
         self.content.content = screen
         self.page.update()
+        if self._note_for_next_screen:
+            self.ctx.show_message(self._note_for_next_screen)
+            self._note_for_next_screen = None
 
     def _resized(self, event: ft.PageResizeEvent) -> None:
         if self._layout_for(event.width):
@@ -355,6 +361,8 @@ class Shell:
             icon, background = ft.Icons.CLOUD_DONE_OUTLINED, theme.OK_BACKGROUND
         self.sync_icon.icon = icon
         self.sync_bar.bgcolor = background
+        self.sync_button.content = "Sign in again" if status.needs_sign_in else "Sync now"
+        self.sync_button.icon = ft.Icons.LOGIN if status.needs_sign_in else ft.Icons.SYNC
 
     async def _keep_headline_fresh(self) -> None:
         while True:
@@ -368,8 +376,11 @@ class Shell:
                 log.debug("Stopped refreshing the sync bar", exc_info=True)
                 return
 
-    def _sync_now(self, _event: ft.ControlEvent) -> None:
-        self.ctx.sync_now()
+    async def _sync_button_pressed(self, _event: ft.ControlEvent) -> None:
+        if self.ctx.sync_status.needs_sign_in:
+            await self.ctx.sign_out()
+        else:
+            self.ctx.sync_now()
 
 
 def _problem(message: str, ctx: AppContext) -> ft.Control:

@@ -19,14 +19,6 @@ async def my_profile_view(ctx: AppContext) -> ft.Control:
     actor = ctx.signed_in_actor
     device: DeviceInfo = await ctx.call(device_info, ctx.db)
 
-    async def sign_out(_event: ft.ControlEvent) -> None:
-        try:
-            await ctx.end_work()
-        except Exception as error:
-            ctx.report(error, "sign out")
-            return
-        ctx.navigate("/sign-in")
-
     waiting = f"{device.pending} change{'s' if device.pending != 1 else ''} waiting to sync"
     if device.needs_attention:
         waiting += f", {device.needs_attention} need{'s' if device.needs_attention == 1 else ''} attention"
@@ -51,5 +43,5 @@ async def my_profile_view(ctx: AppContext) -> ft.Control:
             widgets.muted(waiting),
         ),
         widgets.muted("Signing out keeps everything saved on this device; unsynced work is sent after you sign in."),
-        widgets.actions(ft.OutlinedButton("Sign out", icon=ft.Icons.LOGOUT, on_click=sign_out)),
+        widgets.actions(ft.OutlinedButton("Sign out", icon=ft.Icons.LOGOUT, on_click=ctx.sign_out)),
     )

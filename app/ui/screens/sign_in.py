@@ -14,6 +14,8 @@ from app.usecases.accounts import SignedIn, SignInFailed, sign_in
 from sync.transport import HttpTransport
 
 FORM_WIDTH = 420
+SignedInHandler = Callable[[str | None], Awaitable[None]]
+"""Called after a sign-in with a note for the worker (or None), to be shown once the next screen is up."""
 
 
 def device_name(page: ft.Page) -> str:
@@ -22,12 +24,12 @@ def device_name(page: ft.Page) -> str:
     return f"Outpost {'web browser' if page.web else 'app'} on {platform}"
 
 
-def sign_in_view(ctx: AppContext, on_signed_in: Callable[[], Awaitable[None]]) -> ft.Control:
+def sign_in_view(ctx: AppContext, on_signed_in: SignedInHandler) -> ft.Control:
     return _SignIn(ctx, on_signed_in).build()
 
 
 class _SignIn:
-    def __init__(self, ctx: AppContext, on_signed_in: Callable[[], Awaitable[None]]):
+    def __init__(self, ctx: AppContext, on_signed_in: SignedInHandler):
         self.ctx = ctx
         self.on_signed_in = on_signed_in
         self.user_id = ft.TextField(label="User ID", on_submit=self._submit, autocorrect=False)
@@ -90,9 +92,8 @@ class _SignIn:
     async def _welcome(self, signed: SignedIn) -> None:
         self.password.value = ""
         await self.ctx.begin_work(signed.actor)
-        if not signed.online:
-            self.ctx.show_message("Signed in on this device (the server is out of reach). Your work will sync later.")
-        await self.on_signed_in()
+        offline_note = "Signed in on this device: the server is out of reach. Your work is saved here and syncs later."
+        await self.on_signed_in(None if signed.online else offline_note)
 
     def _busy(self, busy: bool) -> None:
         self.button.disabled = busy

@@ -49,9 +49,7 @@ class _SyncDetails:
         self.facts = widgets.muted("")
         self.attention = ft.Column(spacing=12)
         self.pending = ft.Column(spacing=8)
-        self.sign_in_again = ft.FilledButton(
-            "Sign in again", icon=ft.Icons.LOGIN, on_click=self._sign_in_again, visible=False
-        )
+        self.sign_in_again = ft.FilledButton("Sign in again", icon=ft.Icons.LOGIN, on_click=ctx.sign_out, visible=False)
         self.root = widgets.screen(
             ft.Column(spacing=8, controls=[self.headline, self.facts, self.sign_in_again]),
             widgets.actions(ft.FilledButton("Sync now", icon=ft.Icons.SYNC, on_click=lambda _e: ctx.sync_now())),
@@ -172,14 +170,6 @@ class _SyncDetails:
             )
 
         return ask
-
-    async def _sign_in_again(self, _event: ft.ControlEvent) -> None:
-        try:
-            await self.ctx.end_work()
-        except Exception as error:
-            self.ctx.report(error, "sign out")
-            return
-        self.ctx.navigate("/sign-in")
 
 
 def _card(lines: list[ft.Control], tag: ft.Control) -> ft.Control:

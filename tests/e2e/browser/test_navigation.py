@@ -199,3 +199,24 @@ def test_dashboard_keeps_its_filters_while_the_worker_looks_elsewhere(worker) ->
     expect(me.page.get_by_role("textbox", name="Search clients")).to_be_visible()
     me.go_to("My Dashboard")
     expect(incomplete_only).to_be_checked()
+
+
+def test_worker_signs_in_without_the_server_after_a_first_online_sign_in(worker, unreachable_url: str) -> None:
+    me = worker("phone")
+    me.sign_in()  # online: the device keeps a salted hash of the password
+    me.go_to("My Profile")
+    me.press("Sign out")
+    me.type("Server", unreachable_url)
+    me.type("User ID", DEMO_SIGN_IN.user_id)
+    me.type("Password", "not the password")
+    me.press("Sign in")
+    expect(me.page.get_by_text("Invalid user ID or password")).to_be_visible()
+    me.type("Password", DEMO_SIGN_IN.password)
+    me.press("Sign in")
+    expect(me.button("Register a New Client")).to_be_visible()
+    expect(me.page.get_by_text("Signed in on this device", exact=False)).to_be_visible()
+    # Without a token from the server this device cannot sync until the worker signs in with it again.
+    again = me.button("Sign in again")
+    expect(again).to_be_visible()
+    again.click()  # in the sync bar, always in sight
+    expect(me.page.get_by_role("textbox", name="User ID")).to_be_visible()
