@@ -6,6 +6,7 @@ Tests that measure something (faults injected, records checked, lost, duplicated
 run and CI logs keep a copy.
 """
 
+import resource
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -18,17 +19,33 @@ from central_server import ServerProcess, run_admin
 HERE = Path(__file__).parent
 MEMORY_FOLDER = Path("/dev/shm")
 _FIGURES = pytest.StashKey[list[tuple[str, dict[str, Any]]]]()
+_CPU_SECONDS = pytest.StashKey[dict[str, float]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "reliability: tries hard to lose or duplicate records (docs/reliability.md)")
     config.stash[_FIGURES] = []
+    config.stash[_CPU_SECONDS] = {}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.reliability)
+
+
+def _cpu_seconds() -> float:
+    """CPU used so far by this process and the children it has reaped (e.g. server processes a test stopped)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@pytest.fixture(autouse=True)
+def _count_cpu_time(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Note each test's CPU time: on a shared machine it says more about a test's cost than the clock does."""
+    started = _cpu_seconds()
+    yield
+    request.config.stash[_CPU_SECONDS][request.node.nodeid] = _cpu_seconds() - started
 
 
 @pytest.fixture
@@ -77,10 +94,17 @@ def demo_server(demo_database_template: Path, tmp_path: Path) -> Iterator[Server
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     figures = config.stash.get(_FIGURES, [])
-    if not figures:
+    cpu_seconds = config.stash.get(_CPU_SECONDS, {})
+    if not figures and not cpu_seconds:
         return
     terminalreporter.section("reliability figures")
     for title, values in figures:
         terminalreporter.write_line(f"{title}:")
         for name, value in values.items():
             terminalreporter.write_line(f"    {name}: {value}")
+    if cpu_seconds:
+        terminalreporter.write_line(
+            f"CPU seconds (test process and reaped children), {sum(cpu_seconds.values()):.0f} in all:"
+        )
+        for nodeid, seconds in sorted(cpu_seconds.items(), key=lambda item: -item[1]):
+            terminalreporter.write_line(f"    {seconds:6.1f}  {nodeid}")

@@ -55,11 +55,13 @@ class ObservedEngine:
         self.build = build
         self.outcomes: Counter[str] = Counter()
         self.last_ok = False
+        self._engine: SyncEngine | None = None
 
     def sync(self) -> SyncReport:
         self.last_ok = False
+        self._engine = self.build()
         try:
-            report = self.build().sync()
+            report = self._engine.sync()
         except Exception as exc:
             self.outcomes[type(exc).__name__] += 1
             raise
@@ -68,10 +70,10 @@ class ObservedEngine:
         return report
 
     def counts(self) -> dict[str, int]:
-        return self.build().counts()
+        return (self._engine or self.build()).counts()
 
     def last_success(self) -> Any:
-        return self.build().last_success()
+        return (self._engine or self.build()).last_success()
 
 
 class FieldDevice:
@@ -161,8 +163,8 @@ class FieldDevice:
     def sessions(self) -> dict[str, dict[str, Any]]:
         """Every session on the device in its wire form, by id."""
         with self.db.reads() as tx:
-            ids = list(tx.scalars(select(SessionRow.id)))
-            return {key: session_to_wire(repository.get_session(tx, key)) for key in ids}  # type: ignore[arg-type]
+            rows = tx.scalars(select(SessionRow))
+            return {row.id: session_to_wire(repository.session_from_row(row)) for row in rows}
 
     def clients(self) -> dict[str, dict[str, Any]]:
         with self.db.reads() as tx:

@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from app.domain.sessions import ServiceForm
 from app.store import repository
@@ -375,19 +375,24 @@ class DevicesAndServer(RuleBasedStateMachine):
 
     def _tablet_views(self) -> list[TabletView]:
         if self._views is None:
-            conflict = select(OutboxRow.seq).where(OutboxRow.problem == "conflict").limit(1)
-            views = []
-            for tablet in self.tablets:
-                with tablet.db.reads() as tx:
-                    views.append(
-                        TabletView(
-                            client_ids=sorted(tx.scalars(select(ClientRow.id))),
-                            session_ids=sorted(tx.scalars(select(SessionRow.id))),
-                            in_conflict=tx.scalar(conflict) is not None,
-                        )
-                    )
-            self._views = views
+            self._views = [self._view_of(tablet) for tablet in self.tablets]
         return self._views
+
+    @staticmethod
+    def _view_of(tablet: Tablet) -> TabletView:
+        """Client ids, session ids and whether a conflict waits, in one query (this runs before every step)."""
+        held = union_all(
+            select(literal("client"), ClientRow.id),
+            select(literal("session"), SessionRow.id),
+            select(literal("conflict"), OutboxRow.record_id).where(OutboxRow.problem == "conflict"),
+        )
+        with tablet.db.reads() as tx:
+            rows = tx.execute(held).all()
+        return TabletView(
+            client_ids=sorted(key for kind, key in rows if kind == "client"),
+            session_ids=sorted(key for kind, key in rows if kind == "session"),
+            in_conflict=any(kind == "conflict" for kind, _ in rows),
+        )
 
     def _holding(self, what: str) -> list[tuple[Tablet, TabletView]]:
         """Tablets whose view has something in ``what`` (client_ids, session_ids or in_conflict), with their view."""
@@ -407,8 +412,8 @@ class DevicesAndServer(RuleBasedStateMachine):
     def _holdings(tablet: Tablet) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], int]:
         """The tablet's sessions and clients in their wire form, and how many changes wait in its outbox."""
         with tablet.db.reads() as tx:
-            session_ids = list(tx.scalars(select(SessionRow.id)))
-            sessions = {key: session_to_wire(repository.get_session(tx, key)) for key in session_ids}  # type: ignore[arg-type]
+            rows = tx.scalars(select(SessionRow))
+            sessions = {row.id: session_to_wire(repository.session_from_row(row)) for row in rows}
             clients = {row.id: client_to_wire(repository.client_from_row(row)) for row in tx.scalars(select(ClientRow))}
             outbox = tx.scalar(select(func.count()).select_from(OutboxRow)) or 0
         return sessions, clients, outbox
