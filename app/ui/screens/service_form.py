@@ -35,7 +35,7 @@ from app.ui.screens.session_form import (
     HALF,
     CheckGroup,
     ChoiceField,
-    ErrorTarget,
+    EditedForm,
     ProblemBox,
     client_names,
     error_line,
@@ -103,7 +103,7 @@ class ReferralRow:
         self.follow_up.set_error(by_field.get("follow_up_date"))
 
 
-class ServiceFormScreen:
+class ServiceFormScreen(EditedForm):
     def __init__(self, ctx: AppContext, session: Session, form: ServiceForm, names: list[str]):
         """``names``: every client's name in form order, so a problem of another form can name its client."""
         self.ctx = ctx
@@ -199,12 +199,6 @@ class ServiceFormScreen:
         ]
 
     # editing ------------------------------------------------------------------------------------------------------
-
-    def _changed(self, *cleared: ErrorTarget) -> None:
-        for control in (*cleared, self.save_problems):
-            show_error(control, None)
-        self.dirty = True
-        self.save_state.value = "Not saved yet"
 
     def _type_chosen(self) -> None:
         self.form.service_type = self.service_type.value

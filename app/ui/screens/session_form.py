@@ -44,6 +44,7 @@ UNKNOWN_CLIENT = "Unknown client"
 HALF = {"xs": 12, "md": 6}
 QUARTER = {"xs": 6, "md": 3}
 SCROLLBAR_GUTTER = 12
+END_SPACE = 24
 
 
 def session_route(session_id: str) -> str:
@@ -59,9 +60,15 @@ def service_form_route(session_id: str, form_id: str) -> str:
 
 def scrolling_screen(*controls: ft.Control) -> ft.Column:
     """A form that scrolls itself (the shell leaves expanding screens alone), so a failed save can bring the problem
-    summary at the top into view; the gutter keeps the scrollbar off the fields' right edges."""
+    summary at the top into view. The gutter keeps the scrollbar off the fields' right edges, and the space at the
+    end keeps the last buttons clear of the bottom edge (and of the phone's navigation bar)."""
     return ft.Column(
-        controls=[ft.Container(content=widgets.screen(*controls), padding=ft.Padding.only(right=SCROLLBAR_GUTTER))],
+        controls=[
+            ft.Container(
+                content=widgets.screen(*controls),
+                padding=ft.Padding.only(right=SCROLLBAR_GUTTER, bottom=END_SPACE),
+            )
+        ],
         scroll=ft.ScrollMode.AUTO,
         expand=True,
     )
@@ -332,7 +339,23 @@ def _relatives(ctx: AppContext, client_ids: Sequence[str]) -> list[ClientSummary
     return [member for client_id in client_ids for member in list_family(ctx.db, client_id)]
 
 
-class SessionFormScreen:
+class EditedForm:
+    """What the session and service forms do on every edit. Subclasses build ``save_state`` (the header's
+    "Saved"/"Not saved yet") and ``save_problems`` (the line by the save buttons)."""
+
+    save_state: ft.Text
+    save_problems: ft.Text
+    dirty: bool
+
+    def _changed(self, *cleared: ErrorTarget) -> None:
+        """The edited field's old complaint goes, so does the last save's verdict, and the form is unsaved."""
+        for control in (*cleared, self.save_problems):
+            show_error(control, None)
+        self.dirty = True
+        self.save_state.value = "Not saved yet"
+
+
+class SessionFormScreen(EditedForm):
     def __init__(
         self, ctx: AppContext, draft: SessionDraft, refs: ReferenceLists, client_names: dict[str, str], stored: bool
     ):
@@ -562,13 +585,6 @@ class SessionFormScreen:
         return next((site.name for site in self.refs.sites if site.code == code), "")
 
     # editing ------------------------------------------------------------------------------------------------------
-
-    def _changed(self, *cleared: ErrorTarget) -> None:
-        """Every edit: the field's old complaint goes, and the header says the form has unsaved changes."""
-        for control in (*cleared, self.save_problems):
-            show_error(control, None)
-        self.dirty = True
-        self.save_state.value = "Not saved yet"
 
     def _type_chosen(self) -> None:
         self.session.session_type = self.session_type.value

@@ -19,7 +19,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -33,13 +33,11 @@ OTHER_WORKER = ("lnguyen", "Lan Nguyễn")
 APP_STARTUP_SECONDS = 60
 SEMANTICS_MS = 60_000
 SYNC_LINE_Y = 80
-BARS_HEIGHT = 110  # app bar and sync bar above the screen's scroll view
-NAVIGATION_HEIGHT = 90  # the phone's bottom navigation bar
-NARROW_WIDTH = 640  # below it the app shows that bar (app/ui/theme.py NARROW_BREAKPOINT)
-WHEEL_STEP = 400
 SYNCED = re.compile(r"^Synced (just now|\d+ min ago)$")  # the sync line with nothing left waiting
 TYPED_TEXT_SETTLES_MS = 500
 """Right after a box is filled, a click can reach the app before the box's new text does (seen at sign-in)."""
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @dataclass
@@ -49,28 +47,16 @@ class SessionWorker:
     page: Page
     type_into: Callable[[Page, str, str], None]
     screenshot: Callable[[Page, str], Path]
+    reveal_in: Callable[[Page, Locator], Locator]
+    small_targets_in: Callable[[Page], list[str]]
 
     # --- finding and touching controls ---------------------------------------------------------------------------
 
     def reveal(self, control: Locator) -> Locator:
-        """Wheel the screen until ``control`` is fully between the top bars and the bottom navigation (or as far
-        as the screen scrolls, at its very end)."""
-        viewport = self.page.viewport_size
-        lowest = viewport["height"] - (NAVIGATION_HEIGHT if viewport["width"] < NARROW_WIDTH else 0)
-        previous = None
-        for _ in range(60):
-            box = control.bounding_box()
-            if box and box["y"] >= BARS_HEIGHT and box["y"] + box["height"] <= lowest:
-                return control
-            if box and box == previous and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]:
-                return control
-            previous = box
-            middle = viewport["height"] / 2
-            distance = (box["y"] + box["height"] / 2 - middle) if box else WHEEL_STEP
-            self.page.mouse.move(viewport["width"] / 2, middle)
-            self.page.mouse.wheel(0, max(-WHEEL_STEP, min(WHEEL_STEP, distance)))
-            self.page.wait_for_timeout(150)
-        raise AssertionError(f"could not scroll {control} into sight")
+        return self.reveal_in(self.page, control)
+
+    def small_targets(self) -> list[str]:
+        return self.small_targets_in(self.page)
 
     def tap(self, control: Locator) -> None:
         self.reveal(control).click()
@@ -93,12 +79,13 @@ class SessionWorker:
         expect(self.button(option)).to_have_count(0)  # the menu closed
 
     def type(self, box: str, text: str) -> None:
-        self.reveal(self.page.get_by_role("textbox", name=box, exact=True))
         self.type_into(self.page, box, text)
 
     def keys(self, box: str, text: str) -> None:
-        """Type key by key into a box, as a person does (the number boxes react to each key)."""
+        """Type key by key into a box, as a person does (the number boxes react to each key). Flutter moves its
+        keyboard to a tapped box a moment after the tap, so the keys wait until the box has it."""
         self.tap(self.page.get_by_role("textbox", name=box, exact=True))
+        expect(self.page.locator(":focus")).to_have_attribute("aria-label", box)
         self.page.keyboard.type(text)
 
     def holds(self, box: str, text: str) -> None:
@@ -186,8 +173,8 @@ class SessionWorker:
 
 
 @pytest.fixture
-def session_worker(open_app, type_into, screenshot) -> Callable[[str], SessionWorker]:
-    return lambda size: SessionWorker(open_app(size), type_into, screenshot)
+def session_worker(open_app, type_into, screenshot, reveal, small_targets) -> Callable[[str], SessionWorker]:
+    return lambda size: SessionWorker(open_app(size), type_into, screenshot, reveal, small_targets)
 
 
 @pytest.fixture
@@ -254,6 +241,7 @@ def test_group_session_from_first_errors_to_complete_and_seen_by_the_other_worke
     me.press("Begin Session with Client")
     expect(me.button("Save Session")).to_be_attached()
     expect(me.session_status()).to_contain_text("Incomplete")
+    assert me.small_targets() == []
 
     # Too early: some choices made, some wrong, most missing. Each problem is said beside its field.
     me.type("Session Notes", "Conversation circle; two newcomers joined late.")
@@ -341,9 +329,9 @@ def test_group_session_from_first_errors_to_complete_and_seen_by_the_other_worke
     expect(me.session_status()).not_to_contain_text("Incomplete")
 
     # Sync, then the other worker on their own device sees the session on their dashboard.
-    me.press("Sync now")
+    me.button("Sync now").click()  # in the sync line, outside any scroll view
     expect(me.synced()).to_be_visible()
-    other = SessionWorker(_open_on(chromium, second_device_url, viewports["phone"]), me.type_into, me.screenshot)
+    other = replace(me, page=_open_on(chromium, second_device_url, viewports["phone"]))
     other.sign_in(OTHER_WORKER[0], DEMO_PASSWORD)
     expect(other.synced()).to_be_visible()
     other.open_dashboard()  # a fresh look: the dashboard shown at sign-in may predate the first sync
