@@ -217,7 +217,7 @@ def _service_date_errors(service_date: date | None, today: date) -> list[FieldEr
 
 def _site_errors(site_code: str | None, sites: Collection[str] | None) -> list[FieldError]:
     if not site_code:
-        return [FieldError("site_code", "Choose the Site with Find....")]
+        return [FieldError("site_code", "Press Find... to choose the Site.")]
     if sites is not None and site_code not in sites:
         return [FieldError("site_code", f"Site {site_code} is not an active site of your agency.")]
     return []

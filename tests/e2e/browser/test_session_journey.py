@@ -253,7 +253,7 @@ def test_group_session_from_first_errors_to_complete_and_seen_by_the_other_worke
     me.photograph("session-form-errors")
     for message in (
         "Give the group activity a name.",
-        "Choose the Site with Find....",
+        "Press Find... to choose the Site.",
         "Tick at least one Delivery Method.",
         "Choose the Type of Service Location.",
         "Enter how many interpreters were present (at least 1).",
@@ -350,7 +350,7 @@ def test_session_screens_fit_a_tablet(session_worker, unique: str) -> None:
     expect(me.page.get_by_role("tab", name="My Dashboard")).to_have_count(0)  # the rail, not the bottom tabs
     me.choose("Session Type", "Direct Service")
     me.press("Save Session")
-    me.says("Choose the Site with Find....")
+    me.says("Press Find... to choose the Site.")
     me.photograph("session-form-errors")
     me.pick_site("montréal", "MTL-002")
     me.tick("In Person")

@@ -104,7 +104,7 @@ def test_a_draft_with_a_bad_time_can_never_pass_the_session_rules(make_session) 
 def test_the_typed_text_explains_time_problems_better_than_the_save() -> None:
     typed = [FieldError("service_hours", "Hours must be a whole number, 0 or more.")]
     from_save = [
-        FieldError("site_code", "Choose the Site with Find...."),
+        FieldError("site_code", "Press Find... to choose the Site."),
         FieldError("service_minutes", "Enter how long the service took (more than 0 minutes)."),
     ]
     merged = merge_errors(typed, from_save)
@@ -127,7 +127,7 @@ def test_service_form_problems_are_renamed_for_that_form_only() -> None:
         FieldError("service_forms[1].referrals[0].to", "Say which organisation the client was referred to."),
         FieldError("status", "Choose a Status of Service."),
         FieldError("referrals[2].follow_up_date", "Enter the follow-up date as YYYY-MM-DD."),
-        FieldError("site_code", "Choose the Site with Find...."),
+        FieldError("site_code", "Press Find... to choose the Site."),
     ]
     second, others = errors_of_service_form(errors, 1)
     assert [e.field for e in second] == ["referrals[0].to", "status", "referrals[2].follow_up_date"]
@@ -160,13 +160,13 @@ def test_referral_problems_are_found_by_row_and_field() -> None:
 
 def test_the_summary_names_fields_as_the_worker_sees_them() -> None:
     errors = [
-        FieldError("site_code", "Choose the Site with Find...."),
+        FieldError("site_code", "Press Find... to choose the Site."),
         FieldError("service_forms[1].services", "A service is ticked more than once."),
         FieldError("service_forms[1].services", "A service is ticked more than once."),
     ]
     lines = error_summary(errors, ["Ana Silva", "Rui Silva"])
     assert lines == [
-        "Site: Choose the Site with Find....",
+        "Site: Press Find... to choose the Site.",
         "Service form of Rui Silva – Services Received: A service is ticked more than once.",
     ]
 
