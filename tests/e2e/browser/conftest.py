@@ -171,12 +171,11 @@ def open_app(chromium: Browser, outpost_app: RunningApp) -> Iterator[Callable[[s
         context.close()
 
 
-def _in_sight(page: Page, box: dict[str, float] | None) -> bool:
-    """Whether a semantics box lies wholly between the top bars and the bottom navigation, where a screen's scroll
-    view shows it uncut (a box cut by an edge ends exactly on it, so touching the edge counts as cut)."""
+def _in_sight(page: Page, box: dict[str, float] | None, *, margin: float = 0) -> bool:
+    """Whether a semantics box lies between the top bars and the bottom navigation, ``margin`` px clear of them."""
     viewport = page.viewport_size
     lowest = viewport["height"] - (BOTTOM_BAR_HEIGHT if viewport["width"] < NARROW_BELOW else 0)
-    return box is not None and box["y"] >= TOP_BARS_HEIGHT and box["y"] + box["height"] < lowest - 1
+    return box is not None and box["y"] >= TOP_BARS_HEIGHT + margin and box["y"] + box["height"] <= lowest - margin
 
 
 def _reveal(page: Page, control: Locator) -> Locator:
@@ -200,7 +199,8 @@ def _small_targets(page: Page) -> list[str]:
     for role in TOUCHABLE_ROLES:
         for control in page.get_by_role(role).all():
             box = control.bounding_box()
-            if _in_sight(page, box) and box["height"] < MIN_TOUCH_TARGET:
+            # A box cut by the scroll view's edge ends exactly on that edge: only boxes clear of it are judged.
+            if _in_sight(page, box, margin=1) and box["height"] < MIN_TOUCH_TARGET:
                 found.append(f"{role} {control.get_attribute('aria-label') or control.inner_text()!r}: {box}")
     return found
 
