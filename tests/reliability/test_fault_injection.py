@@ -117,7 +117,7 @@ def test_a_thousand_injected_faults_lose_and_duplicate_nothing(demo_server, memo
         devices = [
             signed_in_device(memory_dir, f"{worker}-tablet-{n}", proxy.url, worker)
             for worker in WORKERS
-            for n in (1, 2)
+            for n in range(1, DEVICES_PER_WORKER + 1)
         ]
         supervisor = signed_in_device(memory_dir, "supervisor-tablet", proxy.url, SUPERVISOR)
         faulty = transport_with_timeout(1.0, READ_TIMEOUT)
