@@ -271,12 +271,14 @@ def queue_change(
 def supersede_rejected(db: DbSession, *, entity: str, record_id: str) -> None:
     """Drop the rejected changes of a record that is being saved again: the worker has acted on the reasons."""
     db.execute(
-        delete(OutboxRow).where(
+        delete(OutboxRow)
+        .where(
             OutboxRow.entity == entity,
             OutboxRow.record_id == record_id,
             OutboxRow.state == NEEDS_ATTENTION,
             OutboxRow.problem == "rejected",
         )
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.domain.sessions import KnownCodes
 from app.domain.text import fold
@@ -61,11 +61,18 @@ def find_sites(db: DeviceDatabase, text: str, *, limit: int = 100) -> list[SiteO
 
 
 def known_codes(db: DeviceDatabase) -> KnownCodes:
-    """Codes a saved session may use. A list not yet synced (empty) is not checked, so offline work can go on."""
-    lists = load_reference_lists(db)
-    return KnownCodes(
-        sites=[s.code for s in lists.sites] or None,
-        service_location_types=[o.code for o in lists.location_types] or None,
-        languages=[o.code for o in lists.languages] or None,
-        workers=[o.code for o in lists.workers] or None,
-    )
+    """Codes a saved session may use. A list not yet synced (empty) is not checked, so offline work can go on.
+
+    Reads only the code columns into sets: every save calls this, and an agency may have thousands of sites.
+    """
+    with db.reads() as tx:
+
+        def codes(statement: Select[tuple[str]]) -> set[str] | None:
+            return set(tx.scalars(statement)) or None
+
+        return KnownCodes(
+            sites=codes(select(SiteRow.code).where(SiteRow.active)),
+            service_location_types=codes(select(LocationTypeRow.code)),
+            languages=codes(select(LanguageRow.code)),
+            workers=codes(select(WorkerRow.user_id).where(WorkerRow.active)),
+        )
