@@ -25,6 +25,8 @@ from app.ui.screens.client_profile import client_profile_view
 from app.ui.screens.dashboard import dashboard_view
 from app.ui.screens.find import find_view
 from app.ui.screens.my_profile import my_profile_view
+from app.ui.screens.service_form import service_form_view
+from app.ui.screens.session_form import session_form_view
 from app.ui.screens.sign_in import sign_in_view
 from app.ui.screens.sync_details import sync_details_view
 from app.usecases.context import NotFound
@@ -78,19 +80,6 @@ class Route:
     top_level: bool = False
 
 
-def _session_form(ctx: AppContext, match: RouteMatch) -> ft.Control:
-    # Imported when first opened: the session and service forms are their own modules and may load more.
-    from app.ui.screens.session_form import session_form_view
-
-    return session_form_view(ctx, session_id=match.params.get("session_id"), client_id=match.query.get("client"))
-
-
-def _service_form(ctx: AppContext, match: RouteMatch) -> ft.Control:
-    from app.ui.screens.service_form import service_form_view
-
-    return service_form_view(ctx, match.params["session_id"], match.params["form_id"])
-
-
 def _route(pattern: str, title: str, build: ScreenBuilder, destination: int, *, top_level: bool = False) -> Route:
     regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
     return Route(re.compile(f"^{regex}$"), title, build, destination, top_level)
@@ -122,9 +111,24 @@ ROUTES = (
         lambda ctx, m: edit_client_view(ctx, m.params["client_id"]),
         _FIND,
     ),
-    _route("/sessions/new", "Session", _session_form, _DASHBOARD),
-    _route("/sessions/{session_id}", "Session", _session_form, _DASHBOARD),
-    _route("/sessions/{session_id}/forms/{form_id}", "Service Form", _service_form, _DASHBOARD),
+    _route(
+        "/sessions/new",
+        "Session",
+        lambda ctx, m: session_form_view(ctx, session_id=None, client_id=m.query.get("client")),
+        _DASHBOARD,
+    ),
+    _route(
+        "/sessions/{session_id}",
+        "Session",
+        lambda ctx, m: session_form_view(ctx, session_id=m.params["session_id"], client_id=None),
+        _DASHBOARD,
+    ),
+    _route(
+        "/sessions/{session_id}/forms/{form_id}",
+        "Service Form",
+        lambda ctx, m: service_form_view(ctx, m.params["session_id"], m.params["form_id"]),
+        _DASHBOARD,
+    ),
 )
 
 
@@ -233,17 +237,18 @@ class Shell:
         self._showing += 1
         ticket = self._showing
         self.ctx.screen_changed()
-        if self.ctx.actor is None and urlsplit(route).path != SIGN_IN_ROUTE:
-            await self.page.push_route(SIGN_IN_ROUTE)
+        signed_in, on_sign_in = self.ctx.actor is not None, urlsplit(route).path == SIGN_IN_ROUTE
+        if signed_in == on_sign_in:  # signed out anywhere but the sign-in screen, or signed in on it (browser back)
+            await self.page.push_route(HOME_ROUTE if signed_in else SIGN_IN_ROUTE)
             return
-        if urlsplit(route).path == SIGN_IN_ROUTE:
+        if on_sign_in:
             self._show_sign_in()
             return
         found = find_route(route)
         self._remember(route, found[0] if found else None)
         self._frame(route, found[0] if found else None)
         if found is None:
-            self._put(_not_found(self.ctx))
+            self._put(_problem("There is no such screen.", self.ctx))
             return
         screen = await self._build(found[0], found[1])
         if ticket == self._showing:
@@ -307,7 +312,7 @@ class Shell:
         self.rail.selected_index = selected
         self.content.content = widgets.loading()
         self._refresh_sync_bar()
-        if len(self.page.views) != 1 or self.page.views[0] is not self.view:
+        if not self._frame_showing():
             self.page.views.clear()
             self.page.views.append(self.view)
         self.page.update()
@@ -344,9 +349,14 @@ class Shell:
 
     # --- sync bar ----------------------------------------------------------------------------------------------
 
+    def _frame_showing(self) -> bool:
+        """Whether the frame (and so the sync bar) is on the page, rather than the sign-in screen."""
+        return len(self.page.views) == 1 and self.page.views[0] is self.view
+
     def _status_changed(self, _status: SyncStatus) -> None:
         self._refresh_sync_bar()
-        self.sync_bar.update()
+        if self._frame_showing():
+            self.sync_bar.update()
 
     def _refresh_sync_bar(self) -> None:
         status = self.ctx.sync_status
@@ -367,7 +377,7 @@ class Shell:
     async def _keep_headline_fresh(self) -> None:
         while True:
             await asyncio.sleep(HEADLINE_REFRESH_SECONDS)
-            if self.ctx.actor is None:
+            if not self._frame_showing():
                 continue
             self._refresh_sync_bar()
             try:
@@ -388,7 +398,3 @@ def _problem(message: str, ctx: AppContext) -> ft.Control:
         ft.Text(message, color=theme.ERROR_TEXT),
         widgets.actions(ft.FilledButton("My Dashboard", icon=ft.Icons.HOME, on_click=ctx.opener(HOME_ROUTE))),
     )
-
-
-def _not_found(ctx: AppContext) -> ft.Control:
-    return _problem("There is no such screen.", ctx)

@@ -5,6 +5,7 @@ exact label the spec gives and puts it where Flutter's semantics tree will expos
 """
 
 import asyncio
+import inspect
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -113,9 +114,9 @@ def touch_sized(control: ft.Control) -> ft.Container:
     return ft.Container(height=theme.TOUCH_TARGET, content=control)
 
 
-def named(control: ft.Control, label: str, identifier: str | None = None) -> ft.Semantics:
+def named(control: ft.Control, label: str) -> ft.Semantics:
     """Give a control without an accessible name of its own (a non-editable Dropdown) the name ``label``."""
-    return ft.Semantics(label=label, identifier=identifier, container=True, content=control)
+    return ft.Semantics(label=label, container=True, content=control)
 
 
 def form_grid(*fields: ft.Control, per_line_on_phone: int = 1) -> ft.ResponsiveRow:
@@ -160,6 +161,7 @@ class DateInput:
         last: date | None = None,
     ):
         self._page = page
+        self._label = label
         self._on_change = on_change
         self._first = first
         self._last = last
@@ -195,13 +197,13 @@ class DateInput:
 
     async def _typed(self, _event: ft.ControlEvent) -> None:
         try:
-            self.value  # noqa: B018 - reading it is the check
+            typed = self.value
         except ValueError as problem:
             self.set_error(str(problem))
         else:
             self.set_error(None)
             if self._on_change:
-                await _call(self._on_change, self.value)
+                await _call(self._on_change, typed)
         self.field.update()
 
     def _open_picker(self, _event: ft.ControlEvent) -> None:
@@ -213,7 +215,7 @@ class DateInput:
             value=current or self._last or date.today(),
             first_date=self._first,
             last_date=self._last or date(date.today().year + 5, 12, 31),
-            help_text=self.field.label if isinstance(self.field.label, str) else None,
+            help_text=self._label,
             on_change=self._picked,
         )
         self._page.show_dialog(picker)
@@ -231,7 +233,7 @@ class DateInput:
 
 async def _call(handler: Handler, value: object) -> None:
     result = handler(value)
-    if hasattr(result, "__await__"):
+    if inspect.isawaitable(result):
         await result
 
 
@@ -257,10 +259,13 @@ class LatestOnly:
 # --- list rows ---------------------------------------------------------------------------------------------------
 
 
+def session_title(summary: SessionSummary) -> str:
+    return f"{format_date(summary.service_date)} · {summary.session_type or 'Session'}"
+
+
 def session_tile(summary: SessionSummary, on_open: Handler) -> ft.Control:
     """One session in a list: when, what, who, and whether it is complete or still waiting to sync."""
     who = summary.activity_name or ", ".join(summary.client_names) or "No client yet"
-    title = f"{format_date(summary.service_date)} · {summary.session_type or 'Session'}"
     tags: list[ft.Control] = [completion_badge(summary.complete)]
     if summary.waiting_to_sync:
         tags.append(waiting_badge())
@@ -273,7 +278,7 @@ def session_tile(summary: SessionSummary, on_open: Handler) -> ft.Control:
         border_radius=8,
         bgcolor=theme.COMPLETE_ROW if summary.complete else theme.INCOMPLETE_ROW,
         content=ft.ListTile(
-            title=ft.Text(title, weight=ft.FontWeight.W_600),
+            title=ft.Text(session_title(summary), weight=ft.FontWeight.W_600),
             subtitle=ft.Column(spacing=4, controls=details),
             trailing=ft.Icon(ft.Icons.CHEVRON_RIGHT),
             on_click=on_open,
@@ -293,20 +298,22 @@ def client_details(summary: ClientSummary) -> str:
     return " · ".join(parts)
 
 
-def client_card(summary: ClientSummary, buttons: list[ft.Control]) -> ft.Container:
-    """A client in a list, with the buttons that act on them underneath (room for thumbs on a phone)."""
+def card(*lines: ft.Control) -> ft.Container:
+    """A framed item of a list (a client, a form to finish, a change waiting to sync)."""
     return ft.Container(
         border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
         border_radius=8,
         padding=12,
-        content=ft.Column(
-            spacing=6,
-            controls=[
-                ft.Text(summary.display_name, weight=ft.FontWeight.W_600, size=16),
-                muted(client_details(summary)),
-                actions(*buttons),
-            ],
-        ),
+        content=ft.Column(spacing=6, controls=list(lines)),
+    )
+
+
+def client_card(summary: ClientSummary, buttons: list[ft.Control]) -> ft.Container:
+    """A client in a list, with the buttons that act on them underneath (room for thumbs on a phone)."""
+    return card(
+        ft.Text(summary.display_name, weight=ft.FontWeight.W_600, size=16),
+        muted(client_details(summary)),
+        actions(*buttons),
     )
 
 

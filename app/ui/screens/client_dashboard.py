@@ -72,31 +72,16 @@ def _identity_line(client: Client) -> str:
 
 
 def _open_form_row(item: OpenForm, ctx: AppContext) -> ft.Control:
-    session = item.session
-    return ft.Container(
-        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
-        border_radius=8,
-        padding=12,
-        content=ft.Column(
-            spacing=6,
-            controls=[
-                ft.Row(
-                    wrap=True,
-                    spacing=8,
-                    controls=[
-                        ft.Text(
-                            f"{widgets.format_date(session.service_date)} · {session.session_type or 'Session'}",
-                            weight=ft.FontWeight.W_600,
-                        ),
-                        widgets.completion_badge(False),
-                    ],
-                ),
-                widgets.muted("Still needed: " + " ".join(item.missing)),
-                ft.OutlinedButton(
-                    "Open service form",
-                    icon=ft.Icons.EDIT_NOTE,
-                    on_click=ctx.opener(f"/sessions/{session.id}/forms/{item.form_id}"),
-                ),
-            ],
+    return widgets.card(
+        widgets.actions(
+            ft.Text(widgets.session_title(item.session), weight=ft.FontWeight.W_600), widgets.completion_badge(False)
+        ),
+        widgets.muted("Still needed: " + " ".join(item.missing)),
+        widgets.actions(
+            ft.OutlinedButton(
+                "Open service form",
+                icon=ft.Icons.EDIT_NOTE,
+                on_click=ctx.opener(f"/sessions/{item.session.id}/forms/{item.form_id}"),
+            )
         ),
     )

@@ -99,7 +99,7 @@ class _SyncDetails:
         lines = [ft.Text(item.title, weight=ft.FontWeight.W_600), widgets.muted(f"Saved {item.saved_at[:16]}")]
         if item.last_error:
             lines.append(widgets.muted(f"Tried {item.attempts}×, last problem: {item.last_error}"))
-        return _card(lines, widgets.waiting_badge())
+        return widgets.card(widgets.waiting_badge(), *lines)
 
     def _attention_card(self, item: AttentionItem) -> ft.Control:
         lines: list[ft.Control] = [
@@ -123,7 +123,7 @@ class _SyncDetails:
         badge = widgets.badge(
             "Conflict" if item.problem == CONFLICT else "Not accepted", theme.ATTENTION_TEXT, theme.ATTENTION_BACKGROUND
         )
-        return _card(lines, badge)
+        return widgets.card(badge, *lines)
 
     # --- actions -----------------------------------------------------------------------------------------------
 
@@ -170,15 +170,6 @@ class _SyncDetails:
             )
 
         return ask
-
-
-def _card(lines: list[ft.Control], tag: ft.Control) -> ft.Control:
-    return ft.Container(
-        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
-        border_radius=8,
-        padding=12,
-        content=ft.Column(spacing=6, controls=[tag, *lines]),
-    )
 
 
 def _field_label(entity: str, name: str) -> str:
