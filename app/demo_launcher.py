@@ -4,6 +4,7 @@ Prints the address to open and a demo sign-in, then runs until Ctrl-C, stopping 
 """
 
 import argparse
+import signal
 import socket
 import subprocess
 import sys
@@ -42,7 +43,13 @@ def port_is_open(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _stop_on_terminate(_signum: int, _frame: object) -> None:
+    # Treat `kill` like Ctrl-C so the server and app processes are stopped too, not orphaned.
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop_on_terminate)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", default="demo-data")
     parser.add_argument("--server-port", type=int, default=8000)
