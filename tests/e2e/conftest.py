@@ -7,9 +7,7 @@ command line against the same database.
 """
 
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,22 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 from pg import fresh_postgres_database
-
-STARTUP_TIMEOUT = 60.0
-HEALTH_PATH = "/api/v1/health"
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def server_command() -> list[str]:
-    """The installed ``outpost-server`` next to this Python, or the module when the script is not installed."""
-    script = Path(sys.executable).with_name("outpost-server")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "server.cli"]
+from server_process import HEALTH_PATH, STARTUP_TIMEOUT, free_port, run_admin, server_command
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,20 +32,6 @@ class RunningServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
-
-
-def run_admin(database_url: str, *args: str, stdin: str = "") -> str:
-    completed = subprocess.run(
-        [*server_command(), *args, "--database-url", database_url],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if completed.returncode != 0:
-        pytest.fail(f"outpost-server {' '.join(args)} failed ({completed.returncode}):\n{completed.stderr}")
-    return completed.stdout
 
 
 @contextmanager

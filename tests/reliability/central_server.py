@@ -5,9 +5,7 @@ holds (the only honest way to say "exactly once").
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -16,39 +14,10 @@ from typing import Any
 
 import pytest
 import requests
+from server_process import HEALTH_PATH, STARTUP_TIMEOUT, free_port, server_command
 from sqlalchemy import create_engine, func, select
 
 from server.models import AppliedOp, ClientRecord, SessionRecord
-
-STARTUP_TIMEOUT = 60.0
-HEALTH_PATH = "/api/v1/health"
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on right now (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def server_command() -> list[str]:
-    """The installed ``outpost-server`` next to this Python, or the module when the script is not installed."""
-    script = Path(sys.executable).with_name("outpost-server")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "server.cli"]
-
-
-def run_admin(database_url: str, *args: str) -> str:
-    """Run ``outpost-server ARGS --database-url URL`` as an administrator would; fail the test if it fails."""
-    completed = subprocess.run(
-        [*server_command(), *args, "--database-url", database_url],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    if completed.returncode != 0:
-        pytest.fail(f"outpost-server {' '.join(args)} failed ({completed.returncode}):\n{completed.stderr}")
-    return completed.stdout
 
 
 class ServerProcess:

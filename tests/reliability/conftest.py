@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from central_server import ServerProcess, run_admin
+from central_server import ServerProcess
+from server_process import run_admin
 
 HERE = Path(__file__).parent
 MEMORY_FOLDER = Path("/dev/shm")

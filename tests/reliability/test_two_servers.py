@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 import requests
-from central_server import ServerProcess, read_holdings, run_admin
+from central_server import ServerProcess, read_holdings
 from field_devices import FieldDevice
 from pg import fresh_postgres_database
 from requests.adapters import HTTPAdapter
+from server_process import run_admin
 
 from app.usecases.accounts import TransportFactory
 from app.usecases.attention import keep_mine, needs_attention

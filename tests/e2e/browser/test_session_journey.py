@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
+from server_process import free_port
 
 from app.demodata.reference import DEMO_PASSWORD, DEMO_SIGN_IN
 from app.ui.forms import describe_service_date
@@ -186,7 +187,7 @@ def unique() -> str:
 def second_device_url(demo_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Another tablet: its own ``outpost --web`` process and device database, syncing with the same server."""
     folder = tmp_path_factory.mktemp("second-device")
-    port = _free_port()
+    port = free_port()
     log_path = folder / "app.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -206,12 +207,6 @@ def second_device_url(demo_server, tmp_path_factory: pytest.TempPathFactory) -> 
     finally:
         process.terminate()
         process.wait(timeout=15)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _listening(port: int) -> bool:
