@@ -1,21 +1,26 @@
 """Applying the changes a device pushes.
 
-All changes of one push share one transaction, which first reserves one change sequence number per change (taking
-the counter's lock until commit, see ``crud.reserve_seqs``); each change runs in its own savepoint and gets its own
-result, so one bad record never blocks the ones after it. An applied change's ``op_id`` is stored in the same
-transaction as the change itself: if the device never hears the answer and sends the change again, it gets
-``duplicate`` with the version of the first time and nothing is written twice.
+Every change gets its own result, in order, and one bad record never blocks the ones after it. The changes of one
+push are judged one by one in memory against the records as they stood when the push began (read in a few queries
+up front) plus this push's own earlier changes; then everything applied is written set-wise in the same transaction,
+a handful of multi-row statements for the whole batch instead of several statements and a savepoint per change.
+Nothing can change underneath in between: the push first reserves its sequence numbers, which takes the change
+counter's lock until commit (see ``crud.reserve_seqs``), so writers run one at a time. Every column with a length
+limit is checked before a change counts as applied (ids, codes, user ids), so the set-wise write does not fail on
+one record's account.
 
-The op_ids and records a push names are read in two queries up front, so applying 500 changes does not cost 1,000
-extra round trips to the database.
+An applied change's ``op_id`` is stored in the same transaction as the change itself: if the device never hears the
+answer and sends the change again, it gets ``duplicate`` with the version of the first time and nothing is written
+twice.
 """
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from app.domain.clients import Client, validate_client
@@ -31,6 +36,7 @@ from sync.records import WireErrors, client_from_wire, client_to_wire, session_f
 
 # Devices record the service date in their own time zone, which may already be tomorrow in UTC terms.
 _DATE_SLACK = timedelta(days=1)
+_Pair = tuple[str, str]  # (session_id, user_id)
 
 
 def push_changes(db: Database, *, worker: Worker, changes: list[Change], now: datetime) -> list[PushResult]:
@@ -38,14 +44,15 @@ def push_changes(db: Database, *, worker: Worker, changes: list[Change], now: da
     with db.writing() as session:
         first_seq = crud.reserve_seqs(session, count=len(changes))
         pusher = _Pusher(
-            session,
             worker=worker,
             now=now,
             known=crud.known_codes(session, agency_id=worker.agency_id),
             seqs=iter(range(first_seq, first_seq + len(changes))),
         )
-        pusher.load_named_in(changes)
-        return [pusher.apply(change) for change in changes]
+        pusher.load_named_in(session, changes)
+        results = [pusher.apply(change) for change in changes]
+        pusher.write(session)
+        return results
 
 
 def timestamp(moment: datetime) -> str:
@@ -77,52 +84,82 @@ def _applied(change: Change, version: int) -> PushResult:
     return PushResult(op_id=change.op_id, status="applied", version=version, errors=None, current=None)
 
 
-class _Pusher:
-    """Applies one push's changes as one worker, inside the push's transaction."""
+@dataclass(slots=True)
+class _Held:
+    """One client or session as the server holds it, kept in step with this push's earlier changes.
 
-    def __init__(self, session: Session, *, worker: Worker, now: datetime, known: KnownCodes, seqs: Iterator[int]):
-        self.session = session
+    ``in_database`` says whether the row already exists (written back with UPDATE) or is new in this push (INSERT);
+    ``changed`` whether this push applied anything to it; ``columns`` the values kept in columns of their own beside
+    the record. Sessions also carry their former staff, and their staff and former staff as stored before the push
+    (``*_before``), so only the difference is written.
+    """
+
+    agency_id: str
+    created_by: str
+    version: int
+    record: dict[str, Any]
+    seq: int = 0
+    in_database: bool = True
+    changed: bool = False
+    columns: dict[str, Any] = field(default_factory=dict)
+    former: set[str] = field(default_factory=set)
+    staff_before: frozenset[str] = frozenset()
+    former_before: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class _EarlierOp:
+    worker_user_id: str
+    version: int
+
+
+class _Pusher:
+    """Judges one push's changes as one worker, then writes what was applied."""
+
+    def __init__(self, *, worker: Worker, now: datetime, known: KnownCodes, seqs: Iterator[int]):
         self.worker = worker
         self.now = now
         self.today = now.date() + _DATE_SLACK
         self.known = known
         self.seqs = seqs
-        self.applied_ops: dict[str, AppliedOp] = {}
-        self.sessions: dict[str, SessionRecord] = {}
-        self.clients: dict[str, ClientRecord] = {}
+        self.earlier_ops: dict[str, _EarlierOp] = {}
+        self.new_ops: list[dict[str, Any]] = []
+        self.sessions: dict[str, _Held] = {}
+        self.clients: dict[str, _Held] = {}
 
-    def load_named_in(self, changes: list[Change]) -> None:
+    def load_named_in(self, session: Session, changes: list[Change]) -> None:
         """Read the earlier op_ids and the stored records this push names; later lookups are in memory."""
         op_ids = {change.op_id for change in changes}
-        for op in self.session.scalars(select(AppliedOp).where(AppliedOp.op_id.in_(op_ids))):
-            self.applied_ops[op.op_id] = op
-        session_ids = {change.id for change in changes if change.entity == "session"}
-        for stored_session in self.session.scalars(select(SessionRecord).where(SessionRecord.id.in_(session_ids))):
-            self.sessions[stored_session.id] = stored_session
-        client_ids = {change.id for change in changes if change.entity == "client"}
-        for stored_client in self.session.scalars(select(ClientRecord).where(ClientRecord.id.in_(client_ids))):
-            self.clients[stored_client.id] = stored_client
+        ops = select(AppliedOp.op_id, AppliedOp.worker_user_id, AppliedOp.version)
+        for op_id, worker_user_id, version in session.execute(ops.where(AppliedOp.op_id.in_(op_ids))):
+            self.earlier_ops[op_id] = _EarlierOp(worker_user_id, version)
+        for model, held in ((SessionRecord, self.sessions), (ClientRecord, self.clients)):
+            ids = {change.id for change in changes if change.entity == model.__tablename__}
+            columns = select(model.id, model.agency_id, model.created_by, model.version, model.record)
+            for row in session.execute(columns.where(model.id.in_(ids))):
+                held[row.id] = _Held(row.agency_id, row.created_by, row.version, row.record,
+                                     staff_before=frozenset(row.record.get("staff", ())))  # fmt: skip
+        former = select(SessionFormerStaff.session_id, SessionFormerStaff.user_id)
+        for session_id, user_id in session.execute(former.where(SessionFormerStaff.session_id.in_(self.sessions))):
+            self.sessions[session_id].former.add(user_id)
+        for held in self.sessions.values():
+            held.former_before = frozenset(held.former)
 
     def apply(self, change: Change) -> PushResult:
-        with self.session.begin_nested():
-            earlier = self.applied_ops.get(change.op_id)
-            if earlier is not None:
-                return self._repeat(change, earlier)
-            result = self._apply_new(change)
-            if result.status == "applied":
-                op = AppliedOp(
-                    op_id=change.op_id,
-                    worker_user_id=self.worker.user_id,
-                    entity=change.entity,
-                    record_id=change.id,
-                    version=result.version,
-                    applied_at=self.now,
-                )
-                self.session.add(op)
-                self.applied_ops[op.op_id] = op
-            return result
+        earlier = self.earlier_ops.get(change.op_id)
+        if earlier is not None:
+            return self._repeat(change, earlier)
+        result = self._apply_new(change)
+        if result.status == "applied":
+            assert result.version is not None  # an applied result always carries the new version
+            self.earlier_ops[change.op_id] = _EarlierOp(self.worker.user_id, result.version)
+            self.new_ops.append(
+                {"op_id": change.op_id, "worker_user_id": self.worker.user_id, "entity": change.entity,
+                 "record_id": change.id, "version": result.version, "applied_at": self.now}
+            )  # fmt: skip
+        return result
 
-    def _repeat(self, change: Change, earlier: AppliedOp) -> PushResult:
+    def _repeat(self, change: Change, earlier: _EarlierOp) -> PushResult:
         if earlier.worker_user_id != self.worker.user_id:
             return _refused(change, "op_id", "This op_id was already used for another worker's change.")
         return PushResult(op_id=change.op_id, status="duplicate", version=earlier.version, errors=None, current=None)
@@ -135,6 +172,21 @@ class _Pusher:
         if change.entity == "client":
             return self._apply_client(change)
         return _refused(change, "entity", "Only client and session records can be pushed.")
+
+    def _next_version(self, held: dict[str, _Held], record_id: str, incoming: Client | RecordedSession) -> _Held:
+        """Stamp ``incoming`` as the next version of its record (server timestamps) and note it for writing."""
+        current = held.get(record_id)
+        incoming.version = current.version + 1 if current is not None else 1
+        incoming.created_at = current.record["created_at"] if current is not None else incoming.created_at
+        incoming.created_at = incoming.created_at or timestamp(self.now)
+        incoming.updated_at = timestamp(self.now)
+        if current is None:
+            current = _Held(incoming.agency_id, incoming.created_by, 0, {}, in_database=False)
+            held[record_id] = current
+        current.version = incoming.version
+        current.seq = next(self.seqs)
+        current.changed = True
+        return current
 
     # --- sessions ----------------------------------------------------------------------------------------------------
 
@@ -151,15 +203,19 @@ class _Pusher:
             hidden = hidden_private_notes(self.worker, stored.record)
             for form in incoming.service_forms:
                 form.notes = hidden.get(form.id, form.notes)
-        previous = session_from_wire(stored.record, record_id=stored.id) if stored is not None else None
+        previous = session_from_wire(stored.record, record_id=change.id) if stored is not None else None
         errors = validate_session(incoming, today=self.today, known=self.known, previous=previous)
         if errors:
             return _rejected(change, errors)
-        return _applied(change, self._store_session(incoming, stored))
+        staff_before = set(stored.record["staff"]) if stored is not None else set()
+        held = self._next_version(self.sessions, change.id, incoming)
+        held.record = session_to_wire(incoming)
+        held.columns = {"service_date": incoming.service_date, "site_code": incoming.site_code or "",
+                        "complete": incoming.complete}  # fmt: skip
+        _note_former_staff(held, previous=staff_before, current=set(incoming.staff))
+        return _applied(change, incoming.version)
 
-    def _session_refusal(
-        self, change: Change, incoming: RecordedSession, stored: SessionRecord | None
-    ) -> PushResult | None:
+    def _session_refusal(self, change: Change, incoming: RecordedSession, stored: _Held | None) -> PushResult | None:
         """Why this worker may not make this change (or the conflict it runs into); None when it may go ahead."""
         if stored is not None and stored.agency_id != self.worker.agency_id:
             return _refused(change, "id", "This session belongs to another agency.")
@@ -179,47 +235,6 @@ class _Pusher:
             return _refused(change, "created_by", "Who created a session cannot be changed.")
         return None
 
-    def _store_session(self, incoming: RecordedSession, stored: SessionRecord | None) -> int:
-        previous_staff = set(stored.record["staff"]) if stored is not None else set()
-        incoming.version = stored.version + 1 if stored is not None else 1
-        incoming.created_at = stored.record["created_at"] if stored is not None else incoming.created_at
-        incoming.created_at = incoming.created_at or timestamp(self.now)
-        incoming.updated_at = timestamp(self.now)
-        if stored is None:
-            stored = SessionRecord(id=incoming.id, agency_id=incoming.agency_id, created_by=incoming.created_by)
-            self.session.add(stored)
-            self.sessions[stored.id] = stored
-        stored.service_date = incoming.service_date  # type: ignore[assignment]  # validated: never None here
-        stored.site_code = incoming.site_code or ""
-        stored.complete = incoming.complete
-        stored.record = session_to_wire(incoming)
-        stored.version = incoming.version
-        stored.seq = next(self.seqs)
-        stored.updated_at = self.now
-        self._update_staff(stored, previous=previous_staff, current=set(incoming.staff))
-        return incoming.version
-
-    def _update_staff(self, stored: SessionRecord, *, previous: set[str], current: set[str]) -> None:
-        """Keep session_staff in step, and remember who was taken off so their devices get a tombstone."""
-        removed = previous - current
-        if removed:
-            self.session.execute(
-                delete(SessionStaff).where(SessionStaff.session_id == stored.id, SessionStaff.user_id.in_(removed))
-            )
-        self.session.add_all(SessionStaff(session_id=stored.id, user_id=user_id) for user_id in current - previous)
-        if not previous:
-            return  # a new session has no former staff
-        former_query = select(SessionFormerStaff.user_id).where(SessionFormerStaff.session_id == stored.id)
-        already_former = set(self.session.scalars(former_query))
-        if already_former & current:
-            self.session.execute(
-                delete(SessionFormerStaff).where(
-                    SessionFormerStaff.session_id == stored.id, SessionFormerStaff.user_id.in_(already_former & current)
-                )
-            )
-        newly_former = removed - already_former - {stored.created_by}
-        self.session.add_all(SessionFormerStaff(session_id=stored.id, user_id=user_id) for user_id in newly_former)
-
     # --- clients -----------------------------------------------------------------------------------------------------
 
     def _apply_client(self, change: Change) -> PushResult:
@@ -234,9 +249,11 @@ class _Pusher:
         errors = validate_client(incoming, today=self.today)
         if errors:
             return _rejected(change, errors)
-        return _applied(change, self._store_client(incoming, stored))
+        held = self._next_version(self.clients, change.id, incoming)
+        held.record = client_to_wire(incoming)
+        return _applied(change, incoming.version)
 
-    def _client_refusal(self, change: Change, incoming: Client, stored: ClientRecord | None) -> PushResult | None:
+    def _client_refusal(self, change: Change, incoming: Client, stored: _Held | None) -> PushResult | None:
         if stored is not None and stored.agency_id != self.worker.agency_id:
             return _refused(change, "id", "This client belongs to another agency.")
         if incoming.agency_id != self.worker.agency_id:
@@ -253,17 +270,58 @@ class _Pusher:
             return _refused(change, "created_by", "Who registered a client cannot be changed.")
         return None
 
-    def _store_client(self, incoming: Client, stored: ClientRecord | None) -> int:
-        incoming.version = stored.version + 1 if stored is not None else 1
-        incoming.created_at = stored.record["created_at"] if stored is not None else incoming.created_at
-        incoming.created_at = incoming.created_at or timestamp(self.now)
-        incoming.updated_at = timestamp(self.now)
-        if stored is None:
-            stored = ClientRecord(id=incoming.id, agency_id=incoming.agency_id, created_by=incoming.created_by)
-            self.session.add(stored)
-            self.clients[stored.id] = stored
-        stored.record = client_to_wire(incoming)
-        stored.version = incoming.version
-        stored.seq = next(self.seqs)
-        stored.updated_at = self.now
-        return incoming.version
+    # --- writing -----------------------------------------------------------------------------------------------------
+
+    def write(self, session: Session) -> None:
+        """Everything this push applied, set-wise: records first (staff rows refer to sessions), then op_ids."""
+        connection = session.connection()
+        sessions = {key: held for key, held in self.sessions.items() if held.changed}
+        clients = {key: held for key, held in self.clients.items() if held.changed}
+        _write_records(connection, SessionRecord.__table__, sessions, self.now)
+        _write_records(connection, ClientRecord.__table__, clients, self.now)
+        staff = _pairs(sessions, lambda held: held.staff_before), _pairs(sessions, lambda held: held.record["staff"])
+        _write_pairs(connection, SessionStaff.__table__, before=staff[0], after=staff[1])
+        former = _pairs(sessions, lambda held: held.former_before), _pairs(sessions, lambda held: held.former)
+        _write_pairs(connection, SessionFormerStaff.__table__, before=former[0], after=former[1])
+        if self.new_ops:
+            connection.execute(insert(AppliedOp.__table__), self.new_ops)
+
+
+def _note_former_staff(held: _Held, *, previous: set[str], current: set[str]) -> None:
+    """Remember who was taken off the session (its creator aside) so their devices get a tombstone; whoever is back
+    on staff is no longer former."""
+    held.former -= current
+    held.former |= previous - current - {held.created_by}
+
+
+def _write_records(connection: Connection, table: Table, changed: dict[str, _Held], now: datetime) -> None:
+    """Insert the records new in this push and update the others, each to the state the push leaves it in."""
+    new = [
+        {"id": key, "agency_id": held.agency_id, "created_by": held.created_by, "version": held.version,
+         "seq": held.seq, "updated_at": now, "record": held.record, **held.columns}
+        for key, held in changed.items()
+        if not held.in_database
+    ]  # fmt: skip
+    kept = [
+        {"record_id": key, "version": held.version, "seq": held.seq, "updated_at": now, "record": held.record,
+         **held.columns}
+        for key, held in changed.items()
+        if held.in_database
+    ]  # fmt: skip
+    if new:
+        connection.execute(insert(table), new)
+    if kept:
+        connection.execute(table.update().where(table.c.id == bindparam("record_id")), kept)
+
+
+def _pairs(sessions: dict[str, _Held], users: Callable[[_Held], Iterable[str]]) -> set[_Pair]:
+    return {(session_id, user_id) for session_id, held in sessions.items() for user_id in users(held)}
+
+
+def _write_pairs(connection: Connection, table: Table, *, before: set[_Pair], after: set[_Pair]) -> None:
+    """Bring a (session_id, user_id) table from ``before`` to ``after`` for the sessions this push touched."""
+    if gone := [{"pair_session": s, "pair_user": u} for s, u in sorted(before - after)]:
+        match = (table.c.session_id == bindparam("pair_session")) & (table.c.user_id == bindparam("pair_user"))
+        connection.execute(delete(table).where(match), gone)
+    if added := [{"session_id": s, "user_id": u} for s, u in sorted(after - before)]:
+        connection.execute(insert(table), added)

@@ -5,13 +5,20 @@ service form's notes are for its session's staff only: everyone else (the creato
 form with its notes blanked.
 """
 
-import copy
-from typing import Any
+from typing import Any, Protocol
 
-from server.models import SessionRecord, Worker
+from server.models import Worker
 
 
-def may_see_session(worker: Worker, stored: SessionRecord) -> bool:
+class StoredSession(Protocol):
+    """What the rules need of a session on the server (a push holds these in memory while it judges changes)."""
+
+    agency_id: str
+    created_by: str
+    record: dict[str, Any]
+
+
+def may_see_session(worker: Worker, stored: StoredSession) -> bool:
     """Also who may change it: the creator, its staff (as the session stands before the edit) or a supervisor."""
     if stored.agency_id != worker.agency_id:
         return False
@@ -22,11 +29,10 @@ def as_seen_by(worker: Worker, record: dict[str, Any]) -> dict[str, Any]:
     """The session record as this worker may read it: private notes blanked unless they are on its staff."""
     if worker.user_id in record["staff"] or not any(form["private"] for form in record["service_forms"]):
         return record
-    shown = copy.deepcopy(record)
-    for form in shown["service_forms"]:
-        if form["private"]:
-            form["notes"] = ""
-    return shown
+    # A new outer dict and new dicts for the private forms only; the rest is shared with the stored record, which
+    # is read fresh for each request and never changed.
+    forms = [form | {"notes": ""} if form["private"] else form for form in record["service_forms"]]
+    return record | {"service_forms": forms}
 
 
 def hidden_private_notes(worker: Worker, record: dict[str, Any]) -> dict[str, str]:

@@ -66,6 +66,24 @@ def test_the_same_op_id_twice_in_one_push_is_applied_once(two_agencies: ServerHa
     assert second["version"] == 1
 
 
+def test_a_record_created_and_edited_twice_in_one_push_ends_at_its_last_edit(two_agencies: ServerHarness) -> None:
+    """One push may carry a record's whole history; each change is judged against the one before it."""
+    wlee = two_agencies.login("wlee")
+    data = group_session_data(staff=["wlee", "ajones"])
+    created, taken_off, stale = two_agencies.push(
+        wlee,
+        change("session", data),
+        change("session", data | {"staff": ["wlee"], "notes": "ajones left"}, base_version=1),
+        change("session", data | {"notes": "from an old copy"}, base_version=1),
+    )
+    assert [created["status"], taken_off["status"], stale["status"]] == ["applied", "applied", "conflict"]
+    assert (taken_off["version"], stale["current"]["version"]) == (2, 2)
+    stored = stored_sessions(two_agencies)[data["id"]]
+    assert (stored["version"], stored["staff"], stored["notes"]) == (2, ["wlee"], "ajones left")
+    changes, _ = two_agencies.pull_all(two_agencies.login("ajones"))
+    assert data["id"] not in records(changes, "session")
+
+
 def test_an_edit_of_an_old_version_is_a_conflict_carrying_the_current_record(two_agencies: ServerHarness) -> None:
     headers = two_agencies.login("wlee")
     data = session_data()
