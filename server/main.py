@@ -17,6 +17,9 @@ from server.schemas import PULLED_RECORDS
 from sync.records import PROTOCOL_VERSION
 
 GZIP_MINIMUM_BYTES = 1024
+# zlib's usual default: on a 1.4 MB pull page about half the time of level 9 for 3% more bytes (level 9 was a tenth
+# of a first sync's server time).
+GZIP_LEVEL = 6
 
 
 def create_app(database_url: str, *, settings: Settings | None = None) -> FastAPI:
@@ -36,7 +39,7 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     )
     app.state.database = database
     app.state.settings = settings or settings_for(database_url)
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
     app.include_router(api_router, prefix=API_PREFIX)
     app.openapi = lambda: _openapi_with_records(app)  # type: ignore[method-assign]
     return app
