@@ -149,12 +149,15 @@ def delete_clients(tx: DbSession, ids: list[str]) -> None:
 def insert_clients(tx: DbSession, clients: list[Client]) -> None:
     """Insert clients that are not in the table, with the same row values and search terms as ``put_client``."""
     rows = []
+    terms = []
     for client in clients:
         wire = client_to_wire(client)
-        rows.append((*(wire[name] for name in _CLIENT_WIRE_COLUMNS), repository.client_sort_key(client)))
-    terms = sorted((term, client.id) for client in clients for term in repository.client_search_terms(client))
+        sort_key = repository.client_sort_key(client)
+        rows.append((*(wire[name] for name in _CLIENT_WIRE_COLUMNS), sort_key))
+        terms += [(term, sort_key, client.id) for term in repository.client_search_terms(client)]
     insert_rows(tx, ClientRow, (*_CLIENT_WIRE_COLUMNS, "sort_key"), rows)
-    insert_rows(tx, ClientSearchTermRow, ("term", "client_id"), terms)  # in key order: B-tree appends, not splits
+    terms.sort()  # in key order: B-tree appends, not page splits
+    insert_rows(tx, ClientSearchTermRow, ("term", "sort_key", "client_id"), terms)
 
 
 def delete_sessions(tx: DbSession, ids: list[str]) -> None:

@@ -40,8 +40,13 @@ class Client:
 
     @property
     def display_name(self) -> str:
-        preferred = f" ({self.preferred_name})" if self.preferred_name else ""
-        return f"{self.first_name} {self.last_name}{preferred}".strip()
+        return display_name(self.first_name, self.last_name, self.preferred_name)
+
+
+def display_name(first_name: str, last_name: str, preferred_name: str) -> str:
+    """How a client is named in lists: "Thi Lan Nguyen (Lan)". Also used on search results, which carry no Client."""
+    preferred = f" ({preferred_name})" if preferred_name else ""
+    return f"{first_name} {last_name}{preferred}".strip()
 
 
 def validate_client(client: Client, *, today: date) -> list[FieldError]:

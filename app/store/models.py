@@ -73,19 +73,23 @@ class ClientRow(Base):
     created_at: Mapped[str] = mapped_column(String(40), default="")
     updated_at: Mapped[str] = mapped_column(String(40), default="")
     version: Mapped[int] = mapped_column(Integer, default=0)
-    # Folded "last first" name, so results come back in a stable, human order straight from an index.
-    sort_key: Mapped[str] = mapped_column(String(400), default="", index=True)
+    # Folded "last first" name: the order search results and family lists come back in. Search reads the copy kept
+    # in ``client_search_term``, so this column needs no index of its own.
+    sort_key: Mapped[str] = mapped_column(String(400), default="")
 
 
 class ClientSearchTermRow(Base):
     """One searchable word of a client (folded name part, date of birth, phone digits, identifier).
 
-    A prefix query is a range scan of the primary key: ``term >= 'ngu' AND term < 'ngv'``.
+    A prefix query is a range scan of the primary key: ``term >= 'ngu' AND term < 'ngv'``. The client's sort key
+    rides along in the key, so that scan alone yields the matches in name order, without a lookup into ``client``
+    for each of the thousands of clients a short prefix can match.
     """
 
     __tablename__ = "client_search_term"
     __table_args__ = ({"sqlite_with_rowid": False},)
     term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    sort_key: Mapped[str] = mapped_column(String(400), primary_key=True)
     client_id: Mapped[str] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 

@@ -7,9 +7,10 @@ these functions inside their own transaction; nothing here commits.
 import json
 import uuid
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, intersect, select
+from sqlalchemy import Integer, Row, Select, bindparam, delete, func, intersect, select
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.clients import Client
@@ -70,16 +71,19 @@ def put_client(db: DbSession, client: Client) -> None:
     values = {name: getattr(client, name) for name in _CLIENT_FIELDS}
     for name in _CLIENT_DATE_FIELDS:
         values[name] = _iso(values[name])
+    sort_key = client_sort_key(client)
     row = db.get(ClientRow, client.id)
     if row is None:
-        db.add(ClientRow(**values, sort_key=client_sort_key(client)))
+        db.add(ClientRow(**values, sort_key=sort_key))
     else:
         for name, value in values.items():
             setattr(row, name, value)
-        row.sort_key = client_sort_key(client)
+        row.sort_key = sort_key
         db.execute(delete(ClientSearchTermRow).where(ClientSearchTermRow.client_id == client.id))
     db.flush()
-    db.add_all(ClientSearchTermRow(term=term, client_id=client.id) for term in client_search_terms(client))
+    db.add_all(
+        ClientSearchTermRow(term=term, sort_key=sort_key, client_id=client.id) for term in client_search_terms(client)
+    )
 
 
 def client_from_row(row: ClientRow) -> Client:
@@ -94,29 +98,47 @@ def get_client(db: DbSession, client_id: str) -> Client | None:
     return client_from_row(row) if row else None
 
 
-def search_client_ids(db: DbSession, query: str, *, limit: int) -> list[str]:
-    """Ids of clients matching every word of ``query`` as a prefix of one of their terms, in name order.
+_CLIENTS = ClientRow.__table__
+_SEARCH_TERMS = ClientSearchTermRow.__table__
+# What a search result row shows.
+_SEARCH_RESULT_COLUMNS = (
+    "id", "first_name", "last_name", "preferred_name", "date_of_birth", "phone", "family_code", "client_identifier",
+)  # fmt: skip
 
-    Each word is an index range scan on ``client_search_term``; words are intersected, then ordered by the
-    indexed sort key. A date ("1990-05-12") or phone digits are single words too.
+
+def search_clients(db: DbSession, query: str, *, limit: int) -> list[Row[Any]]:
+    """Clients matching every word of ``query`` as a prefix of one of their terms, in name order: rows of the
+    columns a result list shows (id, names, date of birth, phone, family code, client identifier).
+
+    Each word is a range read of the term index, which holds the sort key too, so the matches come out with their
+    order and only the ``limit`` shown are looked up in ``client``. A date ("1990-05-12") or phone digits are
+    single words too. A search runs on every keystroke, so it is one prepared statement of plain columns.
     """
     words = _query_words(query)
     if not words:
         return []
+    bounds = {f"word_{i}": word for i, word in enumerate(words)} | {
+        f"past_word_{i}": word + "\U0010ffff" for i, word in enumerate(words)
+    }
+    return db.connection().execute(_search_statement(len(words)), {**bounds, "limit": limit}).all()
+
+
+@lru_cache(maxsize=8)  # one per number of words typed
+def _search_statement(word_count: int) -> Select[Any]:
+    """The search for ``word_count`` words: each word's matches intersected, the first ``limit`` looked up."""
     per_word = [
-        select(ClientSearchTermRow.client_id).where(
-            ClientSearchTermRow.term >= word, ClientSearchTermRow.term < word + "\U0010ffff"
+        select(_SEARCH_TERMS.c.sort_key, _SEARCH_TERMS.c.client_id).where(
+            _SEARCH_TERMS.c.term >= bindparam(f"word_{i}"), _SEARCH_TERMS.c.term < bindparam(f"past_word_{i}")
         )
-        for word in words
+        for i in range(word_count)
     ]
-    matching = (intersect(*per_word) if len(per_word) > 1 else per_word[0]).subquery()
-    statement = (
-        select(ClientRow.id)
-        .where(ClientRow.id.in_(select(matching.c.client_id)))
-        .order_by(ClientRow.sort_key, ClientRow.id)
-        .limit(limit)
+    matching = intersect(*per_word) if word_count > 1 else per_word[0].distinct()
+    first = matching.order_by(*matching.selected_columns).limit(bindparam("limit", type_=Integer)).subquery()
+    return (
+        select(*(_CLIENTS.c[name] for name in _SEARCH_RESULT_COLUMNS))
+        .join_from(first, _CLIENTS, _CLIENTS.c.id == first.c.client_id)
+        .order_by(first.c.sort_key, first.c.client_id)
     )
-    return list(db.scalars(statement))
 
 
 def _query_words(query: str) -> list[str]:
@@ -139,11 +161,6 @@ def _query_words(query: str) -> list[str]:
 
 def _is_date(text: str) -> bool:
     return len(text) == 10 and text[4] == "-" and text[7] == "-"
-
-
-def clients_by_ids(db: DbSession, ids: list[str]) -> list[Client]:
-    rows = {row.id: row for row in db.scalars(select(ClientRow).where(ClientRow.id.in_(ids)))}
-    return [client_from_row(rows[client_id]) for client_id in ids if client_id in rows]
 
 
 def candidate_duplicates(db: DbSession, draft: Client) -> list[Client]:

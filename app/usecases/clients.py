@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session as DbSession
 
-from app.domain.clients import Client, is_possible_duplicate, validate_client
+from app.domain.clients import Client, display_name, is_possible_duplicate, validate_client
 from app.domain.errors import ValidationFailed
 from app.store import repository
 from app.store.db import DeviceDatabase
@@ -144,8 +144,18 @@ def _write_client(tx: DbSession, client: Client, now: str) -> None:
 def search_clients(db: DeviceDatabase, query: str, *, limit: int = SEARCH_LIMIT) -> list[ClientSummary]:
     """Clients whose name parts start with the typed words, or with that date of birth, phone or identifier."""
     with db.reads() as tx:
-        ids = repository.search_client_ids(tx, query, limit=limit)
-        return [summarize(c) for c in repository.clients_by_ids(tx, ids)]
+        rows = repository.search_clients(tx, query, limit=limit)
+    return [
+        ClientSummary(
+            id=row.id,
+            display_name=display_name(row.first_name, row.last_name, row.preferred_name),
+            date_of_birth=date.fromisoformat(row.date_of_birth) if row.date_of_birth else None,
+            phone=row.phone,
+            family_code=row.family_code,
+            client_identifier=row.client_identifier,
+        )
+        for row in rows
+    ]
 
 
 def load_client(db: DeviceDatabase, client_id: str) -> Client:

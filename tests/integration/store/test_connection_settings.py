@@ -69,7 +69,9 @@ def test_the_file_itself_stays_in_wal_mode_for_any_reader(device_db: DeviceDatab
 
 def test_foreign_keys_are_enforced(device_db: DeviceDatabase) -> None:
     with device_db.engine.connect() as connection, pytest.raises(IntegrityError):
-        connection.execute(text("INSERT INTO client_search_term (term, client_id) VALUES ('amal', 'nobody')"))
+        connection.execute(
+            text("INSERT INTO client_search_term (term, sort_key, client_id) VALUES ('amal', 'haddad amal', 'nobody')")
+        )
 
 
 def test_a_second_writer_waits_for_the_first_instead_of_failing(tmp_path: Path) -> None:

@@ -6,11 +6,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
+from app.domain.clients import Client
 from app.domain.sessions import Referral, ServiceForm, Session
 from app.store import repository
 from app.store.db import DeviceDatabase, alembic_config, create_device_engine, migrate
@@ -174,3 +176,50 @@ def test_upgrading_from_the_first_release_keeps_every_outbox_entry_and_unsynced_
             assert repository.pending_record_ids(tx, "session") == {"s-1"}
     finally:
         updated.close()
+
+
+def test_upgrading_from_the_first_release_keeps_clients_searchable_in_name_order(tmp_path: Path) -> None:
+    path = tmp_path / "outpost.sqlite3"
+    old_engine = create_device_engine(path)
+    migrate(old_engine, "0001")
+    old_engine.dispose()
+    old_app = sqlite3.connect(path)
+    with old_app:
+        for client_id, first, last, born in (("c-1", "Omar", "Said", "1990-01-02"), ("c-2", "Omid", "Karimi", None)):
+            insert(
+                old_app, "client",
+                id=client_id, agency_id="agency-north", first_name=first, last_name=last, preferred_name="",
+                date_of_birth=born, country_of_origin="", phone="", email="", address="", consent=1,
+                client_identifier="", family_code="", created_by="wlee", created_at="", updated_at="", version=3,
+                sort_key=f"{last.lower()} {first.lower()}",
+            )  # fmt: skip
+            for term in {first.lower(), last.lower(), born} - {None}:
+                insert(old_app, "client_search_term", term=term, client_id=client_id)
+    old_app.close()
+
+    updated = DeviceDatabase(path)
+    try:
+        with updated.reads() as tx:
+            assert [row.id for row in repository.search_clients(tx, "om", limit=5)] == ["c-2", "c-1"]
+            assert [row.id for row in repository.search_clients(tx, "1990-01-02", limit=5)] == ["c-1"]
+            assert [row.id for row in repository.search_clients(tx, "said omar", limit=5)] == ["c-1"]
+    finally:
+        updated.close()
+
+
+def test_the_search_index_change_can_be_undone_without_losing_terms(tmp_path: Path) -> None:
+    database = DeviceDatabase(tmp_path / "outpost.sqlite3")
+    try:
+        with database.sessions.begin() as tx:
+            repository.put_client(tx, Client(id="c-1", agency_id="agency-north", first_name="Omar", last_name="Said"))
+        command.downgrade(alembic_config(database.engine), "0001")
+        with database.engine.connect() as connection:
+            terms = connection.exec_driver_sql("SELECT term, client_id FROM client_search_term ORDER BY 1").all()
+        migrate(database.engine)
+        with database.reads() as tx:
+            found = [row.id for row in repository.search_clients(tx, "sai", limit=5)]
+    finally:
+        database.close()
+
+    assert [tuple(term) for term in terms] == [("omar", "c-1"), ("said", "c-1")]
+    assert found == ["c-1"]

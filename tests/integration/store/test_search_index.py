@@ -58,18 +58,46 @@ def test_search_reads_the_term_index_and_never_scans_the_client_table(
     searchable_db: DeviceDatabase, captured_sql: list[tuple[str, Any]], query: str
 ) -> None:
     with searchable_db.reads() as tx:
-        found = repository.search_client_ids(tx, query, limit=20)
+        found = repository.search_clients(tx, query, limit=20)
 
     plan = query_plan(searchable_db, captured_sql)
 
     assert found, f"{query!r} should find someone"
     assert any(step.startswith("SEARCH client_search_term") for step in plan), plan
     assert not any(step.startswith("SCAN client") for step in plan), plan
+    client_steps = [step for step in plan if " client " in f"{step} " and "client_search_term" not in step]
+    assert all("(id=?)" in step for step in client_steps), f"client is read by id, for the rows shown: {plan}"
 
 
-def test_search_results_are_client_ids_in_name_order(searchable_db: DeviceDatabase) -> None:
+def test_search_results_come_in_name_order(searchable_db: DeviceDatabase) -> None:
     with searchable_db.reads() as tx:
-        ids = repository.search_client_ids(tx, "a", limit=100)
-        clients = repository.clients_by_ids(tx, ids)
+        rows = repository.search_clients(tx, "a", limit=100)
 
-    assert [client.last_name for client in clients] == ["Álvarez"] * 25 + ["Haddad"] * 25
+    assert [row.last_name for row in rows] == ["Álvarez"] * 25 + ["Haddad"] * 25
+    namesakes = [row.id for row in rows[:25]]
+    assert namesakes == sorted(namesakes), "clients with the same name keep one stable order: by id"
+
+
+def test_a_client_matching_a_prefix_twice_is_listed_once(device_db: DeviceDatabase, make_client: MakeClient) -> None:
+    with device_db.sessions.begin() as tx:
+        repository.put_client(tx, make_client(id="c-1", first_name="Maria", last_name="Martinez"))
+        repository.put_client(tx, make_client(id="c-2", first_name="Mario", last_name="Marquez", phone=""))
+        repository.put_client(tx, make_client(id="c-3", first_name="Amal", last_name="Haddad", phone=""))
+
+    with device_db.reads() as tx:
+        assert [row.id for row in repository.search_clients(tx, "mar", limit=5)] == ["c-2", "c-1"]
+        assert [row.id for row in repository.search_clients(tx, "mar", limit=1)] == ["c-2"]
+        assert [row.id for row in repository.search_clients(tx, "mar mart", limit=5)] == ["c-1"]
+
+
+def test_a_search_result_row_carries_what_the_list_shows(device_db: DeviceDatabase, make_client: MakeClient) -> None:
+    client = make_client(preferred_name="Amy", family_code="F-ABCDEFGH", client_identifier="1234-5678")
+    with device_db.sessions.begin() as tx:
+        repository.put_client(tx, client)
+
+    with device_db.reads() as tx:
+        [row] = repository.search_clients(tx, "amy", limit=5)
+
+    assert tuple(row) == (
+        client.id, client.first_name, client.last_name, "Amy", "1988-04-02", client.phone, "F-ABCDEFGH", "1234-5678",
+    )  # fmt: skip
