@@ -15,6 +15,8 @@ import requests
 
 API_PREFIX = "/api/v1"
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds: fail fast on no network, allow a slow big page
+# zlib's usual default: level 9 took twice as long for a few percent fewer bytes on a 500-session push.
+GZIP_LEVEL = 6
 
 
 class TransportError(Exception):
@@ -104,7 +106,8 @@ class HttpTransport:
 
     def push(self, device_id: str, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Send changes (gzip-compressed: a batch of sessions shrinks about tenfold) and return their results."""
-        body = gzip.compress(json.dumps({"device_id": device_id, "changes": changes}).encode("utf-8"))
+        body = json.dumps({"device_id": device_id, "changes": changes}).encode("utf-8")
+        body = gzip.compress(body, compresslevel=GZIP_LEVEL)
         headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
         answer = self._json(self._request("POST", "/sync/push", data=body, headers=headers, authorized=True))
         results = answer.get("results")
