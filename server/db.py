@@ -6,8 +6,9 @@ instead of failing half way. A reading transaction sees one snapshot (PostgreSQL
 transaction already is one), so a pull's several queries agree with each other and with the counter.
 """
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -69,11 +70,20 @@ class Database:
             reader_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")
         self._writers = sessionmaker(writer_engine, expire_on_commit=False)
         self._readers = sessionmaker(reader_engine, expire_on_commit=False)
+        self._write_turn: AbstractContextManager[object] = nullcontext()
+        if self.engine.dialect.name == "sqlite":
+            self._write_turn = threading.Lock()
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """A transaction that commits when the block ends without an error and rolls back otherwise."""
-        with self._writers() as session, session.begin():
+        """A transaction that commits when the block ends without an error and rolls back otherwise.
+
+        On SQLite, this process's writers also queue on a lock of their own before ``BEGIN IMMEDIATE``. SQLite's busy
+        handler waits by sleeping and polling (up to 100 ms a time), so under a crowd of pushes a writer could sleep
+        through the moment the lock came free, and the slowest waited past the busy timeout. The lock only orders
+        this process's threads; SQLite's own lock still guards the file against other processes.
+        """
+        with self._write_turn, self._writers() as session, session.begin():
             yield session
 
     @contextmanager

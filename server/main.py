@@ -5,10 +5,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
 from pydantic.json_schema import models_json_schema
+from sqlalchemy.exc import OperationalError
 
 from server.api.main import api_router
 from server.core.config import API_PREFIX, Settings, settings_for
@@ -20,6 +22,7 @@ GZIP_MINIMUM_BYTES = 1024
 # zlib's usual default: on a 1.4 MB pull page about half the time of level 9 for 3% more bytes (level 9 was a tenth
 # of a first sync's server time).
 GZIP_LEVEL = 6
+BUSY_RETRY_AFTER_S = 2
 
 
 def create_app(database_url: str, *, settings: Settings | None = None) -> FastAPI:
@@ -41,6 +44,7 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.state.settings = settings or settings_for(database_url)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
     app.include_router(api_router, prefix=API_PREFIX)
+    app.add_exception_handler(OperationalError, _busy_or_failed)
     app.openapi = lambda: _openapi_with_records(app)  # type: ignore[method-assign]
     return app
 
@@ -59,3 +63,16 @@ def _openapi_with_records(app: FastAPI) -> dict[str, Any]:
         document["components"]["schemas"].update(records["$defs"])
         app.openapi_schema = document
     return app.openapi_schema
+
+
+async def _busy_or_failed(_request: Request, problem: Exception) -> JSONResponse:
+    """A SQLite database still locked after the busy timeout is a busy server, not a broken one: answer 503 with
+    Retry-After, so devices come back a little later (nothing was written). Anything else goes on to the usual
+    500 and its logged traceback."""
+    if "database is locked" not in str(problem):
+        raise problem
+    return JSONResponse(
+        status_code=503,
+        content={"detail": "The server is busy. Nothing was saved; try again shortly."},
+        headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+    )

@@ -1,12 +1,16 @@
-"""Push bodies that are wrong as a whole: refused with a clear 4xx before anything is written."""
+"""Push requests refused as a whole, before anything is written: bodies that are wrong (a clear 4xx), and a busy
+server (503 with Retry-After)."""
 
 import gzip
 import json
+import sqlite3
 
 import pytest
 from server_harness import API, ServerHarness, change, client_data, records
 
+from server import db as server_db
 from server.core.config import MAX_BODY_BYTES
+from server.main import create_app
 
 
 def clients_on_server(server: ServerHarness) -> dict[str, dict]:
@@ -107,3 +111,29 @@ def test_a_small_gzip_body_that_inflates_past_16_mb_is_a_413(two_agencies: Serve
 def test_an_unknown_content_encoding_is_a_415(two_agencies: ServerHarness) -> None:
     response = post_push(two_agencies, b"{}", **{"Content-Encoding": "br"})
     assert response.status_code == 415
+
+
+def test_a_push_that_finds_the_sqlite_file_locked_is_told_to_come_back_and_writes_nothing(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holding the write lock past the busy timeout: 503 with Retry-After, not a 500."""
+    monkeypatch.setattr(server_db, "BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "server.sqlite3"
+    server = ServerHarness(create_app(f"sqlite:///{path}"))
+    try:
+        server.add_two_agencies()
+        body = push_body(server, [change("client", client_data())])
+        headers = server.login("wlee") | {"Content-Type": "application/json"}
+        other_process = sqlite3.connect(path, isolation_level=None)
+        other_process.execute("BEGIN IMMEDIATE")
+        busy = server.client.post(f"{API}/sync/push", headers=headers, content=body)
+        other_process.execute("ROLLBACK")
+        other_process.close()
+        assert busy.status_code == 503
+        assert busy.headers["Retry-After"] == "2"
+        assert "try again" in busy.json()["detail"]
+        assert clients_on_server(server) == {}
+        assert post_push(server, body).status_code == 200
+        assert len(clients_on_server(server)) == 1
+    finally:
+        server.db.close()
