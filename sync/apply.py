@@ -8,7 +8,7 @@ the server's newer versions keep arriving and the conflict keeps the latest of t
 """
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,26 +25,18 @@ from app.store.models import (
     LanguageRow,
     LocationTypeRow,
     OutboxRow,
-    ReferralRow,
-    ServiceFormRow,
-    SessionLanguageRow,
     SessionRow,
-    SessionStaffRow,
     SiteRow,
     WorkerRow,
 )
-from sync.records import WireErrors, client_from_wire, client_to_wire, session_from_wire, session_to_wire
+from sync.records import WireErrors, client_from_wire, client_to_wire, session_from_wire
 
 log = logging.getLogger(__name__)
 
 UPSERT = "upsert"
 DELETE = "delete"
 # Columns whose names and values are the same as the wire form's fields.
-_SESSION_COLUMNS = tuple(column.key for column in SessionRow.__table__.columns)
 _CLIENT_WIRE_COLUMNS = tuple(column.key for column in ClientRow.__table__.columns if column.key != "sort_key")
-_FORM_WIRE_COLUMNS = tuple(
-    column.key for column in ServiceFormRow.__table__.columns if column.key not in ("session_id", "position")
-)
 
 
 @dataclass(slots=True)
@@ -155,9 +147,9 @@ def insert_clients(tx: DbSession, clients: list[Client]) -> None:
         sort_key = repository.client_sort_key(client)
         rows.append((*(wire[name] for name in _CLIENT_WIRE_COLUMNS), sort_key))
         terms += [(term, sort_key, client.id) for term in repository.client_search_terms(client)]
-    insert_rows(tx, ClientRow, (*_CLIENT_WIRE_COLUMNS, "sort_key"), rows)
+    repository.insert_rows(tx, ClientRow.__table__, (*_CLIENT_WIRE_COLUMNS, "sort_key"), rows)
     terms.sort()  # in key order: B-tree appends, not page splits
-    insert_rows(tx, ClientSearchTermRow, ("term", "sort_key", "client_id"), terms)
+    repository.insert_rows(tx, ClientSearchTermRow.__table__, ("term", "sort_key", "client_id"), terms)
 
 
 def delete_sessions(tx: DbSession, ids: list[str]) -> None:
@@ -166,60 +158,9 @@ def delete_sessions(tx: DbSession, ids: list[str]) -> None:
         tx.execute(delete(SessionRow).where(SessionRow.id.in_(chunk)), execution_options={"synchronize_session": False})
 
 
-def insert_sessions(tx: DbSession, sessions: list[Session]) -> None:
-    """Insert sessions that are not in the table, normalised the same way ``put_session`` stores them."""
-    session_rows, languages, staff, forms, referrals = [], [], [], [], []
-    for session in sessions:
-        wire = session_to_wire(session)
-        session_rows.append(tuple(wire[name] for name in _SESSION_COLUMNS))
-        languages += [(session.id, code, i) for i, code in enumerate(wire["languages"])]
-        staff += [(session.id, user_id, i) for i, user_id in enumerate(wire["staff"])]
-        for position, form in enumerate(wire["service_forms"]):
-            forms.append((session.id, position, *(form[name] for name in _FORM_WIRE_COLUMNS)))
-            referrals += [
-                (form["id"], i, referral["to"], referral["reason"], referral["follow_up_date"])
-                for i, referral in enumerate(form["referrals"])
-            ]
-    insert_rows(tx, SessionRow, _SESSION_COLUMNS, session_rows)
-    insert_rows(tx, SessionLanguageRow, ("session_id", "code", "position"), languages)
-    insert_rows(tx, SessionStaffRow, ("session_id", "user_id", "position"), staff)
-    insert_rows(tx, ServiceFormRow, ("session_id", "position", *_FORM_WIRE_COLUMNS), forms)
-    insert_rows(tx, ReferralRow, ("service_form_id", "position", "to", "reason", "follow_up_date"), referrals)
-
-
-def insert_rows(tx: DbSession, model: type[Any], names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """One ``executemany`` of plain tuples: a first sync inserts hundreds of thousands of rows, and SQLAlchemy's
-    per-row ORM and parameter bookkeeping cost more than SQLite's own work. Values still go through the bind
-    processor of each column type that has one (JSON lists become text), so the rows read back as ORM-written ones."""
-    if not rows:
-        return
-    connection = tx.connection()
-    table = model.__table__
-    quote = connection.dialect.identifier_preparer.quote
-    statement = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
-        f"VALUES ({', '.join('?' for _ in names)})"
-    )
-    processors = [
-        (index, process)
-        for index, name in enumerate(names)
-        if (process := table.c[name].type.bind_processor(connection.dialect)) is not None
-    ]
-    if processors:
-        rows = [_processed(row, processors) for row in rows]
-    connection.exec_driver_sql(statement, rows)
-
-
-def _processed(row: tuple[Any, ...], processors: list[tuple[int, Callable[[Any], Any]]]) -> tuple[Any, ...]:
-    values = list(row)
-    for index, process in processors:
-        values[index] = process(values[index])
-    return tuple(values)
-
-
 _RECORD_WRITERS: dict[str, tuple[Callable[[DbSession, list[Any]], None], Callable[[DbSession, list[str]], None]]] = {
     "client": (insert_clients, delete_clients),
-    "session": (insert_sessions, delete_sessions),
+    "session": (repository.insert_sessions, delete_sessions),
 }
 
 

@@ -6,11 +6,12 @@ these functions inside their own transaction; nothing here commits.
 
 import json
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, bindparam, delete, func, intersect, select
+from sqlalchemy import Dialect, Integer, Row, Select, Table, bindparam, delete, func, intersect, select
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.clients import Client
@@ -28,8 +29,20 @@ from app.store.models import (
     SyncStateRow,
 )
 
+_Processor = tuple[int, Callable[[Any], Any]]
+
 PENDING = "pending"
 NEEDS_ATTENTION = "needs_attention"
+
+# Tables written or read with plain statements, where the ORM's bookkeeping would cost more than the work.
+_CLIENTS: Table = ClientRow.__table__
+_SEARCH_TERMS: Table = ClientSearchTermRow.__table__
+_SESSIONS: Table = SessionRow.__table__
+_LANGUAGES: Table = SessionLanguageRow.__table__
+_STAFF: Table = SessionStaffRow.__table__
+_FORMS: Table = ServiceFormRow.__table__
+_REFERRALS: Table = ReferralRow.__table__
+_OUTBOX: Table = OutboxRow.__table__
 
 
 def _iso(value: date | None) -> str | None:
@@ -98,8 +111,6 @@ def get_client(db: DbSession, client_id: str) -> Client | None:
     return client_from_row(row) if row else None
 
 
-_CLIENTS = ClientRow.__table__
-_SEARCH_TERMS = ClientSearchTermRow.__table__
 # What a search result row shows.
 _SEARCH_RESULT_COLUMNS = (
     "id", "first_name", "last_name", "preferred_name", "date_of_birth", "phone", "family_code", "client_identifier",
@@ -186,80 +197,139 @@ _SESSION_SCALARS = (
     "interpreters", "service_minutes", "notes", "activity_name", "activity_topic", "created_at", "updated_at",
     "version",
 )  # fmt: skip
+# The tables a session is stored in, parents first, and the columns each insert fills.
+_SESSION_TABLES: dict[Table, tuple[str, ...]] = {
+    _SESSIONS: (*_SESSION_SCALARS, "service_date", "delivery_methods", "complete"),
+    _LANGUAGES: ("session_id", "code", "position"),
+    _STAFF: ("session_id", "user_id", "position"),
+    _FORMS: ("id", "session_id", "client_id", "position", "service_type", "services", "client_attended", "status",
+             "private", "notes"),
+    _REFERRALS: ("service_form_id", "position", "to", "reason", "follow_up_date"),
+}  # fmt: skip
+_SESSION_ID = bindparam("session_id")
+_SESSION_BY_ID = select(_SESSIONS).where(_SESSIONS.c.id == _SESSION_ID)
+_LANGUAGES_OF = select(_LANGUAGES.c.code).where(_LANGUAGES.c.session_id == _SESSION_ID).order_by(_LANGUAGES.c.position)
+_STAFF_OF = select(_STAFF.c.user_id).where(_STAFF.c.session_id == _SESSION_ID).order_by(_STAFF.c.position)
+_FORMS_OF = select(_FORMS).where(_FORMS.c.session_id == _SESSION_ID).order_by(_FORMS.c.position)
+_REFERRALS_OF = (
+    select(_REFERRALS)
+    .where(_REFERRALS.c.service_form_id.in_(select(_FORMS.c.id).where(_FORMS.c.session_id == _SESSION_ID)))
+    .order_by(_REFERRALS.c.service_form_id, _REFERRALS.c.position)
+)
+_DELETE_SESSION = _SESSIONS.delete().where(_SESSIONS.c.id == _SESSION_ID)
 
 
 def put_session(db: DbSession, session: Session) -> None:
-    """Insert or replace a session with its languages, staff, service forms and referrals."""
-    existing = db.get(SessionRow, session.id)
-    if existing is not None:
-        db.delete(existing)
-        db.flush()
-    row = SessionRow(
-        **{name: getattr(session, name) for name in _SESSION_SCALARS},
-        service_date=_iso(session.service_date),
-        delivery_methods=list(session.delivery_methods),
-        complete=is_session_complete(session),
-    )
-    row.languages = [SessionLanguageRow(code=code, position=i) for i, code in enumerate(session.languages)]
-    row.staff = [SessionStaffRow(user_id=user_id, position=i) for i, user_id in enumerate(session.staff)]
-    row.service_forms = [_service_form_row(form, i) for i, form in enumerate(session.service_forms)]
-    db.add(row)
+    """Insert or replace a session with its languages, staff, service forms and referrals.
+
+    Replacing deletes the old session row first; the schema's ON DELETE CASCADE takes its languages, staff, forms
+    and referrals with it.
+    """
+    db.connection().execute(_DELETE_SESSION, {"session_id": session.id})
+    insert_sessions(db, [session])
 
 
-def _service_form_row(form: ServiceForm, position: int) -> ServiceFormRow:
-    row = ServiceFormRow(
-        id=form.id,
-        client_id=form.client_id,
-        position=position,
-        service_type=form.service_type,
-        services=list(form.services),
-        client_attended=form.client_attended,
-        status=form.status,
-        private=form.private,
-        notes=form.notes,
-    )
-    row.referrals = [
-        ReferralRow(position=i, to=r.to, reason=r.reason, follow_up_date=_iso(r.follow_up_date))
-        for i, r in enumerate(form.referrals)
-    ]
-    return row
+def insert_sessions(db: DbSession, sessions: list[Session]) -> None:
+    """Insert sessions that are not stored yet: one multi-row insert per table.
+
+    Plain inserts rather than the ORM's unit of work, whose bookkeeping for a session's fifteen-odd rows cost
+    several times what SQLite spends on them; a save and a pulled page both write this way.
+    """
+    rows: dict[Table, list[tuple[Any, ...]]] = {table: [] for table in _SESSION_TABLES}
+    for session in sessions:
+        _add_session_rows(session, rows)
+    for table, columns in _SESSION_TABLES.items():
+        insert_rows(db, table, columns, rows[table])
 
 
-def session_from_row(row: SessionRow) -> Session:
+def _add_session_rows(session: Session, rows: dict[Table, list[tuple[Any, ...]]]) -> None:
+    scalars = tuple(getattr(session, name) for name in _SESSION_SCALARS)
+    complete = is_session_complete(session)
+    rows[_SESSIONS].append((*scalars, _iso(session.service_date), list(session.delivery_methods), complete))
+    rows[_LANGUAGES] += [(session.id, code, i) for i, code in enumerate(session.languages)]
+    rows[_STAFF] += [(session.id, user_id, i) for i, user_id in enumerate(session.staff)]
+    for position, form in enumerate(session.service_forms):
+        rows[_FORMS].append(
+            (form.id, session.id, form.client_id, position, form.service_type, list(form.services),
+             form.client_attended, form.status, form.private, form.notes)
+        )  # fmt: skip
+        rows[_REFERRALS] += [(form.id, i, r.to, r.reason, _iso(r.follow_up_date)) for i, r in enumerate(form.referrals)]
+
+
+def get_session(db: DbSession, session_id: str) -> Session | None:
+    """The stored session, or None; a missing one costs a single primary-key read (every save asks)."""
+    connection = db.connection()
+    key = {"session_id": session_id}
+    row = connection.execute(_SESSION_BY_ID, key).first()
+    if row is None:
+        return None
+    referrals: dict[str, list[Referral]] = {}
+    for referral in connection.execute(_REFERRALS_OF, key):
+        referrals.setdefault(referral.service_form_id, []).append(
+            Referral(to=referral.to, reason=referral.reason, follow_up_date=_day(referral.follow_up_date))
+        )
     return Session(
         **{name: getattr(row, name) for name in _SESSION_SCALARS},
         service_date=_day(row.service_date),
         delivery_methods=list(row.delivery_methods),
-        languages=[language.code for language in row.languages],
-        staff=[member.user_id for member in row.staff],
+        languages=list(connection.scalars(_LANGUAGES_OF, key)),
+        staff=list(connection.scalars(_STAFF_OF, key)),
         service_forms=[
             ServiceForm(
                 id=form.id,
                 client_id=form.client_id,
                 service_type=form.service_type,
                 services=list(form.services),
-                referrals=[
-                    Referral(to=r.to, reason=r.reason, follow_up_date=_day(r.follow_up_date)) for r in form.referrals
-                ],
+                referrals=referrals.get(form.id, []),
                 client_attended=form.client_attended,
                 status=form.status,
                 private=form.private,
                 notes=form.notes,
             )
-            for form in row.service_forms
+            for form in connection.execute(_FORMS_OF, key)
         ],
     )
 
 
-def get_session(db: DbSession, session_id: str) -> Session | None:
-    row = db.get(SessionRow, session_id)
-    return session_from_row(row) if row else None
+# --- plain inserts -----------------------------------------------------------------------------------------------
 
 
-def delete_session(db: DbSession, session_id: str) -> None:
-    row = db.get(SessionRow, session_id)
-    if row is not None:
-        db.delete(row)
+def insert_rows(db: DbSession, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """One ``executemany`` of plain tuples on the transaction's connection.
+
+    A first sync inserts hundreds of thousands of rows and a save about fifteen; SQLAlchemy's per-row parameter
+    bookkeeping costs more than SQLite's own work for both. Values still go through the bind processor of each
+    column type that has one (JSON lists become text), so the rows read back as ORM-written ones.
+    """
+    if not rows:
+        return
+    connection = db.connection()
+    statement, processors = _insert_statement(table, tuple(names), connection.dialect)
+    if processors:
+        rows = [_processed(row, processors) for row in rows]
+    connection.exec_driver_sql(statement, rows)
+
+
+@lru_cache(maxsize=64)
+def _insert_statement(table: Table, names: tuple[str, ...], dialect: Dialect) -> tuple[str, list[_Processor]]:
+    quote = dialect.identifier_preparer.quote
+    statement = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
+        f"VALUES ({', '.join('?' for _ in names)})"
+    )
+    processors = [
+        (index, process)
+        for index, name in enumerate(names)
+        if (process := table.c[name].type.bind_processor(dialect)) is not None
+    ]
+    return statement, processors
+
+
+def _processed(row: tuple[Any, ...], processors: list[_Processor]) -> tuple[Any, ...]:
+    values = list(row)
+    for index, process in processors:
+        values[index] = process(values[index])
+    return tuple(values)
 
 
 # --- outbox ------------------------------------------------------------------------------------------------------
@@ -267,36 +337,37 @@ def delete_session(db: DbSession, session_id: str) -> None:
 
 def queue_change(
     db: DbSession, *, entity: str, record_id: str, base_version: int | None, payload: dict[str, Any], now: str
-) -> OutboxRow:
+) -> None:
     """Add one change to the outbox. ``base_version`` None means the server has never seen this record.
 
-    The new change carries the whole record, so it replaces any earlier change of it the server rejected.
+    The new change carries the whole record, so it replaces any earlier change of it the server rejected. Both
+    statements are prepared once and go straight to the transaction's connection, since every save makes them;
+    pending ORM changes are flushed first, so an entry the caller just changed is seen as it now is.
     """
-    supersede_rejected(db, entity=entity, record_id=record_id)
-    entry = OutboxRow(
-        op_id=str(uuid.uuid4()),
-        entity=entity,
-        record_id=record_id,
-        base_version=base_version,
-        payload=payload,
-        created_at=now,
+    db.flush()
+    connection = db.connection()
+    connection.execute(_DROP_REJECTED, {"entity": entity, "record_id": record_id})
+    connection.execute(
+        _QUEUE,
+        {
+            "op_id": str(uuid.uuid4()),
+            "entity": entity,
+            "record_id": record_id,
+            "base_version": base_version,
+            "payload": payload,
+            "created_at": now,
+        },
     )
-    db.add(entry)
-    return entry
 
 
-def supersede_rejected(db: DbSession, *, entity: str, record_id: str) -> None:
-    """Drop the rejected changes of a record that is being saved again: the worker has acted on the reasons."""
-    db.execute(
-        delete(OutboxRow)
-        .where(
-            OutboxRow.entity == entity,
-            OutboxRow.record_id == record_id,
-            OutboxRow.state == NEEDS_ATTENTION,
-            OutboxRow.problem == "rejected",
-        )
-        .execution_options(synchronize_session=False)
-    )
+# A record saved again: the worker has acted on the reasons its rejected changes were refused.
+_DROP_REJECTED = _OUTBOX.delete().where(
+    _OUTBOX.c.entity == bindparam("entity"),
+    _OUTBOX.c.record_id == bindparam("record_id"),
+    _OUTBOX.c.state == NEEDS_ATTENTION,
+    _OUTBOX.c.problem == "rejected",
+)
+_QUEUE = _OUTBOX.insert()
 
 
 def pending_record_ids(db: DbSession, entity: str) -> set[str]:

@@ -1,10 +1,12 @@
 """Reference lists for the forms' pickers: sites, workers, languages and types of service location."""
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Column, ColumnElement, Select, bindparam, exists, literal, null, select, union_all
+from sqlalchemy.orm import Session as DbSession
 
-from app.domain.sessions import KnownCodes
+from app.domain.sessions import KnownCodes, Session
 from app.domain.text import fold
 from app.store.db import DeviceDatabase
 from app.store.models import LanguageRow, LocationTypeRow, SiteRow, WorkerRow
@@ -60,19 +62,42 @@ def find_sites(db: DeviceDatabase, text: str, *, limit: int = 100) -> list[SiteO
     return matches[:limit]
 
 
-def known_codes(db: DeviceDatabase) -> KnownCodes:
-    """Codes a saved session may use. A list not yet synced (empty) is not checked, so offline work can go on.
+def known_codes(tx: DbSession, session: Session) -> KnownCodes:
+    """Of the codes ``session`` uses, those a saved session may use, list by list. A list not yet synced (empty)
+    is ``None``: it is not checked, so offline work can go on.
 
-    Reads only the code columns into sets: every save calls this, and an agency may have thousands of sites.
+    Validation only asks about the session's own codes, so looking up just those answers exactly as the whole
+    lists would. Every save calls this, and an agency may have thousands of sites: it is one statement of a few
+    primary-key reads, plus a "has the list any usable row" probe for each list.
     """
-    with db.reads() as tx:
+    used = {
+        "sites": [session.site_code] if session.site_code else [],
+        "service_location_types": [session.service_location_type] if session.service_location_type else [],
+        "languages": list(session.languages),
+        "workers": list(session.staff),
+    }
+    found: dict[str, set[str]] = {name: set() for name in used}
+    synced: set[str] = set()
+    for name, code in tx.connection().execute(_KNOWN_CODES, used):
+        if code is None:
+            synced.add(name)
+        else:
+            found[name].add(code)
+    return KnownCodes(**{name: found[name] if name in synced else None for name in used})
 
-        def codes(statement: Select[tuple[str]]) -> set[str] | None:
-            return set(tx.scalars(statement)) or None
 
-        return KnownCodes(
-            sites=codes(select(SiteRow.code).where(SiteRow.active)),
-            service_location_types=codes(select(LocationTypeRow.code)),
-            languages=codes(select(LanguageRow.code)),
-            workers=codes(select(WorkerRow.user_id).where(WorkerRow.active)),
-        )
+def _usable(name: str, code: Column[str], *conditions: ColumnElement[bool]) -> list[Select[Any]]:
+    """For the list ``name``: the usable rows among the codes bound to ``name``, and one NULL row if it has any."""
+    table = code.table
+    return [
+        select(literal(name), code).where(code.in_(bindparam(name, expanding=True)), *conditions),
+        select(literal(name), null()).where(exists(select(literal(1)).select_from(table).where(*conditions))),
+    ]
+
+
+_KNOWN_CODES = union_all(
+    *_usable("sites", SiteRow.__table__.c.code, SiteRow.__table__.c.active),
+    *_usable("service_location_types", LocationTypeRow.__table__.c.code),
+    *_usable("languages", LanguageRow.__table__.c.code),
+    *_usable("workers", WorkerRow.__table__.c.user_id, WorkerRow.__table__.c.active),
+)

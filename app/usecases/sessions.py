@@ -80,19 +80,18 @@ def save_session(db: DeviceDatabase, actor: Actor, session: Session, *, today: d
     Raises ValidationFailed with every problem; nothing is written then. Saving the same session again updates
     the record and queues another change.
     """
-    known = known_codes(db)
     now = utc_now()
     with db.sessions.begin() as tx:
-        stored = tx.get(SessionRow, session.id)
-        previous = repository.session_from_row(stored) if stored else None
+        previous = repository.get_session(tx, session.id)
+        known = known_codes(tx, session)
         errors = validate_session(session, today=today or local_today(), known=known, previous=previous)
         if errors:
             raise ValidationFailed(errors)
         saved = replace(
             session,
-            created_at=stored.created_at if stored else now,
+            created_at=previous.created_at if previous else now,
             updated_at=now,
-            version=stored.version if stored else session.version,
+            version=previous.version if previous else session.version,
         )
         repository.put_session(tx, saved)
         repository.queue_change(

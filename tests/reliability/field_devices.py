@@ -163,8 +163,8 @@ class FieldDevice:
     def sessions(self) -> dict[str, dict[str, Any]]:
         """Every session on the device in its wire form, by id."""
         with self.db.reads() as tx:
-            rows = tx.scalars(select(SessionRow))
-            return {row.id: session_to_wire(repository.session_from_row(row)) for row in rows}
+            ids = tx.scalars(select(SessionRow.id)).all()
+            return {session_id: session_to_wire(repository.get_session(tx, session_id)) for session_id in ids}
 
     def clients(self) -> dict[str, dict[str, Any]]:
         with self.db.reads() as tx:

@@ -412,8 +412,8 @@ class DevicesAndServer(RuleBasedStateMachine):
     def _holdings(tablet: Tablet) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], int]:
         """The tablet's sessions and clients in their wire form, and how many changes wait in its outbox."""
         with tablet.db.reads() as tx:
-            rows = tx.scalars(select(SessionRow))
-            sessions = {row.id: session_to_wire(repository.session_from_row(row)) for row in rows}
+            ids = tx.scalars(select(SessionRow.id)).all()
+            sessions = {session_id: session_to_wire(repository.get_session(tx, session_id)) for session_id in ids}
             clients = {row.id: client_to_wire(repository.client_from_row(row)) for row in tx.scalars(select(ClientRow))}
             outbox = tx.scalar(select(func.count()).select_from(OutboxRow)) or 0
         return sessions, clients, outbox

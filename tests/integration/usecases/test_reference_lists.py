@@ -1,7 +1,15 @@
 """The pickers' lists: active sites and workers only, the Site "Find..." filter, and codes checked once synced."""
 
+from collections.abc import Callable
+from datetime import date
+
+from app.domain.sessions import KnownCodes, Session, validate_session
 from app.store.db import DeviceDatabase
+from app.store.models import SiteRow
 from app.usecases.reference import find_sites, known_codes, load_reference_lists
+
+MakeSession = Callable[..., Session]
+TODAY = date(2025, 3, 10)
 
 
 def test_pickers_offer_active_sites_and_workers_and_every_language(db: DeviceDatabase) -> None:
@@ -22,16 +30,47 @@ def test_the_site_filter_matches_code_name_or_address_ignoring_case(db: DeviceDa
     assert find_sites(db, "closed") == [], "an inactive site cannot be picked"
 
 
-def test_codes_are_checked_against_synced_lists(db: DeviceDatabase) -> None:
-    known = known_codes(db)
-
-    assert known.sites is not None
-    assert set(known.sites) == {"N-001", "N-002"}
-    assert known.workers is not None
-    assert set(known.workers) == {"wlee", "jdoe"}
+def codes_known_for(database: DeviceDatabase, session: Session) -> KnownCodes:
+    with database.reads() as tx:
+        return known_codes(tx, session)
 
 
-def test_a_device_that_has_not_synced_yet_checks_no_codes(device_db: DeviceDatabase) -> None:
-    known = known_codes(device_db)
+def test_codes_are_checked_against_synced_lists(db: DeviceDatabase, make_session: MakeSession) -> None:
+    session = make_session(
+        site_code="N-003", service_location_type="client_home", languages=["fr", "xx"], staff=["wlee", "mroy", "ghost"]
+    )
 
-    assert (known.sites, known.workers, known.languages, known.service_location_types) == (None, None, None, None)
+    known = codes_known_for(db, session)
+
+    assert known == KnownCodes(
+        sites=set(), service_location_types={"client_home"}, languages={"fr"}, workers={"wlee"}
+    ), "a closed site, a worker who left and codes never synced are not known; the rest are"
+
+
+def test_the_session_s_codes_answer_as_the_whole_lists_would(db: DeviceDatabase, make_session: MakeSession) -> None:
+    whole_lists = KnownCodes(
+        sites={"N-001", "N-002"}, service_location_types={"agency_office", "client_home"},
+        languages={"en", "ar", "fr"}, workers={"wlee", "jdoe"},
+    )  # fmt: skip
+    for changes in (
+        {}, {"site_code": "N-003"}, {"site_code": None, "service_location_type": None}, {"languages": []},
+        {"staff": ["mroy"]}, {"languages": ["de"], "staff": ["jdoe", "wlee"]},
+    ):  # fmt: skip
+        session = make_session(**changes)
+        expected = validate_session(session, today=TODAY, known=whole_lists)
+        assert validate_session(session, today=TODAY, known=codes_known_for(db, session)) == expected, changes
+
+
+def test_a_device_that_has_not_synced_yet_checks_no_codes(device_db: DeviceDatabase, make_session: MakeSession) -> None:
+    known = codes_known_for(device_db, make_session())
+
+    assert known == KnownCodes(), "no list is checked"
+
+
+def test_a_list_holding_only_closed_sites_counts_as_not_synced(
+    device_db: DeviceDatabase, make_session: MakeSession
+) -> None:
+    with device_db.sessions.begin() as tx:
+        tx.add(SiteRow(code="N-003", name="Closed branch", active=False))
+
+    assert codes_known_for(device_db, make_session(site_code="N-003")).sites is None
