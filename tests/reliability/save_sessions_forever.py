@@ -66,15 +66,21 @@ def save_forever(database_path: Path, seed: int) -> None:
             session = new_session(rng, marker)
         saved = save_session(db, WORKER, session, today=date(2025, 3, 31))
         mine.append(saved.id)
-        print(f"saved {saved.id} {marker}", flush=True)
+        say(f"saved {saved.id} {marker}")
+
+
+def say(line: str) -> None:
+    """One line to the test, in a single write: a kill between the text and its newline (which ``print`` writes
+    separately) would glue this line to the parent's next one."""
+    os.write(sys.stdout.fileno(), f"{line}\n".encode())
 
 
 def run_child(database_path: Path, seed: int) -> None:
-    print(f"child {os.getpid()}", flush=True)
+    say(f"child {os.getpid()}")
     try:
         save_forever(database_path, seed)
     except BaseException:
-        print("error " + traceback.format_exc().replace("\n", " | "), flush=True)
+        say("error " + traceback.format_exc().replace("\n", " | "))
         os._exit(1)
     os._exit(0)
 
@@ -89,7 +95,7 @@ def main() -> None:
         if pid == 0:
             run_child(path, seed)
         _, status = os.waitpid(pid, 0)
-        print(f"ended {pid} {status}", flush=True)
+        say(f"ended {pid} {status}")
 
 
 if __name__ == "__main__":
