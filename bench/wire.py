@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from server.api.timing import HEADER as SERVER_TIMING
+from server.api.timing import METRIC as SERVER_METRIC
 from sync.transport import HttpTransport, Transport
 
 _CRLF = 2
@@ -29,11 +31,14 @@ class WireCounter:
     sent: int = 0
     received: int = 0
     sent_uncompressed_bodies: int = 0
+    server_ms: list[float] = field(default_factory=list)  # the server's own time per request (Server-Timing)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, *, sent: int, received: int, uncompressed_body: int) -> None:
+    def add(self, *, sent: int, received: int, uncompressed_body: int, server_ms: float | None) -> None:
         with self._lock:
             self.requests += 1
+            if server_ms is not None:
+                self.server_ms.append(server_ms)
             self.sent += sent
             self.received += received
             self.sent_uncompressed_bodies += uncompressed_body
@@ -49,6 +54,18 @@ class WireCounter:
 
 def _header_bytes(headers: Any) -> int:
     return sum(len(f"{name}: {value}") + _CRLF for name, value in headers.items()) + _CRLF
+
+
+def _server_ms(header_value: str | None) -> float | None:
+    """The server's time in milliseconds from a ``Server-Timing`` header; None when it carries none."""
+    for metric in (header_value or "").split(","):
+        name, _, params = metric.strip().partition(";")
+        if name == SERVER_METRIC and params.startswith("dur="):
+            try:
+                return float(params.removeprefix("dur="))
+            except ValueError:
+                return None
+    return None
 
 
 def _request_bytes(request: requests.PreparedRequest) -> tuple[int, int]:
@@ -82,7 +99,8 @@ class _CountingAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         response = super().send(request, *args, **kwargs)
         sent, plain = _request_bytes(request)
-        self.counter.add(sent=sent, received=_response_bytes(response), uncompressed_body=plain)
+        self.counter.add(sent=sent, received=_response_bytes(response), uncompressed_body=plain,
+                         server_ms=_server_ms(response.headers.get(SERVER_TIMING)))  # fmt: skip
         return response
 
 

@@ -13,6 +13,7 @@ from pydantic.json_schema import models_json_schema
 from sqlalchemy.exc import OperationalError
 
 from server.api.main import api_router
+from server.api.timing import ServerTimingMiddleware
 from server.core.config import API_PREFIX, Settings, settings_for
 from server.db import Database
 from server.schemas import PULLED_RECORDS
@@ -43,6 +44,7 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.state.database = database
     app.state.settings = settings or settings_for(database_url)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
+    app.add_middleware(ServerTimingMiddleware)  # added last, so outermost: the time includes compression
     app.include_router(api_router, prefix=API_PREFIX)
     app.add_exception_handler(OperationalError, _busy_or_failed)
     app.openapi = lambda: _openapi_with_records(app)  # type: ignore[method-assign]

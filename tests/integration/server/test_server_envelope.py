@@ -137,3 +137,12 @@ def test_a_push_that_finds_the_sqlite_file_locked_is_told_to_come_back_and_write
         assert len(clients_on_server(server)) == 1
     finally:
         server.db.close()
+
+
+def test_every_response_says_how_long_the_server_spent_on_it(two_agencies: ServerHarness) -> None:
+    pushed = post_push(two_agencies, push_body(two_agencies, [change("client", client_data())]))
+    refused = post_push(two_agencies, b"not json")
+    for response in (pushed, refused):
+        name, _, duration = response.headers["Server-Timing"].partition(";dur=")
+        assert name == "app"
+        assert float(duration) >= 0
