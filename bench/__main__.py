@@ -20,7 +20,10 @@ from bench.report import code_version, generated_part, markdown_table, write_doc
 from bench.sizes import FULL, QUICK, Sizes
 from bench.sync_figures import first_sync_figures, push_figures
 
-DEFAULT_DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+# The full run's table and its write-up live in benchmarks.md; a quick run (CI, a check while working) writes its
+# own file, so it never replaces the full figures.
+DEFAULT_DOCUMENTS = {"full": DOCS / "benchmarks.md", "quick": DOCS / "benchmarks-quick.md"}
 SEED = 20_240_601
 
 FigureGroup = Callable[[Path, Sizes, int], list[Figure]]
@@ -54,10 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     size_choice = parser.add_mutually_exclusive_group()
     size_choice.add_argument("--quick", action="store_true", help="small sizes for CI (the default)")
     size_choice.add_argument("--full", action="store_true", help="the issue's sizes (100,000 clients, 200 devices)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_DOCUMENT, help="where to write the table")
+    parser.add_argument("--output", type=Path, help="where to write the table (default: docs/benchmarks.md for the "
+                        "full run, docs/benchmarks-quick.md for the quick one)")  # fmt: skip
     parser.add_argument("--work-dir", type=Path, help="keep the databases here instead of a temporary folder")
     args = parser.parse_args(argv)
     sizes = FULL if args.full else QUICK
+    output = args.output or DEFAULT_DOCUMENTS[sizes.mode]
     started_at, started, code = datetime.now(), time.perf_counter(), code_version()
     if args.work_dir:
         args.work_dir.mkdir(parents=True, exist_ok=True)
@@ -68,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - started
     print(markdown_table(figures))
     table = generated_part(figures, mode=sizes.mode, started=started_at, seconds=seconds, code=code)
-    write_document(args.output, table)
-    print(f"[bench] {sizes.mode} run took {seconds:,.0f} s; table written to {args.output}", file=sys.stderr)
+    write_document(output, table)
+    print(f"[bench] {sizes.mode} run took {seconds:,.0f} s; table written to {output}", file=sys.stderr)
     return 0 if all_ran else 1
 
 
