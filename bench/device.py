@@ -1,8 +1,8 @@
 """Setting up device databases for the figures: a signed-in worker's device already holding the agency's data.
 
-Clients are written by the sync engine's own page writer (``sync.apply.insert_clients``, the write a first sync
-makes for every client of the agency), a few thousand to a transaction. Reference lists are plain rows, as a pull
-leaves them. None of this is timed; the figures time the use cases that run on top of it.
+Clients are written the way the sync engine's page writer writes them (``app.store.repository.insert_clients``,
+the write a first sync makes for every client of the agency), a few thousand to a transaction. Reference lists are
+plain rows, as a pull leaves them. None of this is timed; the figures time the use cases that run on top of it.
 """
 
 from collections.abc import Iterable
@@ -11,8 +11,8 @@ from pathlib import Path
 from app.domain.clients import Client
 from app.store.db import DeviceDatabase
 from app.store.models import AgencyRow, LanguageRow, LocationTypeRow, SiteRow, WorkerRow
+from app.store.repository import insert_clients
 from app.usecases.context import Actor
-from sync.apply import insert_clients
 
 BATCH = 2_000
 

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.clients import Client
@@ -21,7 +22,6 @@ from app.store import repository
 from app.store.models import (
     AgencyRow,
     ClientRow,
-    ClientSearchTermRow,
     LanguageRow,
     LocationTypeRow,
     OutboxRow,
@@ -29,14 +29,12 @@ from app.store.models import (
     SiteRow,
     WorkerRow,
 )
-from sync.records import WireErrors, client_from_wire, client_to_wire, session_from_wire
+from sync.records import WireErrors, client_from_wire, session_from_wire
 
 log = logging.getLogger(__name__)
 
 UPSERT = "upsert"
 DELETE = "delete"
-# Columns whose names and values are the same as the wire form's fields.
-_CLIENT_WIRE_COLUMNS = tuple(column.key for column in ClientRow.__table__.columns if column.key != "sort_key")
 
 
 @dataclass(slots=True)
@@ -49,7 +47,11 @@ class PageOutcome:
 
 
 def apply_page(tx: DbSession, changes: list[dict[str, Any]]) -> PageOutcome:
-    """Apply a pulled page inside the caller's transaction. Later changes of the same record win over earlier ones."""
+    """Apply a pulled page inside the caller's transaction. Later changes of the same record win over earlier ones.
+
+    The writes go straight to the transaction's connection, so the caller's pending ORM changes are flushed first.
+    """
+    tx.flush()
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for change in changes:
         latest[(str(change.get("entity")), str(change.get("id")))] = change
@@ -138,20 +140,6 @@ def delete_clients(tx: DbSession, ids: list[str]) -> None:
         tx.execute(delete(ClientRow).where(ClientRow.id.in_(chunk)), execution_options={"synchronize_session": False})
 
 
-def insert_clients(tx: DbSession, clients: list[Client]) -> None:
-    """Insert clients that are not in the table, with the same row values and search terms as ``put_client``."""
-    rows = []
-    terms = []
-    for client in clients:
-        wire = client_to_wire(client)
-        sort_key = repository.client_sort_key(client)
-        rows.append((*(wire[name] for name in _CLIENT_WIRE_COLUMNS), sort_key))
-        terms += [(term, sort_key, client.id) for term in repository.client_search_terms(client)]
-    repository.insert_rows(tx, ClientRow.__table__, (*_CLIENT_WIRE_COLUMNS, "sort_key"), rows)
-    terms.sort()  # in key order: B-tree appends, not page splits
-    repository.insert_rows(tx, ClientSearchTermRow.__table__, ("term", "sort_key", "client_id"), terms)
-
-
 def delete_sessions(tx: DbSession, ids: list[str]) -> None:
     """Remove sessions; languages, staff, service forms and referrals go with them (ON DELETE CASCADE)."""
     for chunk in _chunks(ids):
@@ -159,7 +147,7 @@ def delete_sessions(tx: DbSession, ids: list[str]) -> None:
 
 
 _RECORD_WRITERS: dict[str, tuple[Callable[[DbSession, list[Any]], None], Callable[[DbSession, list[str]], None]]] = {
-    "client": (insert_clients, delete_clients),
+    "client": (repository.insert_clients, delete_clients),
     "session": (repository.insert_sessions, delete_sessions),
 }
 
@@ -167,57 +155,65 @@ _RECORD_WRITERS: dict[str, tuple[Callable[[DbSession, list[Any]], None], Callabl
 # --- reference lists ---------------------------------------------------------------------------------------------
 
 
-def _agency(key: str, data: dict[str, Any]) -> AgencyRow:
-    return AgencyRow(id=key, name=str(data.get("name") or key))
+def _agency(key: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": key, "name": str(data.get("name") or key)}
 
 
-def _site(key: str, data: dict[str, Any]) -> SiteRow:
-    return SiteRow(
-        code=key,
-        name=str(data.get("name") or key),
-        address=str(data.get("address") or ""),
-        active=bool(data.get("active", True)),
-    )
+def _site(key: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": key,
+        "name": str(data.get("name") or key),
+        "address": str(data.get("address") or ""),
+        "active": bool(data.get("active", True)),
+    }
 
 
-def _worker(key: str, data: dict[str, Any]) -> WorkerRow:
-    return WorkerRow(
-        user_id=key,
-        name=str(data.get("name") or key),
-        role=str(data.get("role") or "worker"),
-        active=bool(data.get("active", True)),
-    )
+def _worker(key: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "user_id": key,
+        "name": str(data.get("name") or key),
+        "role": str(data.get("role") or "worker"),
+        "active": bool(data.get("active", True)),
+    }
 
 
-def _language(key: str, data: dict[str, Any]) -> LanguageRow:
-    return LanguageRow(code=key, name=str(data.get("name") or key))
+def _language(key: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"code": key, "name": str(data.get("name") or key)}
 
 
-def _location_type(key: str, data: dict[str, Any]) -> LocationTypeRow:
-    return LocationTypeRow(code=key, label=str(data.get("label") or key))
+def _location_type(key: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"code": key, "label": str(data.get("label") or key)}
 
 
 # For each reference entity: its table, how a row is built from the wire, and whether a delete keeps the row as
 # inactive. Sites and workers stay (old sessions still name them, so their names must still show) but leave the
 # pickers; the other lists simply lose the row.
-_REFERENCE_WRITERS: dict[str, tuple[type[Any], Callable[[str, dict[str, Any]], Any], bool]] = {
-    "agency": (AgencyRow, _agency, False),
-    "site": (SiteRow, _site, True),
-    "worker": (WorkerRow, _worker, True),
-    "language": (LanguageRow, _language, False),
-    "service_location_type": (LocationTypeRow, _location_type, False),
+_REFERENCE_WRITERS: dict[str, tuple[Table, Callable[[str, dict[str, Any]], dict[str, Any]], bool]] = {
+    "agency": (AgencyRow.__table__, _agency, False),
+    "site": (SiteRow.__table__, _site, True),
+    "worker": (WorkerRow.__table__, _worker, True),
+    "language": (LanguageRow.__table__, _language, False),
+    "service_location_type": (LocationTypeRow.__table__, _location_type, False),
 }
 
 
 def _apply_reference(tx: DbSession, entity: str, changes: list[dict[str, Any]], outcome: PageOutcome) -> None:
-    model, build, keep_inactive = _REFERENCE_WRITERS[entity]
-    for change in changes:
-        key = str(change["id"])
-        if change.get("op") != DELETE:
-            tx.merge(build(key, change.get("data") or {}))
-        elif (row := tx.get(model, key)) is not None:
-            if keep_inactive:
-                row.active = False
-            else:
-                tx.delete(row)
-        outcome.applied += 1
+    """Upsert the page's rows of one list in one statement, then retire or remove its deleted ones.
+
+    A first sync brings thousands of sites and workers; one ORM merge each cost a query and a flush per row.
+    """
+    table, build, keep_inactive = _REFERENCE_WRITERS[entity]
+    [key] = table.primary_key.columns
+    rows = [build(str(change["id"]), change.get("data") or {}) for change in changes if change.get("op") != DELETE]
+    removed = [str(change["id"]) for change in changes if change.get("op") == DELETE]
+    connection = tx.connection()
+    if rows:
+        upsert = sqlite_insert(table)
+        replaced = {name: upsert.excluded[name] for name in rows[0] if name != key.name}
+        connection.execute(upsert.on_conflict_do_update(index_elements=[key], set_=replaced), rows)
+    for chunk in _chunks(removed):
+        if keep_inactive:
+            connection.execute(table.update().where(key.in_(chunk)).values(active=False))
+        else:
+            connection.execute(table.delete().where(key.in_(chunk)))
+    outcome.applied += len(changes)

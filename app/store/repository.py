@@ -9,9 +9,10 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Dialect, Integer, Row, Select, Table, bindparam, delete, func, intersect, select
+from sqlalchemy import Dialect, Integer, Row, Select, Table, bindparam, func, intersect, select
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.clients import Client
@@ -80,23 +81,40 @@ def client_sort_key(client: Client) -> str:
 
 
 def put_client(db: DbSession, client: Client) -> None:
-    """Insert or replace a client and its search terms."""
-    values = {name: getattr(client, name) for name in _CLIENT_FIELDS}
-    for name in _CLIENT_DATE_FIELDS:
-        values[name] = _iso(values[name])
-    sort_key = client_sort_key(client)
-    row = db.get(ClientRow, client.id)
-    if row is None:
-        db.add(ClientRow(**values, sort_key=sort_key))
-    else:
-        for name, value in values.items():
-            setattr(row, name, value)
-        row.sort_key = sort_key
-        db.execute(delete(ClientSearchTermRow).where(ClientSearchTermRow.client_id == client.id))
-    db.flush()
-    db.add_all(
-        ClientSearchTermRow(term=term, sort_key=sort_key, client_id=client.id) for term in client_search_terms(client)
-    )
+    """Insert or replace a client and its search terms (the old terms go with the old row: ON DELETE CASCADE)."""
+    db.connection().execute(_DELETE_CLIENT, {"client_id": client.id})
+    insert_clients(db, [client])
+
+
+def insert_clients(db: DbSession, clients: list[Client]) -> None:
+    """Insert clients that are not stored yet, with their search terms: one multi-row insert per table.
+
+    A first sync brings every client of the agency this way, so the rows are plain tuples and the terms go in
+    sorted by their key (B-tree appends rather than page splits).
+    """
+    rows: list[tuple[Any, ...]] = []
+    terms: list[tuple[str, str, str]] = []
+    for client in clients:
+        sort_key = client_sort_key(client)
+        values = _client_values(client)
+        rows.append((*values, sort_key))
+        terms += [(term, sort_key, client.id) for term in client_search_terms(client)]
+    terms.sort()
+    insert_rows(db, _CLIENTS, (*_CLIENT_FIELDS, "sort_key"), rows)
+    insert_rows(db, _SEARCH_TERMS, ("term", "sort_key", "client_id"), terms)
+
+
+def _client_values(client: Client) -> list[Any]:
+    """The client's column values in ``_CLIENT_FIELDS`` order, dates as ISO text."""
+    values = list(_client_field_values(client))
+    for index in _CLIENT_DATE_INDEXES:
+        values[index] = _iso(values[index])
+    return values
+
+
+_client_field_values = attrgetter(*_CLIENT_FIELDS)
+_CLIENT_DATE_INDEXES = tuple(_CLIENT_FIELDS.index(name) for name in _CLIENT_DATE_FIELDS)
+_DELETE_CLIENT = _CLIENTS.delete().where(_CLIENTS.c.id == bindparam("client_id"))
 
 
 def client_from_row(row: ClientRow) -> Client:

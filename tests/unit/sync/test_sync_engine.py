@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.domain.sessions import Referral, ServiceForm, Session
 from app.store import repository
 from app.store.db import DeviceDatabase
-from app.store.models import OutboxRow, SessionRow, SiteRow, WorkerRow
+from app.store.models import LanguageRow, OutboxRow, SessionRow, SiteRow, WorkerRow
 from sync.engine import CURSOR_KEY, SyncEngine, SyncReport
 from sync.lock import DeviceSyncLock, SyncBusy
 from sync.records import client_to_wire, session_to_wire
@@ -254,6 +254,24 @@ class TestPull:
         with device_db.reads() as tx:
             assert (tx.get(SiteRow, "N-001").name, tx.get(SiteRow, "N-001").active) == ("North Library", False)
             assert tx.get(WorkerRow, "mroy").active is False
+
+    def test_a_changed_reference_row_is_replaced_and_a_removed_language_goes(self, device_db, engine, server):
+        server.put("site", "N-001", {"code": "N-001", "name": "North Library", "address": "12 King St"})
+        server.put("worker", "mroy", {"user_id": "mroy", "name": "Marc Roy", "active": False})
+        server.put("language", "ar", {"code": "ar", "name": "Arabic"})
+        server.put("language", "fr", {"code": "fr", "name": "French"})
+        engine.sync()
+        server.put("site", "N-001", {"code": "N-001", "name": "North Branch Library"})
+        server.put("worker", "mroy", {"user_id": "mroy", "name": "Marc Roy", "role": "supervisor", "active": True})
+        server.put("language", "fr", op="delete")
+
+        engine.sync()
+
+        with device_db.reads() as tx:
+            site, worker = tx.get_one(SiteRow, "N-001"), tx.get_one(WorkerRow, "mroy")
+            assert (site.name, site.address, site.active) == ("North Branch Library", "", True)
+            assert (worker.role, worker.active) == ("supervisor", True)
+            assert tx.scalars(select(LanguageRow.code)).all() == ["ar"]
 
     def test_a_session_tombstone_removes_it_from_the_device(self, device_db, engine, server, make_session):
         server.put("session", "session-1", session_to_wire(make_session()))
