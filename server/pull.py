@@ -16,7 +16,7 @@ from itertools import islice
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Row, Select, exists, or_, select
+from sqlalchemy import ColumnElement, Row, Select, exists, select
 from sqlalchemy.orm import Session
 
 from server import crud
@@ -51,9 +51,14 @@ def pull_changes(db: Database, *, worker: Worker, cursor: str | None, limit: int
     with db.reading() as session:
         state = crud.server_state(session)
         after = decode_cursor(cursor, epoch=state.epoch, last_seq=state.last_seq).seq if cursor else 0
-        sources = _Feed(worker).sources()
-        last = _page_end(session, sources, after=after, limit=limit)
-        found = [(seq, change) for source in sources for seq, change in source.read(session, after=after, upto=last)]
+        numbered = [(source, source.seqs(session, after=after, count=limit + 1)) for source in _Feed(worker).sources()]
+        last = _page_end([seqs for _, seqs in numbered], limit=limit)
+        found = [
+            found
+            for source, seqs in numbered
+            if seqs and (last is None or seqs[0] <= last)  # a kind with nothing on this page is not read at all
+            for found in source.read(session, after=after, upto=last)
+        ]
     page = [change for _, change in sorted(found, key=lambda item: item[0])]
     has_more = last is not None
     return PullResponse(
@@ -92,13 +97,13 @@ class _Source:
         return [(row.seq, self.to_change(row)) for row in session.execute(statement)]
 
 
-def _page_end(session: Session, sources: list[_Source], *, after: int, limit: int) -> int | None:
+def _page_end(numbers: list[list[int]], *, limit: int) -> int | None:
     """The sequence number of the page's last change when more follow it; None when the rest fits in one page.
 
-    Sequence numbers are unique across kinds (one counter), so the first ``limit`` of the merged lists are exactly
-    the page.
+    ``numbers`` are each source's first ``limit + 1`` sequence numbers after the cursor, in order. They are unique
+    across sources (one counter), so the first ``limit`` of the merged lists are exactly the page.
     """
-    merged = merge(*(source.seqs(session, after=after, count=limit + 1) for source in sources))
+    merged = merge(*numbers)
     first = list(islice(merged, limit + 1))
     return first[limit - 1] if len(first) > limit else None
 
@@ -117,7 +122,7 @@ class _Feed:
             self._languages(),
             self._location_types(),
             self._clients(),
-            self._sessions(),
+            *self._sessions(),
             *self._session_tombstones(),
         ]
 
@@ -161,36 +166,44 @@ class _Feed:
             lambda row: _upsert("client", row.id, row.version, row.record),
         )
 
-    def _on_staff(self) -> ColumnElement[bool]:
-        return exists().where(SessionStaff.session_id == SessionRecord.id, SessionStaff.user_id == self.worker.user_id)
+    def _session_upsert(self, row: Row[Any]) -> PulledChange:
+        return _upsert("session", row.id, row.version, as_seen_by(self.worker, row.record))
 
-    def _sessions(self) -> _Source:
-        statement = select(SessionRecord.id, SessionRecord.version, SessionRecord.seq, SessionRecord.record)
-        statement = statement.where(SessionRecord.agency_id == self.worker.agency_id)
-        if not self.worker.is_supervisor:
-            statement = statement.where(or_(SessionRecord.created_by == self.worker.user_id, self._on_staff()))
-        return _Source(
-            statement,
-            SessionRecord.seq,
-            lambda row: _upsert("session", row.id, row.version, as_seen_by(self.worker, row.record)),
-        )
+    def _sessions(self) -> list[_Source]:
+        """A supervisor's feed is the agency's sessions. A field worker's is two disjoint parts, each found from the
+        worker's own rows: the sessions they created, and those they are on the staff of but did not create.
+
+        The field worker's parts leave out the agency test on purpose. A session's creator and staff are always
+        workers of its agency (a push checks both), so it would change nothing, but with it SQLite plans the query
+        by the (agency_id, seq) index and tests every session of the agency after the cursor against the worker:
+        10 ms a pull once a few thousand sessions are new. Without it, the worker's own rows lead (a few dozen).
+        """
+        columns = select(SessionRecord.id, SessionRecord.version, SessionRecord.seq, SessionRecord.record)
+        if self.worker.is_supervisor:
+            agency = columns.where(SessionRecord.agency_id == self.worker.agency_id)
+            return [_Source(agency, SessionRecord.seq, self._session_upsert)]
+        me = self.worker.user_id
+        staffed = columns.join(SessionStaff, SessionStaff.session_id == SessionRecord.id)
+        return [
+            _Source(columns.where(SessionRecord.created_by == me), SessionRecord.seq, self._session_upsert),
+            _Source(staffed.where(SessionStaff.user_id == me, SessionRecord.created_by != me), SessionRecord.seq,
+                    self._session_upsert),
+        ]  # fmt: skip
 
     def _session_tombstones(self) -> list[_Source]:
-        """Sessions this worker was taken off (and did not create): their devices must drop them.
+        """Sessions this worker was taken off (and did not create): their devices must drop them. Found from the
+        worker's former-staff rows, for the same reason as ``_sessions``.
 
         Supervisors see every session of the agency, so they never lose one.
         """
         if self.worker.is_supervisor:
             return []
+        me = self.worker.user_id
+        on_staff = exists().where(SessionStaff.session_id == SessionRecord.id, SessionStaff.user_id == me)
         statement = (
             select(SessionRecord.id, SessionRecord.version, SessionRecord.seq)
             .join(SessionFormerStaff, SessionFormerStaff.session_id == SessionRecord.id)
-            .where(
-                SessionFormerStaff.user_id == self.worker.user_id,
-                SessionRecord.agency_id == self.worker.agency_id,
-                SessionRecord.created_by != self.worker.user_id,
-                ~self._on_staff(),
-            )
+            .where(SessionFormerStaff.user_id == me, SessionRecord.created_by != me, ~on_staff)
         )
         return [_Source(statement, SessionRecord.seq, lambda row: _delete("session", row.id, row.version))]
 
