@@ -8,6 +8,7 @@ page twice or skips one.
 """
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,9 +31,11 @@ CURSOR_KEY = "pull_cursor"
 LAST_SYNC_KEY = "last_sync_at"
 MAX_PUSH_BATCH = 500  # the protocol's limit per push
 MAX_PULL_LIMIT = 5_000  # the protocol's limit per page
-# SQLite's page cache for pulled pages (default 2 MB): a first sync writes every client's search terms into
-# indexes spread over the whole file, and a cache that holds them cut its CPU time by about a fifth (100k clients).
-PULL_CACHE_KIB = 32_768
+# SQLite's page cache for pulled pages (default 2 MB): a first sync writes every client's search terms into an
+# index spread over the whole file, and a cache that holds it cut its CPU time by about a fifth (100k clients).
+PULL_CACHE_KIB = 65_536
+# How long one pull transaction may keep taking pages that are already here (see _PageWriter).
+PULL_COMMIT_AFTER_S = 1.5
 APPLIED_STATUSES = ("applied", "duplicate")
 RESULT_STATUSES = (*APPLIED_STATUSES, "rejected", "conflict")
 _VERSIONED_TABLES: dict[str, Any] = {"client": ClientRow, "session": SessionRow}
@@ -168,9 +171,12 @@ class SyncEngine:
         with self.db.reads() as tx:
             cursor = repository.get_state(tx, CURSOR_KEY) or None
         fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outpost-pull")
+        writer = _PageWriter(self.db, report)
         try:
             fetching = fetcher.submit(self.transport.pull, cursor, self.pull_limit)
             while True:
+                if not fetching.done() or fetching.exception() is not None:
+                    writer.commit()  # never hold the write lock while waiting, nor lose written pages to a failure
                 try:
                     page = fetching.result()
                 except CursorExpired:
@@ -186,23 +192,65 @@ class SyncEngine:
                     if next_cursor == cursor and not page["changes"]:
                         raise ProtocolError("The server says it has more changes but its cursor did not move.")
                     fetching = fetcher.submit(self.transport.pull, next_cursor, self.pull_limit)
-                self._store_page(page["changes"], next_cursor, report)
+                writer.store(page["changes"], next_cursor)
                 if not more:
+                    writer.commit()
                     return
                 cursor = next_cursor
         finally:
+            writer.discard()
             fetcher.shutdown(wait=False, cancel_futures=True)
 
-    def _store_page(self, changes: list[dict[str, Any]], cursor: str, report: SyncReport) -> None:
-        """Apply a page and remember its cursor in one transaction: an interrupted pull resumes right after it."""
-        with self.db.sessions.begin() as tx:
-            tx.connection().exec_driver_sql(f"PRAGMA cache_size=-{PULL_CACHE_KIB}")
-            outcome = apply_page(tx, changes)
-            repository.set_state(tx, CURSOR_KEY, cursor)
-        report.pages += 1
-        report.pulled += outcome.applied
-        report.kept_local += outcome.kept_local
-        report.unreadable += outcome.unreadable
+
+class _PageWriter:
+    """Writes pulled pages and their cursor, several pages to one transaction while they arrive back to back.
+
+    Every commit stores the cursor of the last page in it, so an interrupted pull resumes right after what was
+    kept and never applies a page twice or skips one. A commit's cost grows with the number of index pages it
+    touches, not with its rows: a first sync's search terms land all over the term index, and committing each
+    2,000-client page rewrote most of that index fifty times over. So a transaction stays open while the next page
+    is already here, for at most ``PULL_COMMIT_AFTER_S``; it is never held across a wait on the network, and a
+    worker saving meanwhile waits at most that long (well inside the busy timeout).
+    """
+
+    def __init__(self, db: DeviceDatabase, report: SyncReport):
+        self.db = db
+        self.report = report
+        self.tx: DbSession | None = None
+        self.started = 0.0
+        self.pending = SyncReport()
+
+    def store(self, changes: list[dict[str, Any]], cursor: str) -> None:
+        if self.tx is None:
+            self.tx = self.db.sessions()
+            self.tx.begin()
+            self.tx.connection().exec_driver_sql(f"PRAGMA cache_size=-{PULL_CACHE_KIB}")
+            self.started = time.monotonic()
+        outcome = apply_page(self.tx, changes)
+        repository.set_state(self.tx, CURSOR_KEY, cursor)
+        self.pending.pages += 1
+        self.pending.pulled += outcome.applied
+        self.pending.kept_local += outcome.kept_local
+        self.pending.unreadable += outcome.unreadable
+        if time.monotonic() - self.started >= PULL_COMMIT_AFTER_S:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.tx is None:
+            return
+        self.tx.commit()
+        self.tx.close()
+        self.tx = None
+        for name in ("pages", "pulled", "kept_local", "unreadable"):
+            setattr(self.report, name, getattr(self.report, name) + getattr(self.pending, name))
+        self.pending = SyncReport()
+
+    def discard(self) -> None:
+        """Roll back pages not yet committed (the pull failed); the stored cursor still points before them."""
+        if self.tx is not None:
+            self.tx.rollback()
+            self.tx.close()
+            self.tx = None
 
 
 def _wire_change(entry: _Queued) -> dict[str, Any]:
