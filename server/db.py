@@ -17,9 +17,12 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync import jsoncodec
+
 BUSY_TIMEOUT_MS = 10_000
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _WRITER_OPTION = "outpost_writer"
+_JSON_CODEC = {"json_serializer": jsoncodec.dumps, "json_deserializer": jsoncodec.loads}
 
 
 def _configure_sqlite_connection(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -41,11 +44,11 @@ def create_server_engine(database_url: str) -> Engine:
     """An engine for ``database_url`` with the per-connection settings of its database kind."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **_JSON_CODEC)
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_transaction)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **_JSON_CODEC)
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

@@ -5,13 +5,14 @@ sign in again, pull everything again), so nothing above this module looks at sta
 """
 
 import gzip
-import json
 import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import requests
+
+from sync import jsoncodec
 
 API_PREFIX = "/api/v1"
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds: fail fast on no network, allow a slow big page
@@ -106,7 +107,7 @@ class HttpTransport:
 
     def push(self, device_id: str, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Send changes (gzip-compressed: a batch of sessions shrinks about tenfold) and return their results."""
-        body = json.dumps({"device_id": device_id, "changes": changes}).encode("utf-8")
+        body = jsoncodec.dumps_bytes({"device_id": device_id, "changes": changes})
         body = gzip.compress(body, compresslevel=GZIP_LEVEL)
         headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
         answer = self._json(self._request("POST", "/sync/push", data=body, headers=headers, authorized=True))
@@ -144,7 +145,7 @@ class HttpTransport:
     @staticmethod
     def _json(response: requests.Response) -> dict[str, Any]:
         try:
-            answer = response.json()
+            answer = jsoncodec.loads(response.content)
         except ValueError as exc:
             raise ProtocolError("The server's answer is not JSON.", response.status_code) from exc
         if not isinstance(answer, dict):

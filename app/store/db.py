@@ -13,6 +13,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync import jsoncodec
+
 DB_FILENAME = "outpost.sqlite3"
 BUSY_TIMEOUT_MS = 5_000
 READ_ONLY_OPTION = "outpost_read_only"
@@ -56,7 +58,12 @@ def _begin(connection) -> None:  # type: ignore[no-untyped-def]
 
 def create_device_engine(path: Path) -> Engine:
     """An engine on the SQLite file at ``path`` with the connection settings above."""
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False},
+        json_serializer=jsoncodec.dumps,
+        json_deserializer=jsoncodec.loads,
+    )
     event.listen(engine, "connect", _configure_connection)
 
     @event.listens_for(engine, "connect")

@@ -1,0 +1,22 @@
+"""JSON text in and out, through orjson.
+
+Records travel and rest as JSON: outbox payloads and pushed bodies on the device, stored records on the server.
+The standard library's encoder and decoder were a fifth of pushing a full outbox and of serving a first sync;
+orjson does the same work several times faster. It writes compact JSON (no spaces), which every reader accepts.
+"""
+
+from typing import Any
+
+import orjson
+
+loads = orjson.loads
+
+
+def dumps(value: Any) -> str:
+    """``value`` as JSON text (what SQLAlchemy's JSON columns store)."""
+    return orjson.dumps(value).decode("utf-8")
+
+
+def dumps_bytes(value: Any) -> bytes:
+    """``value`` as UTF-8 JSON, ready for a request body."""
+    return orjson.dumps(value)
