@@ -49,6 +49,7 @@ class AppContext:
     _reference: ReferenceLists | None = field(default=None, repr=False)
     _status_listeners: list[StatusListener] = field(default_factory=list, repr=False)
     _screen_listeners: list[StatusListener] = field(default_factory=list, repr=False)
+    _leave_guard: Callable[[], Awaitable[bool]] | None = field(default=None, repr=False)
     _connectivity: ft.Connectivity | None = field(default=None, repr=False)
 
     # --- who is working ----------------------------------------------------------------------------------------
@@ -126,8 +127,17 @@ class AppContext:
         (self._screen_listeners if while_on_screen else self._status_listeners).append(listener)
 
     def screen_changed(self) -> None:
-        """The shell is replacing the screen: stop telling the old one about sync."""
+        """The shell is replacing the screen: stop telling the old one about sync, and forget its leave guard."""
         self._screen_listeners.clear()
+        self._leave_guard = None
+
+    def guard_leaving(self, guard: Callable[[], Awaitable[bool]]) -> None:
+        """A form with edits to keep: the shell's back arrow and navigation ask ``guard`` before leaving it, and
+        stay when it answers False."""
+        self._leave_guard = guard
+
+    async def may_leave(self) -> bool:
+        return True if self._leave_guard is None else await self._leave_guard()
 
     def publish_status(self, status: SyncStatus) -> None:
         """The runner's ``on_status``: called from its thread, so the news is handed to the page's loop."""

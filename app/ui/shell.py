@@ -26,7 +26,7 @@ from app.ui.screens.dashboard import dashboard_view
 from app.ui.screens.find import find_view
 from app.ui.screens.my_profile import my_profile_view
 from app.ui.screens.service_form import service_form_view
-from app.ui.screens.session_form import session_form_view
+from app.ui.screens.session_form import session_form_view, session_route
 from app.ui.screens.sign_in import sign_in_view
 from app.ui.screens.sync_details import sync_details_view
 from app.usecases.context import NotFound
@@ -78,11 +78,14 @@ class Route:
     build: ScreenBuilder
     destination: int
     top_level: bool = False
+    parent: Callable[[RouteMatch], str] | None = None
+    """Where the back arrow goes whatever came before (a service form's session, even if it was opened as new)."""
 
 
-def _route(pattern: str, title: str, build: ScreenBuilder, destination: int, *, top_level: bool = False) -> Route:
+def _route(pattern: str, title: str, build: ScreenBuilder, destination: int, *, top_level: bool = False,
+           parent: Callable[[RouteMatch], str] | None = None) -> Route:  # fmt: skip
     regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
-    return Route(re.compile(f"^{regex}$"), title, build, destination, top_level)
+    return Route(re.compile(f"^{regex}$"), title, build, destination, top_level, parent)
 
 
 ROUTES = (
@@ -128,6 +131,7 @@ ROUTES = (
         "Service Form",
         lambda ctx, m: service_form_view(ctx, m.params["session_id"], m.params["form_id"]),
         _DASHBOARD,
+        parent=lambda m: session_route(m.params["session_id"]),
     ),
 )
 
@@ -295,11 +299,29 @@ class Shell:
             self._history.append(route)
 
     async def _go_back(self, _event: ft.ControlEvent) -> None:
-        target = self._history[-2] if len(self._history) >= 2 else HOME_ROUTE
-        await self.page.push_route(target)
+        if not await self.ctx.may_leave():
+            return
+        await self.page.push_route(self._back_target())
+
+    def _back_target(self) -> str:
+        """The screen before this one, or this screen's parent when it has one. A new session's form is at
+        /sessions/new until its first save; the service forms opened from it must lead back to the saved session,
+        not to a fresh blank one."""
+        found = find_route(self._history[-1]) if self._history else None
+        if found and found[0].parent:
+            parent = found[0].parent(found[1])
+            self._history[-2:] = [parent]
+            return parent
+        return self._history[-2] if len(self._history) >= 2 else HOME_ROUTE
 
     async def _destination_chosen(self, event: ft.ControlEvent) -> None:
-        await self.page.push_route(DESTINATIONS[int(event.control.selected_index)].route)
+        chosen = int(event.control.selected_index)
+        if not await self.ctx.may_leave():
+            matched = find_route(self.view.route or "")
+            self.nav_bar.selected_index = self.rail.selected_index = matched[0].destination if matched else _DASHBOARD
+            self.page.update()
+            return
+        await self.page.push_route(DESTINATIONS[chosen].route)
 
     # --- the frame ---------------------------------------------------------------------------------------------
 

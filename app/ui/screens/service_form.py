@@ -54,7 +54,9 @@ async def service_form_view(ctx: AppContext, session_id: str, form_id: str) -> f
     if form is None:
         raise NotFound(form_id)
     names = await ctx.call(client_names, ctx, [f.client_id for f in session.service_forms])
-    return ServiceFormScreen(ctx, session, form, [names[f.client_id] for f in session.service_forms]).build()
+    screen = ServiceFormScreen(ctx, session, form, [names[f.client_id] for f in session.service_forms])
+    ctx.guard_leaving(screen.leaving)
+    return screen.build()
 
 
 class ReferralRow:
@@ -244,6 +246,9 @@ class ServiceFormScreen(EditedForm):
     async def _complete_clicked(self) -> None:
         if await self._save(complete=True):
             self.ctx.navigate(session_route(self.session.id))
+
+    async def _save_edits(self) -> bool:
+        return await self._save(complete=False)
 
     async def _back(self) -> None:
         if self.dirty and not await self._save(complete=False):

@@ -5,6 +5,7 @@ a ``SessionDraft``; "Save Session" hands it to ``save_session``, which alone dec
 problems are shown beside their fields, once at the top, and beside the button. A failed save clears nothing.
 """
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time
 from functools import partial
@@ -321,7 +322,9 @@ async def session_form_view(ctx: AppContext, session_id: str | None, client_id: 
     else:
         session = await ctx.call(begin_session, ctx.db, ctx.signed_in_actor, client_id)
     names = await ctx.call(client_names, ctx, [form.client_id for form in session.service_forms])
-    return SessionFormScreen(ctx, draft_from_session(session), refs, names, stored=bool(session_id)).build()
+    screen = SessionFormScreen(ctx, draft_from_session(session), refs, names, stored=bool(session_id))
+    ctx.guard_leaving(screen.leaving)
+    return screen.build()
 
 
 def client_names(ctx: AppContext, client_ids: Sequence[str]) -> dict[str, str]:
@@ -343,6 +346,7 @@ class EditedForm:
     """What the session and service forms do on every edit. Subclasses build ``save_state`` (the header's
     "Saved"/"Not saved yet") and ``save_problems`` (the line by the save buttons)."""
 
+    ctx: AppContext
     save_state: ft.Text
     save_problems: ft.Text
     dirty: bool
@@ -353,6 +357,42 @@ class EditedForm:
             show_error(control, None)
         self.dirty = True
         self.save_state.value = "Not saved yet"
+
+    async def _save_edits(self) -> bool:
+        """Save as the form's own Save button does; False when a problem (shown at its field) stopped it."""
+        raise NotImplementedError
+
+    async def leaving(self) -> bool:
+        """The worker is leaving through the app bar's back arrow or the navigation: unsaved edits are saved first,
+        as the form's own buttons do. When they cannot be saved yet, the worker chooses to stay (the problems are
+        on the form) or to leave them behind; nothing already saved is touched."""
+        if not self.dirty or await self._save_edits():
+            return True
+        choice: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def choose(leave: bool) -> Callable[[ft.ControlEvent], None]:
+            def chosen(_event: ft.ControlEvent) -> None:
+                self.ctx.page.pop_dialog()
+                if not choice.done():
+                    choice.set_result(leave)
+
+            return chosen
+
+        self.ctx.page.show_dialog(
+            ft.AlertDialog(
+                modal=True,
+                title=ft.Text("Leave without saving?"),
+                content=ft.Text(
+                    "Your latest changes cannot be saved yet: the problems are shown on the form. "
+                    "If you leave now, they are lost; what was saved before stays."
+                ),
+                actions=[
+                    ft.FilledButton("Stay and fix", on_click=choose(False)),
+                    ft.TextButton("Leave without saving", on_click=choose(True)),
+                ],
+            )
+        )
+        return await choice
 
 
 class SessionFormScreen(EditedForm):
@@ -720,6 +760,9 @@ class SessionFormScreen(EditedForm):
 
     async def _save_clicked(self) -> None:
         await self._save()
+
+    async def _save_edits(self) -> bool:
+        return await self._save()
 
     async def _save(self) -> bool:
         """Save through ``save_session``; "Saved" only once the local commit has returned."""

@@ -362,3 +362,17 @@ def test_session_screens_fit_a_tablet(session_worker, unique: str) -> None:
     me.tick("Job search")
     me.press("Add Referral")
     me.photograph("service-form")
+
+    # Leaving by the app bar's back arrow: a form that cannot be saved yet asks first, one that can is saved.
+    me.type("Follow-up date", "next week")
+    me.button("Back").click()  # in the app bar, outside any scroll view
+    expect(me.page.get_by_text("Leave without saving?")).to_be_visible()
+    me.press("Stay and fix")
+    me.says("Enter the follow-up date as YYYY-MM-DD, for example 2025-03-31.")
+    me.type("Referred to", "Job Centre East")
+    me.type("Follow-up date", "2030-02-01")
+    me.button("Back").click()
+    expect(me.button("Save Session")).to_be_attached()
+    me.press("Open Service Form")  # of the session saved earlier, though it began as a new one
+    me.holds("Referred to", "Job Centre East")
+    me.holds("Follow-up date", "2030-02-01")
