@@ -110,7 +110,8 @@ class HttpTransport:
         body = jsoncodec.dumps_bytes({"device_id": device_id, "changes": changes})
         body = gzip.compress(body, compresslevel=GZIP_LEVEL)
         headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
-        answer = self._json(self._request("POST", "/sync/push", data=body, headers=headers, authorized=True))
+        sent = self._request("POST", "/sync/push", data=body, headers=headers, authorized=True, retry_dropped=True)
+        answer = self._json(sent)
         results = answer.get("results")
         if not isinstance(results, list) or len(results) != len(changes):
             raise ProtocolError("The server's push answer does not have one result per change.", 200, answer)
@@ -120,21 +121,29 @@ class HttpTransport:
         params: dict[str, Any] = {"limit": limit}
         if cursor:
             params["cursor"] = cursor
-        answer = self._json(self._request("GET", "/sync/pull", params=params, authorized=True))
+        answer = self._json(self._request("GET", "/sync/pull", params=params, authorized=True, retry_dropped=True))
         if not isinstance(answer.get("changes"), list) or not isinstance(answer.get("cursor"), str):
             raise ProtocolError("The server's pull answer lacks changes or a cursor.", 200, answer)
         return answer
 
-    def _request(self, method: str, path: str, *, authorized: bool = False, **kwargs: Any) -> requests.Response:
+    def _request(
+        self, method: str, path: str, *, authorized: bool = False, retry_dropped: bool = False, **kwargs: Any
+    ) -> requests.Response:
         headers = kwargs.pop("headers", {})
         if authorized:
             if not self.token:
                 raise Unauthorized("Not signed in on the server.")
             headers["Authorization"] = f"Bearer {self.token}"
+        url = self.base_url + API_PREFIX + path
         try:
-            response = self.http.request(
-                method, self.base_url + API_PREFIX + path, headers=headers, timeout=self.timeout, **kwargs
-            )
+            try:
+                response = self.http.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
+            except requests.ConnectionError as exc:
+                if not retry_dropped or isinstance(exc, requests.Timeout):
+                    raise
+                # A kept-alive connection the server closed just as it was reused: one fresh try. Safe for push
+                # and pull only, which the server applies at most once however often they arrive.
+                response = self.http.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise Offline(f"Cannot reach the server: {exc.__class__.__name__}") from exc
         except requests.RequestException as exc:

@@ -117,10 +117,29 @@ def test_pull_asks_from_the_cursor_with_the_page_size() -> None:
     ],
 )
 def test_each_failure_becomes_its_typed_exception(reply: Any, expected: type[Exception]) -> None:
-    transport, _ = transport_with(reply)
+    transport, _ = transport_with(reply, reply)  # a dropped connection is tried twice
 
     with pytest.raises(expected):
         transport.pull(None, 10)
+
+
+def test_a_connection_dropped_as_it_was_reused_is_tried_once_more_for_push_and_pull() -> None:
+    results = [{"op_id": "op-1", "status": "applied", "version": 1}]
+    dropped = requests.ConnectionError("Connection aborted: RemoteDisconnected")
+    transport, server = transport_with(dropped, answer(200, {"results": results}), dropped, dropped)
+
+    assert transport.push("device-1", [{"op_id": "op-1"}]) == results
+    with pytest.raises(Offline):
+        transport.pull(None, 10)  # a second drop in a row: really offline
+    assert [request.method for request in server.requests] == ["POST", "POST", "GET", "GET"]
+
+
+def test_sign_in_is_not_repeated_after_a_dropped_connection() -> None:
+    transport, server = transport_with(requests.ConnectionError("reset"), token=None)
+
+    with pytest.raises(Offline):
+        transport.login("wlee", "secret", "3f1c2f7e-5b1a-4d7e-9a53-2f1d2c3b4a5e", "tablet")
+    assert len(server.requests) == 1
 
 
 def test_a_protocol_error_carries_the_servers_detail() -> None:
