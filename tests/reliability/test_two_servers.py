@@ -122,9 +122,13 @@ def test_sessions_arrive_once_when_a_lost_answer_is_retried_on_the_other_process
         mine.record_session(client.id, notes=f"Visit {number}")
     shared = mine.record_session(client.id, notes="Tax clinic", staff=[WORKER, COLLEAGUE])
 
+    # Applied by one process, the answer lost on the way: the transport sends the batch again at once, and the
+    # round-robin deals it to the other process.
+    mine.sync(pair.transport(lost_push_replies=1))
+    mine.record_session(client.id, notes="Follow-up")
     with pytest.raises(Offline):
-        mine.sync(pair.transport(lost_push_replies=1))  # applied by one process, the answer never arrives
-    mine.sync(pair.transport())  # the same op_ids again, dealt to the other process
+        mine.sync(pair.transport(lost_push_replies=2))  # the answer and the immediate retry's answer both lost
+    mine.sync(pair.transport())  # the same op_ids a third time, at the next sync
     colleagues.sync(pair.transport())
 
     holdings = read_holdings(pair.database_url)
