@@ -1,4 +1,5 @@
-"""Helpers every test that runs ``outpost-server`` as a real process needs: a free port, the command, admin calls."""
+"""Helpers every test that runs ``outpost-server`` (or the app) as a real process needs: a free port, the command,
+admin calls, and stopping the process."""
 
 import socket
 import subprocess
@@ -37,3 +38,13 @@ def run_admin(database_url: str, *args: str, stdin: str = "") -> str:
     if completed.returncode != 0:
         pytest.fail(f"outpost-server {' '.join(args)} failed ({completed.returncode}):\n{completed.stderr}")
     return completed.stdout
+
+
+def stop_process(process: subprocess.Popen[bytes], *, timeout: float = 15) -> None:
+    """Ask the process to stop (SIGTERM), and kill it if it has not within ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

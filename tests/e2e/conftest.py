@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 from pg import fresh_postgres_database
-from server_process import HEALTH_PATH, STARTUP_TIMEOUT, free_port, run_admin, server_command
+from server_process import HEALTH_PATH, STARTUP_TIMEOUT, free_port, run_admin, server_command, stop_process
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +50,7 @@ def serve(database_url: str, log_path: Path) -> Iterator[RunningServer]:
         _wait_until_healthy(process, server)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _wait_until_healthy(process: subprocess.Popen[bytes], server: RunningServer) -> None:

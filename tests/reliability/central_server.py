@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import requests
-from server_process import HEALTH_PATH, STARTUP_TIMEOUT, free_port, server_command
+from server_process import HEALTH_PATH, STARTUP_TIMEOUT, free_port, server_command, stop_process
 from sqlalchemy import create_engine, func, select
 
 from server.models import AppliedOp, ClientRecord, SessionRecord
@@ -56,12 +56,7 @@ class ServerProcess:
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

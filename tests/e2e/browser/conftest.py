@@ -16,12 +16,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
-from server_process import free_port
+from server_process import free_port, stop_process
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -102,16 +103,15 @@ def app_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "app.main"]
 
 
-@pytest.fixture(scope="module")
-def outpost_app(demo_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    """``outpost --web`` on a free port with a fresh device database, pointed at the module's demo server."""
-    folder = tmp_path_factory.mktemp("app")
+@contextmanager
+def running_app(server_url: str, folder: Path) -> Iterator[RunningApp]:
+    """``outpost --web`` on a free port with a fresh device database in ``folder``, pointed at ``server_url``."""
     port = free_port()
     log_path = folder / "app.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [*app_command(), "--web", "--port", str(port), "--data-dir", str(folder / "device"),
-             "--server", demo_server.url],
+             "--server", server_url],
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "FLET_FORCE_WEB_SERVER": "1"},
@@ -127,12 +127,21 @@ def outpost_app(demo_server, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             time.sleep(0.2)
         yield app
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
+
+
+@pytest.fixture(scope="module")
+def outpost_app(demo_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """The app the tests drive, pointed at the module's demo server."""
+    with running_app(demo_server.url, tmp_path_factory.mktemp("app")) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def second_outpost_app(demo_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """Another tablet: its own app process and device database, syncing with the same server."""
+    with running_app(demo_server.url, tmp_path_factory.mktemp("second-device")) as app:
+        yield app
 
 
 def enable_semantics(page: Page) -> None:
@@ -148,16 +157,17 @@ def viewports() -> dict[str, dict[str, int]]:
 
 
 @pytest.fixture
-def open_app(chromium: Browser, outpost_app: RunningApp) -> Iterator[Callable[[str], Page]]:
-    """``open_app("phone" | "tablet")``: a new browser tab on the app with its semantics tree on."""
+def open_app(chromium: Browser, outpost_app: RunningApp) -> Iterator[Callable[..., Page]]:
+    """``open_app("phone" | "tablet"[, app])``: a new browser tab with its semantics tree on, on ``app`` (by default
+    the module's ``outpost_app``)."""
     contexts = []
 
-    def open_tab(size: str) -> Page:
+    def open_tab(size: str, app: RunningApp = outpost_app) -> Page:
         context = chromium.new_context(viewport=VIEWPORTS[size])
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(STEP_MS)
-        page.goto(outpost_app.url)
+        page.goto(app.url)
         enable_semantics(page)
         return page
 

@@ -11,27 +11,20 @@ Flutter moves its own scroll views; the DOM cannot scroll them. So controls are 
 wheel before they are clicked, and a text box's value is read from the editing element once the box has focus.
 """
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
-from server_process import free_port
+from playwright.sync_api import Locator, Page, expect
 
 from app.demodata.reference import DEMO_PASSWORD, DEMO_SIGN_IN
 from app.ui.forms import describe_service_date
 
 OTHER_WORKER = ("lnguyen", "Lan Nguyễn")
-APP_STARTUP_SECONDS = 60
 SEMANTICS_MS = 60_000
 SYNC_LINE_Y = 80
 SYNCED = re.compile(r"^Synced (just now|\d+ min ago)$")  # the sync line with nothing left waiting
@@ -183,47 +176,8 @@ def unique() -> str:
     return "Qs" + uuid.uuid4().hex[:6]
 
 
-@pytest.fixture(scope="module")
-def second_device_url(demo_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Another tablet: its own ``outpost --web`` process and device database, syncing with the same server."""
-    folder = tmp_path_factory.mktemp("second-device")
-    port = free_port()
-    log_path = folder / "app.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("outpost")), "--web", "--port", str(port),
-             "--data-dir", str(folder / "device"), "--server", demo_server.url],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", "FLET_FORCE_WEB_SERVER": "1"},
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + APP_STARTUP_SECONDS
-        while not _listening(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the second device's app did not start:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _open_on(browser: Browser, url: str, viewport: dict[str, int]) -> Page:
-    page = browser.new_context(viewport=viewport).new_page()
-    page.goto(url)
-    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=SEMANTICS_MS)
-    page.locator("flt-semantics-placeholder").dispatch_event("click")
-    return page
-
-
 def test_group_session_from_first_errors_to_complete_and_seen_by_the_other_worker(
-    session_worker, chromium: Browser, second_device_url: str, viewports, unique: str
+    session_worker, open_app, second_outpost_app, unique: str
 ) -> None:
     me = session_worker("phone")
     me.sign_in()
@@ -326,7 +280,7 @@ def test_group_session_from_first_errors_to_complete_and_seen_by_the_other_worke
     # Sync, then the other worker on their own device sees the session on their dashboard.
     me.button("Sync now").click()  # in the sync line, outside any scroll view
     expect(me.synced()).to_be_visible()
-    other = replace(me, page=_open_on(chromium, second_device_url, viewports["phone"]))
+    other = replace(me, page=open_app("phone", second_outpost_app))
     other.sign_in(OTHER_WORKER[0], DEMO_PASSWORD)
     expect(other.synced()).to_be_visible()
     other.open_dashboard()  # a fresh look: the dashboard shown at sign-in may predate the first sync

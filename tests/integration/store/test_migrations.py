@@ -154,12 +154,17 @@ def outbox_as_dicts(database: DeviceDatabase) -> list[dict[str, Any]]:
         return [{name: getattr(row, name) for name in OUTBOX_AT_0001[0]} for row in rows]
 
 
-def test_upgrading_from_the_first_release_keeps_every_outbox_entry_and_unsynced_session(tmp_path: Path) -> None:
-    path = tmp_path / "outpost.sqlite3"
+def first_release_file(path: Path) -> sqlite3.Connection:
+    """A device file at revision 0001, opened as a plain connection for writing rows the way that release did."""
     old_engine = create_device_engine(path)
     migrate(old_engine, "0001")
     old_engine.dispose()
-    old_app = sqlite3.connect(path)
+    return sqlite3.connect(path)
+
+
+def test_upgrading_from_the_first_release_keeps_every_outbox_entry_and_unsynced_session(tmp_path: Path) -> None:
+    path = tmp_path / "outpost.sqlite3"
+    old_app = first_release_file(path)
     with old_app:
         for entry in OUTBOX_AT_0001:
             insert(old_app, "outbox", **entry)
@@ -180,10 +185,7 @@ def test_upgrading_from_the_first_release_keeps_every_outbox_entry_and_unsynced_
 
 def test_upgrading_from_the_first_release_keeps_clients_searchable_in_name_order(tmp_path: Path) -> None:
     path = tmp_path / "outpost.sqlite3"
-    old_engine = create_device_engine(path)
-    migrate(old_engine, "0001")
-    old_engine.dispose()
-    old_app = sqlite3.connect(path)
+    old_app = first_release_file(path)
     with old_app:
         for client_id, first, last, born in (("c-1", "Omar", "Said", "1990-01-02"), ("c-2", "Omid", "Karimi", None)):
             insert(
