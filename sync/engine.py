@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session as DbSession
 from app.store import repository
 from app.store.db import DeviceDatabase
 from app.store.models import ClientRow, OutboxRow, SessionRow
-from sync.apply import apply_page
+from sync.apply import PageOutcome, apply_page
 from sync.lock import DeviceSyncLock
 from sync.records import WireErrors, client_from_wire, session_from_wire
 from sync.transport import CursorExpired, ProtocolError, Transport, TransportError
@@ -218,7 +218,7 @@ class _PageWriter:
         self.report = report
         self.tx: DbSession | None = None
         self.started = 0.0
-        self.pending = SyncReport()
+        self.pending: list[PageOutcome] = []  # written in the open transaction, counted in the report once committed
 
     def store(self, changes: list[dict[str, Any]], cursor: str) -> None:
         if self.tx is None:
@@ -226,12 +226,8 @@ class _PageWriter:
             self.tx.begin()
             self.tx.connection().exec_driver_sql(f"PRAGMA cache_size=-{PULL_CACHE_KIB}")
             self.started = time.monotonic()
-        outcome = apply_page(self.tx, changes)
+        self.pending.append(apply_page(self.tx, changes))
         repository.set_state(self.tx, CURSOR_KEY, cursor)
-        self.pending.pages += 1
-        self.pending.pulled += outcome.applied
-        self.pending.kept_local += outcome.kept_local
-        self.pending.unreadable += outcome.unreadable
         if time.monotonic() - self.started >= PULL_COMMIT_AFTER_S:
             self.commit()
 
@@ -241,9 +237,12 @@ class _PageWriter:
         self.tx.commit()
         self.tx.close()
         self.tx = None
-        for name in ("pages", "pulled", "kept_local", "unreadable"):
-            setattr(self.report, name, getattr(self.report, name) + getattr(self.pending, name))
-        self.pending = SyncReport()
+        for outcome in self.pending:
+            self.report.pages += 1
+            self.report.pulled += outcome.applied
+            self.report.kept_local += outcome.kept_local
+            self.report.unreadable += outcome.unreadable
+        self.pending = []
 
     def discard(self) -> None:
         """Roll back pages not yet committed (the pull failed); the stored cursor still points before them."""
@@ -251,6 +250,7 @@ class _PageWriter:
             self.tx.rollback()
             self.tx.close()
             self.tx = None
+            self.pending = []
 
 
 def _wire_change(entry: _Queued) -> dict[str, Any]:
@@ -275,10 +275,21 @@ def _results_by_op(batch: list[_Queued], results: list[dict[str, Any]]) -> dict[
     return by_op
 
 
-def _later_pending(entry: OutboxRow) -> Any:
-    return (
-        (OutboxRow.record_id == entry.record_id) & (OutboxRow.seq > entry.seq) & (OutboxRow.state == repository.PENDING)
-    )
+def _later_pending(tx: DbSession, after: dict[str, int]) -> dict[str, list[int]]:
+    """For each record id in ``after``, the seqs of its pending outbox entries queued after the given seq, oldest
+    first.
+
+    The entries are looked up by record id alone and filtered here: with ``state`` in the query SQLite walks the
+    (state, seq) index instead, reading every pending entry once per record asked about, which grew with the
+    outbox (10,000 queued sessions took seconds per pushed batch).
+    """
+    outbox = OutboxRow.__table__
+    query = select(outbox.c.seq, outbox.c.record_id, outbox.c.state).where(outbox.c.record_id.in_(after))
+    found: dict[str, list[int]] = {}
+    for seq, record_id, state in tx.execute(query.order_by(outbox.c.seq)):
+        if state == repository.PENDING and seq > after[record_id]:
+            found.setdefault(record_id, []).append(seq)
+    return found
 
 
 def _acknowledge(tx: DbSession, entries: list[_Queued], results: dict[str, dict[str, Any]]) -> None:
@@ -300,32 +311,23 @@ def _acknowledge(tx: DbSession, entries: list[_Queued], results: dict[str, dict[
         if versions:
             older = table.update().where(table.c.id == bindparam("record"), table.c.version < bindparam("known"))
             connection.execute(older.values(version=bindparam("known")), versions)
-    _rebase_later_edits(connection, entries, results)
+    _rebase_later_edits(tx, entries, results)
 
 
-def _rebase_later_edits(connection: Any, entries: list[_Queued], results: dict[str, dict[str, Any]]) -> None:
-    """Base edits queued after the acknowledged ones on the versions the server just gave.
-
-    The candidates are found by record id alone: with ``state`` in the query SQLite walks the (state, seq) index
-    instead, reading every pending entry once per acknowledged one, which grew with the outbox (10,000 queued
-    sessions took seconds per batch). Usually there are none.
-    """
-    outbox = OutboxRow.__table__
-    acknowledged = {e.record_id: (e.seq, results[e.op_id]["version"]) for e in entries}
-    queued = select(outbox.c.seq, outbox.c.record_id, outbox.c.state).where(outbox.c.record_id.in_(acknowledged))
-    rebased = [
-        {"entry": seq, "known": acknowledged[record_id][1]}
-        for seq, record_id, state in connection.execute(queued)
-        if state == repository.PENDING and seq > acknowledged[record_id][0]
-    ]
+def _rebase_later_edits(tx: DbSession, entries: list[_Queued], results: dict[str, dict[str, Any]]) -> None:
+    """Base edits queued after the acknowledged ones on the versions the server just gave (usually there are none)."""
+    known = {e.record_id: results[e.op_id]["version"] for e in entries}
+    later = _later_pending(tx, {e.record_id: e.seq for e in entries})
+    rebased = [{"entry": seq, "known": known[record_id]} for record_id, seqs in later.items() for seq in seqs]
     if rebased:
-        later = outbox.update().where(outbox.c.seq == bindparam("entry")).values(base_version=bindparam("known"))
-        connection.execute(later, rebased)
+        outbox = OutboxRow.__table__
+        update_entry = outbox.update().where(outbox.c.seq == bindparam("entry"))
+        tx.connection().execute(update_entry.values(base_version=bindparam("known")), rebased)
 
 
 def _reject(tx: DbSession, entry: OutboxRow, errors: list[Any]) -> None:
     """Keep a refused change for the worker with the server's reasons, unless a later save already replaced it."""
-    if tx.scalar(select(OutboxRow.seq).where(_later_pending(entry)).limit(1)) is not None:
+    if _later_pending(tx, {entry.record_id: entry.seq}):
         tx.delete(entry)
         return
     entry.state = repository.NEEDS_ATTENTION
@@ -340,10 +342,10 @@ def _conflict(tx: DbSession, entry: OutboxRow, current: dict[str, Any] | None) -
     Later saves of the same record were made on the same stale version, so the newest of them (a full copy of the
     record, which includes the earlier edits) becomes the one kept, and they leave the queue.
     """
-    later = list(tx.scalars(select(OutboxRow).where(_later_pending(entry)).order_by(OutboxRow.seq)))
+    later = _later_pending(tx, {entry.record_id: entry.seq}).get(entry.record_id, [])
     if later:
-        entry.payload = later[-1].payload
-        tx.execute(delete(OutboxRow).where(OutboxRow.seq.in_([row.seq for row in later])))
+        entry.payload = tx.get_one(OutboxRow, later[-1]).payload
+        tx.execute(delete(OutboxRow).where(OutboxRow.seq.in_(later)))
     entry.state = repository.NEEDS_ATTENTION
     entry.problem = "conflict"
     entry.server_record = current
