@@ -6,18 +6,14 @@ ids and names, so they do not depend on each other's data. ``RunningServer.admin
 command line against the same database.
 """
 
-import os
-import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 from pg import fresh_postgres_database
-from server_process import HEALTH_PATH, STARTUP_TIMEOUT, free_port, run_admin, server_command, stop_process
+from server_process import closed_port, run_admin, start_server, stop_process
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,34 +33,11 @@ class RunningServer:
 @contextmanager
 def serve(database_url: str, log_path: Path) -> Iterator[RunningServer]:
     """Start ``outpost-server serve`` and wait until /api/v1/health answers; stop it afterwards."""
-    port = free_port()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*server_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--database-url", database_url],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    server = RunningServer(url=f"http://127.0.0.1:{port}", database_url=database_url, log_path=log_path)
+    process, port = start_server(database_url, log_path)
     try:
-        _wait_until_healthy(process, server)
-        yield server
+        yield RunningServer(url=f"http://127.0.0.1:{port}", database_url=database_url, log_path=log_path)
     finally:
         stop_process(process)
-
-
-def _wait_until_healthy(process: subprocess.Popen[bytes], server: RunningServer) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"outpost-server exited with {process.returncode} before answering:\n{server.log()}")
-        try:
-            if requests.get(server.url + HEALTH_PATH, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"outpost-server did not answer {HEALTH_PATH} within {STARTUP_TIMEOUT:.0f} s:\n{server.log()}")
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -86,6 +59,7 @@ def demo_server(server_database_url: str, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.fixture
-def unreachable_url() -> str:
-    """A loopback URL where nothing listens: what a device sees with no network."""
-    return f"http://127.0.0.1:{free_port()}"
+def unreachable_url() -> Iterator[str]:
+    """A loopback URL where nothing listens, nor will while the test runs: what a device sees with no network."""
+    with closed_port() as port:
+        yield f"http://127.0.0.1:{port}"

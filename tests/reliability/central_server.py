@@ -1,79 +1,77 @@
 """The real central server for reliability tests: ``outpost-server serve`` processes that can be killed with SIGKILL
-and started again on the same port and database, and a look straight into the server's database to count what it
+and started again on the same database, and a look straight into the server's database to count what it
 holds (the only honest way to say "exactly once").
 """
 
-import os
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-import requests
-from server_process import HEALTH_PATH, STARTUP_TIMEOUT, free_port, server_command, stop_process
+from pausable_server import PAUSE_FILE_VARIABLE, paused_marker
+from server_process import start_server, stop_process
 from sqlalchemy import create_engine, func, select
 
 from server.models import AppliedOp, ClientRecord, SessionRecord
 
+PAUSABLE_SERVER = Path(__file__).with_name("pausable_server.py")
+
 
 class ServerProcess:
-    """One ``outpost-server serve`` process on a fixed loopback port; ``kill`` and ``start`` may repeat."""
+    """One ``outpost-server serve`` process on loopback; ``kill`` and ``start`` may repeat, on the same database.
 
-    def __init__(self, database_url: str, log_path: Path, *, port: int | None = None):
+    ``port`` is None while no process serves: each start binds a port the OS picks (see ``start_server``), so a
+    restart usually listens on another port, and nothing else can have taken it in the meantime. ``command``
+    replaces ``outpost-server`` by a program that takes the same arguments (``pausable_server.py``).
+    """
+
+    def __init__(
+        self,
+        database_url: str,
+        log_path: Path,
+        *,
+        command: Sequence[str] | None = None,
+        env: dict[str, str] | None = None,
+    ):
         self.database_url = database_url
         self.log_path = log_path
-        self.port = port or free_port()
+        self.command = command
+        self.env = env
+        self.port: int | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
     @property
     def url(self) -> str:
+        assert self.port is not None, "not serving"
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
         """Start serving and wait until /api/v1/health answers."""
-        command = [*server_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [*command, "--database-url", self.database_url],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
+        self.process, self.port = start_server(self.database_url, self.log_path, command=self.command, env=self.env)
         self.starts += 1
-        self._wait_until_healthy()
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown handlers, no flushing, open transactions cut off where they stand."""
+        """SIGKILL: no shutdown handlers, no flushing, open transactions cut off where they stand. Returns once the
+        process is gone."""
         assert self.process is not None, "not started"
+        self.port = None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=30)
 
     def stop(self) -> None:
+        self.port = None
         if self.process is None or self.process.poll() is not None:
             return
         stop_process(self.process)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
-
-    def _wait_until_healthy(self) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"outpost-server exited with {self.process.returncode} before answering:\n{self.log()}")
-            try:
-                if requests.get(self.url + HEALTH_PATH, timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        pytest.fail(f"outpost-server did not answer {HEALTH_PATH} within {STARTUP_TIMEOUT:.0f} s:\n{self.log()}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,3 +117,29 @@ def read_holdings(database_url: str) -> ServerHoldings:
         applied_ops=applied,
         applied_per_record=per_record,
     )
+
+
+class CommitPause:
+    """Stops a ``pausable_server.py`` process inside a push, with its changes written and not committed."""
+
+    def __init__(self, folder: Path):
+        self.armed = folder / "pause-before-commit"
+        self.paused = paused_marker(self.armed)
+
+    def server(self, database_url: str, log_path: Path) -> ServerProcess:
+        """A server process that this pause can stop (not started yet)."""
+        command = [sys.executable, str(PAUSABLE_SERVER)]
+        return ServerProcess(database_url, log_path, command=command, env={PAUSE_FILE_VARIABLE: str(self.armed)})
+
+    def arm(self) -> None:
+        """The next push to commit stops just before it does."""
+        self.paused.unlink(missing_ok=True)
+        self.armed.touch()
+
+    def wait(self, timeout: float = 120.0) -> None:
+        """Until the server has stopped before a commit (a condition: the file it writes then)."""
+        deadline = time.monotonic() + timeout
+        while not self.paused.exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no push stopped before its commit within {timeout:.0f} s")
+            time.sleep(0.01)

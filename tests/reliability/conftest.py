@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from central_server import ServerProcess
+from central_server import CommitPause, ServerProcess
 from server_process import run_admin
 
 HERE = Path(__file__).parent
@@ -83,11 +83,32 @@ def demo_database_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def demo_server(demo_database_template: Path, tmp_path: Path) -> Iterator[ServerProcess]:
-    """A real ``outpost-server serve`` process on a fresh copy of the demo database, stopped afterwards."""
+def demo_database_url(demo_database_template: Path, tmp_path: Path) -> str:
+    """A fresh copy of the demo database, for one test."""
     database = tmp_path / "server.sqlite3"
     shutil.copyfile(demo_database_template, database)
-    process = ServerProcess(f"sqlite:///{database}", tmp_path / "server.log")
+    return f"sqlite:///{database}"
+
+
+@pytest.fixture
+def demo_server(demo_database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    """A real ``outpost-server serve`` process on a fresh copy of the demo database, stopped afterwards."""
+    process = ServerProcess(demo_database_url, tmp_path / "server.log")
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def commit_pause(tmp_path: Path) -> CommitPause:
+    """Stops ``pausable_demo_server`` inside a push, before it commits, when armed."""
+    return CommitPause(tmp_path)
+
+
+@pytest.fixture
+def pausable_demo_server(demo_database_url: str, commit_pause: CommitPause, tmp_path: Path) -> Iterator[ServerProcess]:
+    """``demo_server``, run by ``pausable_server.py`` so that ``commit_pause`` can stop it."""
+    process = commit_pause.server(demo_database_url, tmp_path / "server.log")
     process.start()
     yield process
     process.stop()

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 SYNC_PREFIX = "/api/v1/sync/"
 MAX_HEAD_BYTES = 64 * 1024
@@ -82,6 +83,13 @@ class FaultSchedule:
             return fault, self._rng.randint(1, 30)
 
 
+class Upstream(Protocol):
+    """The server behind the proxy: its loopback port, or None while it is not serving."""
+
+    @property
+    def port(self) -> int | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class _Request:
     path: str
@@ -90,19 +98,25 @@ class _Request:
 
 
 class FaultProxy:
-    """Listens on a free loopback port and forwards to ``127.0.0.1:upstream_port``, breaking what ``schedule`` says.
+    """Listens on a free loopback port and forwards to ``upstream``'s port, breaking what ``schedule`` says.
 
-    ``hold_seconds`` is how long a late request or reply is held: longer than the device's read timeout.
-    ``on_forwarded(path, n)`` is called once the n-th request for ``path`` has been handed to the server.
+    ``upstream.port`` is read for every request, so a server restarted on another port is found; while it is None
+    (the server is down) the device's connection is reset. ``hold_seconds`` is how long a late request or reply is
+    held: longer than the device's read timeout. Two hooks let a test act at a known point, in the thread that
+    carries the request: ``on_forwarded(path, n)`` once the n-th request for ``path`` has been handed to the server,
+    and ``on_answer(path, n)`` once the server's whole n-th answer for ``path`` is in the proxy and before the device
+    gets it; when it returns False the device never does (its connection is reset).
     """
 
-    def __init__(self, upstream_port: int, schedule: FaultSchedule | None = None, *, hold_seconds: float = 1.0):
-        self.upstream_port = upstream_port
+    def __init__(self, upstream: Upstream, schedule: FaultSchedule | None = None, *, hold_seconds: float = 1.0):
+        self.upstream = upstream
         self.schedule = schedule
         self.hold_seconds = hold_seconds
         self.on_forwarded: Callable[[str, int], None] | None = None
+        self.on_answer: Callable[[str, int], bool] | None = None
         self.requests: Counter[str] = Counter()
         self._forwarded: Counter[str] = Counter()
+        self._answered: Counter[str] = Counter()
         self._active = 0
         self._idle = threading.Condition()
         self._server = _ThreadingServer(("127.0.0.1", 0), _Handler)
@@ -158,7 +172,7 @@ class FaultProxy:
         if fault is Fault.LATE_REQUEST:
             time.sleep(self.hold_seconds)
         reply = self._forward(request, cut=fault is Fault.CUT_REQUEST)
-        if not reply or fault in (Fault.DROP_REPLY, Fault.CUT_REQUEST):
+        if not reply or fault in (Fault.DROP_REPLY, Fault.CUT_REQUEST) or not self._answer_goes_out(request.path):
             _reset(client)
             return
         if fault is Fault.LATE_REPLY:
@@ -169,8 +183,11 @@ class FaultProxy:
 
     def _forward(self, request: _Request, *, cut: bool) -> bytes:
         """Send the request to the server and return its whole answer (empty if the server died or was cut off)."""
+        port = self.upstream.port
+        if port is None:
+            return b""
         try:
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=UPSTREAM_TIMEOUT)
+            upstream = socket.create_connection(("127.0.0.1", port), timeout=UPSTREAM_TIMEOUT)
         except OSError:
             return b""
         with upstream:
@@ -190,6 +207,12 @@ class FaultProxy:
             count = self._forwarded[path]
         if self.on_forwarded is not None:
             self.on_forwarded(path, count)
+
+    def _answer_goes_out(self, path: str) -> bool:
+        with self._idle:
+            self._answered[path] += 1
+            count = self._answered[path]
+        return self.on_answer is None or self.on_answer(path, count)
 
 
 class _ThreadingServer(socketserver.ThreadingTCPServer):

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from central_server import ServerHoldings, read_holdings
+from central_server import CommitPause, ServerHoldings, ServerProcess, read_holdings
 from fault_proxy import AFTER_COMMIT, Fault, FaultProxy, FaultSchedule
 from field_devices import DeviceRunner, FieldDevice, SteppedClock, transport_with_timeout
 
@@ -43,6 +43,7 @@ MAX_ROUNDS = 400  # per device: the loop ends at the fault target long before th
 ATTEMPTS_PER_ROUND = 12
 CLEAN_SYNC = transport_with_timeout(5.0, 120.0)
 BULK_SESSIONS = 1_000  # with the client registered first: pushes of 500, 500 and 1
+PUSH_PATH = "/sync/push"
 SEED = int(os.environ.get("OUTPOST_FAULT_SEED", "6001"))
 
 
@@ -113,7 +114,7 @@ def test_a_thousand_injected_faults_lose_and_duplicate_nothing(demo_server, memo
     schedule = FaultSchedule(SEED, rate=FAULT_RATE, weights=FAULT_WEIGHTS)
     schedule.enabled = False
     started = time.monotonic()
-    with FaultProxy(demo_server.port, schedule, hold_seconds=HOLD_SECONDS) as proxy:
+    with FaultProxy(demo_server, schedule, hold_seconds=HOLD_SECONDS) as proxy:
         devices = [
             signed_in_device(memory_dir, f"{worker}-tablet-{n}", proxy.url, worker)
             for worker in WORKERS
@@ -189,46 +190,76 @@ def test_a_thousand_injected_faults_lose_and_duplicate_nothing(demo_server, memo
     assert_devices_hold_what_the_server_holds(devices, supervisor, holdings)
 
 
+class KillsMidPush:
+    """Kills the server twice at points the test knows, through the proxy's hooks, with a tablet pushing 500, 500
+    and 1 changes:
+
+    1. Push 2 reaches the server, which stops just before COMMIT with all 500 changes written (``CommitPause``,
+       armed when push 1's answer is in the proxy, before the tablet can send push 2). The server is killed there.
+    2. After a restart the tablet sends push 2 again. The server commits it and answers; the proxy holds the answer,
+       kills the server, and the tablet never hears it.
+
+    Nothing depends on timing: each kill waits for a condition, and the tablet's connection is reset only once the
+    server process is gone. ``committed`` keeps what the server's database held at each kill.
+    """
+
+    def __init__(self, server: ServerProcess, pause: CommitPause):
+        self.server = server
+        self.pause = pause
+        self.committed: dict[str, ServerHoldings] = {}
+
+    def on_forwarded(self, path: str, count: int) -> None:
+        if path.endswith(PUSH_PATH) and count == 2:
+            self.pause.wait()
+            self._kill("inside push 2, before its commit")
+
+    def on_answer(self, path: str, count: int) -> bool:
+        if not path.endswith(PUSH_PATH):
+            return True
+        if count == 1:
+            self.pause.arm()
+        if count == 2:
+            self._kill("after push 2's retry committed, before its answer got out")
+            return False
+        return True
+
+    def _kill(self, moment: str) -> None:
+        self.server.kill()
+        self.committed[moment] = read_holdings(self.server.database_url)
+
+
 def test_a_server_killed_in_the_middle_of_a_large_push_loses_and_duplicates_nothing(
-    demo_server, memory_dir, reliability_figures
+    pausable_demo_server, commit_pause, memory_dir, reliability_figures
 ):
-    rng = random.Random(SEED)
-    with FaultProxy(demo_server.port) as proxy:
+    server = pausable_demo_server
+    kills = KillsMidPush(server, commit_pause)
+    with FaultProxy(server) as proxy:
         device = signed_in_device(memory_dir, "bulk-tablet", proxy.url, WORKERS[0])
         for number in range(BULK_SESSIONS):
             device.record_session(device.registered[0], notes=f"Session {number} of a week offline")
-        doomed_push, delay = 2, rng.uniform(0.0, 0.15)  # the second push of 500; the third is a single change
-        killer = threading.Timer(delay, demo_server.kill)
-
-        def kill_while_the_server_works(path: str, count: int) -> None:
-            if path.endswith("/sync/push") and count == doomed_push:
-                killer.start()
-
-        proxy.on_forwarded = kill_while_the_server_works
-        runner = device.runner(SteppedClock(), rng, CLEAN_SYNC)
-        assert not runner.sync_until_done(max_attempts=1), "the server was killed, yet the sync went through"
-        killer.join()
-        at_kill = read_holdings(demo_server.database_url)
-        demo_server.start()
+        proxy.on_forwarded, proxy.on_answer = kills.on_forwarded, kills.on_answer
+        runner = device.runner(SteppedClock(), random.Random(SEED), CLEAN_SYNC)
+        for kill in (1, 2):
+            assert not runner.sync_until_done(max_attempts=1), f"kill {kill} came, yet the sync went through"
+            server.start()
         assert runner.sync_until_done(max_attempts=3)
-        holdings = read_holdings(demo_server.database_url)
+        holdings = read_holdings(server.database_url)
 
     lost, duplicated = lost_and_duplicated(device.saves, holdings)
-    changes_at_kill = sum(at_kill.applied_ops.values())
+    committed = {moment: sum(at_kill.applied_ops.values()) for moment, at_kill in kills.committed.items()}
     reliability_figures(
         "SIGKILL of the server during a large push",
         {
             "sessions pushed": BULK_SESSIONS,
-            "killed during push": f"{doomed_push} of 3, {delay:.2f} s after it reached the server",
-            "changes committed when killed": changes_at_kill,
+            "changes committed when killed": committed,
             "sessions on the server after the retry": len(holdings.sessions),
             "sync attempts by outcome": dict(runner.engine.outcomes),
             "lost": lost,
             "duplicated": duplicated,
         },
     )
-    assert 0 < len(at_kill.sessions) < BULK_SESSIONS, "the kill did not land in the middle of the push"
-    assert changes_at_kill % MAX_PUSH_BATCH == 0, "a push was half applied"
+    # The client and 499 sessions went in push 1; push 2's 500 sessions are all or nothing.
+    assert list(committed.values()) == [MAX_PUSH_BATCH, 2 * MAX_PUSH_BATCH], "a push was half applied"
     assert (lost, duplicated) == (0, 0)
     assert holdings.applied_ops["session"] == BULK_SESSIONS
     assert {record["version"] for record in holdings.sessions.values()} == {1}
