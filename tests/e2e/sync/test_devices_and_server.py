@@ -31,7 +31,7 @@ class LosesReplies(HttpTransport):
         raise Offline("The connection dropped after the request was sent.")
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 20.0) -> None:
+def wait_for(condition: Callable[[], object], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

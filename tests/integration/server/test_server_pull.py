@@ -1,7 +1,6 @@
 """Pulling: what each worker receives, in which order and pages, and how removals reach devices."""
 
 import threading
-import time
 
 from server_harness import (
     API,
@@ -193,33 +192,40 @@ def test_large_pulls_are_gzip_compressed(two_agencies: ServerHarness) -> None:
     assert len(response.json()["changes"]) > 20
 
 
-def test_a_change_that_commits_late_is_not_skipped_by_a_cursor(two_agencies: ServerHarness) -> None:
+def test_a_change_that_commits_late_is_not_skipped_by_a_cursor(two_agencies: ServerHarness, monkeypatch) -> None:
     """A slow writer holds its sequence number until it commits; a push that starts meanwhile waits, and a pull
     taken in between moves its cursor past neither of them."""
     headers = two_agencies.login("wlee")
     _, cursor = two_agencies.pull_all(headers)
-    slow_started, finish_slow = threading.Event(), threading.Event()
+    slow_started, finish_slow, push_waits = threading.Event(), threading.Event(), threading.Event()
 
     def slow_writer() -> None:
         with two_agencies.db.writing() as session:
             crud.lock_sequence(session)
             crud.upsert_site(session, agency_id=NORTH, code="N-LATE", name="Late site", address="")
             slow_started.set()
-            finish_slow.wait(timeout=30)
+            finish_slow.wait(timeout=60)
 
     pushed: list[dict] = []
     slow = threading.Thread(target=slow_writer)
     slow.start()
-    assert slow_started.wait(timeout=30)
+    assert slow_started.wait(timeout=60)
+    start_writing = two_agencies.db.writing
+
+    def writing_once_noted():  # type: ignore[no-untyped-def]
+        push_waits.set()  # the push asks for its write transaction, behind the slow writer
+        return start_writing()
+
+    monkeypatch.setattr(two_agencies.db, "writing", writing_once_noted)
     pusher = threading.Thread(target=lambda: pushed.extend(two_agencies.push(headers, change("client", client_data()))))
     pusher.start()
-    time.sleep(0.5)
+    assert push_waits.wait(timeout=60)
     middle = two_agencies.pull_page(headers, cursor)
     assert middle["changes"] == [] and pushed == []  # the push waits for the slow writer
 
     finish_slow.set()
-    slow.join(timeout=30)
-    pusher.join(timeout=30)
+    slow.join(timeout=60)
+    pusher.join(timeout=60)
     assert pushed[0]["status"] == "applied"
     changes, _ = two_agencies.pull_all(headers, middle["cursor"])
     assert [item["entity"] for item in changes] == ["site", "client"]

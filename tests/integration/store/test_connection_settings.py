@@ -2,11 +2,10 @@
 
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.exc import IntegrityError
 
 from app.store.db import DeviceDatabase
@@ -77,31 +76,35 @@ def test_foreign_keys_are_enforced(device_db: DeviceDatabase) -> None:
 def test_a_second_writer_waits_for_the_first_instead_of_failing(tmp_path: Path) -> None:
     """Sync in the background and a worker saving at the same moment must both succeed, one after the other."""
     database = DeviceDatabase(tmp_path / "outpost.sqlite3")
-    first_has_lock = threading.Event()
-    release_first = threading.Event()
+    first_has_lock, second_asks, release_first = threading.Event(), threading.Event(), threading.Event()
     outcomes: list[str] = []
+
+    def note_second_asking(_connection, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement == "BEGIN IMMEDIATE" and threading.current_thread().name == "second-writer":
+            second_asks.set()
+
+    event.listen(database.engine, "before_cursor_execute", note_second_asking)
 
     def slow_writer() -> None:
         with database.sessions.begin() as tx:
             tx.add(SyncStateRow(key="first", value="1"))
             tx.flush()
             first_has_lock.set()
-            release_first.wait(timeout=5)
+            release_first.wait(timeout=60)
 
     def second_writer() -> None:
-        first_has_lock.wait(timeout=5)
+        first_has_lock.wait(timeout=60)
         with database.sessions.begin() as tx:
             tx.add(SyncStateRow(key="second", value="2"))
         outcomes.append("second saved")
 
-    threads = [threading.Thread(target=slow_writer), threading.Thread(target=second_writer)]
+    threads = [threading.Thread(target=slow_writer), threading.Thread(target=second_writer, name="second-writer")]
     for thread in threads:
         thread.start()
-    first_has_lock.wait(timeout=5)
-    time.sleep(0.3)  # long enough for the second writer to be waiting on the lock
-    release_first.set()
+    assert second_asks.wait(timeout=60), "the second writer never asked for the write lock"
+    release_first.set()  # the second writer is at BEGIN IMMEDIATE, behind the first
     for thread in threads:
-        thread.join(timeout=10)
+        thread.join(timeout=60)
 
     with database.sessions() as tx:
         keys = set(tx.scalars(text("SELECT key FROM sync_state")))
@@ -111,38 +114,38 @@ def test_a_second_writer_waits_for_the_first_instead_of_failing(tmp_path: Path) 
 
 
 def test_reading_does_not_wait_for_a_sync_that_is_writing(device_db: DeviceDatabase) -> None:
-    """Search as you type must stay instant while a sync page is being written."""
+    """Search as you type must stay instant while a sync page is being written: the read finishes while the write
+    is still open (had it waited, it would have waited for good, and seen the write's value)."""
     with device_db.sessions.begin() as tx:
         tx.add(SyncStateRow(key="cursor", value="before"))
-    writing = threading.Event()
-    done_writing = threading.Event()
+    writing, done_reading = threading.Event(), threading.Event()
 
     def sync_page() -> None:
         with device_db.sessions.begin() as tx:
             tx.merge(SyncStateRow(key="cursor", value="after"))
             tx.flush()
             writing.set()
-            done_writing.wait(timeout=5)
+            done_reading.wait(timeout=60)
 
     writer = threading.Thread(target=sync_page)
     writer.start()
-    writing.wait(timeout=5)
-    started = time.monotonic()
+    assert writing.wait(timeout=60)
     with device_db.reads() as tx:
         seen = tx.get(SyncStateRow, "cursor")
-    waited = time.monotonic() - started
-    done_writing.set()
-    writer.join(timeout=10)
+    still_writing = writer.is_alive()
+    done_reading.set()
+    writer.join(timeout=60)
 
     assert seen is not None
     assert seen.value == "before", "a reader sees the last committed state, not a write in progress"
-    assert waited < 1
+    assert still_writing, "the read waited until the write gave up"
 
 
 def test_a_long_read_does_not_hold_up_a_save(device_db: DeviceDatabase) -> None:
+    """A save while a read is open in the same thread: had it to wait for the read, it could only fail."""
     with device_db.reads() as reading:
         reading.get(SyncStateRow, "cursor")
-        started = time.monotonic()
         with device_db.sessions.begin() as tx:
             tx.add(SyncStateRow(key="saved", value="yes"))
-        assert time.monotonic() - started < 1
+    with device_db.reads() as tx:
+        assert tx.get(SyncStateRow, "saved") is not None

@@ -3,11 +3,11 @@ scheduling tests step a fake clock and call ``run_due()``; the thread tests wait
 
 import random
 import threading
-import time
 from datetime import UTC, datetime
 
 import pytest
 
+import sync.runner
 from app.store.db import DeviceDatabase
 from sync.engine import SyncEngine
 from sync.lock import SyncBusy
@@ -321,31 +321,57 @@ class TestThread:
         assert engine.calls == 2
 
     def test_two_runners_on_one_database_never_sync_at_the_same_time(self, device_db: DeviceDatabase, server,
-                                                                     transport) -> None:  # fmt: skip
+                                                                     transport, monkeypatch) -> None:  # fmt: skip
+        """Both start at once. The one that gets in holds its pull open until the other has been turned away, so the
+        two are known to have met; then they keep syncing in turns."""
+        monkeypatch.setattr(sync.runner, "BUSY_RETRY", 0.01)
         active, most, syncs = [0], [0], [0]
-        guard = threading.Lock()
+        guard, turned_away, enough = threading.Lock(), threading.Event(), threading.Event()
 
-        def slow_pull() -> None:
+        def held_pull() -> None:
             with guard:
                 active[0] += 1
                 syncs[0] += 1
                 most[0] = max(most[0], active[0])
-            time.sleep(0.05)
+            turned_away.wait(timeout=60)
             with guard:
                 active[0] -= 1
+                if syncs[0] >= 6:
+                    enough.set()
 
-        transport.pull_hook = slow_pull
+        transport.pull_hook = held_pull
         second_db = DeviceDatabase(device_db.path)
         runners = [
-            SyncRunner(SyncEngine(database, transport, device_id="device-a"), interval=0.01)
+            SyncRunner(NotesBusy(SyncEngine(database, transport, device_id="device-a"), turned_away), interval=0.01)
             for database in (device_db, second_db)
         ]
         for runner in runners:
             runner.start()
-        time.sleep(0.5)
+        reached = enough.wait(timeout=60)
         for runner in runners:
             runner.stop()
         second_db.close()
 
+        assert turned_away.is_set() and reached
         assert most[0] == 1
-        assert syncs[0] >= 2
+
+
+class NotesBusy:
+    """An engine that sets ``turned_away`` when it finds another sync of its database running."""
+
+    def __init__(self, engine: SyncEngine, turned_away: threading.Event) -> None:
+        self.engine = engine
+        self.turned_away = turned_away
+
+    def sync(self) -> object:
+        try:
+            return self.engine.sync()
+        except SyncBusy:
+            self.turned_away.set()
+            raise
+
+    def counts(self) -> dict[str, int]:
+        return self.engine.counts()
+
+    def last_success(self) -> datetime | None:
+        return self.engine.last_success()
