@@ -9,7 +9,7 @@ PYTEST_ARGS ?= -n 2 --dist loadfile
 SERVER_PORT ?= 8000
 APP_PORT ?= 8550
 
-.PHONY: venv test lint demo bench clean
+.PHONY: venv test lint demo bench soak-tests clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,10 @@ demo: venv
 
 bench: venv
 	$(BIN)/python -m bench $(if $(FULL),--full,--quick)
+
+# The whole suite from N fresh clones of HEAD in a row (default 5), as CI runs it; lists the tests that failed.
+soak-tests:
+	$(PYTHON) .ci/soak $(or $(N),5)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache
