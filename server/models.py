@@ -134,7 +134,10 @@ class SessionRecord(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_session_agency_seq", "agency_id", "seq"),)
+    __table_args__ = (
+        Index("ix_session_agency_seq", "agency_id", "seq"),
+        Index("ix_session_agency_service_date", "agency_id", "service_date", "id"),
+    )
 
 
 class SessionStaff(Base):
@@ -185,3 +188,50 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(100), index=True)
     failed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ExportRun(Base):
+    """One funder export of an agency's month: when, by whom, how much, and where the server's changes stood.
+
+    ``seq_at_export`` is the change sequence the export read up to: the next export looks only at records changed
+    after it for its "Changed since exported" list, so that list never depends on a change history that is pruned.
+    """
+
+    __tablename__ = "export_run"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"))
+    month: Mapped[str] = mapped_column(String(7))
+    again: Mapped[bool]
+    file_format: Mapped[str] = mapped_column(String(10))
+    seq_at_export: Mapped[int] = mapped_column(BigInteger)
+    exported_by: Mapped[str] = mapped_column(String(100))
+    exported_at: Mapped[datetime]
+    clients: Mapped[int]
+    services: Mapped[int]
+    not_reported: Mapped[int]
+    changed: Mapped[int]
+
+    __table_args__ = (Index("ix_export_run_agency_month", "agency_id", "month"),)
+
+
+class ExportItem(Base):
+    """A record an export wrote (``action`` "exported") with the facts it reported, or noted as gone ("removed").
+
+    The latest item of a record is what the funder was last told about it; later exports compare against it.
+    """
+
+    __tablename__ = "export_item"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    export_id: Mapped[int] = mapped_column(ForeignKey("export_run.id"))
+    agency_id: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(String(36))
+    session_id: Mapped[str | None] = mapped_column(String(36))
+    month: Mapped[str] = mapped_column(String(7))
+    action: Mapped[str] = mapped_column(String(10))
+    facts: Mapped[dict[str, Any]]
+
+    __table_args__ = (
+        Index("ix_export_item_agency_record", "agency_id", "record_id"),
+        Index("ix_export_item_agency_session", "agency_id", "session_id"),
+    )

@@ -1,4 +1,5 @@
-"""Who may see and change which session, and what of it they see. Push and pull both apply these rules.
+"""Who may see and change which session, and what of it they see; who may read reports. Push and pull both apply
+the session rules.
 
 A session is visible to its creator, to everyone in its Staff Involved, and to the agency's supervisors. A private
 service form's notes are for its session's staff only: everyone else (the creator not on staff, supervisors) gets the
@@ -7,7 +8,10 @@ form with its notes blanked.
 
 from typing import Any, Protocol
 
-from server.models import Worker
+from server.models import ROLE_SUPERVISOR, Worker
+
+REPORT_ROLES = frozenset({ROLE_SUPERVISOR})
+"""The roles that may read the agency's reports and run its funder export (administrators join when they exist)."""
 
 
 class StoredSession(Protocol):
@@ -23,6 +27,10 @@ def may_see_session(worker: Worker, stored: StoredSession) -> bool:
     if stored.agency_id != worker.agency_id:
         return False
     return worker.is_supervisor or stored.created_by == worker.user_id or worker.user_id in stored.record["staff"]
+
+
+def may_see_reports(worker: Worker) -> bool:
+    return worker.role in REPORT_ROLES
 
 
 def as_seen_by(worker: Worker, record: dict[str, Any]) -> dict[str, Any]:

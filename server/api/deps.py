@@ -10,6 +10,7 @@ from server import crud
 from server.core.config import Settings
 from server.db import Database
 from server.models import Worker
+from server.visibility import may_see_reports
 
 _bearer = HTTPBearer(auto_error=False, description="The token from `POST /auth/login`.")
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -54,3 +55,13 @@ def current_worker(db: DatabaseDep, token: TokenDep, now: NowDep) -> Worker:
 
 
 CurrentWorker = Annotated[Worker, Depends(current_worker)]
+
+
+def report_reader(worker: CurrentWorker) -> Worker:
+    """The signed-in worker, if their role may read reports (403 otherwise)."""
+    if not may_see_reports(worker):
+        raise HTTPException(status_code=403, detail="Only supervisors can see the agency's reports.")
+    return worker
+
+
+ReportReader = Annotated[Worker, Depends(report_reader)]

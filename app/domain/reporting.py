@@ -1,0 +1,130 @@
+"""Reportable, not only saved: what the funder's monthly upload needs of a client profile and a service form.
+
+Saving never depends on these rules. A record that breaks one is still saved and synced; it is simply left out of
+the funder export (and listed on its "Not reported" sheet) until someone fills the gap. The rules are data, so a
+screen can mark every field the funder needs before anything is missing, and a gap carries a stable ``code``
+besides its English ``message`` (screens in other languages look the code up).
+
+A service form is reportable when it is complete (``sessions.completion_gaps``), the rules below hold for it, and
+its client's profile is reportable: the funder rejects every service of a client it cannot identify.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from app.domain.clients import Client
+from app.domain.sessions import ServiceForm, Session, completion_gaps
+
+Record = TypeVar("Record")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportGap:
+    """One reason a record cannot be reported yet: which field (wire name), a stable code, and plain words."""
+
+    field: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRule(Generic[Record]):
+    """A field the funder needs, and the test that finds it missing. ``gap`` is what is shown when it is."""
+
+    field: str
+    code: str
+    message: str
+    is_missing: Callable[[Record], bool]
+
+    @property
+    def gap(self) -> ReportGap:
+        return ReportGap(self.field, self.code, self.message)
+
+
+CLIENT_REPORT_RULES: tuple[ReportRule[Client], ...] = (
+    ReportRule(
+        "client_identifier",
+        "report.client_identifier.missing",
+        "Enter the client identifier (the funder identifies each client by it).",
+        lambda client: not client.client_identifier.strip(),
+    ),
+    ReportRule(
+        "official_language",
+        "report.official_language.missing",
+        "Choose the preferred official language (English, French or Unknown).",
+        lambda client: client.official_language is None,
+    ),
+)
+"""What a named client profile needs besides what saving already requires (names, date of birth, consent)."""
+
+SERVICE_FORM_REPORT_RULES: tuple[ReportRule[ServiceForm], ...] = (
+    ReportRule(
+        "client_attended",
+        "report.client_attended.missing",
+        "Say whether the client attended.",
+        lambda form: form.client_attended is None,
+    ),
+    ReportRule(
+        "client_attended",
+        "report.client_attended.no",
+        "The client did not attend; only services a client attended are reported.",
+        lambda form: form.client_attended is False,
+    ),
+)
+"""What a service form needs besides being complete (Service Type, a service received, Status of Service)."""
+
+_COMPLETION_CODES = {
+    "service_type": "report.service_type.missing",
+    "services": "report.services.missing",
+    "status": "report.status.missing",
+}
+CLIENT_MISSING = ReportGap(
+    "client_id", "report.client.not_on_server", "The client's profile has not reached the server yet."
+)
+CLIENT_NOT_REPORTABLE_CODE = "report.client.not_reportable"
+
+REPORT_FIELDS: Mapping[str, frozenset[str]] = {
+    "client": frozenset(rule.field for rule in CLIENT_REPORT_RULES),
+    "service_form": frozenset(rule.field for rule in SERVICE_FORM_REPORT_RULES) | frozenset(_COMPLETION_CODES),
+}
+"""The fields a form marks as needed to report, by record kind (whether or not they are filled in yet)."""
+
+
+def client_report_gaps(client: Client) -> list[ReportGap]:
+    """What keeps this client profile from being reported; empty when it is reportable."""
+    return [rule.gap for rule in CLIENT_REPORT_RULES if rule.is_missing(client)]
+
+
+def service_form_report_gaps(form: ServiceForm) -> list[ReportGap]:
+    """What keeps this service form itself from being reported (its client's profile aside)."""
+    gaps = [ReportGap(gap.field, _COMPLETION_CODES[gap.field], gap.message) for gap in completion_gaps(form)]
+    return gaps + [rule.gap for rule in SERVICE_FORM_REPORT_RULES if rule.is_missing(form)]
+
+
+def session_report_gaps(session: Session, clients: Mapping[str, Client]) -> dict[str, list[ReportGap]]:
+    """For each service form of ``session`` (by form id), what keeps it from being reported, its client included.
+
+    ``clients`` holds the profiles of the session's clients; one that is absent has not reached this database yet.
+    A client profile's own gaps appear once per form as one gap naming them, so a list of forms stays short.
+    """
+    gaps: dict[str, list[ReportGap]] = {}
+    for form in session.service_forms:
+        found = service_form_report_gaps(form)
+        client = clients.get(form.client_id)
+        if client is None:
+            found.append(CLIENT_MISSING)
+        else:
+            found += _client_gap_for_form(client_report_gaps(client))
+        gaps[form.id] = found
+    return gaps
+
+
+def _client_gap_for_form(client_gaps: list[ReportGap]) -> list[ReportGap]:
+    if not client_gaps:
+        return []
+    missing = "; ".join(gap.message for gap in client_gaps)
+    return [ReportGap("client_id", CLIENT_NOT_REPORTABLE_CODE, f"The client's profile is not reportable: {missing}")]

@@ -1,0 +1,133 @@
+"""Reading an agency's sessions and clients for reports, a page at a time, as domain records.
+
+Reports and exports read within one reading transaction (one snapshot, see ``server.db``), in pages found by
+keyset, so an agency of any size is read in bounded memory and every page agrees with the others. Clients are
+fetched by id for the sessions of each page and kept for the rest of the read, since the same clients come back
+month after month.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session as DbSession
+
+from app.domain.clients import Client
+from app.domain.sessions import Session
+from server.models import ClientRecord, SessionRecord
+from server.reports.period import Period
+from sync.records import client_from_wire, session_from_wire
+
+PAGE_SIZE = 1000
+_IN_CHUNK = 900  # under SQLite's default limit of bound parameters per statement
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    """A session as the server holds it now: the domain record plus the server's bookkeeping."""
+
+    session: Session
+    seq: int
+
+
+def sessions_in(db: DbSession, *, agency_id: str, period: Period, page_size: int = PAGE_SIZE) -> Iterator[Session]:
+    """The agency's sessions with a service date in ``period``, by service date then id."""
+    after: tuple[date, str] | None = None
+    in_period = (
+        SessionRecord.agency_id == agency_id,
+        SessionRecord.service_date >= period.start,
+        SessionRecord.service_date <= period.end,
+    )
+    while True:
+        query = select(SessionRecord.service_date, SessionRecord.id, SessionRecord.record).where(*in_period)
+        if after is not None:
+            query = query.where(tuple_(SessionRecord.service_date, SessionRecord.id) > after)
+        rows = db.execute(query.order_by(SessionRecord.service_date, SessionRecord.id).limit(page_size)).all()
+        for row in rows:
+            yield session_from_wire(row.record, record_id=row.id)
+        if len(rows) < page_size:
+            return
+        after = (rows[-1].service_date, rows[-1].id)
+
+
+def sessions_changed_after(
+    db: DbSession, *, agency_id: str, seq: int, page_size: int = PAGE_SIZE
+) -> Iterator[StoredSession]:
+    """The agency's sessions whose last change came after change sequence ``seq``, oldest change first."""
+    while True:
+        query = (
+            select(SessionRecord.id, SessionRecord.seq, SessionRecord.record)
+            .where(SessionRecord.agency_id == agency_id, SessionRecord.seq > seq)
+            .order_by(SessionRecord.seq)
+            .limit(page_size)
+        )
+        rows = db.execute(query).all()
+        for row in rows:
+            yield StoredSession(session_from_wire(row.record, record_id=row.id), row.seq)
+        if len(rows) < page_size:
+            return
+        seq = rows[-1].seq
+
+
+def clients_changed_after(db: DbSession, *, agency_id: str, seq: int, page_size: int = PAGE_SIZE) -> Iterator[Client]:
+    while True:
+        query = (
+            select(ClientRecord.id, ClientRecord.seq, ClientRecord.record)
+            .where(ClientRecord.agency_id == agency_id, ClientRecord.seq > seq)
+            .order_by(ClientRecord.seq)
+            .limit(page_size)
+        )
+        rows = db.execute(query).all()
+        for row in rows:
+            yield client_from_wire(row.record, record_id=row.id)
+        if len(rows) < page_size:
+            return
+        seq = rows[-1].seq
+
+
+def in_chunks(items: Iterable[str], size: int = _IN_CHUNK) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@dataclass(slots=True)
+class ClientBook:
+    """The agency's clients that a read has needed so far, fetched by id a page of sessions at a time."""
+
+    db: DbSession
+    agency_id: str
+    known: dict[str, Client] = field(default_factory=dict)
+    absent: set[str] = field(default_factory=set)
+
+    def fetch_for(self, sessions: Iterable[Session]) -> None:
+        wanted = {form.client_id for session in sessions for form in session.service_forms}
+        missing = wanted - self.known.keys() - self.absent
+        for chunk in in_chunks(sorted(missing)):
+            query = select(ClientRecord.id, ClientRecord.record).where(
+                ClientRecord.agency_id == self.agency_id, ClientRecord.id.in_(chunk)
+            )
+            for row in self.db.execute(query):
+                self.known[row.id] = client_from_wire(row.record, record_id=row.id)
+        self.absent |= missing - self.known.keys()
+
+    def get(self, client_id: str) -> Client | None:
+        return self.known.get(client_id)
+
+
+def paged(items: Iterator[Session], size: int = PAGE_SIZE) -> Iterator[list[Session]]:
+    """``items`` in lists of ``size``, so each list's clients can be fetched in one go."""
+    page: list[Session] = []
+    for item in items:
+        page.append(item)
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page

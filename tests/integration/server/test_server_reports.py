@@ -1,0 +1,128 @@
+"""Report endpoints: who may read them, which period they cover, and what they count (pushed as devices push)."""
+
+from typing import Any
+
+import pytest
+from server_harness import API, SOUTH, ServerHarness, change, client_data, group_session_data, new_id, session_data
+
+
+def form(client_id: str, **changes: Any) -> dict[str, Any]:
+    values = {
+        "id": new_id(),
+        "client_id": client_id,
+        "service_type": "information_orientation",
+        "services": ["io_housing", "io_health"],
+        "referrals": [],
+        "client_attended": True,
+        "status": "complete",
+        "private": False,
+        "notes": "",
+    }
+    return values | changes
+
+
+@pytest.fixture
+def reporting(two_agencies: ServerHarness) -> ServerHarness:
+    """North (workers wlee and ajones, supervisor sboss) and south (worker zsouth)."""
+    return two_agencies
+
+
+def get(server: ServerHarness, user_id: str, path: str, **params: Any):  # type: ignore[no-untyped-def]
+    return server.client.get(f"{API}/reports/{path}", headers=server.login(user_id), params=params)
+
+
+def test_only_supervisors_read_reports(reporting: ServerHarness) -> None:
+    assert get(reporting, "wlee", "statistics", month="2025-03").status_code == 403
+    assert get(reporting, "wlee", "unreportable", month="2025-03").status_code == 403
+    assert reporting.client.get(f"{API}/reports/statistics", params={"month": "2025-03"}).status_code == 401
+    assert get(reporting, "sboss", "statistics", month="2025-03").status_code == 200
+
+
+def test_a_period_that_cannot_be_used_is_refused_naming_the_parameter(reporting: ServerHarness) -> None:
+    headers = reporting.login("sboss")
+    unusable = [
+        {"month": "2025-13"},
+        {"month": "March"},
+        {},
+        {"from": "2025-03-31", "to": "2025-03-01"},
+        {"month": "2025-03", "from": "2025-03-01", "to": "2025-03-31"},
+        {"from": "2024-01-01", "to": "2025-12-31"},
+    ]
+    for params in unusable:
+        response = reporting.client.get(f"{API}/reports/statistics", headers=headers, params=params)
+        assert response.status_code == 422, params
+        assert response.json()["detail"][0]["loc"][0] == "query"
+
+
+def test_figures_count_the_period_and_the_agency_only(reporting: ServerHarness) -> None:
+    wlee, ajones = reporting.login("wlee"), reporting.login("ajones")
+    amal, omar, lina = client_data(), client_data(first_name="Omar"), client_data(first_name="Lina")
+    reporting.push(wlee, *(change("client", c) for c in (amal, omar, lina)))
+    referral = {"to": "Food bank", "reason": "", "follow_up_date": None}
+    sessions = [
+        session_data(
+            service_forms=[form(amal["id"], referrals=[referral])], service_minutes=90, languages=["en", "ar"]
+        ),
+        session_data(service_forms=[form(omar["id"], service_type="support_services", services=["ss_child_care"])],
+                     service_date="2025-03-31", site_code="N-002", delivery_methods=["in_person", "phone_text_email"]),
+        group_session_data(["wlee", "ajones"], service_forms=[form(amal["id"]), form(lina["id"])], service_minutes=60),
+        session_data(service_forms=[form(amal["id"])], service_date="2025-04-01"),  # next month
+    ]  # fmt: skip
+    assert {r["status"] for r in reporting.push(wlee, *(change("session", s) for s in sessions))} == {"applied"}
+    south = reporting.login("zsouth")
+    reporting.push(south, change("session", session_data(agency_id=SOUTH, created_by="zsouth", staff=["zsouth"],
+                                                         site_code="S-001")))  # fmt: skip
+    assert ajones  # a second worker of the agency, on the group activity's staff
+
+    body = get(reporting, "sboss", "statistics", month="2025-03").json()
+    march = sessions[:3]
+    forms = [f for s in march for f in s["service_forms"]]
+    assert body["totals"] == {
+        "sessions": len(march),
+        "unique_clients": len({f["client_id"] for f in forms}),
+        "service_forms": len(forms),
+        "services_received": sum(len(f["services"]) for f in forms),
+        "hours": round(sum(s["service_minutes"] for s in march) / 60, 2),
+        "group_activities": 1,
+        "named_participants": 2,
+        "referrals": 1,
+    }
+    by_worker = {row["key"]: row for row in body["by_worker"]}
+    assert by_worker["wlee"]["sessions"] == 3 and by_worker["ajones"]["sessions"] == 1
+    assert by_worker["ajones"]["label"] == "Ajones"
+    by_type = {row["key"]: row for row in body["by_service_type"]}
+    assert by_type["support_services"]["service_forms"] == 1
+    assert by_type["support_services"]["label"] == "Support Services"
+    assert by_type["information_orientation"]["sessions"] == 2
+    by_method = {row["key"]: row["sessions"] for row in body["by_delivery_method"]}
+    assert by_method == {"in_person": 3, "phone_text_email": 1}
+    assert {row["key"]: row["sessions"] for row in body["by_site"]} == {"N-001": 2, "N-002": 1}
+    assert {row["key"]: row["sessions"] for row in body["languages"]} == {"en": 3, "ar": 1}
+
+    ranged = get(reporting, "sboss", "statistics", **{"from": "2025-03-31", "to": "2025-04-01"}).json()
+    assert ranged["totals"]["sessions"] == 2
+
+
+def test_the_unreportable_list_names_each_record_and_why(reporting: ServerHarness) -> None:
+    wlee = reporting.login("wlee")
+    known = client_data(client_identifier="12345678", official_language="en")
+    unidentified = client_data(first_name="Omar", official_language="fr")
+    reporting.push(wlee, change("client", known), change("client", unidentified))
+    good = session_data(service_forms=[form(known["id"])])
+    not_attended = session_data(service_forms=[form(known["id"], client_attended=None)])
+    of_unidentified = session_data(service_forms=[form(unidentified["id"])], service_date="2025-03-12")
+    reporting.push(wlee, *(change("session", s) for s in (good, not_attended, of_unidentified)))
+
+    body = get(reporting, "sboss", "unreportable", month="2025-03").json()
+    assert body["total"] == 3
+    listed = [(r["entity"], r["record_id"], [g["code"] for g in r["gaps"]]) for r in body["records"]]
+    assert (
+        "service_form", not_attended["service_forms"][0]["id"], ["report.client_attended.missing"]
+    ) in listed  # fmt: skip
+    assert listed[-2:] == [
+        ("client", unidentified["id"], ["report.client_identifier.missing"]),
+        ("service_form", of_unidentified["service_forms"][0]["id"], ["report.client.not_reportable"]),
+    ]
+    assert body["records"][-2]["client_name"] == "Omar Haddad"
+    paged = get(reporting, "sboss", "unreportable", month="2025-03", limit=2, offset=2).json()
+    assert paged["total"] == 3 and [r["record_id"] for r in paged["records"]] == [listed[2][1]]

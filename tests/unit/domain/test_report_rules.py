@@ -1,0 +1,93 @@
+"""Reportable, not only saved: what keeps a client profile or a service form out of the funder's upload."""
+
+from collections.abc import Callable
+
+from app.domain.clients import Client, validate_client
+from app.domain.reporting import (
+    CLIENT_MISSING,
+    CLIENT_NOT_REPORTABLE_CODE,
+    REPORT_FIELDS,
+    ReportGap,
+    client_report_gaps,
+    service_form_report_gaps,
+    session_report_gaps,
+)
+from app.domain.sessions import ServiceForm, Session, validate_session
+
+MakeClient = Callable[..., Client]
+MakeSession = Callable[..., Session]
+
+
+def reportable_form(**changes: object) -> ServiceForm:
+    values: dict[str, object] = {
+        "id": "form-1",
+        "client_id": "client-1",
+        "service_type": "information_orientation",
+        "services": ["io_housing"],
+        "status": "complete",
+        "client_attended": True,
+    }
+    return ServiceForm(**(values | changes))  # type: ignore[arg-type]
+
+
+def codes(gaps: list[ReportGap]) -> list[str]:
+    return [gap.code for gap in gaps]
+
+
+class TestClientProfiles:
+    def test_a_profile_with_identifier_and_official_language_is_reportable(self, make_client: MakeClient) -> None:
+        assert client_report_gaps(make_client(client_identifier="12345678", official_language="fr")) == []
+
+    def test_a_saved_profile_without_an_identifier_is_not_reportable(self, make_client: MakeClient) -> None:
+        client = make_client(client_identifier="  ", official_language="en")
+        assert validate_client(client, today=client.date_of_birth.replace(year=2025)) == []  # type: ignore[union-attr]
+        gaps = client_report_gaps(client)
+        assert [(gap.field, gap.code) for gap in gaps] == [("client_identifier", "report.client_identifier.missing")]
+        assert "client identifier" in gaps[0].message
+
+    def test_unknown_is_an_answer_for_the_official_language(self, make_client: MakeClient) -> None:
+        assert client_report_gaps(make_client(client_identifier="1", official_language="unknown")) == []
+        assert codes(client_report_gaps(make_client(client_identifier="1"))) == ["report.official_language.missing"]
+
+
+class TestServiceForms:
+    def test_a_complete_attended_form_is_reportable(self) -> None:
+        assert service_form_report_gaps(reportable_form()) == []
+
+    def test_an_incomplete_form_lists_each_missing_part_with_its_own_code(self) -> None:
+        gaps = service_form_report_gaps(reportable_form(service_type=None, services=[], status=None))
+        assert codes(gaps) == ["report.service_type.missing", "report.status.missing"]
+        gaps = service_form_report_gaps(reportable_form(services=[]))
+        assert [(gap.field, gap.code) for gap in gaps] == [("services", "report.services.missing")]
+
+    def test_attendance_must_be_known_and_yes(self) -> None:
+        assert codes(service_form_report_gaps(reportable_form(client_attended=None))) == [
+            "report.client_attended.missing"
+        ]
+        assert codes(service_form_report_gaps(reportable_form(client_attended=False))) == ["report.client_attended.no"]
+
+    def test_a_form_that_is_not_reportable_still_saves(self, make_session: MakeSession) -> None:
+        session = make_session(service_forms=[reportable_form(client_attended=None, status=None)])
+        assert validate_session(session, today=session.service_date) == []  # type: ignore[arg-type]
+        assert session_report_gaps(session, {})["form-1"] != []
+
+
+class TestSessions:
+    def test_each_form_carries_its_client_profile_gap_once(self, make_session: MakeSession, make_client: MakeClient):
+        unidentified = make_client(id="client-2", official_language="en")
+        identified = make_client(id="client-1", client_identifier="12345678", official_language="en")
+        session = make_session(
+            service_forms=[reportable_form(), reportable_form(id="form-2", client_id="client-2", client_attended=None)]
+        )
+        gaps = session_report_gaps(session, {"client-1": identified, "client-2": unidentified})
+        assert gaps["form-1"] == []
+        assert codes(gaps["form-2"]) == ["report.client_attended.missing", CLIENT_NOT_REPORTABLE_CODE]
+        assert "client identifier" in gaps["form-2"][1].message
+
+    def test_a_client_not_on_the_server_keeps_the_form_out(self, make_session: MakeSession) -> None:
+        assert session_report_gaps(make_session(service_forms=[reportable_form()]), {}) == {"form-1": [CLIENT_MISSING]}
+
+
+def test_the_fields_to_mark_are_listed_for_each_kind_of_record() -> None:
+    assert REPORT_FIELDS["client"] == {"client_identifier", "official_language"}
+    assert REPORT_FIELDS["service_form"] == {"client_attended", "service_type", "services", "status"}
