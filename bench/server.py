@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import requests
 from psycopg import sql
+from sqlalchemy.engine import make_url
 
 POSTGRES_ADMIN_DSN = "postgresql://outpost:outpost@127.0.0.1:5432/postgres"
 POSTGRES_URL = "postgresql+psycopg://outpost:outpost@127.0.0.1:5432/{name}"
@@ -28,6 +29,7 @@ class RunningServer:
     base_url: str
     database_url: str
     log: Path
+    pid: int
 
 
 def free_port() -> int:
@@ -43,7 +45,7 @@ def running_server(database_url: str, log: Path) -> Iterator[RunningServer]:
     command = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--database-url", database_url]
     with log.open("ab") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-    server = RunningServer(base_url=f"http://127.0.0.1:{port}", database_url=database_url, log=log)
+    server = RunningServer(base_url=f"http://127.0.0.1:{port}", database_url=database_url, log=log, pid=process.pid)
     try:
         _wait_until_healthy(server, process)
         yield server
@@ -84,6 +86,14 @@ def postgres_unreachable_reason() -> str | None:
             return None
     except psycopg.Error as problem:
         return f"PostgreSQL not reachable at 127.0.0.1:5432 ({type(problem).__name__})"
+
+
+def postgres_backends(database_url: str) -> list[int]:
+    """The process ids of the PostgreSQL backends now connected to ``database_url``'s database."""
+    name = make_url(database_url).database
+    with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True) as admin:
+        rows = admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,)).fetchall()
+    return [pid for (pid,) in rows]
 
 
 @contextmanager

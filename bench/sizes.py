@@ -14,8 +14,13 @@ class Sizes:
     first_sync_workers: int
     first_sync_clients: int
     first_sync_sessions: int
-    devices: int
-    sessions_per_device: int
+    devices: int  # the burst: this many devices sync at one moment
+    sessions_per_device: int  # each pushing this many sessions
+    day_devices: int  # the working day: this many devices
+    day_syncs: tuple[int, int]  # each syncing between this many times (inclusive)
+    day_window_s: float  # at random moments over this many seconds
+    load_processes: int  # Locust worker processes that play the devices
+    load_backends: tuple[str, ...]  # the central databases the load runs against
 
 
 FULL = Sizes(
@@ -30,6 +35,11 @@ FULL = Sizes(
     first_sync_sessions=20_000,
     devices=200,
     sessions_per_device=20,
+    day_devices=10_000,
+    day_syncs=(2, 4),
+    day_window_s=600,
+    load_processes=2,
+    load_backends=("PostgreSQL", "SQLite"),
 )
 
 QUICK = Sizes(
@@ -44,4 +54,9 @@ QUICK = Sizes(
     first_sync_sessions=1_000,
     devices=20,
     sessions_per_device=5,
+    day_devices=100,
+    day_syncs=(1, 2),
+    day_window_s=4,
+    load_processes=1,
+    load_backends=("PostgreSQL",),
 )

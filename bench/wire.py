@@ -56,7 +56,7 @@ def _header_bytes(headers: Any) -> int:
     return sum(len(f"{name}: {value}") + _CRLF for name, value in headers.items()) + _CRLF
 
 
-def _server_ms(header_value: str | None) -> float | None:
+def server_ms(header_value: str | None) -> float | None:
     """The server's time in milliseconds from a ``Server-Timing`` header; None when it carries none."""
     for metric in (header_value or "").split(","):
         name, _, params = metric.strip().partition(";")
@@ -100,7 +100,7 @@ class _CountingAdapter(HTTPAdapter):
         response = super().send(request, *args, **kwargs)
         sent, plain = _request_bytes(request)
         self.counter.add(sent=sent, received=_response_bytes(response), uncompressed_body=plain,
-                         server_ms=_server_ms(response.headers.get(SERVER_TIMING)))  # fmt: skip
+                         server_ms=server_ms(response.headers.get(SERVER_TIMING)))  # fmt: skip
         return response
 
 

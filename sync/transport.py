@@ -73,6 +73,34 @@ class Transport(Protocol):
     def pull(self, cursor: str | None, limit: int) -> dict[str, Any]: ...
 
 
+PUSH_HEADERS = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+
+
+def push_body(device_id: str, changes: list[dict[str, Any]]) -> bytes:
+    """A push request's body as the app sends it: the envelope as JSON, gzip-compressed (sent with PUSH_HEADERS)."""
+    return gzip.compress(jsoncodec.dumps_bytes({"device_id": device_id, "changes": changes}), compresslevel=GZIP_LEVEL)
+
+
+def push_results(answer: dict[str, Any], sent: int) -> list[dict[str, Any]]:
+    """The results of a push answer, checked to hold one per change sent."""
+    results = answer.get("results")
+    if not isinstance(results, list) or len(results) != sent:
+        raise ProtocolError("The server's push answer does not have one result per change.", 200, answer)
+    return results
+
+
+def pull_params(cursor: str | None, limit: int) -> dict[str, Any]:
+    """A pull's query: the page size, and the cursor unless this is a pull from the beginning."""
+    return {"limit": limit, "cursor": cursor} if cursor else {"limit": limit}
+
+
+def pull_page(answer: dict[str, Any]) -> dict[str, Any]:
+    """A pull answer, checked to hold a list of changes and a cursor."""
+    if not isinstance(answer.get("changes"), list) or not isinstance(answer.get("cursor"), str):
+        raise ProtocolError("The server's pull answer lacks changes or a cursor.", 200, answer)
+    return answer
+
+
 class HttpTransport:
     """Protocol v1 over ``requests``. ``login`` keeps the token it receives for the calls that follow."""
 
@@ -107,24 +135,15 @@ class HttpTransport:
 
     def push(self, device_id: str, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Send changes (gzip-compressed: a batch of sessions shrinks about tenfold) and return their results."""
-        body = jsoncodec.dumps_bytes({"device_id": device_id, "changes": changes})
-        body = gzip.compress(body, compresslevel=GZIP_LEVEL)
-        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        body = push_body(device_id, changes)
+        headers = dict(PUSH_HEADERS)
         sent = self._request("POST", "/sync/push", data=body, headers=headers, authorized=True, retry_dropped=True)
-        answer = self._json(sent)
-        results = answer.get("results")
-        if not isinstance(results, list) or len(results) != len(changes):
-            raise ProtocolError("The server's push answer does not have one result per change.", 200, answer)
-        return results
+        return push_results(self._json(sent), len(changes))
 
     def pull(self, cursor: str | None, limit: int) -> dict[str, Any]:
-        params: dict[str, Any] = {"limit": limit}
-        if cursor:
-            params["cursor"] = cursor
+        params = pull_params(cursor, limit)
         answer = self._json(self._request("GET", "/sync/pull", params=params, authorized=True, retry_dropped=True))
-        if not isinstance(answer.get("changes"), list) or not isinstance(answer.get("cursor"), str):
-            raise ProtocolError("The server's pull answer lacks changes or a cursor.", 200, answer)
-        return answer
+        return pull_page(answer)
 
     def _request(
         self, method: str, path: str, *, authorized: bool = False, retry_dropped: bool = False, **kwargs: Any

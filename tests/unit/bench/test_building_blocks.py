@@ -34,6 +34,11 @@ TINY = dataclasses.replace(
     first_sync_sessions=10,
     devices=2,
     sessions_per_device=2,
+    day_devices=3,
+    day_syncs=(1, 2),
+    day_window_s=1,
+    load_processes=1,
+    load_backends=("SQLite",),
 )
 
 
@@ -92,10 +97,13 @@ def test_sync_figures_run_against_a_real_server(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_load_run_finds_every_session_on_the_server(tmp_path: Path) -> None:
-    (figure,) = load_figures(tmp_path, TINY, seed=3)
-    assert "0 lost, 0 duplicated" in figure.measured
-    assert "0 unexpected sessions on the server, 0 still queued" in figure.note
+def test_load_runs_find_every_pushed_session_on_the_server(tmp_path: Path) -> None:
+    burst, day, cpu = load_figures(tmp_path, TINY, seed=3)
+    for run in (burst, day):
+        assert run.measured.startswith("0 errors, 0 lost, 0 duplicated"), run.measured
+        assert "0 unexpected sessions on the server, 0 still queued" in run.note
+    assert burst.name.startswith("Burst: 2 devices") and day.name.startswith("Working day: 3 devices")
+    assert "per sync" in cpu.measured and "syncs/s" in cpu.ratio
 
 
 def test_a_counter_starts_empty() -> None:
