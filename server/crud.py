@@ -6,7 +6,9 @@ of its last change and pulls find it. A function that changes nothing leaves ``s
 an import or the demo loader twice does not make every device download everything again.
 """
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -204,16 +206,26 @@ def upsert_location_type(session: Session, *, code: str, label: str) -> ServiceL
     return location_type
 
 
-def known_codes(session: Session, *, agency_id: str) -> KnownCodes:
-    """What a session pushed by this agency's workers may refer to: its active sites and workers, and the lists."""
-    sites = select(Site.code).where(Site.agency_id == agency_id, Site.active.is_(True))
-    workers = select(Worker.user_id).where(Worker.agency_id == agency_id, Worker.active.is_(True))
+def known_codes(session: Session, *, agency_id: str, among: KnownCodes) -> KnownCodes:
+    """Which of the codes in ``among`` a session pushed by this agency's workers may refer to: its active sites and
+    workers, and the shared lists.
+
+    Only the codes a push names are looked up, not whole lists: an agency's worker list grows with its staff, and
+    reading all of it for every push made a push's cost grow with the agency.
+    """
     return KnownCodes(
-        sites=frozenset(session.scalars(sites)),
-        workers=frozenset(session.scalars(workers)),
-        languages=frozenset(session.scalars(select(Language.code))),
-        service_location_types=frozenset(session.scalars(select(ServiceLocationType.code))),
-    )
+        sites=_present(session, Site.code, among.sites, Site.agency_id == agency_id, Site.active.is_(True)),
+        workers=_present(session, Worker.user_id, among.workers, Worker.agency_id == agency_id,
+                         Worker.active.is_(True)),
+        languages=_present(session, Language.code, among.languages),
+        service_location_types=_present(session, ServiceLocationType.code, among.service_location_types),
+    )  # fmt: skip
+
+
+def _present(session: Session, key: Any, wanted: Collection[str] | None, *conditions: Any) -> frozenset[str]:
+    if not wanted:
+        return frozenset()
+    return frozenset(session.scalars(select(key).where(key.in_(sorted(wanted)), *conditions)))
 
 
 # --- sign-in ---------------------------------------------------------------------------------------------------------

@@ -7,6 +7,10 @@ is read once, whole rows, up to that end. So a page reads and decodes just the r
 one snapshot (see ``Database.reading``), and writers commit in sequence order (see ``crud.lock_sequence``), so a row
 that commits late can never fall behind a cursor. When a page ends the feed, the cursor moves to the counter's value,
 past changes this worker cannot see.
+
+Most pulls find nothing new, or a handful of changes, so what a pull costs is mostly fixed: the statements are
+built once, when this module loads, with the worker, the agency and the cursor as bound parameters, and run on the
+transaction's Core connection. A pull whose cursor is already at the counter's value runs none of them.
 """
 
 from collections.abc import Callable
@@ -16,8 +20,7 @@ from itertools import islice
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Row, Select, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, exists, select
 
 from server import crud
 from server.core.cursor import Cursor, decode_cursor
@@ -45,26 +48,34 @@ from server.schemas import (
 )
 from server.visibility import as_seen_by
 
+_AFTER, _UPTO, _COUNT = bindparam("after"), bindparam("upto"), bindparam("count")
+_ME, _AGENCY = bindparam("me"), bindparam("agency")
+
 
 def pull_changes(db: Database, *, worker: Worker, cursor: str | None, limit: int) -> PullResponse:
     """The next page after ``cursor`` (None: from the start); raises CursorNotRecognised for a foreign cursor."""
     with db.reading() as session:
         state = crud.server_state(session)
         after = decode_cursor(cursor, epoch=state.epoch, last_seq=state.last_seq).seq if cursor else 0
-        numbered = [(source, source.seqs(session, after=after, count=limit + 1)) for source in _Feed(worker).sources()]
+        if after == state.last_seq:  # nothing has changed anywhere since this cursor
+            return PullResponse(changes=[], cursor=Cursor(epoch=state.epoch, seq=after).encode(), has_more=False)
+        connection = session.connection()
+        sources = _SUPERVISOR_FEED if worker.is_supervisor else _FIELD_WORKER_FEED
+        params = {"after": after, "count": limit + 1, "me": worker.user_id, "agency": worker.agency_id}
+        numbered = [(source, source.seqs(connection, params)) for source in sources]
         last = _page_end([seqs for _, seqs in numbered], limit=limit)
+        params["upto"] = state.last_seq if last is None else last
         found = [
-            found
+            (row.seq, source.to_change(worker, row))
             for source, seqs in numbered
-            if seqs and (last is None or seqs[0] <= last)  # a kind with nothing on this page is not read at all
-            for found in source.read(session, after=after, upto=last)
+            if seqs and seqs[0] <= params["upto"]  # a kind with nothing on this page is not read at all
+            for row in connection.execute(source.rows, params)
         ]
     page = [change for _, change in sorted(found, key=lambda item: item[0])]
-    has_more = last is not None
     return PullResponse(
         changes=page,
-        cursor=Cursor(epoch=state.epoch, seq=last if last is not None else state.last_seq).encode(),
-        has_more=has_more,
+        cursor=Cursor(epoch=state.epoch, seq=params["upto"]).encode(),
+        has_more=last is not None,
     )
 
 
@@ -80,21 +91,21 @@ def _delete(entity: PullEntity, key: str, version: int) -> PulledChange:
 
 @dataclass(frozen=True, slots=True)
 class _Source:
-    """One kind of change a worker may see: which rows, their sequence number column, and how a row travels."""
+    """One kind of change a worker may see: the statement finding its sequence numbers after the cursor, the one
+    reading its rows up to a page's end, and how a row travels (to the given worker)."""
 
-    statement: Select[Any]
-    seq: ColumnElement[int]
-    to_change: Callable[[Any], PulledChange]
+    numbers: Select[Any]
+    rows: Select[Any]
+    to_change: Callable[[Worker, Row[Any]], PulledChange]
 
-    def seqs(self, session: Session, *, after: int, count: int) -> list[int]:
-        numbers = self.statement.with_only_columns(self.seq, maintain_column_froms=True)
-        return list(session.scalars(numbers.where(self.seq > after).order_by(self.seq).limit(count)))
+    def seqs(self, connection: Connection, params: dict[str, Any]) -> list[int]:
+        return list(connection.scalars(self.numbers, params))
 
-    def read(self, session: Session, *, after: int, upto: int | None) -> list[tuple[int, PulledChange]]:
-        statement = self.statement.where(self.seq > after)
-        if upto is not None:
-            statement = statement.where(self.seq <= upto)
-        return [(row.seq, self.to_change(row)) for row in session.execute(statement)]
+
+def _source(statement: Select[Any], seq: ColumnElement[int], to_change: Callable[[Worker, Row[Any]], PulledChange]
+            ) -> _Source:  # fmt: skip
+    numbers = statement.with_only_columns(seq, maintain_column_froms=True).where(seq > _AFTER)
+    return _Source(numbers.order_by(seq).limit(_COUNT), statement.where(seq > _AFTER, seq <= _UPTO), to_change)
 
 
 def _page_end(numbers: list[list[int]], *, limit: int) -> int | None:
@@ -108,115 +119,80 @@ def _page_end(numbers: list[list[int]], *, limit: int) -> int | None:
     return first[limit - 1] if len(first) > limit else None
 
 
-class _Feed:
-    """Every kind of change one worker may see, as sources to page through."""
-
-    def __init__(self, worker: Worker):
-        self.worker = worker
-
-    def sources(self) -> list[_Source]:
-        return [
-            self._agency(),
-            self._sites(),
-            self._workers(),
-            self._languages(),
-            self._location_types(),
-            self._clients(),
-            *self._sessions(),
-            *self._session_tombstones(),
-        ]
-
-    def _agency(self) -> _Source:
-        statement = select(Agency.id, Agency.name, Agency.version, Agency.seq)
-        return _Source(
-            statement.where(Agency.id == self.worker.agency_id),
-            Agency.seq,
-            lambda row: _upsert("agency", row.id, row.version, AgencyData(id=row.id, name=row.name)),
-        )
-
-    def _sites(self) -> _Source:
-        statement = select(Site.code, Site.name, Site.address, Site.active, Site.version, Site.seq)
-        return _Source(statement.where(Site.agency_id == self.worker.agency_id), Site.seq, _site_change)
-
-    def _workers(self) -> _Source:
-        statement = select(Worker.user_id, Worker.name, Worker.role, Worker.active, Worker.version, Worker.seq)
-        return _Source(statement.where(Worker.agency_id == self.worker.agency_id), Worker.seq, _worker_change)
-
-    def _languages(self) -> _Source:
-        return _Source(
-            select(Language.code, Language.name, Language.version, Language.seq),
-            Language.seq,
-            lambda row: _upsert("language", row.code, row.version, LanguageData(code=row.code, name=row.name)),
-        )
-
-    def _location_types(self) -> _Source:
-        return _Source(
-            select(ServiceLocationType.code, ServiceLocationType.label, ServiceLocationType.version,
-                   ServiceLocationType.seq),
-            ServiceLocationType.seq,
-            lambda row: _upsert("service_location_type", row.code, row.version,
-                                ServiceLocationTypeData(code=row.code, label=row.label)),
-        )  # fmt: skip
-
-    def _clients(self) -> _Source:
-        statement = select(ClientRecord.id, ClientRecord.version, ClientRecord.seq, ClientRecord.record)
-        return _Source(
-            statement.where(ClientRecord.agency_id == self.worker.agency_id),
-            ClientRecord.seq,
-            lambda row: _upsert("client", row.id, row.version, row.record),
-        )
-
-    def _session_upsert(self, row: Row[Any]) -> PulledChange:
-        return _upsert("session", row.id, row.version, as_seen_by(self.worker, row.record))
-
-    def _sessions(self) -> list[_Source]:
-        """A supervisor's feed is the agency's sessions. A field worker's is two disjoint parts, each found from the
-        worker's own rows: the sessions they created, and those they are on the staff of but did not create.
-
-        The field worker's parts leave out the agency test on purpose. A session's creator and staff are always
-        workers of its agency (a push checks both), so it would change nothing, but with it SQLite plans the query
-        by the (agency_id, seq) index and tests every session of the agency after the cursor against the worker:
-        10 ms a pull once a few thousand sessions are new. Without it, the worker's own rows lead (a few dozen).
-        """
-        columns = select(SessionRecord.id, SessionRecord.version, SessionRecord.seq, SessionRecord.record)
-        if self.worker.is_supervisor:
-            agency = columns.where(SessionRecord.agency_id == self.worker.agency_id)
-            return [_Source(agency, SessionRecord.seq, self._session_upsert)]
-        me = self.worker.user_id
-        staffed = columns.join(SessionStaff, SessionStaff.session_id == SessionRecord.id)
-        return [
-            _Source(columns.where(SessionRecord.created_by == me), SessionRecord.seq, self._session_upsert),
-            _Source(staffed.where(SessionStaff.user_id == me, SessionRecord.created_by != me), SessionRecord.seq,
-                    self._session_upsert),
-        ]  # fmt: skip
-
-    def _session_tombstones(self) -> list[_Source]:
-        """Sessions this worker was taken off (and did not create): their devices must drop them. Found from the
-        worker's former-staff rows, for the same reason as ``_sessions``.
-
-        Supervisors see every session of the agency, so they never lose one.
-        """
-        if self.worker.is_supervisor:
-            return []
-        me = self.worker.user_id
-        on_staff = exists().where(SessionStaff.session_id == SessionRecord.id, SessionStaff.user_id == me)
-        statement = (
-            select(SessionRecord.id, SessionRecord.version, SessionRecord.seq)
-            .join(SessionFormerStaff, SessionFormerStaff.session_id == SessionRecord.id)
-            .where(SessionFormerStaff.user_id == me, SessionRecord.created_by != me, ~on_staff)
-        )
-        return [_Source(statement, SessionRecord.seq, lambda row: _delete("session", row.id, row.version))]
-
-
-def _site_change(row: Row[Any]) -> PulledChange:
+def _site_change(_worker: Worker, row: Row[Any]) -> PulledChange:
     if not row.active:
         return _delete("site", row.code, row.version)
     return _upsert("site", row.code, row.version, SiteData(code=row.code, name=row.name, address=row.address,
                                                           active=True))  # fmt: skip
 
 
-def _worker_change(row: Row[Any]) -> PulledChange:
+def _worker_change(_worker: Worker, row: Row[Any]) -> PulledChange:
     if not row.active:
         return _delete("worker", row.user_id, row.version)
     return _upsert("worker", row.user_id, row.version, WorkerData(user_id=row.user_id, name=row.name, role=row.role,
                                                                   active=True))  # fmt: skip
+
+
+def _session_upsert(worker: Worker, row: Row[Any]) -> PulledChange:
+    return _upsert("session", row.id, row.version, as_seen_by(worker, row.record))
+
+
+def _shared_sources() -> list[_Source]:
+    """What every worker of an agency sees: the agency, its sites, workers and clients, and the shared lists."""
+    agency, site, worker = Agency.__table__, Site.__table__, Worker.__table__
+    language, location, client = Language.__table__, ServiceLocationType.__table__, ClientRecord.__table__
+    return [
+        _source(select(agency.c.id, agency.c.name, agency.c.version, agency.c.seq).where(agency.c.id == _AGENCY),
+                agency.c.seq,
+                lambda _w, row: _upsert("agency", row.id, row.version, AgencyData(id=row.id, name=row.name))),
+        _source(select(site.c.code, site.c.name, site.c.address, site.c.active, site.c.version, site.c.seq)
+                .where(site.c.agency_id == _AGENCY), site.c.seq, _site_change),
+        _source(select(worker.c.user_id, worker.c.name, worker.c.role, worker.c.active, worker.c.version,
+                       worker.c.seq).where(worker.c.agency_id == _AGENCY), worker.c.seq, _worker_change),
+        _source(select(language.c.code, language.c.name, language.c.version, language.c.seq), language.c.seq,
+                lambda _w, row: _upsert("language", row.code, row.version,
+                                        LanguageData(code=row.code, name=row.name))),
+        _source(select(location.c.code, location.c.label, location.c.version, location.c.seq), location.c.seq,
+                lambda _w, row: _upsert("service_location_type", row.code, row.version,
+                                        ServiceLocationTypeData(code=row.code, label=row.label))),
+        _source(select(client.c.id, client.c.version, client.c.seq, client.c.record)
+                .where(client.c.agency_id == _AGENCY), client.c.seq,
+                lambda _w, row: _upsert("client", row.id, row.version, row.record)),
+    ]  # fmt: skip
+
+
+def _supervisor_sessions() -> list[_Source]:
+    """A supervisor's feed is the agency's sessions; they never lose one, so they get no tombstones."""
+    session = SessionRecord.__table__
+    columns = select(session.c.id, session.c.version, session.c.seq, session.c.record)
+    return [_source(columns.where(session.c.agency_id == _AGENCY), session.c.seq, _session_upsert)]
+
+
+def _field_worker_sessions() -> list[_Source]:
+    """A field worker's feed is two disjoint parts, each found from the worker's own rows: the sessions they created,
+    and those they are on the staff of but did not create. Then the sessions they were taken off (and did not
+    create): their devices must drop them, found from the worker's former-staff rows.
+
+    The parts leave out the agency test on purpose. A session's creator and staff are always workers of its agency
+    (a push checks both), so it would change nothing, but with it SQLite plans the query by the (agency_id, seq)
+    index and tests every session of the agency after the cursor against the worker: 10 ms a pull once a few
+    thousand sessions are new. Without it, the worker's own rows lead (a few dozen).
+    """
+    session, staff, former = SessionRecord.__table__, SessionStaff.__table__, SessionFormerStaff.__table__
+    columns = select(session.c.id, session.c.version, session.c.seq, session.c.record)
+    staffed = columns.join(staff, staff.c.session_id == session.c.id)
+    on_staff = exists().where(staff.c.session_id == session.c.id, staff.c.user_id == _ME)
+    taken_off = (
+        select(session.c.id, session.c.version, session.c.seq)
+        .join(former, former.c.session_id == session.c.id)
+        .where(former.c.user_id == _ME, session.c.created_by != _ME, ~on_staff)
+    )
+    return [
+        _source(columns.where(session.c.created_by == _ME), session.c.seq, _session_upsert),
+        _source(staffed.where(staff.c.user_id == _ME, session.c.created_by != _ME), session.c.seq, _session_upsert),
+        _source(taken_off, session.c.seq, lambda _w, row: _delete("session", row.id, row.version)),
+    ]
+
+
+_SUPERVISOR_FEED = [*_shared_sources(), *_supervisor_sessions()]
+_FIELD_WORKER_FEED = [*_shared_sources(), *_field_worker_sessions()]

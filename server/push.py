@@ -46,13 +46,28 @@ def push_changes(db: Database, *, worker: Worker, changes: list[Change], now: da
         pusher = _Pusher(
             worker=worker,
             now=now,
-            known=crud.known_codes(session, agency_id=worker.agency_id),
+            known=crud.known_codes(session, agency_id=worker.agency_id, among=_codes_named_in(changes)),
             seqs=iter(range(first_seq, first_seq + len(changes))),
         )
         pusher.load_named_in(session, changes)
         results = [pusher.apply(change) for change in changes]
         pusher.write(session)
         return results
+
+
+def _codes_named_in(changes: list[Change]) -> KnownCodes:
+    """Every site, location type, language and staff code the pushed sessions name (what they name of the wrong type
+    is left out: reading the record rejects it anyway)."""
+    named: dict[str, set[str]] = {key: set() for key in ("site_code", "service_location_type", "languages", "staff")}
+    for change in changes:
+        if change.entity != "session" or not isinstance(change.data, dict):
+            continue
+        for key, codes in named.items():
+            value = change.data.get(key)
+            values = value if isinstance(value, list) else [value]
+            codes.update(code for code in values if isinstance(code, str))
+    return KnownCodes(sites=named["site_code"], service_location_types=named["service_location_type"],
+                      languages=named["languages"], workers=named["staff"])  # fmt: skip
 
 
 def timestamp(moment: datetime) -> str:
