@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from bench.app_feel import app_feel_figures
 from bench.device_figures import device_figures
 from bench.load import load_figures
 from bench.measure import Figure, could_not_run
@@ -32,6 +33,7 @@ GROUPS: list[tuple[str, FigureGroup]] = [
     ("sync: push to a local server, bytes per session", push_figures),
     ("sync: first sync and no-op sync", first_sync_figures),
     ("sync: many devices at once", load_figures),
+    ("the app in a browser", app_feel_figures),
 ]
 
 

@@ -21,6 +21,8 @@ class Sizes:
     day_window_s: float  # at random moments over this many seconds
     load_processes: int  # Locust worker processes that play the devices
     load_backends: tuple[str, ...]  # the central databases the load runs against
+    feel_clients: int  # the app in a browser: clients on the full device
+    feel_rounds: int  # rounds of timed steps on each device
 
 
 FULL = Sizes(
@@ -40,6 +42,8 @@ FULL = Sizes(
     day_window_s=600,
     load_processes=2,
     load_backends=("PostgreSQL", "SQLite"),
+    feel_clients=100_000,
+    feel_rounds=12,
 )
 
 QUICK = Sizes(
@@ -59,4 +63,6 @@ QUICK = Sizes(
     day_window_s=4,
     load_processes=1,
     load_backends=("PostgreSQL",),
+    feel_clients=2_000,
+    feel_rounds=0,  # a browser, an app and a server for each device: minutes, not part of the quick run
 )
