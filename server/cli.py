@@ -8,6 +8,7 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -20,6 +21,9 @@ from server.core.config import database_url_from
 from server.core.security import hash_password
 from server.db import Database
 from server.models import ROLE_SUPERVISOR, ROLE_WORKER
+from server.reports.export import ExportError, ExportOrder, run_export
+from server.reports.template import TemplateError, load_template
+from server.reports.workbook import FORMATS
 from server.site_import import SiteFileError, read_sites_csv
 
 MIN_PASSWORD_LENGTH = 8
@@ -146,6 +150,21 @@ def demo(db: Database, args: argparse.Namespace) -> str:
     )
 
 
+def export(db: Database, args: argparse.Namespace) -> str:
+    """Write the month's funder export; only records never exported before unless ``--again``."""
+    template = load_template(Path(args.mapping) if args.mapping else None)
+    order = ExportOrder(
+        agency_id=args.agency,
+        month=args.month,
+        out=Path(args.out),
+        file_format=args.format,
+        again=args.again,
+        exported_by=f"command line ({getpass.getuser()})",
+        template=template,
+    )
+    return "\n".join(run_export(db, order, now=datetime.now(UTC)).lines())
+
+
 def serve(db: Database, args: argparse.Namespace) -> str:
     import uvicorn
 
@@ -190,6 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--agency", required=True)
     sub.add_argument("--code", required=True)
     command("demo", demo, "Load the demo agency, its sites and workers, and print how to sign in.")
+    sub = command("export", export, "Write an agency's funder export for a month (records never exported before).")
+    sub.add_argument("--agency", required=True)
+    sub.add_argument("--month", required=True, help="YYYY-MM")
+    sub.add_argument("--format", choices=FORMATS, default="xlsx", help="xlsx: one workbook; csv: a folder of files")
+    sub.add_argument("--out", required=True, help="the workbook (or folder) to write; must not exist yet")
+    sub.add_argument("--again", action="store_true", help="export the month's records even if exported before")
+    sub.add_argument("--mapping", help="a mapping file to use instead of the shipped iCARE layout")
     return parser
 
 
@@ -205,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         print(args.handler(db, args))
-    except (CommandError, SiteFileError, crud.NotFound, crud.AlreadyExists) as problem:
+    except (CommandError, SiteFileError, crud.NotFound, crud.AlreadyExists, ExportError, TemplateError) as problem:
         print(f"outpost-server: {problem}", file=sys.stderr)
         return 1
     finally:

@@ -1,6 +1,6 @@
 """Which of an agency's records can be reported, and why the others cannot: the domain rules applied on the server.
 
-``judged_sessions`` is what the funder export and the supervisor's list both read; ``unreportable_records`` is the
+``judged_pages`` is what the funder export and the supervisor's list both read; ``unreportable_records`` is the
 list itself (the console shows it; the export's "Not reported" sheet has the same rows).
 """
 
@@ -68,15 +68,20 @@ class UnreportableRecord:
         }
 
 
-def judged_sessions(db: DbSession, *, agency_id: str, period: Period) -> Iterator[list[JudgedForm]]:
-    """For each session in the period (by service date), its service forms judged against the report rules."""
+def judged_pages(db: DbSession, *, agency_id: str, period: Period) -> Iterator[list[JudgedForm]]:
+    """The service forms of the period's sessions judged against the report rules, a page of sessions at a time
+    (by service date, then session, then the form's place in it)."""
     clients = ClientBook(db, agency_id)
     for page in paged(sessions_in(db, agency_id=agency_id, period=period)):
         clients.fetch_for(page)
+        judged: list[JudgedForm] = []
         for session in page:
             mine = {form.client_id: client for form in session.service_forms if (client := clients.get(form.client_id))}
             gaps = session_report_gaps(session, mine)
-            yield [JudgedForm(session, form, mine.get(form.client_id), gaps[form.id]) for form in session.service_forms]
+            judged += [
+                JudgedForm(session, form, mine.get(form.client_id), gaps[form.id]) for form in session.service_forms
+            ]
+        yield judged
 
 
 def unreportable_records(db: DbSession, *, agency_id: str, period: Period) -> Iterator[UnreportableRecord]:
@@ -85,17 +90,32 @@ def unreportable_records(db: DbSession, *, agency_id: str, period: Period) -> It
     A client profile with gaps is listed once, before the first of its service forms; each of those forms is listed
     too, with "the client's profile is not reportable" among its reasons.
     """
-    listed_clients: set[str] = set()
-    for forms in judged_sessions(db, agency_id=agency_id, period=period):
+    lister = UnreportableLister()
+    for forms in judged_pages(db, agency_id=agency_id, period=period):
         for judged in forms:
-            client = judged.client
-            if client is not None and client.id not in listed_clients:
-                listed_clients.add(client.id)
-                client_gaps = client_report_gaps(client)
-                if client_gaps:
-                    yield _record(judged, CLIENT, client.id, client_gaps)
-            if judged.gaps:
-                yield _record(judged, SERVICE_FORM, judged.form.id, judged.gaps)
+            yield from lister.records_for(judged)
+
+
+class UnreportableLister:
+    """Turns judged forms into unreportable records, listing each client profile with gaps only once."""
+
+    def __init__(self) -> None:
+        self.listed_clients: set[str] = set()
+
+    def records_for(self, judged: JudgedForm, extra: tuple[ReportGap, ...] = ()) -> list[UnreportableRecord]:
+        """The client's record (the first time it is met) and the form's, when they have gaps; ``extra`` are gaps
+        the caller adds to the form's (the export's "no sheet for this service type")."""
+        records: list[UnreportableRecord] = []
+        client = judged.client
+        if client is not None and client.id not in self.listed_clients:
+            self.listed_clients.add(client.id)
+            client_gaps = client_report_gaps(client)
+            if client_gaps:
+                records.append(_record(judged, CLIENT, client.id, client_gaps))
+        gaps = [*judged.gaps, *extra]
+        if gaps:
+            records.append(_record(judged, SERVICE_FORM, judged.form.id, gaps))
+        return records
 
 
 def _record(judged: JudgedForm, entity: str, record_id: str, gaps: list[ReportGap]) -> UnreportableRecord:

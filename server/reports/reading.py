@@ -9,6 +9,7 @@ month after month.
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session as DbSession
@@ -19,6 +20,7 @@ from server.models import ClientRecord, SessionRecord
 from server.reports.period import Period
 from sync.records import client_from_wire, session_from_wire
 
+T = TypeVar("T")
 PAGE_SIZE = 1000
 _IN_CHUNK = 900  # under SQLite's default limit of bound parameters per statement
 
@@ -121,9 +123,9 @@ class ClientBook:
         return self.known.get(client_id)
 
 
-def paged(items: Iterator[Session], size: int = PAGE_SIZE) -> Iterator[list[Session]]:
-    """``items`` in lists of ``size``, so each list's clients can be fetched in one go."""
-    page: list[Session] = []
+def paged(items: Iterable[T], size: int = PAGE_SIZE) -> Iterator[list[T]]:
+    """``items`` in lists of ``size``, so each list's related rows can be fetched in one go."""
+    page: list[T] = []
     for item in items:
         page.append(item)
         if len(page) == size:

@@ -1,0 +1,1 @@
+"""Funder export mapping files shipped with the server (read through importlib.resources)."""

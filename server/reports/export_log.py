@@ -1,0 +1,142 @@
+"""The export log: which records each funder export wrote, with the facts it reported about them.
+
+An export records, for every client profile and service form it writes, the facts the funder was told (the fields
+below, never notes). A later export compares a record's facts now with the latest logged ones to say what changed
+since; a record the log holds that is no longer on the server gets a "removed" item, so it is reported gone once.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session as DbSession
+
+from app.domain.clients import Client
+from app.domain.codes import DELIVERY_METHODS, SERVICE_STATUSES, SERVICE_TYPES, SERVICES_BY_TYPE, SESSION_TYPES
+from app.domain.sessions import ServiceForm, Session
+from server.models import ClientRecord, ExportItem, ExportRun, SessionRecord
+from server.reports.judging import CLIENT, SERVICE_FORM
+from server.reports.reading import in_chunks
+from sync.records import client_to_wire, service_form_to_wire, session_to_wire
+
+EXPORTED = "exported"
+REMOVED = "removed"
+
+SESSION_FACTS = (
+    "service_date", "site_code", "session_type", "delivery_methods", "service_location_type", "languages",
+    "service_minutes", "interpreter_present", "interpreters", "staff", "activity_name",
+)  # fmt: skip
+FORM_FACTS = ("client_id", "service_type", "services", "referrals", "client_attended", "status")
+CLIENT_FACTS = (
+    "first_name", "last_name", "date_of_birth", "gender", "official_language", "client_identifier",
+    "country_of_origin", "arrival_date", "immigration_category",
+)  # fmt: skip
+FACT_LABELS = {
+    "service_date": "Service Date", "site_code": "Site", "session_type": "Session Type",
+    "delivery_methods": "Delivery Method", "service_location_type": "Type of Service Location",
+    "languages": "Delivery Language", "service_minutes": "Service Time (minutes)",
+    "interpreter_present": "Interpreter Present", "interpreters": "Interpreters (#)", "staff": "Staff Involved",
+    "activity_name": "Activity", "client_id": "Client", "service_type": "Service Type",
+    "services": "Services Received", "referrals": "Referrals", "client_attended": "Client Attended",
+    "status": "Status of Service", "first_name": "First name", "last_name": "Last name",
+    "date_of_birth": "Date of birth", "gender": "Gender", "official_language": "Preferred official language",
+    "client_identifier": "Client identifier", "country_of_origin": "Country of origin",
+    "arrival_date": "Arrival date", "immigration_category": "Immigration category",
+}  # fmt: skip
+_ALL_SERVICES = {code: label for services in SERVICES_BY_TYPE.values() for code, label in services.items()}
+_WORDS = {
+    "session_type": SESSION_TYPES, "delivery_methods": DELIVERY_METHODS, "service_type": SERVICE_TYPES,
+    "services": _ALL_SERVICES, "status": SERVICE_STATUSES,
+}  # fmt: skip
+
+
+def service_facts(session: Session, form: ServiceForm) -> dict[str, Any]:
+    """What a service row tells the funder, in wire form (so it is stored and compared as JSON)."""
+    record, form_record = session_to_wire(session), service_form_to_wire(form)
+    return {name: record[name] for name in SESSION_FACTS} | {name: form_record[name] for name in FORM_FACTS}
+
+
+def client_facts(client: Client) -> dict[str, Any]:
+    record = client_to_wire(client)
+    return {name: record[name] for name in CLIENT_FACTS}
+
+
+def describe_changes(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """``Service Date: 2025-03-10 → 2025-02-27; Status of Service: Complete → Ongoing``."""
+    changed = [name for name in after if before.get(name) != after[name]]
+    return "; ".join(f"{FACT_LABELS.get(n, n)}: {_words(n, before.get(n))} → {_words(n, after[n])}" for n in changed)
+
+
+def _words(name: str, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "(blank)"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if name == "referrals":
+        return f"{len(value)} referral{'s' if len(value) != 1 else ''}"
+    words = _WORDS.get(name, {})
+    if isinstance(value, list):
+        return ", ".join(words.get(item, item) for item in value)
+    return str(words.get(value, value))
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedItem:
+    export_id: int
+    entity: str
+    record_id: str
+    session_id: str | None
+    month: str
+    action: str
+    facts: dict[str, Any]
+
+
+def _item(row: ExportItem) -> LoggedItem:
+    return LoggedItem(row.export_id, row.entity, row.record_id, row.session_id, row.month, row.action, row.facts)
+
+
+class ExportLog:
+    """What an agency's earlier exports wrote, read inside the export's own reading transaction."""
+
+    def __init__(self, db: DbSession, agency_id: str):
+        self.db = db
+        self.agency_id = agency_id
+
+    def runs(self, *, month: str | None = None) -> list[ExportRun]:
+        query = select(ExportRun).where(ExportRun.agency_id == self.agency_id)
+        if month is not None:
+            query = query.where(ExportRun.month == month)
+        return list(self.db.scalars(query.order_by(ExportRun.id)))
+
+    def latest(self, record_ids: Iterable[str]) -> dict[str, LoggedItem]:
+        """The latest logged item of each of these records that has one."""
+        found: dict[str, LoggedItem] = {}
+        for chunk in in_chunks(sorted(set(record_ids))):
+            query = select(ExportItem).where(ExportItem.agency_id == self.agency_id, ExportItem.record_id.in_(chunk))
+            for row in self.db.scalars(query.order_by(ExportItem.id)):
+                found[row.record_id] = _item(row)
+        return found
+
+    def latest_in_sessions(self, session_ids: Iterable[str]) -> dict[str, LoggedItem]:
+        """The latest logged item of every service form ever exported from these sessions, by form id."""
+        found: dict[str, LoggedItem] = {}
+        for chunk in in_chunks(sorted(set(session_ids))):
+            query = select(ExportItem).where(ExportItem.agency_id == self.agency_id, ExportItem.session_id.in_(chunk))
+            for row in self.db.scalars(query.order_by(ExportItem.id)):
+                found[row.record_id] = _item(row)
+        return found
+
+    def gone(self) -> Iterator[LoggedItem]:
+        """Exported records no longer on the server (their session or client deleted or merged away), once each."""
+        gone_session = ~exists().where(SessionRecord.id == ExportItem.session_id)
+        gone_client = ~exists().where(ClientRecord.id == ExportItem.record_id)
+        query = select(ExportItem.record_id).where(
+            ExportItem.agency_id == self.agency_id,
+            ExportItem.action == EXPORTED,
+            ((ExportItem.entity == SERVICE_FORM) & gone_session) | ((ExportItem.entity == CLIENT) & gone_client),
+        )
+        candidates = set(self.db.scalars(query))
+        for item in self.latest(candidates).values():
+            if item.action == EXPORTED:
+                yield item
