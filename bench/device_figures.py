@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.demodata.reference import load_location_types
 from app.domain.sessions import Referral, Session
-from app.domain.text import fold
+from app.domain.text import fold, is_abjad, latin_fold
 from app.store.db import DeviceDatabase
 from app.store.models import ClientRow
 from app.usecases.clients import SEARCH_LIMIT, search_clients
@@ -49,18 +49,29 @@ class SearchQueries:
 
 
 def pick_search_queries(db: DeviceDatabase, count: int, rng: random.Random) -> SearchQueries:
-    """What workers type: the first three letters of a name on the device, or a date of birth on it."""
+    """What workers type: the start of a name on the device, or a date of birth on it.
+
+    A name's start is its first three letters as written, in its own script (a Han or Hangul name may be shorter),
+    or, for half of the names written with accents or in another script (other than Arabic or Hebrew, which have
+    no romanised terms), the first three letters of its romanisation: "ole" for "Олена", "ngu" for "Nguyễn".
+    """
     with db.reads() as tx:
         everyone = tx.execute(
             select(ClientRow.first_name, ClientRow.last_name, ClientRow.date_of_birth).order_by(ClientRow.id)
         ).all()
     rows = rng.sample(everyone, min(len(everyone), count * 2))  # seeded, so a run can be repeated exactly
-    prefixes = [fold(rng.choice([first, last]))[:3] for first, last, _ in rows]
+    prefixes = [_typed_start(rng.choice([first, last]), rng) for first, last, _ in rows]
     births = [born for _, _, born in rows if born]
     return SearchQueries(
-        prefixes=[p for p in prefixes if len(p) == 3][:count],
+        prefixes=[p for p in prefixes if fold(p)][:count],
         birth_dates=births[:count],
     )
+
+
+def _typed_start(name: str, rng: random.Random) -> str:
+    if not name.isascii() and not is_abjad(name) and rng.random() < 0.5:
+        return latin_fold(name)[:3]
+    return name[:3]
 
 
 def search_figures(db: DeviceDatabase, queries: SearchQueries, clients_on_device: int) -> list[Figure]:

@@ -2,7 +2,8 @@
 
 They carry real diacritics (Nguyễn, Muñoz, Łukasz, Çelik, Ștefan, Tèmítọ́pẹ́) and the usual romanizations of
 non-Latin scripts (pinyin, Jyutping-style Cantonese, Arabic, Tigrinya, Ukrainian), because search, duplicate
-detection and sorting are only tested properly on names like the ones workers will type.
+detection and sorting are only tested properly on names like the ones workers will type. The same people's names
+written in their own scripts are in ``native_names.py``.
 """
 
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ ORIGINS: tuple[Origin, ...] = (
     Origin("Syria", 5, *_ARABIC),
     Origin("Iraq", 2, *_ARABIC),
     Origin("Lebanon", 1, *_ARABIC, speaks_french=True),
+    Origin("Sudan", 3, *_ARABIC),
     Origin(
         "Poland",
         2,
@@ -224,6 +226,41 @@ ORIGINS: tuple[Origin, ...] = (
         ("Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim"),
         ("Ji-woo", "Seo-yeon", "Min-ji", "Ha-eun", "Soo-ah", "Yu-na"),
         ("Min-jun", "Do-hyun", "Ji-hoon", "Seung-woo", "Hyun-woo", "Jae-won"),
+    ),
+    Origin(
+        "Japan",
+        1,
+        ("Sato", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Ito", "Yamamoto", "Nakamura"),
+        ("Yui", "Sakura", "Haruka", "Aoi", "Yuna", "Misaki"),
+        ("Haruto", "Ren", "Sota", "Yuto", "Daiki", "Takumi"),
+    ),
+    Origin(
+        "Thailand",
+        1,
+        ("Saelim", "Srisuk", "Wongsawat", "Chaiyaporn", "Boonmee", "Kaewkla"),
+        ("Siriporn", "Kanokwan", "Nattaya", "Pimchanok", "Suda", "Ratana"),
+        ("Somchai", "Anan", "Prasert", "Kittisak", "Wichai", "Chaiwat"),
+    ),
+    Origin(
+        "Greece",
+        1,
+        ("Georgiou", "Dimitriou", "Oikonomou", "Papadimitriou", "Ioannou", "Athanasiou", "Christodoulou", "Nikolaou"),
+        ("Maria", "Eleni", "Aikaterini", "Vasiliki", "Sofia", "Angeliki", "Despoina"),
+        ("Giorgos", "Konstantinos", "Dimitris", "Alexis", "Nikos", "Panagiotis", "Christos"),
+    ),
+    Origin(
+        "Israel",
+        1,
+        ("Cohen", "Levi", "Mizrahi", "Peretz", "Biton", "Avraham", "Friedman", "Shapira"),
+        ("Noa", "Shira", "Michal", "Tamar", "Yael", "Rachel"),
+        ("Yosef", "David", "Moshe", "Avraham", "Yonatan", "Ariel"),
+    ),
+    Origin(
+        "Nepal",
+        2,
+        ("Shrestha", "Gurung", "Tamang", "Thapa", "Rai", "Magar", "Adhikari", "Poudel"),
+        ("Sita", "Gita", "Sunita", "Sarita", "Anita", "Pratibha"),
+        ("Ram", "Hari", "Bikash", "Suresh", "Deepak", "Prakash"),
     ),
     Origin(
         "Romania",

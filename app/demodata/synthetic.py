@@ -15,6 +15,7 @@ from functools import cache
 
 from app.demodata.draw import between, pick, weighted_pool
 from app.demodata.names import ORIGINS, PREFERRED_ANY, PREFERRED_FEMALE, PREFERRED_MALE, Origin
+from app.demodata.native_names import NATIVE_NAMES, NativeNames
 from app.demodata.phrases import ACTIVITIES, FORM_NOTES, REFERRALS, SESSION_NOTES, SITE_KINDS
 from app.demodata.places import CITIES, PhoneNumbers, random_address
 from app.demodata.reference import DEMO_PASSWORD, DemoWorker, Site
@@ -26,7 +27,7 @@ from app.domain.codes import (
     SERVICES_BY_TYPE,
 )
 from app.domain.sessions import Referral, ServiceForm, Session
-from app.domain.text import fold
+from app.domain.text import latin_fold
 
 _ORIGIN_POOL = weighted_pool({origin: origin.weight for origin in ORIGINS})
 _EARLIEST_BIRTH = date(1940, 1, 1).toordinal()
@@ -94,7 +95,7 @@ def synthetic_workers(count: int, *, seed: int = 0) -> Iterator[DemoWorker]:
         origin = _pick_origin(rng)
         first = pick(rng, origin.female_names if rng.random() < 0.5 else origin.male_names)
         last = pick(rng, origin.family_names)
-        user_id = f"{fold(first)[0]}{fold(last).replace(' ', '')}{number}"
+        user_id = f"{latin_fold(first)[0]}{latin_fold(last).replace(' ', '')}{number}"
         role = "supervisor" if number % 10 == 1 else "worker"
         yield DemoWorker(user_id=user_id, name=f"{first} {last}", role=role, password=DEMO_PASSWORD)
 
@@ -154,6 +155,7 @@ class _Household:
     """What the members of one household have in common."""
 
     origin: Origin
+    names: Origin | NativeNames  # the pools its members' names come from: romanised, or in the origin's own script
     immigration_category: str
     phone: str
     address: str
@@ -175,14 +177,17 @@ class _Households:
     def next(self, room: int) -> list[Client]:
         rng = self.rng
         size = between(rng, 2, min(6, room)) if room >= 2 and rng.random() < _FAMILY_SHARE else 1
+        origin = _pick_origin(rng)
+        native = NATIVE_NAMES.get(origin.country)
         household = _Household(
-            origin=_pick_origin(rng),
+            origin=origin,
+            names=native if native and rng.random() < native.share else origin,
             immigration_category=pick(rng, _IMMIGRATION),
             phone=self.phones.next() if size > 1 or rng.random() < 0.9 else "",
             address=random_address(rng, pick(rng, CITIES)) if rng.random() < 0.75 else "",
             family_code=_family_code(rng) if size > 1 else "",
         )
-        last_name = pick(rng, household.origin.family_names)
+        last_name = pick(rng, household.names.family_names)
         people = self._people(size)
         arrival = between(rng, max(max(born for born, _, _ in people), self.today - 15 * _YEAR), self.today)
         return [self._member(household, last_name, person, arrival) for person in people]
@@ -211,7 +216,8 @@ class _Households:
         born, gender, marital = person
         origin = household.origin
         self.serial += 1
-        first = pick(rng, origin.female_names if _looks_female(rng, gender) else origin.male_names)
+        names = household.names
+        first = pick(rng, names.female_names if _looks_female(rng, gender) else names.male_names)
         adult = self.today - born >= 18 * _YEAR
         registered = date.fromordinal(between(rng, arrival, self.today))
         stamp = _timestamp(rng, registered)
@@ -283,8 +289,9 @@ def _email(rng: random.Random, first: str, last: str) -> str:
 
 @cache
 def _email_name(first: str, last: str) -> str:
-    """The ASCII part before the @ ("Ngọc Anh", "Nguyễn" -> "ngoc.anh.nguyen"); cached as names repeat often."""
-    return ".".join(fold(f"{first} {last}").split())
+    """The ASCII part before the @ ("Ngọc Anh", "Nguyễn" -> "ngoc.anh.nguyen", "Олена", "Шевченко" ->
+    "olena.shevchenko"); cached as names repeat often."""
+    return ".".join(latin_fold(f"{first} {last}").split())
 
 
 class _Sessions:

@@ -16,8 +16,9 @@ from sqlalchemy import Dialect, Integer, Row, Select, Table, bindparam, func, in
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.clients import Client
+from app.domain.search import client_search_terms, query_words, sort_key
 from app.domain.sessions import Referral, ServiceForm, Session, is_session_complete
-from app.domain.text import fold, name_words, phone_digits
+from app.domain.text import phone_digits
 from app.store.models import (
     ClientRow,
     ClientSearchTermRow,
@@ -60,26 +61,6 @@ _CLIENT_DATE_FIELDS = ("date_of_birth", "arrival_date")
 _CLIENT_FIELDS = tuple(c.key for c in ClientRow.__table__.columns if c.key != "sort_key")
 
 
-def client_search_terms(client: Client) -> set[str]:
-    """Words a search can start with: folded name parts, date of birth, phone digits, client identifier."""
-    terms = set(name_words(client.first_name, client.last_name, client.preferred_name))
-    if client.date_of_birth:
-        terms.add(client.date_of_birth.isoformat())
-    digits = phone_digits(client.phone)
-    if digits:
-        terms.add(digits)
-    identifier_parts = fold(client.client_identifier).split()
-    # The parts, and the whole number without its dashes or spaces, which is how a box without letters is read.
-    terms.update(identifier_parts)
-    if identifier_parts:
-        terms.add("".join(identifier_parts))
-    return terms
-
-
-def client_sort_key(client: Client) -> str:
-    return f"{fold(client.last_name)} {fold(client.first_name)}"
-
-
 def put_client(db: DbSession, client: Client) -> None:
     """Insert or replace a client and its search terms (the old terms go with the old row: ON DELETE CASCADE)."""
     db.connection().execute(_DELETE_CLIENT, {"client_id": client.id})
@@ -95,10 +76,10 @@ def insert_clients(db: DbSession, clients: list[Client]) -> None:
     rows: list[tuple[Any, ...]] = []
     terms: list[tuple[str, str, str]] = []
     for client in clients:
-        sort_key = client_sort_key(client)
+        key = sort_key(client.first_name, client.last_name)
         values = _client_values(client)
-        rows.append((*values, sort_key))
-        terms += [(term, sort_key, client.id) for term in client_search_terms(client)]
+        rows.append((*values, key))
+        terms += [(term, key, client.id) for term in client_search_terms(client)]
     terms.sort()
     insert_rows(db, _CLIENTS, (*_CLIENT_FIELDS, "sort_key"), rows)
     insert_rows(db, _SEARCH_TERMS, ("term", "sort_key", "client_id"), terms)
@@ -143,7 +124,7 @@ def search_clients(db: DbSession, query: str, *, limit: int) -> list[Row[Any]]:
     order and only the ``limit`` shown are looked up in ``client``. A date ("1990-05-12") or phone digits are
     single words too. A search runs on every keystroke, so it is one prepared statement of plain columns.
     """
-    words = _query_words(query)
+    words = query_words(query)
     if not words:
         return []
     bounds = {f"word_{i}": word for i, word in enumerate(words)} | {
@@ -168,28 +149,6 @@ def _search_statement(word_count: int) -> Select[Any]:
         .join_from(first, _CLIENTS, _CLIENTS.c.id == first.c.client_id)
         .order_by(first.c.sort_key, first.c.client_id)
     )
-
-
-def _query_words(query: str) -> list[str]:
-    """Split a search box into terms the index holds: dates stay whole, phone numbers become digits.
-
-    A box with no letters but several digits is one number however it is spaced ("(416) 555-0100").
-    """
-    text = query.strip()
-    if not _is_date(text) and not any(ch.isalpha() for ch in text) and sum(ch.isdigit() for ch in text) >= 3:
-        return [phone_digits(text)]
-    words: list[str] = []
-    for raw in query.split():
-        stripped = raw.strip(",;")
-        if _is_date(stripped):
-            words.append(stripped)
-        else:
-            words.extend(fold(stripped).split())
-    return [word for word in dict.fromkeys(words) if word]
-
-
-def _is_date(text: str) -> bool:
-    return len(text) == 10 and text[4] == "-" and text[7] == "-"
 
 
 def candidate_duplicates(db: DbSession, draft: Client) -> list[Client]:

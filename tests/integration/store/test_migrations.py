@@ -225,3 +225,51 @@ def test_the_search_index_change_can_be_undone_without_losing_terms(tmp_path: Pa
 
     assert [tuple(term) for term in terms] == [("omar", "c-1"), ("said", "c-1")]
     assert found == ["c-1"]
+
+
+# --- upgrading a database written before search terms kept every script ------------------------------------------
+
+CLIENTS_AT_0002 = [  # id, first name, last name; that release folded names to a-z only
+    ("c-1", "Олена", "Шевченко"),
+    ("c-2", "芳", "王"),
+    ("c-3", "فاطمة", "الزهراء"),
+    ("c-4", "Thi Lan", "Nguyễn"),
+]
+
+
+def test_upgrading_from_ascii_only_terms_makes_every_script_searchable(tmp_path: Path) -> None:
+    path = tmp_path / "outpost.sqlite3"
+    old_engine = create_device_engine(path)
+    migrate(old_engine, "0002")
+    old_engine.dispose()
+    old_app = sqlite3.connect(path)
+    with old_app:
+        for client_id, first, last in CLIENTS_AT_0002:
+            ascii_words = [w for w in f"{last} {first}".lower().split() if w.isascii()]
+            insert(
+                old_app, "client",
+                id=client_id, agency_id="agency-north", first_name=first, last_name=last, preferred_name="",
+                date_of_birth="1985-03-02", country_of_origin="", phone="", email="", address="", consent=1,
+                client_identifier="", family_code="", created_by="wlee", created_at="", updated_at="", version=1,
+                sort_key=" ".join(ascii_words),
+            )  # fmt: skip
+            for term in {*ascii_words, "1985-03-02"}:
+                insert(old_app, "client_search_term", term=term, sort_key=" ".join(ascii_words), client_id=client_id)
+    old_app.close()
+
+    updated = DeviceDatabase(path)
+    try:
+        with updated.reads() as tx:
+
+            def found(query: str) -> list[str]:
+                return [row.id for row in repository.search_clients(tx, query, limit=10)]
+
+            assert found("олена") == ["c-1"]
+            assert found("shevch") == ["c-1"]
+            assert found("王") == ["c-2"]
+            assert found("wang fang") == ["c-2"]
+            assert found("فاط") == ["c-3"]
+            assert found("nguyen lan") == ["c-4"]
+            assert found("1985-03-02") == ["c-4", "c-1", "c-3", "c-2"], "sorted by name: Latin, Cyrillic, Arabic, Han"
+    finally:
+        updated.close()

@@ -16,7 +16,8 @@ MakeClient = Callable[..., Client]
 
 @pytest.fixture
 def searchable_db(device_db: DeviceDatabase, make_client: MakeClient) -> DeviceDatabase:
-    names = [("Thi Lan", "Nguyễn"), ("José", "Álvarez"), ("Amal", "Haddad"), ("Łukasz", "Nowak")]
+    names = [("Thi Lan", "Nguyễn"), ("José", "Álvarez"), ("Amal", "Haddad"), ("Łukasz", "Nowak"), ("Олена", "Шевченко"),
+             ("芳", "王")]  # fmt: skip
     with device_db.sessions.begin() as tx:
         for index, (first, last) in enumerate(names * 25):
             repository.put_client(
@@ -52,7 +53,20 @@ def query_plan(database: DeviceDatabase, statements: list[tuple[str, Any]]) -> l
 
 
 @pytest.mark.parametrize(
-    "query", ["ngu", "José", "thi nguy", "thi lan nguyen", "1985-06-06", "416-555-0012", "(416) 555 0012"]
+    "query",
+    [
+        "ngu",
+        "José",
+        "thi nguy",
+        "thi lan nguyen",
+        "олен",
+        "shevch",
+        "王",
+        "wang f",
+        "1985-06-06",
+        "416-555-0012",
+        "(416) 555 0012",
+    ],
 )
 def test_search_reads_the_term_index_and_never_scans_the_client_table(
     searchable_db: DeviceDatabase, captured_sql: list[tuple[str, Any]], query: str

@@ -1,6 +1,7 @@
 """The synthetic data sets are reproducible, valid by the domain's own rules, and look like a real caseload."""
 
 import re
+import unicodedata
 import uuid
 from collections import defaultdict
 from datetime import date
@@ -137,6 +138,21 @@ def test_names_carry_real_diacritics_and_sometimes_a_preferred_name(clients: lis
     assert {"ễ", "ñ", "ł", "ç", "ă", "Đ"} <= letters
     with_preferred = sum(1 for c in clients if c.preferred_name)
     assert 0.05 <= with_preferred / len(clients) <= 0.25
+
+
+def test_a_third_of_clients_are_named_in_scripts_other_than_latin(clients: list[Client]) -> None:
+    def scripts(name: str) -> set[str]:
+        return {unicodedata.name(ch).split()[0] for ch in name if ch.isalpha()}
+
+    named = [scripts(f"{c.first_name}{c.last_name}") for c in clients]
+    assert sum(1 for found in named if found != {"LATIN"}) / len(clients) >= 1 / 3
+    expected = {"LATIN", "CYRILLIC", "GREEK", "ARABIC", "HEBREW", "ETHIOPIC", "DEVANAGARI", "GURMUKHI", "BENGALI",
+                "TAMIL", "THAI", "CJK", "HANGUL", "HIRAGANA", "KATAKANA"}  # fmt: skip
+    assert set().union(*named) >= expected
+
+
+def test_email_names_are_ascii_whatever_script_the_name_is_in(clients: list[Client]) -> None:
+    assert all(c.email.isascii() for c in clients)
 
 
 def test_many_countries_of_origin_are_represented(clients: list[Client]) -> None:
