@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from app.domain.clients import Client
 from app.domain.sessions import ServiceForm, Session
@@ -17,6 +18,11 @@ from app.store.db import DB_FILENAME, DeviceDatabase
 from app.usecases.context import Actor
 
 AGENCY_ID = "agency-north"
+
+# Property tests judge behaviour, never speed: on a shared, loaded machine Hypothesis's per-example deadline and its
+# "input generation is slow" check fail by timing luck, so neither applies.
+settings.register_profile("outpost", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("outpost")
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ def found_by(database: DeviceDatabase, query: str) -> set[str]:
         return {row.id for row in repository.search_clients(tx, query, limit=100_000)}
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(first=names(), last=names(), case=st.sampled_from([str.lower, str.upper, str.title]))
 def test_a_saved_name_is_found_by_the_start_of_any_of_its_words_in_any_case(
     shared_db: DeviceDatabase, first: str, last: str, case: Callable[[str], str]
@@ -98,7 +98,7 @@ def test_a_saved_name_is_found_by_the_start_of_any_of_its_words_in_any_case(
             assert client_id in found_by(shared_db, case(prefix)), f"{case(prefix)!r} should find {first} {last}"
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(first=names(), last=names())
 def test_a_saved_name_is_found_by_the_start_of_its_romanisation(
     shared_db: DeviceDatabase, first: str, last: str
