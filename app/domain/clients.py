@@ -6,7 +6,8 @@ from datetime import date
 
 from app.domain.codes import GENDERS, IMMIGRATION_CATEGORIES, MARITAL_STATUSES, OFFICIAL_LANGUAGES
 from app.domain.errors import FieldError
-from app.domain.text import fold, phone_digits
+from app.domain.name_match import same_name
+from app.domain.text import phone_digits
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_NAME = 100
@@ -75,18 +76,29 @@ def validate_client(client: Client, *, today: date) -> list[FieldError]:
 
 
 def is_possible_duplicate(candidate: Client, existing: Client) -> bool:
-    """Same first+last name and date of birth, or the same phone number, ignoring accents and case."""
+    """Same date of birth and the same first and last name, or the same phone number.
+
+    Names are the same ignoring accents and case, and across scripts and romanisations ("Olena Shevchenko" and
+    "Олена Шевченко", see ``same_name``); first and last name may be the wrong way round, as happens with names
+    whose family name is written first.
+    """
     if candidate.id == existing.id:
         return False
     same_person = (
         candidate.date_of_birth is not None
         and candidate.date_of_birth == existing.date_of_birth
-        and fold(candidate.first_name) == fold(existing.first_name)
-        and fold(candidate.last_name) == fold(existing.last_name)
+        and _same_full_name(candidate, existing)
     )
     digits = phone_digits(candidate.phone)
     same_phone = len(digits) >= 7 and digits == phone_digits(existing.phone)
     return same_person or same_phone
+
+
+def _same_full_name(one: Client, other: Client) -> bool:
+    first, last = one.first_name, one.last_name
+    return (same_name(first, other.first_name) and same_name(last, other.last_name)) or (
+        same_name(first, other.last_name) and same_name(last, other.first_name)
+    )
 
 
 def _birth_date_errors(born: date | None, today: date) -> list[FieldError]:

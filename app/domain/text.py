@@ -179,7 +179,9 @@ def romanize(word: str) -> str:
     """``word`` (folded) in ASCII letters and digits: "олена" -> "olena", "王芳" -> "wangfang", "محمد" -> "mhmd"."""
     if word.isascii():
         return word
-    return _NON_WORD.sub("", anyascii(unicodedata.normalize("NFC", word)).lower())
+    # anyascii writes letter by letter; Greek "ου" is one sound, "ou" in every romanisation ("Ιωάννου": Ioannou).
+    composed = unicodedata.normalize("NFC", word).replace("ου", "ou")
+    return _NON_WORD.sub("", anyascii(composed).lower())
 
 
 def latin_fold(text: str | None) -> str:

@@ -64,6 +64,17 @@ class TestRegistering:
         assert registration.duplicates[0].display_name == "José Nguyễn"
         assert stored_counts(db) == before, "nothing is written while the worker decides"
 
+    def test_the_same_name_written_in_another_script_is_flagged(
+        self, db: DeviceDatabase, worker: Actor, register: Register
+    ) -> None:
+        on_file = register(first_name="Олена", last_name="Шевченко", date_of_birth=date(1985, 3, 2), phone="")
+
+        typed = draft(worker, first_name="Olena", last_name="Shevchenko", date_of_birth=date(1985, 3, 2))
+        registration = register_client(db, worker, typed, today=TODAY)
+
+        assert [summary.display_name for summary in registration.duplicates] == ["Олена Шевченко"]
+        assert registration.duplicates[0].id == on_file.id
+
     def test_the_same_phone_written_another_way_is_flagged(
         self, db: DeviceDatabase, worker: Actor, register: Register
     ) -> None:

@@ -117,6 +117,45 @@ class TestPossibleDuplicates:
 
         assert not is_possible_duplicate(typed, on_file)
 
+    @pytest.mark.parametrize(
+        ("typed", "on_file"),
+        [
+            (("Olena", "Shevchenko"), ("Олена", "Шевченко")),  # romanised as the passport writes it
+            (("Yuliia", "Savchuk"), ("Юлія", "Савчук")),  # passport "iia", anyascii "iya"
+            (("Bohdan", "Hrytsenko"), ("Богдан", "Гриценко")),  # Ukrainian h for г
+            (("Fang", "Wang"), ("芳", "王")),
+            (("Wang", "Fang"), ("芳", "王")),  # family name typed first, as it is written
+            (("Alexis", "Ioannou"), ("Αλέξης", "Ιωάννου")),
+            (("Fatima", "Al-Hassan"), ("فاطمة", "الحسن")),  # Arabic leaves short vowels unwritten
+            (("Mohammed", "Haddad"), ("محمد", "حداد")),
+            (("Selam", "Tesfamariam"), ("ሰላም", "ተስፋማርያም")),
+        ],
+    )
+    def test_the_same_name_in_another_script_with_the_same_birth_date_is_a_duplicate(
+        self, make_client: MakeClient, typed: tuple[str, str], on_file: tuple[str, str]
+    ) -> None:
+        registered = make_client(id="old", first_name=on_file[0], last_name=on_file[1], phone="")
+        new = make_client(id="new", first_name=typed[0], last_name=typed[1], phone="")
+
+        assert is_possible_duplicate(new, registered)
+        assert is_possible_duplicate(registered, new)
+
+    @pytest.mark.parametrize(
+        ("typed", "on_file"),
+        [
+            (("Alina", "Shevchenko"), ("Олена", "Шевченко")),  # a twin sister
+            (("Ahmad", "Haddad"), ("محمد", "حداد")),
+            (("Fang", "Li"), ("芳", "王")),
+        ],
+    )
+    def test_another_name_in_another_script_is_not_a_duplicate(
+        self, make_client: MakeClient, typed: tuple[str, str], on_file: tuple[str, str]
+    ) -> None:
+        registered = make_client(id="old", first_name=on_file[0], last_name=on_file[1], phone="")
+        new = make_client(id="new", first_name=typed[0], last_name=typed[1], phone="")
+
+        assert not is_possible_duplicate(new, registered)
+
     def test_a_client_is_not_a_duplicate_of_itself(self, make_client: MakeClient) -> None:
         assert not is_possible_duplicate(make_client(), make_client())
 
