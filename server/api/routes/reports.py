@@ -1,17 +1,27 @@
 """The agency's reports for supervisors: monthly figures, records that cannot be reported yet, and funder exports."""
 
+import shutil
+import tempfile
 from datetime import date
 from itertools import islice
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
 
-from server.api.deps import DatabaseDep, ReportReader
+from server.api.deps import DatabaseDep, NowDep, ReportReader
+from server.api.request_body import LimitedBodyRoute
+from server.reports.export import ExportError, ExportOrder, run_export
+from server.reports.export_log import ExportLog
 from server.reports.judging import unreportable_records
 from server.reports.labels import Labels
 from server.reports.period import Period, PeriodError
 from server.reports.reading import sessions_in
 from server.reports.schemas import (
+    ExportRequest,
+    ExportRunOut,
     GroupFigures,
     LanguageCount,
     StatisticsResponse,
@@ -21,7 +31,8 @@ from server.reports.schemas import (
 from server.reports.statistics import Statistics, tally
 from server.schemas import ErrorDetail
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(prefix="/reports", tags=["reports"], route_class=LimitedBodyRoute)
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _REFUSALS = {
     401: {"model": ErrorDetail, "description": "Not signed in, or the sign-in expired or was revoked."},
@@ -105,3 +116,36 @@ def unreportable(
     return UnreportableResponse(
         agency_id=worker.agency_id, start=period.start, end=period.end, total=len(records), records=page
     )
+
+
+@router.get("/exports", responses=_REFUSALS)
+def exports(worker: ReportReader, db: DatabaseDep) -> list[ExportRunOut]:
+    """The agency's funder exports so far, newest first: which month, when, by whom, and how much each wrote."""
+    with db.reading() as session:
+        runs = ExportLog(session, worker.agency_id).runs()
+    return [ExportRunOut.model_validate(run, from_attributes=True) for run in reversed(runs)]
+
+
+@router.post(
+    "/exports",
+    responses={
+        **_REFUSALS,
+        200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "The workbook (see docs/reports.md)."},
+        409: {"model": ErrorDetail, "description": "Another export of the agency finished while this one ran."},
+    },
+    response_class=FileResponse,
+)
+def export_month(body: ExportRequest, worker: ReportReader, db: DatabaseDep, now: NowDep) -> FileResponse:
+    """Export a month as an XLSX workbook, exactly as ``outpost-server export`` does, and download it."""
+    period_from(body.month, None, None)  # 422 for a month that cannot be used
+    folder = Path(tempfile.mkdtemp(prefix="outpost-export-"))
+    name = f"{worker.agency_id}-{body.month}-funder-export.xlsx"
+    order = ExportOrder(worker.agency_id, body.month, folder / name, again=body.again, exported_by=worker.user_id)
+    try:
+        outcome = run_export(db, order, now=now)
+    except ExportError as problem:
+        shutil.rmtree(folder)
+        raise HTTPException(status_code=409, detail=str(problem)) from problem
+    headers = {"X-Export-Id": str(outcome.export_id)}
+    cleanup = BackgroundTask(shutil.rmtree, folder)
+    return FileResponse(outcome.path, media_type=XLSX_MEDIA_TYPE, filename=name, headers=headers, background=cleanup)

@@ -1,7 +1,9 @@
 """Report endpoints: who may read them, which period they cover, and what they count (pushed as devices push)."""
 
+import io
 from typing import Any
 
+import openpyxl
 import pytest
 from server_harness import API, SOUTH, ServerHarness, change, client_data, group_session_data, new_id, session_data
 
@@ -126,3 +128,26 @@ def test_the_unreportable_list_names_each_record_and_why(reporting: ServerHarnes
     assert body["records"][-2]["client_name"] == "Omar Haddad"
     paged = get(reporting, "sboss", "unreportable", month="2025-03", limit=2, offset=2).json()
     assert paged["total"] == 3 and [r["record_id"] for r in paged["records"]] == [listed[2][1]]
+
+
+def test_a_supervisor_downloads_the_months_export_and_sees_it_logged(reporting: ServerHarness) -> None:
+    wlee, sboss = reporting.login("wlee"), reporting.login("sboss")
+    amal = client_data(client_identifier="12345678", official_language="en")
+    reporting.push(wlee, change("client", amal), change("session", session_data(service_forms=[form(amal["id"])])))
+    assert reporting.client.post(f"{API}/reports/exports", headers=wlee, json={"month": "2025-03"}).status_code == 403
+    assert reporting.client.post(f"{API}/reports/exports", headers=sboss, json={"month": "03/2025"}).status_code == 422
+
+    first = reporting.client.post(f"{API}/reports/exports", headers=sboss, json={"month": "2025-03"})
+    assert first.status_code == 200 and "attachment" in first.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(first.content), read_only=True)
+    services = list(book["Information and Orientation"].iter_rows(min_row=2, values_only=True))
+    assert [row[1] for row in services] == ["12345678"]
+    second = reporting.client.post(f"{API}/reports/exports", headers=sboss, json={"month": "2025-03"})
+    book = openpyxl.load_workbook(io.BytesIO(second.content), read_only=True)
+    assert list(book["Information and Orientation"].iter_rows(min_row=2, values_only=True)) == []
+
+    runs = reporting.client.get(f"{API}/reports/exports", headers=sboss).json()
+    assert [(run["id"], run["exported_by"], run["services"]) for run in runs] == [
+        (int(second.headers["x-export-id"]), "sboss", 0),
+        (int(first.headers["x-export-id"]), "sboss", 1),
+    ]
