@@ -46,13 +46,13 @@ from bench.server import RunningServer, postgres_backends, postgres_unreachable_
 from bench.server_seed import seed_server
 from bench.sizes import Sizes
 from bench.sync_figures import server_database
+from protocol.api import API_PREFIX, MAX_CHANGES_PER_PUSH
+from protocol.records import session_to_wire
 from server import crud
 from server.core.cursor import Cursor
 from server.db import Database
 from server.models import AppliedOp, SessionRecord, Worker
-from sync.engine import MAX_PUSH_BATCH
-from sync.records import session_to_wire
-from sync.transport import API_PREFIX, pull_params, push_body
+from sync.transport import pull_params, push_body
 
 P99_TARGET_S = 2.0
 CPU_TARGET_SYNCS_PER_S = 100  # one core's worth of server CPU must serve this many device syncs a second
@@ -243,8 +243,8 @@ class _Devices:
 def _planned_sync(device_id: str, at_s: float, sessions: list[Session]) -> PlannedSync:
     if not sessions:
         return PlannedSync(at_s=at_s, body=None)
-    if len(sessions) > MAX_PUSH_BATCH:
-        raise ValueError(f"one push carries at most {MAX_PUSH_BATCH} changes")
+    if len(sessions) > MAX_CHANGES_PER_PUSH:
+        raise ValueError(f"one push carries at most {MAX_CHANGES_PER_PUSH} changes")
     changes = [
         {"op_id": str(uuid.uuid4()), "entity": "session", "id": s.id, "base_version": None, "data": session_to_wire(s)}
         for s in sessions

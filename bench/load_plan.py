@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sync import jsoncodec
+from protocol import codec
 
 PLAN_FILE = "plan.pickle"
 CLAIMS_FILE = "claimed"
@@ -102,14 +102,14 @@ def results_file(folder: Path) -> Path:
 
 def append_outcome(path: Path, outcome: SyncOutcome) -> None:
     with path.open("ab") as output:
-        output.write(jsoncodec.dumps_bytes(asdict(outcome)) + b"\n")
+        output.write(codec.dumps_bytes(asdict(outcome)) + b"\n")
 
 
 def read_outcomes(folder: Path) -> Iterator[SyncOutcome]:
     for path in sorted(folder.glob(RESULTS_GLOB)):
         for line in path.read_bytes().splitlines():
             if line.strip():
-                yield SyncOutcome(**jsoncodec.loads(line))
+                yield SyncOutcome(**codec.loads(line))
 
 
 def count_outcomes(folder: Path) -> int:

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from app.demodata.reference import DemoWorker, Site, load_languages, load_location_types
 from app.domain.clients import Client
 from app.domain.sessions import Session as RecordedSession
+from protocol.records import client_to_wire, session_to_wire
 from server import crud
 from server.core.security import hash_password
 from server.db import Database
 from server.models import ClientRecord, SessionRecord, SessionStaff, Worker
 from server.push import timestamp
-from sync.records import client_to_wire, session_to_wire
 
 CHUNK = 5_000
 R = TypeVar("R", Client, RecordedSession)

@@ -40,9 +40,9 @@ from bench.server import (
 from bench.server_seed import seed_server, store_sessions
 from bench.sizes import Sizes
 from bench.wire import WireCounter, counting_transport_factory
+from protocol.records import session_from_wire
 from server.db import Database
 from sync.engine import SyncReport
-from sync.records import session_from_wire
 from sync.transport import HttpTransport
 
 PUSH_TARGET_PER_S = 1_000

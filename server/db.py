@@ -17,12 +17,12 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync import jsoncodec
+from protocol import codec
 
 BUSY_TIMEOUT_MS = 10_000
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _WRITER_OPTION = "outpost_writer"
-_JSON_CODEC = {"json_serializer": jsoncodec.dumps, "json_deserializer": jsoncodec.loads}
+_JSON_CODEC = {"json_serializer": codec.dumps, "json_deserializer": codec.loads}
 
 
 def _configure_sqlite_connection(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -19,9 +19,11 @@ from heapq import merge
 from itertools import islice
 from typing import Any
 
-from pydantic import BaseModel
+import msgspec
 from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, exists, select
 
+from protocol.enums import Entity, Operation
+from protocol.records import AgencyData, LanguageData, ServiceLocationTypeData, SiteData, WorkerData, to_wire
 from server import crud
 from server.core.cursor import Cursor, decode_cursor
 from server.db import Database
@@ -36,16 +38,7 @@ from server.models import (
     Site,
     Worker,
 )
-from server.schemas import (
-    AgencyData,
-    LanguageData,
-    PulledChange,
-    PullEntity,
-    PullResponse,
-    ServiceLocationTypeData,
-    SiteData,
-    WorkerData,
-)
+from server.schemas import PulledChange, PullResponse
 from server.visibility import as_seen_by
 
 _AFTER, _UPTO, _COUNT = bindparam("after"), bindparam("upto"), bindparam("count")
@@ -79,14 +72,14 @@ def pull_changes(db: Database, *, worker: Worker, cursor: str | None, limit: int
     )
 
 
-def _upsert(entity: PullEntity, key: str, version: int, data: dict[str, Any] | BaseModel) -> PulledChange:
+def _upsert(entity: Entity, key: str, version: int, data: dict[str, Any] | msgspec.Struct) -> PulledChange:
     """An upsert; reference records come as their typed model, clients and sessions as their stored wire dict."""
-    record = data.model_dump() if isinstance(data, BaseModel) else data
-    return PulledChange(entity=entity, id=key, op="upsert", version=version, data=record)
+    record = to_wire(data) if isinstance(data, msgspec.Struct) else data
+    return PulledChange(entity=entity, id=key, op=Operation.UPSERT, version=version, data=record)
 
 
-def _delete(entity: PullEntity, key: str, version: int) -> PulledChange:
-    return PulledChange(entity=entity, id=key, op="delete", version=version, data=None)
+def _delete(entity: Entity, key: str, version: int) -> PulledChange:
+    return PulledChange(entity=entity, id=key, op=Operation.DELETE, version=version, data=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,20 +114,20 @@ def _page_end(numbers: list[list[int]], *, limit: int) -> int | None:
 
 def _site_change(_worker: Worker, row: Row[Any]) -> PulledChange:
     if not row.active:
-        return _delete("site", row.code, row.version)
-    return _upsert("site", row.code, row.version, SiteData(code=row.code, name=row.name, address=row.address,
-                                                          active=True))  # fmt: skip
+        return _delete(Entity.SITE, row.code, row.version)
+    site = SiteData(code=row.code, name=row.name, address=row.address, active=True)
+    return _upsert(Entity.SITE, row.code, row.version, site)
 
 
 def _worker_change(_worker: Worker, row: Row[Any]) -> PulledChange:
     if not row.active:
-        return _delete("worker", row.user_id, row.version)
-    return _upsert("worker", row.user_id, row.version, WorkerData(user_id=row.user_id, name=row.name, role=row.role,
-                                                                  active=True))  # fmt: skip
+        return _delete(Entity.WORKER, row.user_id, row.version)
+    worker = WorkerData(user_id=row.user_id, name=row.name, role=row.role, active=True)
+    return _upsert(Entity.WORKER, row.user_id, row.version, worker)
 
 
 def _session_upsert(worker: Worker, row: Row[Any]) -> PulledChange:
-    return _upsert("session", row.id, row.version, as_seen_by(worker, row.record))
+    return _upsert(Entity.SESSION, row.id, row.version, as_seen_by(worker, row.record))
 
 
 def _shared_sources() -> list[_Source]:
@@ -144,20 +137,20 @@ def _shared_sources() -> list[_Source]:
     return [
         _source(select(agency.c.id, agency.c.name, agency.c.version, agency.c.seq).where(agency.c.id == _AGENCY),
                 agency.c.seq,
-                lambda _w, row: _upsert("agency", row.id, row.version, AgencyData(id=row.id, name=row.name))),
+                lambda _w, row: _upsert(Entity.AGENCY, row.id, row.version, AgencyData(id=row.id, name=row.name))),
         _source(select(site.c.code, site.c.name, site.c.address, site.c.active, site.c.version, site.c.seq)
                 .where(site.c.agency_id == _AGENCY), site.c.seq, _site_change),
         _source(select(worker.c.user_id, worker.c.name, worker.c.role, worker.c.active, worker.c.version,
                        worker.c.seq).where(worker.c.agency_id == _AGENCY), worker.c.seq, _worker_change),
         _source(select(language.c.code, language.c.name, language.c.version, language.c.seq), language.c.seq,
-                lambda _w, row: _upsert("language", row.code, row.version,
+                lambda _w, row: _upsert(Entity.LANGUAGE, row.code, row.version,
                                         LanguageData(code=row.code, name=row.name))),
         _source(select(location.c.code, location.c.label, location.c.version, location.c.seq), location.c.seq,
-                lambda _w, row: _upsert("service_location_type", row.code, row.version,
+                lambda _w, row: _upsert(Entity.SERVICE_LOCATION_TYPE, row.code, row.version,
                                         ServiceLocationTypeData(code=row.code, label=row.label))),
         _source(select(client.c.id, client.c.version, client.c.seq, client.c.record)
                 .where(client.c.agency_id == _AGENCY), client.c.seq,
-                lambda _w, row: _upsert("client", row.id, row.version, row.record)),
+                lambda _w, row: _upsert(Entity.CLIENT, row.id, row.version, row.record)),
     ]  # fmt: skip
 
 
@@ -190,7 +183,7 @@ def _field_worker_sessions() -> list[_Source]:
     return [
         _source(columns.where(session.c.created_by == _ME), session.c.seq, _session_upsert),
         _source(staffed.where(staff.c.user_id == _ME, session.c.created_by != _ME), session.c.seq, _session_upsert),
-        _source(taken_off, session.c.seq, lambda _w, row: _delete("session", row.id, row.version)),
+        _source(taken_off, session.c.seq, lambda _w, row: _delete(Entity.SESSION, row.id, row.version)),
     ]
 
 

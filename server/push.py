@@ -27,12 +27,13 @@ from app.domain.clients import Client, validate_client
 from app.domain.errors import FieldError
 from app.domain.sessions import KnownCodes, validate_session
 from app.domain.sessions import Session as RecordedSession
+from protocol.enums import Entity, PushStatus
+from protocol.records import WireErrors, client_from_wire, client_to_wire, session_from_wire, session_to_wire
 from server import crud
 from server.db import Database
 from server.models import AppliedOp, ClientRecord, SessionFormerStaff, SessionRecord, SessionStaff, Worker
 from server.schemas import Change, FieldErrorOut, PushResult
 from server.visibility import as_seen_by, hidden_private_notes, may_see_session
-from sync.records import WireErrors, client_from_wire, client_to_wire, session_from_wire, session_to_wire
 
 # Devices record the service date in their own time zone, which may already be tomorrow in UTC terms.
 _DATE_SLACK = timedelta(days=1)
@@ -84,7 +85,7 @@ def _is_canonical_uuid(text: str) -> bool:
 
 def _rejected(change: Change, errors: list[FieldError]) -> PushResult:
     details = [FieldErrorOut(field=error.field, message=error.message) for error in errors]
-    return PushResult(op_id=change.op_id, status="rejected", version=None, errors=details, current=None)
+    return PushResult(op_id=change.op_id, status=PushStatus.REJECTED, version=None, errors=details, current=None)
 
 
 def _refused(change: Change, field: str, message: str) -> PushResult:
@@ -92,11 +93,11 @@ def _refused(change: Change, field: str, message: str) -> PushResult:
 
 
 def _conflict(change: Change, current: dict[str, Any]) -> PushResult:
-    return PushResult(op_id=change.op_id, status="conflict", version=None, errors=None, current=current)
+    return PushResult(op_id=change.op_id, status=PushStatus.CONFLICT, version=None, errors=None, current=current)
 
 
 def _applied(change: Change, version: int) -> PushResult:
-    return PushResult(op_id=change.op_id, status="applied", version=version, errors=None, current=None)
+    return PushResult(op_id=change.op_id, status=PushStatus.APPLIED, version=version, errors=None, current=None)
 
 
 @dataclass(slots=True)
@@ -165,7 +166,7 @@ class _Pusher:
         if earlier is not None:
             return self._repeat(change, earlier)
         result = self._apply_new(change)
-        if result.status == "applied":
+        if result.status == PushStatus.APPLIED:
             assert result.version is not None  # an applied result always carries the new version
             self.earlier_ops[change.op_id] = _EarlierOp(self.worker.user_id, result.version)
             self.new_ops.append(
@@ -177,14 +178,16 @@ class _Pusher:
     def _repeat(self, change: Change, earlier: _EarlierOp) -> PushResult:
         if earlier.worker_user_id != self.worker.user_id:
             return _refused(change, "op_id", "This op_id was already used for another worker's change.")
-        return PushResult(op_id=change.op_id, status="duplicate", version=earlier.version, errors=None, current=None)
+        return PushResult(
+            op_id=change.op_id, status=PushStatus.DUPLICATE, version=earlier.version, errors=None, current=None
+        )
 
     def _apply_new(self, change: Change) -> PushResult:
         if not _is_canonical_uuid(change.id):
             return _refused(change, "id", "The record id must be a UUID written in lower case with hyphens.")
-        if change.entity == "session":
+        if change.entity == Entity.SESSION:
             return self._apply_session(change)
-        if change.entity == "client":
+        if change.entity == Entity.CLIENT:
             return self._apply_client(change)
         return _refused(change, "entity", "Only client and session records can be pushed.")
 

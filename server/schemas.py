@@ -1,134 +1,26 @@
 """Request and response bodies of the sync API, named exactly as in the sync contract.
 
-These models are what ``/openapi.json`` publishes, so the device side can check its requests against them.
-A change's ``data`` is validated as a plain object here and read field by field with ``sync.records`` later, so one
-bad record is rejected on its own instead of failing the whole push; the record models below (``SessionData``,
-``ClientData``...) document its fields in the OpenAPI document (see ``server.main``).
+These models are what ``/openapi.json`` publishes, so the device side can check its requests against them; their
+fixed values and limits come from ``protocol``. A change's ``data`` is validated as a plain object here and read with
+``protocol.records`` later, so one bad record is rejected on its own instead of failing the whole push; the record
+structs there (``SessionData``, ``ClientData``...) document its fields in the OpenAPI document (see ``server.main``).
 """
 
-from collections.abc import Iterable
-from datetime import date
 from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from app.domain import codes
-from server.core.config import MAX_CHANGES_PER_PUSH
-from sync.records import PROTOCOL_VERSION
+from protocol import PROTOCOL_VERSION
+from protocol.api import MAX_CHANGES_PER_PUSH
+from protocol.enums import PUSHED_ENTITIES, Entity, Operation, PushStatus
+from protocol.records import PULLED_RECORDS, PUSHED_RECORDS
 
 
-def _one_of(choices: Iterable[str]) -> str:
-    return "One of: " + ", ".join(choices) + "."
-
-
-def _refs(*models: type[BaseModel], nullable: bool = False) -> dict[str, Any]:
+def _refs(*models: type, nullable: bool = False) -> dict[str, Any]:
     """Point a free-form object at the record models it holds (published under components/schemas)."""
     choices: list[dict[str, str]] = [{"$ref": f"#/components/schemas/{model.__name__}"} for model in models]
     return {"anyOf": [*choices, {"type": "null"}] if nullable else choices}
-
-
-# --- records on the wire ---------------------------------------------------------------------------------------------
-
-
-class AgencyData(BaseModel):
-    id: str
-    name: str
-
-
-class SiteData(BaseModel):
-    code: str
-    name: str
-    address: str
-    active: bool
-
-
-class WorkerData(BaseModel):
-    user_id: str
-    name: str
-    role: str = Field(description=_one_of(codes.ROLES))
-    active: bool
-
-
-class LanguageData(BaseModel):
-    code: str
-    name: str
-
-
-class ServiceLocationTypeData(BaseModel):
-    code: str
-    label: str
-
-
-class ReferralData(BaseModel):
-    to: str
-    reason: str
-    follow_up_date: date | None
-
-
-class ServiceFormData(BaseModel):
-    id: str
-    client_id: str
-    service_type: str | None = Field(description=_one_of(codes.SERVICE_TYPES))
-    services: list[str]
-    referrals: list[ReferralData]
-    client_attended: bool | None
-    status: str | None = Field(description=_one_of(codes.SERVICE_STATUSES))
-    private: bool = Field(description="Notes are shown only to the session's staff; others receive them blank.")
-    notes: str
-
-
-class SessionData(BaseModel):
-    id: str
-    agency_id: str
-    created_by: str
-    session_type: str | None = Field(description=_one_of(codes.SESSION_TYPES))
-    service_date: date | None
-    site_code: str | None
-    delivery_methods: list[str] = Field(description=_one_of(codes.DELIVERY_METHODS))
-    service_location_type: str | None
-    interpreter_present: bool | None
-    interpreters: int
-    service_minutes: int
-    languages: list[str]
-    staff: list[str] = Field(description="User IDs of the staff involved.")
-    notes: str
-    activity_name: str
-    activity_topic: str
-    service_forms: list[ServiceFormData]
-    complete: bool = Field(description="Derived by the server: every service form is complete.")
-    created_at: str
-    updated_at: str = Field(description="Set by the server.")
-    version: int = Field(description="Set by the server: 1 on creation, one more on every change.")
-
-
-class ClientData(BaseModel):
-    id: str
-    agency_id: str
-    first_name: str
-    last_name: str
-    preferred_name: str
-    date_of_birth: date | None
-    gender: str | None = Field(description=_one_of(codes.GENDERS))
-    marital_status: str | None = Field(description=_one_of(codes.MARITAL_STATUSES))
-    official_language: str | None = Field(description=_one_of(codes.OFFICIAL_LANGUAGES))
-    country_of_origin: str
-    arrival_date: date | None
-    immigration_category: str | None = Field(description=_one_of(codes.IMMIGRATION_CATEGORIES))
-    phone: str
-    email: str
-    address: str
-    consent: bool
-    client_identifier: str
-    family_code: str
-    created_by: str
-    created_at: str
-    updated_at: str = Field(description="Set by the server.")
-    version: int = Field(description="Set by the server: 1 on creation, one more on every change.")
-
-
-PUSHED_RECORDS = (SessionData, ClientData)
-PULLED_RECORDS = (AgencyData, SiteData, WorkerData, LanguageData, ServiceLocationTypeData, ClientData, SessionData)
 
 
 class Health(BaseModel):
@@ -178,7 +70,7 @@ class Change(BaseModel):
         max_length=40,
         pattern=NO_NUL,
         description="Which kind of record.",
-        json_schema_extra={"enum": ["client", "session"]},
+        json_schema_extra={"enum": [str(entity) for entity in PUSHED_ENTITIES]},
     )
     id: str = Field(max_length=100, pattern=NO_NUL, description="The record's UUID.")
     base_version: int | None = Field(
@@ -200,9 +92,6 @@ class FieldErrorOut(BaseModel):
     message: str
 
 
-PushStatus = Literal["applied", "duplicate", "conflict", "rejected"]
-
-
 class PushResult(BaseModel):
     op_id: str
     status: PushStatus
@@ -218,13 +107,10 @@ class PushResponse(BaseModel):
     results: list[PushResult] = Field(description="One result per change, in the order of the request.")
 
 
-PullEntity = Literal["agency", "site", "worker", "language", "service_location_type", "client", "session"]
-
-
 class PulledChange(BaseModel):
-    entity: PullEntity
+    entity: Entity
     id: str = Field(description="UUID for clients and sessions; the natural key for reference records.")
-    op: Literal["upsert", "delete"]
+    op: Operation
     version: int
     data: dict[str, Any] | None = Field(
         description="The record (the *Data schema of its entity); null for a delete tombstone.",

@@ -1,1 +1,1 @@
-"""Sync protocol v1 (wire records shared by device and server) and the device-side sync engine."""
+"""The device side of sync: the engine that pushes the outbox and pulls pages, its runner, and the transport."""

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as DbSession
@@ -29,12 +30,10 @@ from app.store.models import (
     SiteRow,
     WorkerRow,
 )
-from sync.records import WireErrors, client_from_wire, session_from_wire
+from protocol.enums import Entity, Operation
+from protocol.records import REFERENCE_RECORDS, WireErrors, client_from_wire, decode, session_from_wire
 
 log = logging.getLogger(__name__)
-
-UPSERT = "upsert"
-DELETE = "delete"
 
 
 @dataclass(slots=True)
@@ -60,7 +59,7 @@ def apply_page(tx: DbSession, changes: list[dict[str, Any]]) -> PageOutcome:
         by_entity.setdefault(entity, []).append(change)
     outcome = PageOutcome()
     for entity, entity_changes in by_entity.items():
-        if entity in _REFERENCE_WRITERS:
+        if entity in _REFERENCE_TABLES:
             _apply_reference(tx, entity, entity_changes, outcome)
         elif entity in _RECORD_WRITERS:
             _apply_records(tx, entity, entity_changes, outcome)
@@ -80,7 +79,7 @@ def _apply_records(tx: DbSession, entity: str, changes: list[dict[str, Any]], ou
     upserts: list[Any] = []
     deleted: list[str] = []
     for change in allowed:
-        if change.get("op") == DELETE:
+        if change.get("op") == Operation.DELETE:
             deleted.append(change["id"])
             continue
         record = _read_record(entity, change)
@@ -108,7 +107,7 @@ def _local_changes(tx: DbSession, ids: list[str]) -> tuple[set[str], set[str]]:
 def _refresh_conflicts(tx: DbSession, changes: list[dict[str, Any]]) -> None:
     """Keep each conflict's copy of the server record current, so "keep mine" is based on the newest version."""
     for change in changes:
-        current = None if change.get("op") == DELETE else _with_version(change)
+        current = None if change.get("op") == Operation.DELETE else _with_version(change)
         tx.execute(
             update(OutboxRow)
             .where(OutboxRow.record_id == change["id"], OutboxRow.problem == "conflict")
@@ -121,9 +120,9 @@ def _with_version(change: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_record(entity: str, change: dict[str, Any]) -> Client | Session | None:
-    reader = client_from_wire if entity == "client" else session_from_wire
+    reader = client_from_wire if entity == Entity.CLIENT else session_from_wire
     try:
-        return reader(_with_version(change), record_id=change["id"])
+        return reader(_with_version(change), record_id=change["id"], trusted=True)
     except WireErrors as exc:
         log.warning("Skipping unreadable %s %s from the server: %s", entity, change["id"], exc)
         return None
@@ -147,54 +146,34 @@ def delete_sessions(tx: DbSession, ids: list[str]) -> None:
 
 
 _RECORD_WRITERS: dict[str, tuple[Callable[[DbSession, list[Any]], None], Callable[[DbSession, list[str]], None]]] = {
-    "client": (repository.insert_clients, delete_clients),
-    "session": (repository.insert_sessions, delete_sessions),
+    Entity.CLIENT: (repository.insert_clients, delete_clients),
+    Entity.SESSION: (repository.insert_sessions, delete_sessions),
 }
 
 
 # --- reference lists ---------------------------------------------------------------------------------------------
 
-
-def _agency(key: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"id": key, "name": str(data.get("name") or key)}
-
-
-def _site(key: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "code": key,
-        "name": str(data.get("name") or key),
-        "address": str(data.get("address") or ""),
-        "active": bool(data.get("active", True)),
-    }
-
-
-def _worker(key: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "user_id": key,
-        "name": str(data.get("name") or key),
-        "role": str(data.get("role") or "worker"),
-        "active": bool(data.get("active", True)),
-    }
-
-
-def _language(key: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"code": key, "name": str(data.get("name") or key)}
-
-
-def _location_type(key: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"code": key, "label": str(data.get("label") or key)}
-
-
-# For each reference entity: its table, how a row is built from the wire, and whether a delete keeps the row as
-# inactive. Sites and workers stay (old sessions still name them, so their names must still show) but leave the
-# pickers; the other lists simply lose the row.
-_REFERENCE_WRITERS: dict[str, tuple[Table, Callable[[str, dict[str, Any]], dict[str, Any]], bool]] = {
-    "agency": (AgencyRow.__table__, _agency, False),
-    "site": (SiteRow.__table__, _site, True),
-    "worker": (WorkerRow.__table__, _worker, True),
-    "language": (LanguageRow.__table__, _language, False),
-    "service_location_type": (LocationTypeRow.__table__, _location_type, False),
+# For each reference entity: its table, and whether a delete keeps the row as inactive. Sites and workers stay (old
+# sessions still name them, so their names must still show) but leave the pickers; the other lists lose the row.
+_REFERENCE_TABLES: dict[str, tuple[Table, bool]] = {
+    Entity.AGENCY: (AgencyRow.__table__, False),
+    Entity.SITE: (SiteRow.__table__, True),
+    Entity.WORKER: (WorkerRow.__table__, True),
+    Entity.LANGUAGE: (LanguageRow.__table__, False),
+    Entity.SERVICE_LOCATION_TYPE: (LocationTypeRow.__table__, False),
 }
+
+
+def _reference_row(entity: str, key: str, data: Any, key_column: str) -> dict[str, Any] | None:
+    """The row a pulled reference record becomes (its key from the change), or None when it cannot be read."""
+    if isinstance(data, dict):
+        data = {**data, key_column: key}
+    try:
+        record = decode(data, REFERENCE_RECORDS[entity], trusted=True)
+    except WireErrors as exc:
+        log.warning("Skipping unreadable %s %s from the server: %s", entity, key, exc)
+        return None
+    return msgspec.structs.asdict(record)
 
 
 def _apply_reference(tx: DbSession, entity: str, changes: list[dict[str, Any]], outcome: PageOutcome) -> None:
@@ -202,10 +181,17 @@ def _apply_reference(tx: DbSession, entity: str, changes: list[dict[str, Any]], 
 
     A first sync brings thousands of sites and workers; one ORM merge each cost a query and a flush per row.
     """
-    table, build, keep_inactive = _REFERENCE_WRITERS[entity]
+    table, keep_inactive = _REFERENCE_TABLES[entity]
     [key] = table.primary_key.columns
-    rows = [build(str(change["id"]), change.get("data") or {}) for change in changes if change.get("op") != DELETE]
-    removed = [str(change["id"]) for change in changes if change.get("op") == DELETE]
+    removed = [str(change["id"]) for change in changes if change.get("op") == Operation.DELETE]
+    rows = []
+    for change in changes:
+        if change.get("op") != Operation.DELETE:
+            row = _reference_row(entity, str(change["id"]), change.get("data"), key.name)
+            if row is None:
+                outcome.unreadable += 1
+            else:
+                rows.append(row)
     connection = tx.connection()
     if rows:
         upsert = sqlite_insert(table)
@@ -216,4 +202,4 @@ def _apply_reference(tx: DbSession, entity: str, changes: list[dict[str, Any]], 
             connection.execute(table.update().where(key.in_(chunk)).values(active=False))
         else:
             connection.execute(table.delete().where(key.in_(chunk)))
-    outcome.applied += len(changes)
+    outcome.applied += len(rows) + len(removed)

@@ -20,25 +20,24 @@ from sqlalchemy.orm import Session as DbSession
 from app.store import repository
 from app.store.db import DeviceDatabase
 from app.store.models import ClientRow, OutboxRow, SessionRow
+from protocol.api import MAX_CHANGES_PER_PUSH, MAX_PULL_LIMIT
+from protocol.enums import ACCEPTED_STATUSES, Entity, PushStatus
+from protocol.records import WireErrors, client_from_wire, session_from_wire
 from sync.apply import PageOutcome, apply_page
 from sync.lock import DeviceSyncLock
-from sync.records import WireErrors, client_from_wire, session_from_wire
 from sync.transport import CursorExpired, ProtocolError, Transport, TransportError
 
 log = logging.getLogger(__name__)
 
 CURSOR_KEY = "pull_cursor"
 LAST_SYNC_KEY = "last_sync_at"
-MAX_PUSH_BATCH = 500  # the protocol's limit per push
-MAX_PULL_LIMIT = 5_000  # the protocol's limit per page
 # SQLite's page cache for pulled pages (default 2 MB): a first sync writes every client's search terms into an
 # index spread over the whole file, and a cache that holds it cut its CPU time by about a fifth (100k clients).
 PULL_CACHE_KIB = 65_536
 # How long one pull transaction may keep taking pages that are already here (see _PageWriter).
 PULL_COMMIT_AFTER_S = 1.5
-APPLIED_STATUSES = ("applied", "duplicate")
-RESULT_STATUSES = (*APPLIED_STATUSES, "rejected", "conflict")
-_VERSIONED_TABLES: dict[str, Any] = {"client": ClientRow, "session": SessionRow}
+_KNOWN_STATUSES = frozenset(PushStatus)
+_VERSIONED_TABLES: dict[str, Any] = {Entity.CLIENT: ClientRow, Entity.SESSION: SessionRow}
 
 
 @dataclass(slots=True)
@@ -76,13 +75,13 @@ class SyncEngine:
         transport: Transport,
         *,
         device_id: str,
-        batch_size: int = MAX_PUSH_BATCH,
+        batch_size: int = MAX_CHANGES_PER_PUSH,
         pull_limit: int = 2_000,
     ):
         self.db = db
         self.transport = transport
         self.device_id = device_id
-        self.batch_size = min(batch_size, MAX_PUSH_BATCH)
+        self.batch_size = min(batch_size, MAX_CHANGES_PER_PUSH)
         self.pull_limit = min(pull_limit, MAX_PULL_LIMIT)
 
     def sync(self) -> SyncReport:
@@ -151,15 +150,15 @@ class SyncEngine:
             # An entry may have left the outbox while the push was on its way (discarded, or superseded).
             present = set(tx.scalars(select(OutboxRow.seq).where(OutboxRow.seq.in_([sent.seq for sent in batch]))))
             still_queued = [sent for sent in batch if sent.seq in present]
-            applied = [sent for sent in still_queued if results[sent.op_id]["status"] in APPLIED_STATUSES]
+            applied = [sent for sent in still_queued if results[sent.op_id]["status"] in ACCEPTED_STATUSES]
             _acknowledge(tx, applied, results)
             report.applied += len(applied)
             for sent in still_queued:
                 result = results[sent.op_id]
-                if result["status"] == "rejected":
+                if result["status"] == PushStatus.REJECTED:
                     _reject(tx, tx.get_one(OutboxRow, sent.seq), result.get("errors") or [])
                     report.rejected += 1
-                elif result["status"] == "conflict":
+                elif result["status"] == PushStatus.CONFLICT:
                     _conflict(tx, tx.get_one(OutboxRow, sent.seq), result.get("current"))
                     report.conflicts += 1
 
@@ -268,9 +267,9 @@ def _results_by_op(batch: list[_Queued], results: list[dict[str, Any]]) -> dict[
     by_op = {result.get("op_id"): result for result in results if isinstance(result, dict)}
     for entry in batch:
         result = by_op.get(entry.op_id)
-        if result is None or result.get("status") not in RESULT_STATUSES:
+        if result is None or result.get("status") not in _KNOWN_STATUSES:
             raise ProtocolError(f"The server's answer has no usable result for change {entry.op_id}.", 200, result)
-        if result["status"] in APPLIED_STATUSES and not isinstance(result.get("version"), int):
+        if result["status"] in ACCEPTED_STATUSES and not isinstance(result.get("version"), int):
             raise ProtocolError(f"The server applied change {entry.op_id} without giving its version.", 200, result)
     return by_op
 
@@ -357,9 +356,9 @@ def _conflict(tx: DbSession, entry: OutboxRow, current: dict[str, Any] | None) -
 def store_wire_record(tx: DbSession, entity: str, record_id: str, data: dict[str, Any]) -> None:
     """Write a client or session in its wire form (the server's copy, or a kept local edit) into the local tables."""
     try:
-        if entity == "client":
-            repository.put_client(tx, client_from_wire(data, record_id=record_id))
+        if entity == Entity.CLIENT:
+            repository.put_client(tx, client_from_wire(data, record_id=record_id, trusted=True))
         else:
-            repository.put_session(tx, session_from_wire(data, record_id=record_id))
+            repository.put_session(tx, session_from_wire(data, record_id=record_id, trusted=True))
     except WireErrors as exc:
         raise ProtocolError(f"The copy of {entity} {record_id} is unreadable: {exc}") from exc

@@ -12,9 +12,9 @@ from typing import Any, Protocol
 
 import requests
 
-from sync import jsoncodec
+from protocol import codec
+from protocol.api import API_PREFIX, HEALTH_PATH, LOGIN_PATH, LOGOUT_PATH, PULL_PATH, PUSH_PATH
 
-API_PREFIX = "/api/v1"
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds: fail fast on no network, allow a slow big page
 # zlib's usual default: level 9 took twice as long for a few percent fewer bytes on a 500-session push.
 GZIP_LEVEL = 6
@@ -78,7 +78,7 @@ PUSH_HEADERS = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
 
 def push_body(device_id: str, changes: list[dict[str, Any]]) -> bytes:
     """A push request's body as the app sends it: the envelope as JSON, gzip-compressed (sent with PUSH_HEADERS)."""
-    return gzip.compress(jsoncodec.dumps_bytes({"device_id": device_id, "changes": changes}), compresslevel=GZIP_LEVEL)
+    return gzip.compress(codec.dumps_bytes({"device_id": device_id, "changes": changes}), compresslevel=GZIP_LEVEL)
 
 
 def push_results(answer: dict[str, Any], sent: int) -> list[dict[str, Any]]:
@@ -118,11 +118,11 @@ class HttpTransport:
         self.http = session or requests.Session()
 
     def health(self) -> dict[str, Any]:
-        return self._json(self._request("GET", "/health"))
+        return self._json(self._request("GET", HEALTH_PATH))
 
     def login(self, user_id: str, password: str, device_id: str, device_name: str) -> dict[str, Any]:
         body = {"user_id": user_id, "password": password, "device_id": device_id, "device_name": device_name}
-        answer = self._json(self._request("POST", "/auth/login", json=body))
+        answer = self._json(self._request("POST", LOGIN_PATH, json=body))
         token = answer.get("token")
         if not isinstance(token, str) or not token:
             raise ProtocolError("The server's sign-in answer has no token.", 200, answer)
@@ -130,19 +130,19 @@ class HttpTransport:
         return answer
 
     def logout(self) -> None:
-        self._request("POST", "/auth/logout", authorized=True)
+        self._request("POST", LOGOUT_PATH, authorized=True)
         self.token = None
 
     def push(self, device_id: str, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Send changes (gzip-compressed: a batch of sessions shrinks about tenfold) and return their results."""
         body = push_body(device_id, changes)
         headers = dict(PUSH_HEADERS)
-        sent = self._request("POST", "/sync/push", data=body, headers=headers, authorized=True, retry_dropped=True)
+        sent = self._request("POST", PUSH_PATH, data=body, headers=headers, authorized=True, retry_dropped=True)
         return push_results(self._json(sent), len(changes))
 
     def pull(self, cursor: str | None, limit: int) -> dict[str, Any]:
         params = pull_params(cursor, limit)
-        answer = self._json(self._request("GET", "/sync/pull", params=params, authorized=True, retry_dropped=True))
+        answer = self._json(self._request("GET", PULL_PATH, params=params, authorized=True, retry_dropped=True))
         return pull_page(answer)
 
     def _request(
@@ -173,7 +173,7 @@ class HttpTransport:
     @staticmethod
     def _json(response: requests.Response) -> dict[str, Any]:
         try:
-            answer = jsoncodec.loads(response.content)
+            answer = codec.loads(response.content)
         except ValueError as exc:
             raise ProtocolError("The server's answer is not JSON.", response.status_code) from exc
         if not isinstance(answer, dict):

@@ -13,7 +13,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from sync import jsoncodec
+from protocol import codec
 
 DB_FILENAME = "outpost.sqlite3"
 BUSY_TIMEOUT_MS = 5_000
@@ -61,8 +61,8 @@ def create_device_engine(path: Path) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"check_same_thread": False},
-        json_serializer=jsoncodec.dumps,
-        json_deserializer=jsoncodec.loads,
+        json_serializer=codec.dumps,
+        json_deserializer=codec.loads,
     )
     event.listen(engine, "connect", _configure_connection)
 

@@ -12,7 +12,7 @@ from app.domain.errors import ValidationFailed
 from app.store import repository
 from app.store.db import DeviceDatabase
 from app.usecases.context import Actor, NotFound, local_today, utc_now
-from sync.records import client_to_wire
+from protocol.records import client_to_wire
 
 SEARCH_LIMIT = 50
 _FAMILY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and copied by hand

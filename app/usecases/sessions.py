@@ -15,7 +15,7 @@ from app.store.db import DeviceDatabase
 from app.store.models import ClientRow, OutboxRow, ServiceFormRow, SessionRow, SessionStaffRow
 from app.usecases.context import Actor, NotFound, local_today, utc_now
 from app.usecases.reference import known_codes
-from sync.records import session_to_wire
+from protocol.records import session_to_wire
 
 PAGE_SIZE = 20
 

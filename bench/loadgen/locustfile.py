@@ -31,11 +31,11 @@ from bench.load_plan import (
     results_file,
 )
 from bench.wire import server_ms
+from protocol import codec
+from protocol.api import API_PREFIX, PULL_PATH, PUSH_PATH
 from server.api.timing import HEADER as SERVER_TIMING
-from sync import jsoncodec
 from sync.runner import Backoff
 from sync.transport import (
-    API_PREFIX,
     PUSH_HEADERS,
     ProtocolError,
     parse_retry_after,
@@ -113,7 +113,7 @@ class TabletUser(FastHttpUser):
         return outcome
 
     def _push(self, device: PlannedDevice, planned: PlannedSync, outcome: SyncOutcome) -> None:
-        answer = self._request("POST", "/sync/push", device, outcome, data=planned.body, headers=dict(PUSH_HEADERS))
+        answer = self._request("POST", PUSH_PATH, device, outcome, data=planned.body, headers=dict(PUSH_HEADERS))
         for result in push_results(answer, len(planned.session_ids)):
             if result.get("status") not in APPLIED:
                 raise GiveUp(f"push: change {result.get('op_id')} was {result.get('status')}: {result}")
@@ -122,7 +122,7 @@ class TabletUser(FastHttpUser):
         """Pages after the device's cursor until the server has no more; the cursor moves with each page."""
         while True:
             query = urlencode(pull_params(self.cursor, PLAN.pull_limit))
-            page = pull_page(self._request("GET", f"/sync/pull?{query}", device, outcome))
+            page = pull_page(self._request("GET", f"{PULL_PATH}?{query}", device, outcome))
             outcome.pulled += len(page["changes"])
             self.cursor = page["cursor"]
             if not page.get("has_more"):
@@ -143,7 +143,7 @@ class TabletUser(FastHttpUser):
         if status != 200:
             raise GiveUp(f"{name}: {status} {response.text[:200]}")
         try:
-            answer = jsoncodec.loads(response.content)
+            answer = codec.loads(response.content)
         except ValueError as problem:
             raise GiveUp(f"{name}: the answer is not JSON") from problem
         if not isinstance(answer, dict):

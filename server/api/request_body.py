@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import HTTPException, Request, Response
 from fastapi.routing import APIRoute
 
-from server.core.config import MAX_BODY_BYTES
+from protocol.api import MAX_BODY_BYTES
 from server.schemas import ErrorDetail
 
 _GZIP_WINDOW = 16 + zlib.MAX_WBITS

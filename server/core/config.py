@@ -6,12 +6,6 @@ from datetime import timedelta
 
 DATABASE_URL_ENV = "OUTPOST_DATABASE_URL"
 DEFAULT_DATABASE_URL = "sqlite:///outpost-server.sqlite3"
-API_PREFIX = "/api/v1"
-
-MAX_CHANGES_PER_PUSH = 500
-DEFAULT_PULL_LIMIT = 1000
-MAX_PULL_LIMIT = 5000
-MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session as DbSession
 from app.domain.clients import Client
 from app.domain.codes import DELIVERY_METHODS, SERVICE_STATUSES, SERVICE_TYPES, SERVICES_BY_TYPE, SESSION_TYPES
 from app.domain.sessions import ServiceForm, Session
+from protocol.records import client_to_wire, service_form_to_wire, session_to_wire
 from server.models import ClientRecord, ExportItem, ExportRun, SessionRecord
 from server.reports.judging import CLIENT, SERVICE_FORM
 from server.reports.reading import in_chunks
-from sync.records import client_to_wire, service_form_to_wire, session_to_wire
 
 EXPORTED = "exported"
 REMOVED = "removed"

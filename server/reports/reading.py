@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session as DbSession
 
 from app.domain.clients import Client
 from app.domain.sessions import Session
+from protocol.records import client_from_wire, session_from_wire
 from server.models import ClientRecord, SessionRecord
 from server.reports.period import Period
-from sync.records import client_from_wire, session_from_wire
 
 T = TypeVar("T")
 PAGE_SIZE = 1000

@@ -24,8 +24,8 @@ from app.usecases.clients import new_client_draft, register_client
 from app.usecases.context import Actor
 from app.usecases.reference import load_reference_lists
 from app.usecases.sessions import add_client_to_session, begin_session, load_session, save_session
+from protocol.records import client_to_wire, session_to_wire
 from sync.engine import SyncEngine, SyncReport
-from sync.records import client_to_wire, session_to_wire
 from sync.runner import SyncRunner
 from sync.transport import HttpTransport
 

@@ -38,13 +38,13 @@ from app.usecases.attention import keep_mine, keep_server, needs_attention
 from app.usecases.clients import load_client, new_client_draft, register_client, update_client
 from app.usecases.context import Actor
 from app.usecases.sessions import begin_session, load_session, save_session
+from protocol.records import client_to_wire, session_to_wire
 from server import crud
 from server.core.security import hash_password
 from server.db import Database
 from server.main import create_app
 from server.models import AppliedOp, ClientRecord, SessionRecord
 from sync.engine import SyncEngine
-from sync.records import client_to_wire, session_to_wire
 from sync.transport import TransportError
 
 SITE = "S-1"

@@ -21,7 +21,7 @@ from central_server import CommitPause, ServerHoldings, ServerProcess, read_hold
 from fault_proxy import AFTER_COMMIT, Fault, FaultProxy, FaultSchedule
 from field_devices import DeviceRunner, FieldDevice, SteppedClock, transport_with_timeout
 
-from sync.engine import MAX_PUSH_BATCH
+from protocol.api import MAX_CHANGES_PER_PUSH
 
 WORKERS = ("mhernandez", "lnguyen", "okovalenko", "tgebremedhin")
 SUPERVISOR = "ayusuf"
@@ -259,7 +259,7 @@ def test_a_server_killed_in_the_middle_of_a_large_push_loses_and_duplicates_noth
         },
     )
     # The client and 499 sessions went in push 1; push 2's 500 sessions are all or nothing.
-    assert list(committed.values()) == [MAX_PUSH_BATCH, 2 * MAX_PUSH_BATCH], "a push was half applied"
+    assert list(committed.values()) == [MAX_CHANGES_PER_PUSH, 2 * MAX_CHANGES_PER_PUSH], "a push was half applied"
     assert (lost, duplicated) == (0, 0)
     assert holdings.applied_ops["session"] == BULK_SESSIONS
     assert {record["version"] for record in holdings.sessions.values()} == {1}

@@ -27,7 +27,7 @@ from integration.server.server_harness import (
 from pg import fresh_postgres_database
 from sqlalchemy import func, select, update
 
-from server.core.config import MAX_BODY_BYTES, MAX_CHANGES_PER_PUSH
+from protocol.api import MAX_BODY_BYTES, MAX_CHANGES_PER_PUSH
 from server.db import Database
 from server.main import create_app
 from server.models import Base, ServerState

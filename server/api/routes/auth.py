@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, HTTPException, Response
 
+from protocol.api import LOGIN_PATH, LOGOUT_PATH
 from server import crud
 from server.api.deps import DatabaseDep, NowDep, SettingsDep, TokenDep
 from server.api.request_body import BODY_ERRORS, LimitedBodyRoute
@@ -9,7 +10,7 @@ from server.models import Worker
 from server.schemas import AgencyOut, ErrorDetail, LoginRequest, LoginResponse, WorkerOut
 from server.signin import SignInRefused, SignInThrottled, sign_in
 
-router = APIRouter(prefix="/auth", tags=["auth"], route_class=LimitedBodyRoute)
+router = APIRouter(tags=["auth"], route_class=LimitedBodyRoute)
 
 
 def _worker_out(worker: Worker) -> WorkerOut:
@@ -18,7 +19,7 @@ def _worker_out(worker: Worker) -> WorkerOut:
 
 
 @router.post(
-    "/login",
+    LOGIN_PATH,
     responses={
         **BODY_ERRORS,
         401: {"model": ErrorDetail, "description": "Unknown user ID, wrong password or deactivated worker."},
@@ -50,7 +51,7 @@ def login(body: LoginRequest, db: DatabaseDep, settings: SettingsDep, now: NowDe
     )
 
 
-@router.post("/logout", status_code=204, responses={401: {"model": ErrorDetail}})
+@router.post(LOGOUT_PATH, status_code=204, responses={401: {"model": ErrorDetail}})
 def logout(db: DatabaseDep, token: TokenDep) -> Response:
     """Forget this token; signing out twice is harmless."""
     with db.writing() as session:

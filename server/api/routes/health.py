@@ -2,11 +2,12 @@
 
 from fastapi import APIRouter
 
+from protocol.api import HEALTH_PATH
 from server.schemas import Health
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+@router.get(HEALTH_PATH)
 def health() -> Health:
     return Health()

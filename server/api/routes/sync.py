@@ -4,15 +4,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
+from protocol.api import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, PULL_PATH, PUSH_PATH
 from server.api.deps import CurrentWorker, DatabaseDep, NowDep
 from server.api.request_body import BODY_ERRORS, LimitedBodyRoute
-from server.core.config import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
 from server.core.cursor import CursorNotRecognised
 from server.pull import pull_changes
 from server.push import push_changes
 from server.schemas import ErrorDetail, PullResponse, PushRequest, PushResponse
 
-router = APIRouter(prefix="/sync", tags=["sync"], route_class=LimitedBodyRoute)
+router = APIRouter(tags=["sync"], route_class=LimitedBodyRoute)
 
 _ENVELOPE_ERRORS = {
     **BODY_ERRORS,
@@ -20,14 +20,14 @@ _ENVELOPE_ERRORS = {
 }
 
 
-@router.post("/push", responses=_ENVELOPE_ERRORS)
+@router.post(PUSH_PATH, responses=_ENVELOPE_ERRORS)
 def push(body: PushRequest, worker: CurrentWorker, db: DatabaseDep, now: NowDep) -> PushResponse:
     """Apply up to 500 changes in order; each gets its own result. Envelope problems write nothing."""
     return PushResponse(results=push_changes(db, worker=worker, changes=body.changes, now=now))
 
 
 @router.get(
-    "/pull",
+    PULL_PATH,
     responses={
         401: _ENVELOPE_ERRORS[401],
         410: {"model": ErrorDetail, "description": "The cursor is not from this database: pull again without one."},

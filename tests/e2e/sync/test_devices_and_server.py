@@ -16,8 +16,8 @@ from app.usecases.attention import keep_mine, needs_attention
 from app.usecases.clients import search_clients
 from app.usecases.reference import load_reference_lists
 from app.usecases.sessions import list_my_sessions, load_session, save_session
+from protocol.records import client_to_wire
 from sync.engine import CURSOR_KEY
-from sync.records import client_to_wire
 from sync.runner import SyncRunner
 from sync.status import SyncStatus
 from sync.transport import HttpTransport, Offline

@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 from server_harness import API, ServerHarness, change, client_data, records
 
+from protocol.api import MAX_BODY_BYTES
 from server import db as server_db
-from server.core.config import MAX_BODY_BYTES
 from server.main import create_app
 
 

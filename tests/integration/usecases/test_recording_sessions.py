@@ -21,7 +21,7 @@ from app.usecases.sessions import (
     save_service_form,
     save_session,
 )
-from sync.records import session_to_wire
+from protocol.records import session_to_wire
 
 TODAY = date(2025, 3, 10)
 Register = Callable[..., Client]

@@ -13,7 +13,7 @@ from app.store.db import DeviceDatabase
 from app.store.models import ClientRow, OutboxRow
 from app.usecases.clients import load_client, new_client_draft, register_client, search_clients
 from app.usecases.context import Actor
-from sync.records import client_to_wire
+from protocol.records import client_to_wire
 
 TODAY = date(2025, 3, 10)
 Register = Callable[..., Client]

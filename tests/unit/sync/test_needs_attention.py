@@ -11,8 +11,8 @@ from app.store.models import OutboxRow
 from app.usecases.attention import discard, keep_mine, keep_server, needs_attention, pending_items, retry
 from app.usecases.context import NotFound
 from app.usecases.sessions import load_session
+from protocol.records import session_to_wire
 from sync.engine import CURSOR_KEY
-from sync.records import session_to_wire
 
 REFUSAL = [{"field": "site_code", "message": "Site N-001 is closed."}]
 

@@ -11,9 +11,9 @@ from app.domain.sessions import Referral, ServiceForm, Session
 from app.store import repository
 from app.store.db import DeviceDatabase
 from app.store.models import LanguageRow, OutboxRow, SessionRow, SiteRow, WorkerRow
+from protocol.records import client_to_wire, session_to_wire
 from sync.engine import CURSOR_KEY, SyncEngine, SyncReport
 from sync.lock import DeviceSyncLock, SyncBusy
-from sync.records import client_to_wire, session_to_wire
 from sync.transport import Offline, ProtocolError, ServerError
 
 Save = Callable[..., Session]

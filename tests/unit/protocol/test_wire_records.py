@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Callable
+from dataclasses import fields
 from datetime import date
 from typing import Any
 
@@ -12,7 +13,17 @@ from hypothesis import strategies as st
 from app.domain.clients import Client
 from app.domain.codes import DELIVERY_METHODS, SERVICE_STATUSES, SERVICE_TYPES, SESSION_TYPES
 from app.domain.sessions import Referral, ServiceForm, Session
-from sync.records import WireErrors, client_from_wire, client_to_wire, session_from_wire, session_to_wire
+from protocol.records import (
+    ClientData,
+    ReferralData,
+    ServiceFormData,
+    SessionData,
+    WireErrors,
+    client_from_wire,
+    client_to_wire,
+    session_from_wire,
+    session_to_wire,
+)
 
 MakeSession = Callable[..., Session]
 MakeClient = Callable[..., Client]
@@ -37,6 +48,7 @@ _typed = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))
 _texts = st.text(_typed, max_size=60)
 _timestamps = st.text(_typed, max_size=40)
 _names = st.text(_typed, min_size=1, max_size=40)
+_short_codes = st.text(_typed, min_size=1, max_size=20)
 _days = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31))
 _referrals = st.builds(Referral, to=_texts, reason=_texts, follow_up_date=st.none() | _days)
 _service_forms = st.builds(
@@ -64,7 +76,7 @@ _sessions = st.builds(
     interpreter_present=st.none() | st.booleans(),
     interpreters=st.integers(min_value=0, max_value=30),
     service_minutes=st.integers(min_value=0, max_value=24 * 60),
-    languages=st.lists(_names, max_size=3),
+    languages=st.lists(_short_codes, max_size=3),
     staff=st.lists(_names, max_size=3),
     notes=_texts,
     activity_name=_texts,
@@ -82,8 +94,8 @@ _clients = st.builds(
     last_name=_texts,
     preferred_name=_texts,
     date_of_birth=st.none() | _days,
-    gender=st.none() | _names,
-    marital_status=st.none() | _names,
+    gender=st.none() | _short_codes,
+    marital_status=st.none() | _short_codes,
     official_language=st.none() | st.sampled_from(["en", "fr", "unknown"]),
     country_of_origin=_texts,
     arrival_date=st.none() | _days,
@@ -269,3 +281,32 @@ class TestMalformedClients:
         del wire["id"]
 
         assert wire_error_fields(client_from_wire, wire) == {"id"}
+
+
+class TestOneDefinition:
+    """The wire structs and the domain dataclasses name the same fields, so a field added to one and not the other
+    fails here instead of silently not travelling."""
+
+    @pytest.mark.parametrize(
+        ("wire", "domain", "derived"),
+        [
+            (SessionData, Session, {"complete"}),
+            (ServiceFormData, ServiceForm, set()),
+            (ReferralData, Referral, set()),
+            (ClientData, Client, set()),
+        ],
+    )
+    def test_every_domain_field_travels_and_nothing_else(self, wire: Any, domain: Any, derived: set[str]) -> None:
+        assert set(wire.__struct_fields__) - derived == {field.name for field in fields(domain)}
+
+
+class TestLenientReading:
+    def test_null_in_a_field_that_cannot_be_null_reads_as_its_default(self, make_session: MakeSession) -> None:
+        wire = session_to_wire(make_session()) | {"notes": None, "interpreters": None, "languages": None}
+
+        session = session_from_wire(wire)
+
+        assert (session.notes, session.interpreters, session.languages) == ("", 0, [])
+
+    def test_an_empty_date_reads_as_no_date(self, make_client: MakeClient) -> None:
+        assert client_from_wire(client_to_wire(make_client()) | {"arrival_date": ""}).arrival_date is None

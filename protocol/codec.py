@@ -1,8 +1,7 @@
 """JSON text in and out, through orjson.
 
 Records travel and rest as JSON: outbox payloads and pushed bodies on the device, stored records on the server.
-The standard library's encoder and decoder were a fifth of pushing a full outbox and of serving a first sync;
-orjson does the same work several times faster. It writes compact JSON (no spaces), which every reader accepts.
+orjson writes compact JSON (no spaces), which every reader accepts.
 """
 
 from typing import Any

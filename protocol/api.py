@@ -1,0 +1,16 @@
+"""Where the endpoints are and what each side may send: the limits the server enforces and the device respects."""
+
+from typing import Final
+
+API_PREFIX: Final = "/api/v1"
+HEALTH_PATH: Final = "/health"
+LOGIN_PATH: Final = "/auth/login"
+LOGOUT_PATH: Final = "/auth/logout"
+PUSH_PATH: Final = "/sync/push"
+PULL_PATH: Final = "/sync/pull"
+
+MAX_CHANGES_PER_PUSH: Final = 500
+DEFAULT_PULL_LIMIT: Final = 1_000
+MAX_PULL_LIMIT: Final = 5_000
+MAX_BODY_BYTES: Final = 16 * 1024 * 1024
+"""A request body's size limit, as sent and once inflated from gzip."""
