@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench.app_feel import app_feel_figures
 from bench.device_figures import device_figures
+from bench.export_figures import export_figures
 from bench.load import load_figures
 from bench.measure import Figure, could_not_run
 from bench.report import code_version, generated_part, markdown_table, write_document
@@ -34,6 +35,7 @@ GROUPS: list[tuple[str, FigureGroup]] = [
     ("sync: first sync and no-op sync", first_sync_figures),
     ("sync: many devices at once", load_figures),
     ("the app in a browser", app_feel_figures),
+    ("reports: the funder export of a month", export_figures),
 ]
 
 

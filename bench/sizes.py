@@ -23,6 +23,8 @@ class Sizes:
     load_backends: tuple[str, ...]  # the central databases the load runs against
     feel_clients: int  # the app in a browser: clients on the full device
     feel_rounds: int  # rounds of timed steps on each device
+    export_clients: int  # the funder export: an agency of this many clients
+    export_sessions: int  # and this many sessions over two years
 
 
 FULL = Sizes(
@@ -44,6 +46,8 @@ FULL = Sizes(
     load_backends=("PostgreSQL", "SQLite"),
     feel_clients=100_000,
     feel_rounds=12,
+    export_clients=100_000,
+    export_sessions=200_000,
 )
 
 QUICK = Sizes(
@@ -65,4 +69,6 @@ QUICK = Sizes(
     load_backends=("PostgreSQL",),
     feel_clients=2_000,
     feel_rounds=0,  # a browser, an app and a server for each device: minutes, not part of the quick run
+    export_clients=5_000,
+    export_sessions=10_000,
 )

@@ -1,0 +1,104 @@
+"""The funder export of one month of a large agency, beside reading the same rows, and the export's peak memory.
+
+The agency's sessions span two years (as the synthetic generator spreads them), so one month is about a
+twenty-fourth of them. The baseline reads exactly the rows the export needs (the month's sessions and the clients
+they name, JSON decoded by the driver) and does nothing with them. The peak memory comes from a second export of the
+same month (``--again``) run as ``outpost-server export`` in a process of its own, so nothing else the benchmark holds
+is counted, beside the same command exporting an empty month (what the program itself takes).
+"""
+
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.demodata.synthetic import synthetic_sessions
+from bench.agency import AGENCY_ID, language_codes, location_codes, make_agency
+from bench.measure import Figure, stopwatch
+from bench.server import sqlite_url
+from bench.server_seed import seed_server
+from bench.sizes import Sizes
+from server.db import Database
+from server.models import ClientRecord, SessionRecord
+from server.reports.export import ExportOrder, run_export
+from server.reports.period import Period
+from server.reports.reading import in_chunks
+
+TARGET_S = 10.0
+
+
+def export_figures(folder: Path, sizes: Sizes, seed: int) -> list[Figure]:
+    agency = make_agency(sites=20, workers=40, clients=sizes.export_clients, seed=seed)
+    sessions = synthetic_sessions(
+        sizes.export_sessions, clients=agency.clients, agency_id=AGENCY_ID, workers=[w.user_id for w in agency.workers],
+        site_codes=[s.code for s in agency.sites], language_codes=language_codes(), location_codes=location_codes(),
+        seed=seed,
+    )  # fmt: skip
+    url = sqlite_url(folder, "export-server")
+    seed_server(url, agency.seed(list(sessions)))
+    month = _last_month(date.today())
+    db = Database(url)
+    try:
+        read_s, sessions_read, clients_read = _read_the_rows(db, month)
+        with stopwatch() as elapsed:
+            outcome = run_export(db, ExportOrder(AGENCY_ID, month, folder / "export.xlsx"), now=datetime.now(UTC))
+    finally:
+        db.close()
+    export_s = elapsed()
+    peak_mb = _peak_megabytes_of_an_export(url, month, folder / "export-again.xlsx")
+    idle_mb = _peak_megabytes_of_an_export(url, "1990-01", folder / "export-empty.xlsx")
+    database_mb = Path(url.removeprefix("sqlite:///")).stat().st_size / 1e6
+    name = (
+        f"Funder export of one month ({sessions_read:,} sessions, {clients_read:,} clients) of a "
+        f"{sizes.export_clients:,}-client, {sizes.export_sessions:,}-session agency (SQLite)"
+    )
+    exported = (
+        f"{outcome.services:,} services, {outcome.clients:,} client profiles, {outcome.not_reported:,} not reported"
+    )
+    figure = Figure(
+        name=name,
+        measured=f"{export_s:,.1f} s; {exported}",
+        baseline=f"reading the same rows: {read_s:,.2f} s",
+        ratio=f"{export_s / read_s:,.1f}× the read's time",
+        target=f"≤ {TARGET_S:.0f} s",
+        met=export_s <= TARGET_S,
+        note=f"peak memory of the export process: {peak_mb:,.0f} MB; of one exporting an empty month: "
+        f"{idle_mb:,.0f} MB (the database: {database_mb:,.0f} MB)",
+    )
+    return [figure]
+
+
+def _last_month(today: date) -> str:
+    start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return f"{start.year:04d}-{start.month:02d}"
+
+
+def _read_the_rows(db: Database, month: str) -> tuple[float, int, int]:
+    """Read the month's session records and the client records they name, and nothing else; seconds and counts."""
+    period = Period.month(month)
+    with stopwatch() as elapsed, db.reading() as session:
+        records = session.scalars(
+            select(SessionRecord.record).where(
+                SessionRecord.agency_id == AGENCY_ID,
+                SessionRecord.service_date >= period.start,
+                SessionRecord.service_date <= period.end,
+            )
+        ).all()
+        client_ids = {form["client_id"] for record in records for form in record["service_forms"]}
+        clients = 0
+        for chunk in in_chunks(client_ids):
+            clients += len(session.scalars(select(ClientRecord.record).where(ClientRecord.id.in_(chunk))).all())
+    return elapsed(), len(records), clients
+
+
+def _peak_megabytes_of_an_export(url: str, month: str, out: Path) -> float:
+    command = [sys.executable, "-m", "server.cli", "export", "--database-url", url, "--agency", AGENCY_ID,
+               "--month", month, "--again", "--out", str(out)]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"outpost-server export failed: {process.stderr.read().decode() if process.stderr else ''}")
+    return usage.ru_maxrss / 1024  # kilobytes on Linux
