@@ -25,6 +25,9 @@ PATHS = {
     "/api/v1/auth/logout": "post",
     "/api/v1/sync/push": "post",
     "/api/v1/sync/pull": "get",
+    "/api/v1/reports/statistics": "get",
+    "/api/v1/reports/unreportable": "get",
+    "/api/v1/reports/exports": "post",
 }
 
 # Each published schema and the contract's field names it must carry.
@@ -58,6 +61,18 @@ FIELDS = {
     "LanguageData": "code name",
     "ServiceLocationTypeData": "code label",
     "AgencyData": "id name",
+    "StatisticsResponse": "agency_id start end totals by_site by_worker by_service_type by_delivery_method languages",
+    "Figures": (
+        "sessions unique_clients service_forms services_received hours group_activities named_participants referrals"
+    ),
+    "GroupFigures": "key label",
+    "LanguageCount": "key label sessions",
+    "UnreportableResponse": "agency_id start end total records",
+    "UnreportableOut": (
+        "entity record_id session_id service_date site_code staff client_id client_name service_type gaps"
+    ),
+    "ReportGapOut": "field code message",
+    "ExportRunOut": "id month again file_format exported_by exported_at clients services not_reported changed",
 }
 
 # Values the contract fixes, with the schema and property that must list them.
