@@ -21,6 +21,7 @@ from protocol.records import client_to_wire, session_to_wire
 from server import crud
 from server.core.security import hash_password
 from server.db import Database
+from server.duplicates import client_columns
 from server.models import ClientRecord, SessionRecord, SessionStaff, Worker
 from server.push import timestamp
 
@@ -90,7 +91,7 @@ def store_clients(db: Database, clients: Sequence[Client]) -> None:
             first = _reserve_seqs(tx, len(chunk))
             rows = [
                 {"id": c.id, "agency_id": c.agency_id, "created_by": c.created_by, "version": 1, "seq": first + i,
-                 "updated_at": now, "record": client_to_wire(_stamped(c, now))}
+                 "updated_at": now, "record": client_to_wire(_stamped(c, now)), **client_columns(c)}
                 for i, c in enumerate(chunk)
             ]  # fmt: skip
             tx.execute(insert(ClientRecord), rows)

@@ -109,6 +109,9 @@ class ServiceLocationType(Base):
 
 
 class ClientRecord(Base):
+    """A client's record, with the date of birth and phone digits beside it: possible duplicates are found among
+    clients sharing one of them (``server.duplicates``)."""
+
     __tablename__ = "client"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"))
@@ -117,8 +120,14 @@ class ClientRecord(Base):
     version: Mapped[int]
     seq: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime]
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    phone_digits: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
-    __table_args__ = (Index("ix_client_agency_seq", "agency_id", "seq"),)
+    __table_args__ = (
+        Index("ix_client_agency_seq", "agency_id", "seq"),
+        Index("ix_client_agency_birth", "agency_id", "date_of_birth"),
+        Index("ix_client_agency_phone", "agency_id", "phone_digits"),
+    )
 
 
 class SessionRecord(Base):

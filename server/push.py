@@ -31,6 +31,7 @@ from protocol.enums import Entity, PushStatus
 from protocol.records import WireErrors, client_from_wire, client_to_wire, session_from_wire, session_to_wire
 from server import crud
 from server.db import Database
+from server.duplicates import client_columns
 from server.models import AppliedOp, ClientRecord, SessionFormerStaff, SessionRecord, SessionStaff, Worker
 from server.schemas import Change, FieldErrorOut, PushResult
 from server.visibility import as_seen_by, hidden_private_notes, may_see_session
@@ -269,6 +270,7 @@ class _Pusher:
             return _rejected(change, errors)
         held = self._next_version(self.clients, change.id, incoming)
         held.record = client_to_wire(incoming)
+        held.columns = client_columns(incoming)
         return _applied(change, incoming.version)
 
     def _client_refusal(self, change: Change, incoming: Client, stored: _Held | None) -> PushResult | None:
