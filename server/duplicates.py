@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from app.domain.clients import Client, is_possible_duplicate
 from app.domain.text import phone_digits
+from protocol.records import client_from_wire
 from server.models import ClientRecord
-from sync.records import client_from_wire
 
 MIN_PHONE_DIGITS = 7
 
@@ -70,13 +70,13 @@ def duplicates_of(session: Session, *, agency_id: str, client_id: str) -> list[R
     row = session.get(ClientRecord, client_id)
     if row is None or row.agency_id != agency_id:
         return []
-    client = client_from_wire(row.record, record_id=row.id)
+    client = client_from_wire(row.record, record_id=row.id, trusted=True)
     sharing = select(ClientRecord.id, ClientRecord.record).where(
         ClientRecord.agency_id == agency_id,
         ClientRecord.id != client_id,
         (ClientRecord.date_of_birth == client.date_of_birth) | (ClientRecord.phone_digits == _phone_key(client)),
     )
-    others = [client_from_wire(record, record_id=other_id) for other_id, record in session.execute(sharing)]
+    others = [client_from_wire(record, record_id=key, trusted=True) for key, record in session.execute(sharing)]
     return [_registered(other) for other in others if is_possible_duplicate(client, other)]
 
 
@@ -95,7 +95,7 @@ def _shared(session: Session, agency_id: str, column: Any, usable: Any) -> list[
     )
     groups: dict[Any, list[Client]] = {}
     for value, client_id, record in rows:
-        groups.setdefault(value, []).append(client_from_wire(record, record_id=client_id))
+        groups.setdefault(value, []).append(client_from_wire(record, record_id=client_id, trusted=True))
     return list(groups.values())
 
 
