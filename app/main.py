@@ -14,11 +14,13 @@ from pathlib import Path
 
 import flet as ft
 
+from app.i18n import DEFAULT_LANGUAGE, supported_language
 from app.store.db import DeviceDatabase
 from app.ui.context import AppContext
 from app.ui.shell import Shell
 from app.ui.theme import apply_theme
 from app.usecases.accounts import current_actor, device_info
+from app.usecases.preferences import preferred_language
 
 DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
 DEFAULT_PORT = 8550
@@ -54,6 +56,7 @@ def session_starter(db: DeviceDatabase, server_url: str | None) -> Callable[[ft.
         remembered = await _remembered_server(db)
         ctx = AppContext(page=page, db=db, server_url=server_url or remembered or DEFAULT_SERVER_URL)
         actor = await ctx.call(current_actor, db)
+        ctx.use_language(await starting_language(page, db, actor.user_id if actor else None))
         if actor is not None:
             await ctx.begin_work(actor)
 
@@ -68,6 +71,22 @@ def session_starter(db: DeviceDatabase, server_url: str | None) -> Callable[[ft.
         await shell.start()
 
     return start
+
+
+async def starting_language(page: ft.Page, db: DeviceDatabase, user_id: str | None) -> str:
+    """The signed-in worker's language, else the last one chosen on this device, else the device's own language
+    when Flet reports one the app speaks, else English."""
+    for who in (user_id, None) if user_id else (None,):
+        chosen = await asyncio.to_thread(preferred_language, db, who)
+        if chosen is not None:
+            return chosen
+    try:
+        info = await page.get_device_info()
+    except Exception:  # an older client, or one that cannot tell: not worth failing the start for
+        log.info("The device did not say its language", exc_info=True)
+        info = None
+    locales = [str(locale) for locale in info.locales] if info is not None else []
+    return supported_language(locales) or DEFAULT_LANGUAGE
 
 
 async def _remembered_server(db: DeviceDatabase) -> str:

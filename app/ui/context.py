@@ -14,10 +14,12 @@ from typing import Any, ParamSpec, TypeVar
 
 import flet as ft
 
+from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator
 from app.store.db import DeviceDatabase
 from app.ui import theme
 from app.usecases.accounts import sign_out, sync_engine_factory
 from app.usecases.context import Actor
+from app.usecases.preferences import remember_language
 from app.usecases.reference import ReferenceLists, load_reference_lists
 from sync.runner import SyncRunner
 from sync.status import SyncStatus
@@ -29,6 +31,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 READING_CHARACTERS_PER_SECOND = 10
 StatusListener = Callable[[SyncStatus], Awaitable[None] | None]
+FLUTTER_LOCALES = {language: ft.Locale(language, "CA") for language in LANGUAGES}
+"""Flutter's own words (the calendar's months and buttons, tooltips) follow the worker's language too."""
 
 
 class NotSignedIn(RuntimeError):
@@ -42,6 +46,8 @@ class AppContext:
     server_url: str
     """The server to offer on the sign-in screen (``--server``, OUTPOST_SERVER_URL, or the last one used)."""
     actor: Actor | None = None
+    tr: Translator = field(default_factory=lambda: translator(DEFAULT_LANGUAGE))
+    """This session's words: every screen translates through it, and a language switch replaces it."""
     sync_status: SyncStatus = field(default_factory=SyncStatus)
     sync_runner: SyncRunner | None = None
     remembered: dict[str, Any] = field(default_factory=dict)
@@ -50,6 +56,8 @@ class AppContext:
     _status_listeners: list[StatusListener] = field(default_factory=list, repr=False)
     _screen_listeners: list[StatusListener] = field(default_factory=list, repr=False)
     _leave_guard: Callable[[], Awaitable[bool]] | None = field(default=None, repr=False)
+    redraw: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
+    """Shows the current screen again (the shell sets it), in a new language for instance."""
     _connectivity: ft.Connectivity | None = field(default=None, repr=False)
 
     # --- who is working ----------------------------------------------------------------------------------------
@@ -87,9 +95,25 @@ class AppContext:
         try:
             await self.end_work()
         except Exception as error:
-            self.report(error, "sign out")
+            self.report(error, self.tr("Could not sign out."))
             return
         self.navigate("/sign-in")
+
+    # --- language -----------------------------------------------------------------------------------------------
+
+    def use_language(self, language: str) -> None:
+        """Show this session's screens in ``language`` from now on; other sessions keep theirs."""
+        self.tr = translator(language)
+        self.page.locale_configuration = ft.LocaleConfiguration(
+            supported_locales=list(FLUTTER_LOCALES.values()), current_locale=FLUTTER_LOCALES[self.tr.language]
+        )
+
+    async def switch_language(self, language: str) -> None:
+        """The worker chose ``language``: keep the choice (as theirs when signed in) and redraw the screen in it."""
+        self.use_language(language)
+        await self.call(remember_language, self.db, self.tr.language, self.actor.user_id if self.actor else None)
+        if self.redraw is not None:
+            await self.redraw()
 
     # --- work off the UI loop ----------------------------------------------------------------------------------
 
@@ -117,7 +141,7 @@ class AppContext:
     def sync_now(self) -> None:
         """The worker asked for a sync ("Sync now")."""
         if self.sync_runner is None:
-            self.show_message("Sign in to sync.")
+            self.show_message(self.tr("Sign in to sync."))
             return
         self.sync_runner.sync_now()
 
@@ -186,8 +210,8 @@ class AppContext:
         )
         self.page.show_dialog(snack)
 
-    def report(self, error: BaseException, doing: str) -> None:
+    def report(self, error: BaseException, what_failed: str) -> None:
         """Log a failure with its traceback and tell the worker in plain words: background errors are never
-        swallowed."""
-        log.error("Failed while %s", doing, exc_info=error)
-        self.show_message(f"Could not {doing}: {error}", error=True)
+        swallowed. ``what_failed`` is already in the worker's language ("Could not save the session.")."""
+        log.error("%s", what_failed, exc_info=error)
+        self.show_message(self.tr("{what_failed} ({error})", what_failed=what_failed, error=error), error=True)

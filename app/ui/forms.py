@@ -14,39 +14,43 @@ from typing import Protocol, TypeVar
 from app.domain.codes import SERVICES_BY_TYPE
 from app.domain.errors import FieldError
 from app.domain.sessions import Referral, Session, service_time_errors, split_service_time
+from app.domain.words import N_
+from app.i18n import Translator
+from app.ui.messages import error_text
 
 YES = "yes"
 NO = "no"
-YES_NO = {YES: "Yes", NO: "No"}
+YES_NO = {YES: N_("Yes"), NO: N_("No")}
 
 SESSION_FIELD_LABELS = {
-    "session_type": "Session Type",
-    "activity_name": "Activity",
-    "service_date": "Service Date",
-    "site_code": "Site",
-    "delivery_methods": "Delivery Method",
-    "service_location_type": "Type of Service Location",
-    "interpreter_present": "Interpreter Present",
-    "interpreters": "Interpreters (#)",
-    "service_hours": "Hours",
-    "service_minutes": "Service Time",
-    "languages": "Delivery Language",
-    "staff": "Staff Involved",
-    "notes": "Session Notes",
-    "service_forms": "Clients",
+    "session_type": N_("Session Type"),
+    "activity_name": N_("Activity"),
+    "service_date": N_("Service Date"),
+    "site_code": N_("Site"),
+    "delivery_methods": N_("Delivery Method"),
+    "service_location_type": N_("Type of Service Location"),
+    "interpreter_present": N_("Interpreter Present"),
+    "interpreters": N_("Interpreters (#)"),
+    "service_hours": N_("Hours"),
+    "service_minutes": N_("Service Time"),
+    "languages": N_("Delivery Language"),
+    "staff": N_("Staff Involved"),
+    "notes": N_("Session Notes"),
+    "service_forms": N_("Clients"),
 }
 """The words the session form shows for each wire field name, in the order the fields appear."""
 
 SERVICE_FORM_FIELD_LABELS = {
-    "service_type": "Service Type",
-    "services": "Services Received",
-    "referrals": "Referrals",
-    "client_attended": "Client Attended",
-    "status": "Status of Service",
-    "notes": "Notes",
+    "service_type": N_("Service Type"),
+    "services": N_("Services Received"),
+    "referrals": N_("Referrals"),
+    "client_attended": N_("Client Attended"),
+    "status": N_("Status of Service"),
+    "notes": N_("Notes"),
 }
 
-REFERRAL_FIELD_LABELS = {"to": "Referred to", "reason": "Reason", "follow_up_date": "Follow-up date"}
+REFERRAL_FIELD_LABELS = {"to": N_("Referred to"), "reason": N_("Reason"), "follow_up_date": N_("Follow-up date")}
+BAD_FOLLOW_UP_DATE = N_("Enter the follow-up date as YYYY-MM-DD, for example 2025-03-31.")
 
 _TIME_FIELDS = frozenset({"service_hours", "service_minutes"})
 _COMPLETION_FIELDS = frozenset({"service_type", "services", "status"})
@@ -154,14 +158,6 @@ def merge_errors(typed: Sequence[FieldError], from_save: Sequence[FieldError]) -
     return [*typed, *kept]
 
 
-def first_message_per_field(errors: Iterable[FieldError]) -> dict[str, str]:
-    """The message each field shows beside it: the first one reported for that field."""
-    found: dict[str, str] = {}
-    for error in errors:
-        found.setdefault(error.field, error.message)
-    return found
-
-
 def service_form_field(field_name: str) -> tuple[int, str] | None:
     """``service_forms[2].services`` → ``(2, "services")``; ``None`` for a field of the session itself."""
     match = _FORM_FIELD.match(field_name)
@@ -185,31 +181,35 @@ def errors_of_service_form(errors: Iterable[FieldError], index: int) -> tuple[li
     return mine, others
 
 
-def service_form_problem_lines(errors: Iterable[FieldError]) -> list[str]:
+def service_form_problem_lines(errors: Iterable[FieldError], tr: Translator) -> list[str]:
     """The service form's summary lines, e.g. "Referral 2 – Referred to: Say which organisation ..."."""
     lines: list[str] = []
     for error in errors:
         referral = _REFERRAL_FIELD.match(error.field)
         if referral:
-            row, inner = int(referral.group(1)) + 1, REFERRAL_FIELD_LABELS.get(referral.group(2), referral.group(2))
-            label = f"Referral {row} – {inner}"
+            inner = _label(REFERRAL_FIELD_LABELS, referral.group(2), tr)
+            label = tr("Referral {row} – {field}", row=int(referral.group(1)) + 1, field=inner)
         else:
-            label = SERVICE_FORM_FIELD_LABELS.get(error.field, error.field)
-        lines.append(f"{label}: {error.message}")
+            label = _label(SERVICE_FORM_FIELD_LABELS, error.field, tr)
+        lines.append(tr("{field}: {problem}", field=label, problem=error_text(error, tr)))
     return lines
 
 
-def referral_row_errors(errors: Iterable[FieldError]) -> dict[tuple[int, str], str]:
+def _label(labels: dict[str, str], name: str, tr: Translator) -> str:
+    return tr(labels[name]) if name in labels else name
+
+
+def referral_row_errors(errors: Iterable[FieldError], tr: Translator) -> dict[tuple[int, str], str]:
     """Messages for the referral rows' fields keyed by (row, field), from names such as ``referrals[1].to``."""
     found: dict[tuple[int, str], str] = {}
     for error in errors:
         match = _REFERRAL_FIELD.match(error.field)
         if match:
-            found.setdefault((int(match.group(1)), match.group(2)), error.message)
+            found.setdefault((int(match.group(1)), match.group(2)), error_text(error, tr))
     return found
 
 
-def error_summary(errors: Iterable[FieldError], client_names: Sequence[str]) -> list[str]:
+def error_summary(errors: Iterable[FieldError], client_names: Sequence[str], tr: Translator) -> list[str]:
     """One line per problem for the top of the session form, in the order the fields appear on it.
 
     A service form's problem names its client, because each client has their own form.
@@ -218,13 +218,13 @@ def error_summary(errors: Iterable[FieldError], client_names: Sequence[str]) -> 
     for error in sorted(errors, key=_position_on_form):
         nested = service_form_field(error.field)
         if nested is None:
-            label = SESSION_FIELD_LABELS.get(error.field, error.field)
+            label = _label(SESSION_FIELD_LABELS, error.field, tr)
         else:
             index, inner = nested
-            client = client_names[index] if index < len(client_names) else f"client {index + 1}"
-            inner_label = SERVICE_FORM_FIELD_LABELS.get(inner.split("[")[0], inner)
-            label = f"Service form of {client} – {inner_label}"
-        line = f"{label}: {error.message}"
+            client = client_names[index] if index < len(client_names) else tr("client {num}", num=index + 1)
+            inner_label = _label(SERVICE_FORM_FIELD_LABELS, inner.split("[")[0], tr)
+            label = tr("Service form of {client} – {field}", client=client, field=inner_label)
+        line = tr("{field}: {problem}", field=label, problem=error_text(error, tr))
         if line not in lines:
             lines.append(line)
     return lines
@@ -234,11 +234,6 @@ def _position_on_form(error: FieldError) -> int:
     """Where a field sits on the session form; service forms' fields come last, after the clients list."""
     order = list(SESSION_FIELD_LABELS)
     return order.index(error.field) if error.field in order else len(order)
-
-
-def status_label(complete: bool) -> str:
-    """The word shown beside the colour, so status never depends on colour alone."""
-    return "Complete" if complete else "Incomplete"
 
 
 def yes_no_key(value: bool | None) -> str | None:
@@ -286,7 +281,7 @@ def parse_follow_up_date(text: str) -> tuple[date | None, str | None]:
     try:
         return date.fromisoformat(stripped), None
     except ValueError:
-        return None, "Enter the follow-up date as YYYY-MM-DD, for example 2025-03-31."
+        return None, BAD_FOLLOW_UP_DATE
 
 
 @dataclass(slots=True)
@@ -314,6 +309,6 @@ def referrals_from_drafts(drafts: Sequence[ReferralDraft]) -> tuple[list[Referra
     return referrals, errors
 
 
-def describe_service_date(value: date | None) -> str:
-    """How the chosen Service Date reads in its field: the weekday, then ISO (unambiguous in every locale)."""
-    return f"{value:%a} {value.isoformat()}" if value else ""
+def describe_service_date(value: date | None, tr: Translator) -> str:
+    """How the chosen Service Date reads in its field: with its weekday, the worker's way ("mer. 2 déc. 2026")."""
+    return tr.date(value, weekday=True) if value else ""

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import flet as ft
 
+from app.i18n import N_
 from app.ui import theme, widgets
 from app.ui.context import AppContext, NotSignedIn
 from app.ui.screens.client_dashboard import client_dashboard_view
@@ -29,6 +30,7 @@ from app.ui.screens.service_form import service_form_view
 from app.ui.screens.session_form import session_form_view, session_route
 from app.ui.screens.sign_in import sign_in_view
 from app.ui.screens.sync_details import sync_details_view
+from app.ui.sync_words import headline
 from app.usecases.context import NotFound
 from sync.status import SyncStatus
 
@@ -54,10 +56,10 @@ class Destination:
 
 
 DESTINATIONS = (
-    Destination("My Dashboard", ft.Icons.HOME_OUTLINED, ft.Icons.HOME, "/"),
-    Destination("Find Client/Activity", ft.Icons.PERSON_SEARCH_OUTLINED, ft.Icons.PERSON_SEARCH, "/find"),
-    Destination("Sync", ft.Icons.SYNC_OUTLINED, ft.Icons.SYNC, "/sync"),
-    Destination("My Profile", ft.Icons.ACCOUNT_CIRCLE_OUTLINED, ft.Icons.ACCOUNT_CIRCLE, "/profile"),
+    Destination(N_("My Dashboard"), ft.Icons.HOME_OUTLINED, ft.Icons.HOME, "/"),
+    Destination(N_("Find Client/Activity"), ft.Icons.PERSON_SEARCH_OUTLINED, ft.Icons.PERSON_SEARCH, "/find"),
+    Destination(N_("Sync"), ft.Icons.SYNC_OUTLINED, ft.Icons.SYNC, "/sync"),
+    Destination(N_("My Profile"), ft.Icons.ACCOUNT_CIRCLE_OUTLINED, ft.Icons.ACCOUNT_CIRCLE, "/profile"),
 )
 _DASHBOARD, _FIND, _SYNC, _PROFILE = range(len(DESTINATIONS))
 
@@ -75,6 +77,7 @@ ScreenBuilder = Callable[[AppContext, RouteMatch], ft.Control | Awaitable[ft.Con
 class Route:
     pattern: re.Pattern[str]
     title: str
+    """The app bar's title, marked for the catalog and translated when shown."""
     build: ScreenBuilder
     destination: int
     top_level: bool = False
@@ -89,46 +92,49 @@ def _route(pattern: str, title: str, build: ScreenBuilder, destination: int, *, 
 
 
 ROUTES = (
-    _route("/", "My Dashboard", lambda ctx, m: dashboard_view(ctx), _DASHBOARD, top_level=True),
-    _route("/find", "Find Client/Activity", lambda ctx, m: find_view(ctx), _FIND, top_level=True),
-    _route("/sync", "Sync", lambda ctx, m: sync_details_view(ctx), _SYNC, top_level=True),
-    _route("/profile", "My Profile", lambda ctx, m: my_profile_view(ctx), _PROFILE, top_level=True),
+    _route("/", N_("My Dashboard"), lambda ctx, m: dashboard_view(ctx), _DASHBOARD, top_level=True),
+    _route("/find", N_("Find Client/Activity"), lambda ctx, m: find_view(ctx), _FIND, top_level=True),
+    _route("/sync", N_("Sync"), lambda ctx, m: sync_details_view(ctx), _SYNC, top_level=True),
+    _route("/profile", N_("My Profile"), lambda ctx, m: my_profile_view(ctx), _PROFILE, top_level=True),
     _route(
         "/clients/new",
-        "Register a New Client",
+        N_("Register a New Client"),
         lambda ctx, m: register_client_view(ctx, family_of=m.query.get("family_of")),
         _FIND,
     ),
     _route(
-        "/clients/{client_id}", "Client Profile", lambda ctx, m: client_profile_view(ctx, m.params["client_id"]), _FIND
+        "/clients/{client_id}",
+        N_("Client Profile"),
+        lambda ctx, m: client_profile_view(ctx, m.params["client_id"]),
+        _FIND,
     ),
     _route(
         "/clients/{client_id}/dashboard",
-        "Client Dashboard",
+        N_("Client Dashboard"),
         lambda ctx, m: client_dashboard_view(ctx, m.params["client_id"]),
         _FIND,
     ),
     _route(
         "/clients/{client_id}/edit",
-        "Edit Client Profile",
+        N_("Edit Client Profile"),
         lambda ctx, m: edit_client_view(ctx, m.params["client_id"]),
         _FIND,
     ),
     _route(
         "/sessions/new",
-        "Session",
+        N_("Session"),
         lambda ctx, m: session_form_view(ctx, session_id=None, client_id=m.query.get("client")),
         _DASHBOARD,
     ),
     _route(
         "/sessions/{session_id}",
-        "Session",
+        N_("Session"),
         lambda ctx, m: session_form_view(ctx, session_id=m.params["session_id"], client_id=None),
         _DASHBOARD,
     ),
     _route(
         "/sessions/{session_id}/forms/{form_id}",
-        "Service Form",
+        N_("Service Form"),
         lambda ctx, m: service_form_view(ctx, m.params["session_id"], m.params["form_id"]),
         _DASHBOARD,
         parent=lambda m: session_route(m.params["session_id"]),
@@ -157,11 +163,11 @@ class Shell:
         self._ticker: asyncio.Task[None] | None = None
         self._note_for_next_screen: str | None = None
         self.title = ft.Text(overflow=ft.TextOverflow.ELLIPSIS, max_lines=1)
-        self.back = widgets.icon_button(ft.Icons.ARROW_BACK, "Back", self._go_back)
+        self.back = widgets.icon_button(ft.Icons.ARROW_BACK, "", self._go_back)
         self.app_bar = ft.AppBar(title=self.title, leading=self.back, automatically_imply_leading=False)
         self.headline = ft.Text(weight=ft.FontWeight.W_600, expand=True, max_lines=2)
         self.sync_icon = ft.Icon(ft.Icons.CLOUD_DONE_OUTLINED)
-        self.sync_button = ft.TextButton("Sync now", icon=ft.Icons.SYNC, on_click=self._sync_button_pressed)
+        self.sync_button = ft.TextButton(icon=ft.Icons.SYNC, on_click=self._sync_button_pressed)
         self.sync_bar = ft.Container(
             padding=ft.Padding.symmetric(horizontal=12, vertical=0),
             content=ft.Row(
@@ -174,16 +180,14 @@ class Shell:
         )
         self.nav_bar = ft.NavigationBar(
             destinations=[
-                ft.NavigationBarDestination(icon=d.icon, selected_icon=d.selected_icon, label=d.label)
-                for d in DESTINATIONS
+                ft.NavigationBarDestination(icon=d.icon, selected_icon=d.selected_icon) for d in DESTINATIONS
             ],
             on_change=self._destination_chosen,
             label_behavior=ft.NavigationBarLabelBehavior.ALWAYS_SHOW,
         )
         self.rail = ft.NavigationRail(
             destinations=[
-                ft.NavigationRailDestination(icon=d.icon, selected_icon=d.selected_icon, label=d.label)
-                for d in DESTINATIONS
+                ft.NavigationRailDestination(icon=d.icon, selected_icon=d.selected_icon) for d in DESTINATIONS
             ],
             label_type=ft.NavigationRailLabelType.ALL,
             on_change=self._destination_chosen,
@@ -223,6 +227,8 @@ class Shell:
         self.page.on_route_change = self._route_changed
         self.page.on_resize = self._resized
         self.ctx.watch_status(self._status_changed)
+        self.ctx.redraw = self.redraw
+        self._label_frame()
         self._layout_for(self.page.width)
         self._ticker = asyncio.create_task(self._keep_headline_fresh())
         await self.show(self.page.route or HOME_ROUTE)
@@ -231,6 +237,23 @@ class Shell:
         """The session is closing: stop refreshing the sync bar."""
         if self._ticker is not None:
             self._ticker.cancel()
+
+    async def redraw(self) -> None:
+        """Show the frame and the current screen again, in the worker's language as it is now."""
+        self._label_frame()
+        if self._frame_showing():
+            await self.show(self.view.route or HOME_ROUTE)
+        else:
+            self._show_sign_in()
+
+    def _label_frame(self) -> None:
+        tr = self.ctx.tr
+        self.back.tooltip = tr("Back")
+        self.back.icon.semantics_label = tr("Back")
+        for destination, bar_item, rail_item in zip(
+            DESTINATIONS, self.nav_bar.destinations, self.rail.destinations, strict=True
+        ):
+            bar_item.label = rail_item.label = tr(destination.label)
 
     # --- routing -----------------------------------------------------------------------------------------------
 
@@ -252,7 +275,7 @@ class Shell:
         self._remember(route, found[0] if found else None)
         self._frame(route, found[0] if found else None)
         if found is None:
-            self._put(_problem("There is no such screen.", self.ctx))
+            self._put(_problem(self.ctx.tr("There is no such screen."), self.ctx))
             return
         screen = await self._build(found[0], found[1])
         if ticket == self._showing:
@@ -281,13 +304,14 @@ class Shell:
             built = route.build(self.ctx, match)
             return await built if inspect.isawaitable(built) else built
         except NotFound:
-            return _problem("This record is not on this device. It may not have synced yet.", self.ctx)
+            return _problem(self.ctx.tr("This record is not on this device. It may not have synced yet."), self.ctx)
         except NotSignedIn:
             await self.page.push_route(SIGN_IN_ROUTE)
             return widgets.loading()
         except Exception as error:
             log.exception("Could not open %s", route.title)
-            return _problem(f"Could not open {route.title}: {error}", self.ctx)
+            screen = self.ctx.tr(route.title)
+            return _problem(self.ctx.tr("Could not open {screen}: {error}", screen=screen, error=error), self.ctx)
 
     def _remember(self, route: str, matched: Route | None) -> None:
         """Keep the trail the back button walks: top-level screens start it afresh."""
@@ -327,7 +351,7 @@ class Shell:
 
     def _frame(self, route: str, matched: Route | None) -> None:
         self.view.route = route
-        self.title.value = matched.title if matched else "Not found"
+        self.title.value = self.ctx.tr(matched.title if matched else N_("Not found"))
         self.back.visible = not (matched and matched.top_level)
         selected = matched.destination if matched else _DASHBOARD
         self.nav_bar.selected_index = selected
@@ -382,7 +406,7 @@ class Shell:
 
     def _refresh_sync_bar(self) -> None:
         status = self.ctx.sync_status
-        self.headline.value = status.headline(datetime.now(UTC))
+        self.headline.value = headline(status, datetime.now(UTC), self.ctx.tr)
         if status.needs_attention or status.needs_sign_in:
             icon, background = ft.Icons.ERROR_OUTLINE, theme.ATTENTION_BACKGROUND
         elif status.online is False or status.last_error:
@@ -393,7 +417,7 @@ class Shell:
             icon, background = ft.Icons.CLOUD_DONE_OUTLINED, theme.OK_BACKGROUND
         self.sync_icon.icon = icon
         self.sync_bar.bgcolor = background
-        self.sync_button.content = "Sign in again" if status.needs_sign_in else "Sync now"
+        self.sync_button.content = self.ctx.tr("Sign in again") if status.needs_sign_in else self.ctx.tr("Sync now")
         self.sync_button.icon = ft.Icons.LOGIN if status.needs_sign_in else ft.Icons.SYNC
 
     async def _keep_headline_fresh(self) -> None:
@@ -418,5 +442,5 @@ class Shell:
 def _problem(message: str, ctx: AppContext) -> ft.Control:
     return widgets.screen(
         ft.Text(message, color=theme.ERROR_TEXT),
-        widgets.actions(ft.FilledButton("My Dashboard", icon=ft.Icons.HOME, on_click=ctx.opener(HOME_ROUTE))),
+        widgets.actions(ft.FilledButton(ctx.tr("My Dashboard"), icon=ft.Icons.HOME, on_click=ctx.opener(HOME_ROUTE))),
     )

@@ -12,21 +12,18 @@ from typing import Any
 
 import flet as ft
 
+from app.domain.codes import SESSION_TYPES
+from app.i18n import Translator
 from app.ui import theme
 from app.usecases.clients import ClientSummary
 from app.usecases.sessions import SessionSummary
 
-DATE_FORMAT_HINT = "YYYY-MM-DD"
 TYPING_PAUSE_SECONDS = 0.25
 ERROR_LINES = 3  # messages are whole sentences; a phone needs more than one line for them
 Handler = Callable[[Any], Any]
 
 
 # --- text --------------------------------------------------------------------------------------------------------
-
-
-def format_date(value: date | None) -> str:
-    return value.isoformat() if value else "—"
 
 
 def heading(text: str) -> ft.Text:
@@ -73,24 +70,24 @@ def badge(text: str, color: str, background: str) -> ft.Container:
     )
 
 
-def completion_badge(complete: bool) -> ft.Container:
+def completion_badge(complete: bool, tr: Translator) -> ft.Container:
+    """Green "Complete" or pink "Incomplete" (a session's or a service form's: every service form complete)."""
     if complete:
-        return badge("Complete", theme.COMPLETE_TEXT, theme.COMPLETE_BACKGROUND)
-    return badge("Incomplete", theme.INCOMPLETE_TEXT, theme.INCOMPLETE_BACKGROUND)
+        return badge(tr.pgettext("completeness", "Complete"), theme.COMPLETE_TEXT, theme.COMPLETE_BACKGROUND)
+    return badge(tr.pgettext("completeness", "Incomplete"), theme.INCOMPLETE_TEXT, theme.INCOMPLETE_BACKGROUND)
 
 
-def waiting_badge() -> ft.Container:
-    return badge("Waiting to sync", theme.WAITING_TEXT, theme.WAITING_BACKGROUND)
+def waiting_badge(tr: Translator) -> ft.Container:
+    return badge(tr("Waiting to sync"), theme.WAITING_TEXT, theme.WAITING_BACKGROUND)
 
 
 # --- inputs ------------------------------------------------------------------------------------------------------
 
 
-def text_input(label: str, value: str = "", *, required: bool = False, **options: Any) -> ft.TextField:
-    """A text box whose accessible name is exactly ``label``; required ones say so under the box."""
-    return ft.TextField(
-        label=label, value=value, helper="Required" if required else None, error_max_lines=ERROR_LINES, **options
-    )
+def text_input(label: str, value: str = "", *, required_note: str | None = None, **options: Any) -> ft.TextField:
+    """A text box whose accessible name is exactly ``label``; a required one says so under the box
+    (``required_note``, "Required" in the worker's language)."""
+    return ft.TextField(label=label, value=value, helper=required_note, error_max_lines=ERROR_LINES, **options)
 
 
 def choice_input(label: str, choices: Mapping[str, str], value: str | None = None) -> ft.Dropdown:
@@ -152,6 +149,7 @@ class DateInput:
     def __init__(
         self,
         page: ft.Page,
+        tr: Translator,
         label: str,
         value: date | None = None,
         *,
@@ -161,22 +159,24 @@ class DateInput:
         last: date | None = None,
     ):
         self._page = page
+        self.tr = tr
         self._label = label
         self._on_change = on_change
         self._first = first
         self._last = last
         self.field = ft.TextField(
             label=label,
-            value=format_date(value) if value else "",
-            hint_text=DATE_FORMAT_HINT,
-            helper="Required" if required else None,
+            value=value.isoformat() if value else "",
+            hint_text=tr("YYYY-MM-DD"),
+            helper=tr("Required") if required else None,
             error_max_lines=ERROR_LINES,
             keyboard_type=ft.KeyboardType.DATETIME,
             on_submit=self._typed,
             on_blur=self._typed,
             expand=True,
         )
-        self.picker_button = icon_button(ft.Icons.CALENDAR_MONTH, f"Pick {label.lower()}", self._open_picker)
+        self.picker_button = icon_button(ft.Icons.CALENDAR_MONTH, tr("Pick from a calendar: {field}", field=label),
+                                         self._open_picker)  # fmt: skip
         self.control = ft.Row(
             spacing=4, vertical_alignment=ft.CrossAxisAlignment.START, controls=[self.field, self.picker_button]
         )
@@ -190,7 +190,7 @@ class DateInput:
         try:
             return date.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"Enter the date as {DATE_FORMAT_HINT}, for example 1990-05-12.") from None
+            raise ValueError(self.tr("Enter the date as YYYY-MM-DD, for example 1990-05-12.")) from None
 
     def set_error(self, message: str | None) -> None:
         self.field.error = message
@@ -259,26 +259,29 @@ class LatestOnly:
 # --- list rows ---------------------------------------------------------------------------------------------------
 
 
-def session_title(summary: SessionSummary) -> str:
-    return f"{format_date(summary.service_date)} · {summary.session_type or 'Session'}"
+def session_title(summary: SessionSummary, tr: Translator) -> str:
+    """ "2 déc. 2026 · Service direct": when, and what kind of session."""
+    kind = tr(SESSION_TYPES[summary.session_type]) if summary.session_type in SESSION_TYPES else tr("Session")
+    return tr("{date} · {session_type}", date=tr.date(summary.service_date), session_type=kind)
 
 
-def session_tile(summary: SessionSummary, on_open: Handler) -> ft.Control:
+def session_tile(summary: SessionSummary, on_open: Handler, tr: Translator) -> ft.Control:
     """One session in a list: when, what, who, and whether it is complete or still waiting to sync."""
-    who = summary.activity_name or ", ".join(summary.client_names) or "No client yet"
-    tags: list[ft.Control] = [completion_badge(summary.complete)]
+    names = [name or tr("Unknown client") for name in summary.client_names]
+    who = summary.activity_name or ", ".join(names) or tr("No client yet")
+    tags: list[ft.Control] = [completion_badge(summary.complete, tr)]
     if summary.waiting_to_sync:
-        tags.append(waiting_badge())
+        tags.append(waiting_badge(tr))
     details = [ft.Text(who, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS)]
     if summary.site_code:
-        details.append(muted(f"Site {summary.site_code}"))
+        details.append(muted(tr("Site {code}", code=summary.site_code)))
     details.append(ft.Row(wrap=True, spacing=6, run_spacing=6, controls=tags))
     return ft.Container(
         border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
         border_radius=8,
         bgcolor=theme.COMPLETE_ROW if summary.complete else theme.INCOMPLETE_ROW,
         content=ft.ListTile(
-            title=ft.Text(session_title(summary), weight=ft.FontWeight.W_600),
+            title=ft.Text(session_title(summary, tr), weight=ft.FontWeight.W_600),
             subtitle=ft.Column(spacing=4, controls=details),
             trailing=ft.Icon(ft.Icons.CHEVRON_RIGHT),
             on_click=on_open,
@@ -287,14 +290,15 @@ def session_tile(summary: SessionSummary, on_open: Handler) -> ft.Control:
     )
 
 
-def client_details(summary: ClientSummary) -> str:
-    parts = [f"Born {format_date(summary.date_of_birth)}"]
+def client_details(summary: ClientSummary, tr: Translator) -> str:
+    """ "Born 12 May 1990 · 416-555-0199 · Client no. 12345 · Family F-1234": what tells two clients apart."""
+    parts = [tr("Born {date}", date=summary.date_of_birth) if summary.date_of_birth else tr("No date of birth")]
     if summary.phone:
         parts.append(summary.phone)
     if summary.client_identifier:
-        parts.append(f"Client no. {summary.client_identifier}")
+        parts.append(tr("Client no. {number}", number=summary.client_identifier))
     if summary.family_code:
-        parts.append(f"Family {summary.family_code}")
+        parts.append(tr("Family {code}", code=summary.family_code))
     return " · ".join(parts)
 
 
@@ -308,11 +312,11 @@ def card(*lines: ft.Control) -> ft.Container:
     )
 
 
-def client_card(summary: ClientSummary, buttons: list[ft.Control]) -> ft.Container:
+def client_card(summary: ClientSummary, buttons: list[ft.Control], tr: Translator) -> ft.Container:
     """A client in a list, with the buttons that act on them underneath (room for thumbs on a phone)."""
     return card(
         ft.Text(summary.display_name, weight=ft.FontWeight.W_600, size=16),
-        muted(client_details(summary)),
+        muted(client_details(summary, tr)),
         actions(*buttons),
     )
 

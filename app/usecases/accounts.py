@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as DbSession
 
+from app.domain.words import N_
 from app.store import repository
 from app.store.db import DeviceDatabase
 from app.store.models import (
@@ -42,11 +43,17 @@ SERVER_URL_KEY = "server_url"
 USER_KEY = "user_id"  # the worker whose data this device holds (kept after sign-out)
 SIGNED_IN_KEY = "signed_in"  # "1" while that worker is signed in
 
-INVALID_CREDENTIALS = "Invalid user ID or password"
-FIRST_SIGN_IN_OFFLINE = "This device needs a connection for the first sign-in."
-TOO_MANY_ATTEMPTS = "Too many sign-in attempts. Wait a few minutes and try again."
-MISSING_CREDENTIALS = "Enter your user ID and password."
-SESSION_EXPIRED = "Your sign-in has expired. Sign in again."
+INVALID_CREDENTIALS = N_("Invalid user ID or password")
+FIRST_SIGN_IN_OFFLINE = N_("This device needs a connection for the first sign-in.")
+TOO_MANY_ATTEMPTS = N_("Too many sign-in attempts. Wait a few minutes and try again.")
+MISSING_CREDENTIALS = N_("Enter your user ID and password.")
+SESSION_EXPIRED = N_("Your sign-in has expired. Sign in again.")
+NOT_SIGNED_IN = N_("Sign in to sync.")
+SERVER_REFUSED = N_("The server did not accept the sign-in: {reason}")
+OTHERS_WORK_WAITS = N_(
+    "Changes made by {who} have not reached the server yet. "
+    "They need to sign in and sync before someone else uses this device."
+)
 
 # scrypt at n=2**14, r=8 (16 MiB, tens of milliseconds): slow for a guesser with a copied database, quick to sign in.
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
@@ -56,7 +63,13 @@ TransportFactory = Callable[..., Transport]
 
 
 class SignInFailed(Exception):
-    """Sign-in did not succeed; the message is written for the sign-in screen."""
+    """Sign-in did not succeed. ``message`` is an English template for the sign-in screen (marked for the catalog),
+    filled in with ``params`` once translated."""
+
+    def __init__(self, message: str, **params: str):
+        super().__init__(message.format(**params))
+        self.message = message
+        self.params = params
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +115,7 @@ def sign_in(
     except (Offline, ServerError):
         return SignedIn(actor=_sign_in_offline(db, user_id, password), online=False)
     except TransportError as exc:
-        raise SignInFailed(f"The server did not accept the sign-in: {exc}") from exc
+        raise SignInFailed(SERVER_REFUSED, reason=str(exc)) from exc
     actor = _remember(db, answer, password, server_url=server_url, device_name=device_name)
     return SignedIn(actor=actor, online=True)
 
@@ -166,7 +179,7 @@ def sync_engine_factory(db: DeviceDatabase, transport_factory: TransportFactory)
             server_url = repository.get_state(tx, SERVER_URL_KEY)
             device_id = repository.get_state(tx, DEVICE_ID_KEY)
         if account is None or not account.token or not server_url:
-            raise Unauthorized("Sign in to sync.")
+            raise Unauthorized(NOT_SIGNED_IN)
         if account.token_expires_at and datetime.fromisoformat(account.token_expires_at) <= datetime.now(UTC):
             raise Unauthorized(SESSION_EXPIRED)
         return SyncEngine(db, transport_factory(server_url, token=account.token), device_id=device_id)
@@ -209,10 +222,7 @@ def _refuse_if_others_work_waits(db: DeviceDatabase, user_id: str) -> None:
         waiting = tx.scalar(select(OutboxRow.seq).limit(1)) is not None
     if previous_id and previous_id != user_id and waiting:
         who = f"{previous.name} ({previous_id})" if previous else previous_id
-        raise SignInFailed(
-            f"Changes made by {who} have not reached the server yet. "
-            "They need to sign in and sync before someone else uses this device."
-        )
+        raise SignInFailed(OTHERS_WORK_WAITS, who=who)
 
 
 def _sign_in_offline(db: DeviceDatabase, user_id: str, password: str) -> Actor:

@@ -6,12 +6,12 @@ replaces it), retried, or discarded by the worker; a conflict keeps both version
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from app.domain.codes import SESSION_TYPES
 from app.domain.errors import FieldError
 from app.store import repository
 from app.store.db import DeviceDatabase
@@ -24,7 +24,18 @@ REJECTED = "rejected"
 CONFLICT = "conflict"
 # Fields that differ between any two copies of a record without anyone having changed what it says.
 _BOOKKEEPING_FIELDS = frozenset({"version", "created_at", "updated_at", "complete"})
-_MAX_NAMES_IN_TITLE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTitle:
+    """What a worker recognises a queued record by, for the screen to put in words: a client's name, or a session's
+    type, date and clients (or its group activity's name)."""
+
+    entity: str
+    name: str = ""  # a client's name, or a group activity's name
+    session_type: str = ""  # the code
+    service_date: date | None = None
+    people: tuple[str, ...] = ()  # the session's clients by name; "" for one not on this device
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +45,7 @@ class PendingItem:
     id: int
     entity: str
     record_id: str
-    title: str
+    title: RecordTitle
     saved_at: str
     attempts: int
     last_error: str
@@ -47,19 +58,13 @@ class AttentionItem:
     id: int
     entity: str
     record_id: str
-    title: str
+    title: RecordTitle
     problem: str  # "rejected" | "conflict"
     reasons: list[FieldError]  # the server's reasons for a rejection
     mine: dict[str, Any]  # the worker's version, as saved on this device
     theirs: dict[str, Any] | None  # the server's version, for a conflict (None if the server no longer shows it)
     differences: list[str]  # wire names of the fields where the two versions disagree
     saved_at: str
-
-    @property
-    def explanation(self) -> str:
-        if self.problem == REJECTED:
-            return "The server did not accept this change. Fix it and save again, or discard it."
-        return "Someone else changed this record on the server. Keep your version or the server's."
 
 
 def pending_items(db: DeviceDatabase) -> list[PendingItem]:
@@ -192,8 +197,8 @@ def _differences(mine: dict[str, Any], theirs: dict[str, Any] | None) -> list[st
     return sorted(name for name in names if mine.get(name) != theirs.get(name))
 
 
-def _titles(tx: DbSession, entries: list[OutboxRow]) -> dict[int, str]:
-    """A name a worker recognises for each entry: the client's name, or the session's type, date and clients."""
+def _titles(tx: DbSession, entries: list[OutboxRow]) -> dict[int, RecordTitle]:
+    """What each entry is, in the terms a worker recognises it by (see ``RecordTitle``)."""
     client_ids = {
         form.get("client_id")
         for entry in entries
@@ -208,16 +213,15 @@ def _titles(tx: DbSession, entries: list[OutboxRow]) -> dict[int, str]:
     return {entry.seq: _title(entry, names) for entry in entries}
 
 
-def _title(entry: OutboxRow, client_names: dict[str, str]) -> str:
+def _title(entry: OutboxRow, client_names: dict[str, str]) -> RecordTitle:
     data = entry.payload
     if entry.entity == "client":
-        return f"{data.get('first_name', '')} {data.get('last_name', '')}".strip() or "Unnamed client"
-    kind = SESSION_TYPES.get(data.get("session_type") or "", "Session")
-    parts = [kind, data.get("service_date") or "no date"]
-    people = [client_names.get(form.get("client_id"), "Unknown client") for form in data.get("service_forms") or []]
-    if data.get("activity_name"):
-        parts.append(data["activity_name"])
-    elif people:
-        extra = len(people) - _MAX_NAMES_IN_TITLE
-        parts.append(", ".join(people[:_MAX_NAMES_IN_TITLE]) + (f" and {extra} more" if extra > 0 else ""))
-    return " · ".join(parts)
+        return RecordTitle("client", name=f"{data.get('first_name', '')} {data.get('last_name', '')}".strip())
+    service_date = data.get("service_date")
+    return RecordTitle(
+        "session",
+        name=data.get("activity_name") or "",
+        session_type=data.get("session_type") or "",
+        service_date=date.fromisoformat(service_date) if service_date else None,
+        people=tuple(client_names.get(form.get("client_id"), "") for form in data.get("service_forms") or []),
+    )

@@ -7,9 +7,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 
-from app.domain.codes import SESSION_TYPES
 from app.domain.errors import FieldError, ValidationFailed
 from app.domain.sessions import ServiceForm, Session, completion_gaps, validate_session
+from app.domain.words import N_
 from app.store import repository
 from app.store.db import DeviceDatabase
 from app.store.models import ClientRow, OutboxRow, ServiceFormRow, SessionRow, SessionStaffRow
@@ -26,9 +26,9 @@ class SessionSummary:
 
     id: str
     service_date: date | None
-    session_type: str
+    session_type: str  # the code ("group_activity"); "" when none is chosen yet
     site_code: str
-    client_names: list[str]
+    client_names: list[str]  # "" for a client not (yet) on this device
     activity_name: str
     complete: bool
     waiting_to_sync: bool
@@ -68,7 +68,7 @@ def begin_session(
 def add_client_to_session(session: Session, client_id: str) -> ServiceForm:
     """Give ``client_id`` a service form of their own in the session (each family member gets one)."""
     if any(form.client_id == client_id for form in session.service_forms):
-        raise ValidationFailed([FieldError("service_forms", "This client is already in the session.")])
+        raise ValidationFailed([FieldError("service_forms", N_("This client is already in the session."))])
     form = ServiceForm(id=str(uuid.uuid4()), client_id=client_id)
     session.service_forms.append(form)
     return form
@@ -199,9 +199,9 @@ def _summaries(tx: DbSession, rows: list[SessionRow]) -> list[SessionSummary]:
         SessionSummary(
             id=row.id,
             service_date=date.fromisoformat(row.service_date) if row.service_date else None,
-            session_type=SESSION_TYPES.get(row.session_type or "", ""),
+            session_type=row.session_type or "",
             site_code=row.site_code or "",
-            client_names=[names.get(form.client_id, "Unknown client") for form in row.service_forms],
+            client_names=[names.get(form.client_id, "") for form in row.service_forms],
             activity_name=row.activity_name,
             complete=row.complete,
             waiting_to_sync=row.id in waiting,

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 import flet as ft
 
 from app.domain.clients import Client
+from app.domain.errors import FieldError
 from app.domain.sessions import completion_gaps
 from app.ui import widgets
 from app.ui.context import AppContext
-from app.usecases.clients import load_client
+from app.ui.messages import error_text
+from app.usecases.clients import load_client, summarize
 from app.usecases.sessions import SessionSummary, load_session, sessions_of_client
 
 RECENT_SESSIONS_SHOWN = 10
@@ -21,14 +23,14 @@ class OpenForm:
 
     session: SessionSummary
     form_id: str
-    missing: list[str]
+    missing: list[FieldError]
 
 
 def _load_dashboard(ctx: AppContext, client_id: str) -> tuple[Client, list[OpenForm], list[SessionSummary]]:
     client = load_client(ctx.db, client_id)
     recent = sessions_of_client(ctx.db, client_id, limit=RECENT_SESSIONS_SHOWN)
     open_forms = [
-        OpenForm(summary, form.id, [gap.message for gap in completion_gaps(form)])
+        OpenForm(summary, form.id, completion_gaps(form))
         for summary in recent
         if not summary.complete
         for form in load_session(ctx.db, summary.id).service_forms
@@ -38,48 +40,46 @@ def _load_dashboard(ctx: AppContext, client_id: str) -> tuple[Client, list[OpenF
 
 
 async def client_dashboard_view(ctx: AppContext, client_id: str) -> ft.Control:
+    tr = ctx.tr
     client, open_forms, recent = await ctx.call(_load_dashboard, ctx, client_id)
 
     open_rows: list[ft.Control] = [_open_form_row(item, ctx) for item in open_forms] or [
-        widgets.muted("Every service form of this client is complete.")
+        widgets.muted(tr("Every service form of this client is complete."))
     ]
-    recent_rows: list[ft.Control] = [widgets.session_tile(s, ctx.opener(f"/sessions/{s.id}")) for s in recent] or [
-        widgets.muted("No sessions with this client yet.")
+    recent_rows: list[ft.Control] = [widgets.session_tile(s, ctx.opener(f"/sessions/{s.id}"), tr) for s in recent] or [
+        widgets.muted(tr("No sessions with this client yet."))
     ]
     return widgets.screen(
         ft.Column(
             spacing=4,
-            controls=[widgets.heading(client.display_name), widgets.muted(_identity_line(client))],
+            controls=[
+                widgets.heading(client.display_name),
+                widgets.muted(widgets.client_details(summarize(client), tr)),
+            ],
         ),
         widgets.actions(
             ft.FilledButton(
-                "Start Session", icon=ft.Icons.PLAY_ARROW, on_click=ctx.opener(f"/sessions/new?client={client.id}")
+                tr("Start Session"), icon=ft.Icons.PLAY_ARROW, on_click=ctx.opener(f"/sessions/new?client={client.id}")
             ),
-            ft.OutlinedButton("Profile", icon=ft.Icons.PERSON, on_click=ctx.opener(f"/clients/{client.id}")),
+            ft.OutlinedButton(tr("Profile"), icon=ft.Icons.PERSON, on_click=ctx.opener(f"/clients/{client.id}")),
         ),
-        widgets.section("Open service forms", *open_rows),
-        widgets.section("Recent sessions", *recent_rows),
+        widgets.section(tr("Open service forms"), *open_rows),
+        widgets.section(tr("Recent sessions"), *recent_rows),
     )
 
 
-def _identity_line(client: Client) -> str:
-    parts = [f"Born {widgets.format_date(client.date_of_birth)}"]
-    if client.phone:
-        parts.append(client.phone)
-    if client.family_code:
-        parts.append(f"Family {client.family_code}")
-    return " · ".join(parts)
-
-
 def _open_form_row(item: OpenForm, ctx: AppContext) -> ft.Control:
+    tr = ctx.tr
+    still_needed = " ".join(error_text(gap, tr) for gap in item.missing)
     return widgets.card(
         widgets.actions(
-            ft.Text(widgets.session_title(item.session), weight=ft.FontWeight.W_600), widgets.completion_badge(False)
+            ft.Text(widgets.session_title(item.session, tr), weight=ft.FontWeight.W_600),
+            widgets.completion_badge(False, tr),
         ),
-        widgets.muted("Still needed: " + " ".join(item.missing)),
+        widgets.muted(tr("Still needed: {what}", what=still_needed)),
         widgets.actions(
             ft.OutlinedButton(
-                "Open service form",
+                tr("Open service form"),
                 icon=ft.Icons.EDIT_NOTE,
                 on_click=ctx.opener(f"/sessions/{item.session.id}/forms/{item.form_id}"),
             )

@@ -15,8 +15,11 @@ import flet as ft
 from app.domain.clients import Client, validate_client
 from app.domain.codes import GENDERS, IMMIGRATION_CATEGORIES, MARITAL_STATUSES, OFFICIAL_LANGUAGES
 from app.domain.errors import ValidationFailed
+from app.domain.words import N_
+from app.i18n import Translator
 from app.ui import theme, widgets
 from app.ui.context import AppContext
+from app.ui.messages import choice_label, choice_labels, error_text, first_messages, yes_no
 from app.usecases.clients import (
     ClientSummary,
     Registration,
@@ -35,22 +38,22 @@ FAMILY_LINK = "link"
 FAMILY_SEARCH_LIMIT = 8
 
 CLIENT_FIELD_LABELS = {
-    "first_name": "First name",
-    "last_name": "Last name",
-    "preferred_name": "Preferred name",
-    "date_of_birth": "Date of birth",
-    "gender": "Gender",
-    "marital_status": "Marital status",
-    "official_language": "Preferred official language",
-    "immigration_category": "Immigration category",
-    "country_of_origin": "Country of origin",
-    "arrival_date": "Arrival date",
-    "phone": "Phone",
-    "email": "Email",
-    "client_identifier": "Client identifier",
-    "address": "Address",
-    "consent": "Privacy statement acknowledged",
-    "family_code": "Family code",
+    "first_name": N_("First name"),
+    "last_name": N_("Last name"),
+    "preferred_name": N_("Preferred name"),
+    "date_of_birth": N_("Date of birth"),
+    "gender": N_("Gender"),
+    "marital_status": N_("Marital status"),
+    "official_language": N_("Preferred official language"),
+    "immigration_category": N_("Immigration category"),
+    "country_of_origin": N_("Country of origin"),
+    "arrival_date": N_("Arrival date"),
+    "phone": N_("Phone"),
+    "email": N_("Email"),
+    "client_identifier": N_("Client identifier"),
+    "address": N_("Address"),
+    "consent": N_("Privacy statement acknowledged"),
+    "family_code": N_("Family code"),
 }
 """The words shown for each wire field name, in the order the form shows them (also used to explain the server's
 answers on the Sync screen)."""
@@ -67,15 +70,15 @@ _DATE_FIELDS = ("date_of_birth", "arrival_date")
 _REQUIRED = frozenset({"first_name", "last_name", "date_of_birth"})
 
 
-def shown_value(client: Client, name: str) -> str:
-    """A profile field as the worker reads it: choice labels, ISO dates, Yes/No."""
+def shown_value(client: Client, name: str, tr: Translator) -> str:
+    """A profile field as the worker reads it: choice labels, dates and Yes/No in their language."""
     value = getattr(client, name)
     if name in CLIENT_CHOICES:
-        return CLIENT_CHOICES[name].get(value or "", value or "")
+        return choice_label(CLIENT_CHOICES[name], value, tr)
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return yes_no(value, tr)
     if isinstance(value, date):
-        return value.isoformat()
+        return tr.date(value)
     return value or ""
 
 
@@ -92,12 +95,17 @@ async def edit_client_view(ctx: AppContext, client_id: str) -> ft.Control:
 
 class _ClientForm:
     def __init__(self, ctx: AppContext, client: Client, *, relative: ClientSummary | None, is_new: bool):
+        tr = self.tr = ctx.tr
         self.ctx = ctx
         self.client = client
         self.is_new = is_new
         self.relative = relative
         self.texts = {
-            name: widgets.text_input(CLIENT_FIELD_LABELS[name], getattr(client, name), required=name in _REQUIRED)
+            name: widgets.text_input(
+                tr(CLIENT_FIELD_LABELS[name]),
+                getattr(client, name),
+                required_note=tr("Required") if name in _REQUIRED else None,
+            )
             for name in _TEXT_FIELDS
         }
         self.texts["phone"].keyboard_type = ft.KeyboardType.PHONE
@@ -105,26 +113,32 @@ class _ClientForm:
         self.texts["address"].multiline = True
         self.texts["address"].min_lines = 2
         self.choices = {
-            name: widgets.choice_input(CLIENT_FIELD_LABELS[name], options, getattr(client, name))
+            name: widgets.choice_input(tr(CLIENT_FIELD_LABELS[name]), choice_labels(options, tr), getattr(client, name))
             for name, options in CLIENT_CHOICES.items()
         }
         today = local_today()
         self.dates = {
             name: widgets.DateInput(
-                ctx.page, CLIENT_FIELD_LABELS[name], getattr(client, name), required=name in _REQUIRED, last=today
+                ctx.page,
+                tr,
+                tr(CLIENT_FIELD_LABELS[name]),
+                getattr(client, name),
+                required=name in _REQUIRED,
+                last=today,
             )
             for name in _DATE_FIELDS
         }
-        self.consent = ft.Checkbox(label=CLIENT_FIELD_LABELS["consent"], value=client.consent)
+        self.consent = ft.Checkbox(label=tr(CLIENT_FIELD_LABELS["consent"]), value=client.consent)
         self.consent_error = ft.Text(color=theme.ERROR_TEXT, visible=False)
         self.problems = ft.Text(color=theme.ERROR_TEXT, visible=False)
         self.family = _FamilyChooser(ctx, relative)
         self.save_button = ft.FilledButton(
-            "Save client" if is_new else "Save changes", icon=ft.Icons.SAVE, on_click=self._save
+            tr("Save client") if is_new else tr("Save changes"), icon=ft.Icons.SAVE, on_click=self._save
         )
         self.root = self._layout()
 
     def _layout(self) -> ft.Column:
+        tr = self.tr
         name_fields = widgets.form_grid(
             self.texts["first_name"],
             self.texts["last_name"],
@@ -132,28 +146,28 @@ class _ClientForm:
             self.dates["date_of_birth"].control,
         )
         about = widgets.form_grid(
-            *(widgets.named(self.choices[name], CLIENT_FIELD_LABELS[name]) for name in CLIENT_CHOICES),
+            *(widgets.named(self.choices[name], tr(CLIENT_FIELD_LABELS[name])) for name in CLIENT_CHOICES),
             self.texts["country_of_origin"],
             self.dates["arrival_date"].control,
         )
         contact = widgets.form_grid(self.texts["phone"], self.texts["email"], self.texts["client_identifier"])
         parts: list[ft.Control] = [
-            widgets.muted("Fields marked Required must be filled in. Everything is saved on this device first."),
-            widgets.section("Name and birth", name_fields),
-            widgets.section("About the client", about),
-            widgets.section("Contact", contact, self.texts["address"]),
+            widgets.muted(tr("Fields marked Required must be filled in. Everything is saved on this device first.")),
+            widgets.section(tr("Name and birth"), name_fields),
+            widgets.section(tr("About the client"), about),
+            widgets.section(tr("Contact"), contact, self.texts["address"]),
             widgets.section(
-                "Consent",
-                widgets.muted("Read the privacy statement with the client; they must acknowledge it (required)."),
+                tr("Consent"),
+                widgets.muted(tr("Read the privacy statement with the client; they must acknowledge it (required).")),
                 widgets.touch_sized(self.consent),
                 self.consent_error,
             ),
         ]
         if self.is_new:
-            parts.append(widgets.section("Family", self.family.build()))
+            parts.append(widgets.section(tr("Family"), self.family.build()))
         elif self.client.family_code:
-            family_code = widgets.detail(CLIENT_FIELD_LABELS["family_code"], self.client.family_code)
-            parts.append(widgets.section("Family", family_code))
+            family_code = widgets.detail(tr(CLIENT_FIELD_LABELS["family_code"]), self.client.family_code)
+            parts.append(widgets.section(tr("Family"), family_code))
         parts += [self.problems, widgets.actions(self.save_button)]
         return widgets.screen(*parts)
 
@@ -184,19 +198,19 @@ class _ClientForm:
         self.consent_error.value = errors.get("consent", "")
         self.consent_error.visible = "consent" in errors
         # Beside the button too: on a phone the first problem may be several screens up.
-        named = [label for name, label in CLIENT_FIELD_LABELS.items() if name in errors]
-        self.problems.value = "Check these fields: " + ", ".join(named) + "."
+        named = [self.tr(label) for name, label in CLIENT_FIELD_LABELS.items() if name in errors]
+        self.problems.value = self.tr("Check these fields: {fields}.", fields=", ".join(named))
         self.problems.visible = bool(errors)
         self.root.update()
         if errors:
-            self.ctx.show_message("Some fields need attention: see the messages under them.", error=True)
+            self.ctx.show_message(self.tr("Some fields need attention: see the messages under them."), error=True)
 
     # --- saving ----------------------------------------------------------------------------------------------
 
     async def _save(self, _event: ft.ControlEvent) -> None:
         draft, unreadable = self._read()
         if unreadable:
-            rule_errors = {e.field: e.message for e in validate_client(draft, today=local_today())}
+            rule_errors = {e.field: error_text(e, self.tr) for e in validate_client(draft, today=local_today())}
             self._show_errors({**rule_errors, **unreadable})
             return
         await self._submit(draft, ignore_duplicates=False)
@@ -207,10 +221,10 @@ class _ClientForm:
         try:
             saved = await self._store(draft, ignore_duplicates=ignore_duplicates)
         except ValidationFailed as failed:
-            self._show_errors(failed.by_field())
+            self._show_errors(first_messages(failed.errors, self.tr))
             return
         except Exception as error:
-            self.ctx.report(error, "save the client")
+            self.ctx.report(error, self.tr("Could not save the client."))
             return
         finally:
             self.save_button.disabled = False
@@ -219,7 +233,7 @@ class _ClientForm:
             self._ask_about_duplicates(draft, saved.duplicates)
             return
         self.ctx.after_save()
-        self.ctx.show_message("Client saved on this device.")
+        self.ctx.show_message(self.tr("Client saved on this device."))
         self.ctx.navigate(f"/clients/{saved.id}")
 
     async def _store(self, draft: Client, *, ignore_duplicates: bool) -> Client | Registration:
@@ -240,6 +254,8 @@ class _ClientForm:
         return registration.client if registration.client is not None else registration
 
     def _ask_about_duplicates(self, draft: Client, duplicates: list[ClientSummary]) -> None:
+        tr = self.tr
+
         async def save_anyway(_event: ft.ControlEvent) -> None:
             self.ctx.page.pop_dialog()
             await self._submit(draft, ignore_duplicates=True)
@@ -256,28 +272,32 @@ class _ClientForm:
 
         cards = [
             widgets.client_card(
-                match, [ft.FilledButton("Use this client", icon=ft.Icons.CHECK, on_click=use_existing(match.id))]
+                match,
+                [ft.FilledButton(tr("Use this client"), icon=ft.Icons.CHECK, on_click=use_existing(match.id))],
+                tr,
             )
             for match in duplicates
         ]
         dialog = ft.AlertDialog(
             modal=True,
             scrollable=True,
-            title=ft.Text("This client may already be registered"),
+            title=ft.Text(tr("This client may already be registered")),
             content=ft.Column(
                 tight=True,
                 spacing=10,
                 controls=[
                     ft.Text(
-                        "These clients have the same name and date of birth, or the same phone number. "
-                        "Open the existing client instead of registering them twice."
+                        tr(
+                            "These clients have the same name and date of birth, or the same phone number. "
+                            "Open the existing client instead of registering them twice."
+                        )
                     ),
                     *cards,
                 ],
             ),
             actions=[
-                ft.TextButton("Cancel", on_click=cancel),
-                ft.OutlinedButton("Save as new client", on_click=save_anyway),
+                ft.TextButton(tr("Cancel"), on_click=cancel),
+                ft.OutlinedButton(tr("Save as new client"), on_click=save_anyway),
             ],
         )
         self.ctx.page.show_dialog(dialog)
@@ -287,6 +307,7 @@ class _FamilyChooser:
     """No family yet, a new family, or the family of a client found by search."""
 
     def __init__(self, ctx: AppContext, relative: ClientSummary | None):
+        tr = self.tr = ctx.tr
         self.ctx = ctx
         self.relative = relative
         self.latest = widgets.LatestOnly()
@@ -296,14 +317,14 @@ class _FamilyChooser:
             content=ft.Column(
                 spacing=0,
                 controls=[
-                    widgets.touch_sized(ft.Radio(value=FAMILY_NONE, label="No family link for now")),
-                    widgets.touch_sized(ft.Radio(value=FAMILY_NEW, label="Start a new family")),
-                    widgets.touch_sized(ft.Radio(value=FAMILY_LINK, label="Link to an existing client's family")),
+                    widgets.touch_sized(ft.Radio(value=FAMILY_NONE, label=tr("No family link for now"))),
+                    widgets.touch_sized(ft.Radio(value=FAMILY_NEW, label=tr("Start a new family"))),
+                    widgets.touch_sized(ft.Radio(value=FAMILY_LINK, label=tr("Link to an existing client's family"))),
                 ],
             ),
         )
         self.search = ft.TextField(
-            label="Search family member", prefix_icon=ft.Icons.SEARCH, on_change=self._typed, on_submit=self._typed
+            label=tr("Search family member"), prefix_icon=ft.Icons.SEARCH, on_change=self._typed, on_submit=self._typed
         )
         self.chosen = ft.Text(weight=ft.FontWeight.W_600)
         self.matches = ft.Column(spacing=8)
@@ -321,11 +342,12 @@ class _FamilyChooser:
 
     def _refresh(self) -> None:
         self.link_area.visible = self.mode.value == FAMILY_LINK
+        tr = self.tr
         if self.relative is None:
-            self.chosen.value = "Search for a family member already registered, then pick them."
+            self.chosen.value = tr("Search for a family member already registered, then pick them.")
         else:
-            code = self.relative.family_code or "a family code is made when you save"
-            self.chosen.value = f"Joins the family of {self.relative.display_name} ({code})."
+            code = self.relative.family_code or tr("a family code is made when you save")
+            self.chosen.value = tr("Joins the family of {name} ({code}).", name=self.relative.display_name, code=code)
 
     def _mode_changed(self, _event: ft.ControlEvent) -> None:
         self._refresh()
@@ -339,13 +361,15 @@ class _FamilyChooser:
         try:
             found = await self.ctx.call(search_clients, self.ctx.db, query, limit=FAMILY_SEARCH_LIMIT) if query else []
         except Exception as error:
-            self.ctx.report(error, "search for a family member")
+            self.ctx.report(error, self.tr("Could not search for a family member."))
             return
         if not self.latest.is_current(ticket):
             return
         self.matches.controls = [
             widgets.client_card(
-                match, [ft.OutlinedButton("Link to this family", icon=ft.Icons.LINK, on_click=self._picker(match))]
+                match,
+                [ft.OutlinedButton(self.tr("Link to this family"), icon=ft.Icons.LINK, on_click=self._picker(match))],
+                self.tr,
             )
             for match in found
         ]

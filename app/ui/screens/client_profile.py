@@ -4,6 +4,7 @@
 import flet as ft
 
 from app.domain.clients import Client
+from app.i18n import Translator
 from app.ui import widgets
 from app.ui.context import AppContext
 from app.ui.screens.client_form import CLIENT_FIELD_LABELS, shown_value
@@ -19,54 +20,63 @@ def _load_profile(ctx: AppContext, client_id: str) -> tuple[Client, list[ClientS
 
 
 async def client_profile_view(ctx: AppContext, client_id: str) -> ft.Control:
+    tr = ctx.tr
     client, family, sessions = await ctx.call(_load_profile, ctx, client_id)
 
     family_rows: list[ft.Control] = [
         widgets.client_card(
-            member, [ft.OutlinedButton("Profile", icon=ft.Icons.PERSON, on_click=ctx.opener(f"/clients/{member.id}"))]
+            member,
+            [ft.OutlinedButton(tr("Profile"), icon=ft.Icons.PERSON, on_click=ctx.opener(f"/clients/{member.id}"))],
+            tr,
         )
         for member in family
-    ] or [widgets.muted("No family members registered.")]
+    ] or [widgets.muted(tr("No family members registered."))]
     session_rows: list[ft.Control] = [
-        widgets.session_tile(summary, ctx.opener(f"/sessions/{summary.id}")) for summary in sessions
-    ] or [widgets.muted("No sessions with this client yet.")]
+        widgets.session_tile(summary, ctx.opener(f"/sessions/{summary.id}"), tr) for summary in sessions
+    ] or [widgets.muted(tr("No sessions with this client yet."))]
+    family_note = tr("Family code {code}", code=client.family_code) if client.family_code else None
 
     return widgets.screen(
         ft.Column(
             spacing=4,
-            controls=[widgets.heading(client.display_name), widgets.muted(f"Registered by {client.created_by or '—'}")],
+            controls=[
+                widgets.heading(client.display_name),
+                widgets.muted(tr("Registered by {user}", user=client.created_by or "—")),
+            ],
         ),
         widgets.actions(
             ft.OutlinedButton(
-                "Dashboard", icon=ft.Icons.DASHBOARD, on_click=ctx.opener(f"/clients/{client.id}/dashboard")
+                tr("Dashboard"), icon=ft.Icons.DASHBOARD, on_click=ctx.opener(f"/clients/{client.id}/dashboard")
             ),
-            ft.OutlinedButton("Edit profile", icon=ft.Icons.EDIT, on_click=ctx.opener(f"/clients/{client.id}/edit")),
+            ft.OutlinedButton(
+                tr("Edit profile"), icon=ft.Icons.EDIT, on_click=ctx.opener(f"/clients/{client.id}/edit")
+            ),
         ),
-        widgets.section("Profile", widgets.details_grid(*_profile_details(client))),
+        widgets.section(tr("Profile"), widgets.details_grid(*_profile_details(client, tr))),
         widgets.section(
-            "Family",
-            widgets.muted(f"Family code {client.family_code}" if client.family_code else "Not linked to a family."),
+            tr("Family"),
+            widgets.muted(family_note or tr("Not linked to a family.")),
             *family_rows,
             widgets.actions(
                 ft.OutlinedButton(
-                    "Add Family Member",
+                    tr("Add Family Member"),
                     icon=ft.Icons.GROUP_ADD,
                     on_click=ctx.opener(f"/clients/new?family_of={client.id}"),
                 )
             ),
         ),
-        widgets.section("Past sessions", *session_rows),
+        widgets.section(tr("Past sessions"), *session_rows),
         ft.FilledButton(
-            "Begin Session with Client",
+            tr("Begin Session with Client"),
             icon=ft.Icons.PLAY_ARROW,
             on_click=ctx.opener(f"/sessions/new?client={client.id}"),
         ),
     )
 
 
-def _profile_details(client: Client) -> list[ft.Control]:
+def _profile_details(client: Client, tr: Translator) -> list[ft.Control]:
     return [
-        widgets.detail(label, shown_value(client, name))
+        widgets.detail(tr(label), shown_value(client, name, tr))
         for name, label in CLIENT_FIELD_LABELS.items()
         if name != "family_code"  # shown with the family below
     ]

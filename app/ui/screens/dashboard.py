@@ -8,6 +8,7 @@ from datetime import date
 
 import flet as ft
 
+from app.i18n import Translator
 from app.ui import widgets
 from app.ui.context import AppContext
 from app.usecases.sessions import Page, list_my_sessions
@@ -31,31 +32,36 @@ async def dashboard_view(ctx: AppContext) -> ft.Control:
 
 class _Dashboard:
     def __init__(self, ctx: AppContext):
+        tr = self.tr = ctx.tr
         self.ctx = ctx
         # Kept in the context, so coming back from a session shows the same page with the same filters.
         self.filters: _Filters = ctx.remembered.setdefault("dashboard", _Filters())
         self.rows = ft.Column(spacing=8)
         self.summary = widgets.muted("")
-        self.previous = ft.OutlinedButton("Previous", icon=ft.Icons.CHEVRON_LEFT, on_click=self._previous)
-        self.next = ft.OutlinedButton("Next", icon=ft.Icons.CHEVRON_RIGHT, on_click=self._next)
+        self.previous = ft.OutlinedButton(tr("Previous"), icon=ft.Icons.CHEVRON_LEFT, on_click=self._previous)
+        self.next = ft.OutlinedButton(tr("Next"), icon=ft.Icons.CHEVRON_RIGHT, on_click=self._next)
         self.incomplete_only = ft.Checkbox(
-            label="Incomplete only", value=self.filters.incomplete_only, on_change=self._toggle_incomplete
+            label=tr("Incomplete only"), value=self.filters.incomplete_only, on_change=self._toggle_incomplete
         )
-        self.date_from = widgets.DateInput(ctx.page, "From date", self.filters.date_from, on_change=self._date_changed)
-        self.date_to = widgets.DateInput(ctx.page, "To date", self.filters.date_to, on_change=self._date_changed)
+        self.date_from = widgets.DateInput(
+            ctx.page, tr, tr("From date"), self.filters.date_from, on_change=self._date_changed
+        )
+        self.date_to = widgets.DateInput(
+            ctx.page, tr, tr("To date"), self.filters.date_to, on_change=self._date_changed
+        )
         self.root = widgets.screen(
             widgets.actions(
-                ft.FilledButton("Find Client/Activity", icon=ft.Icons.SEARCH, on_click=ctx.opener("/find")),
+                ft.FilledButton(tr("Find Client/Activity"), icon=ft.Icons.SEARCH, on_click=ctx.opener("/find")),
                 ft.OutlinedButton(
-                    "Register a New Client", icon=ft.Icons.PERSON_ADD, on_click=ctx.opener("/clients/new")
+                    tr("Register a New Client"), icon=ft.Icons.PERSON_ADD, on_click=ctx.opener("/clients/new")
                 ),
             ),
             widgets.section(
-                "Filters",
+                tr("Filters"),
                 widgets.touch_sized(self.incomplete_only),
                 widgets.form_grid(self.date_from.control, self.date_to.control, per_line_on_phone=2),
             ),
-            widgets.section("My sessions", self.rows, widgets.actions(self.previous, self.next, self.summary)),
+            widgets.section(tr("My sessions"), self.rows, widgets.actions(self.previous, self.next, self.summary)),
         )
 
     async def build(self) -> ft.Control:
@@ -78,11 +84,11 @@ class _Dashboard:
             await self._load()
             return
         self.rows.controls = [
-            widgets.session_tile(item, self.ctx.opener(f"/sessions/{item.id}")) for item in result.items
+            widgets.session_tile(item, self.ctx.opener(f"/sessions/{item.id}"), self.tr) for item in result.items
         ]
         if not result.items:
             self.rows.controls = [widgets.muted(self._empty_text())]
-        self.summary.value = _page_summary(result)
+        self.summary.value = page_summary(result, self.tr)
         self.previous.disabled = result.page == 0
         self.next.disabled = not result.has_next
 
@@ -93,14 +99,14 @@ class _Dashboard:
 
     def _empty_text(self) -> str:
         if self.filters.incomplete_only or self.filters.date_from or self.filters.date_to:
-            return "No sessions match these filters."
-        return "No sessions yet. Find a client (or register a new one) to begin a session."
+            return self.tr("No sessions match these filters.")
+        return self.tr("No sessions yet. Find a client (or register a new one) to begin a session.")
 
     async def _reload(self) -> None:
         try:
             await self._load()
         except Exception as error:
-            self.ctx.report(error, "load your sessions")
+            self.ctx.report(error, self.tr("Could not load your sessions."))
             return
         self.root.update()  # one message for the rows, the pager and its summary
 
@@ -129,10 +135,18 @@ class _Dashboard:
         await self._reload()
 
 
-def _page_summary(page: Page) -> str:
+def page_summary(page: Page, tr: Translator) -> str:
+    """ "21–40 of 57 · page 2 of 3" under a paged list; nothing for an empty one."""
     if page.total == 0:
         return ""
     first = page.page * page.page_size + 1
     last = first + len(page.items) - 1
     pages = (page.total + page.page_size - 1) // page.page_size
-    return f"{first}–{last} of {page.total} · page {page.page + 1} of {pages}"
+    return tr(
+        "{first}–{last} of {total} · page {page} of {pages}",
+        first=first,
+        last=last,
+        total=page.total,
+        page=page.page + 1,
+        pages=pages,
+    )

@@ -10,13 +10,13 @@ every row is a few controls sent to the device, and a phone shows four at a time
 
 import flet as ft
 
+from app.i18n import Translator
 from app.ui import widgets
 from app.ui.context import AppContext
 from app.usecases.clients import ClientSummary, search_clients
 from app.usecases.sessions import SessionSummary, search_group_activities
 
 CLIENTS_SHOWN = 25
-SEARCH_HINT = "Type a name, date of birth (YYYY-MM-DD), phone or client number."
 
 
 async def find_view(ctx: AppContext) -> ft.Control:
@@ -29,15 +29,17 @@ def _search_everything(ctx: AppContext, query: str) -> tuple[list[ClientSummary]
 
 class _Finder:
     def __init__(self, ctx: AppContext):
+        tr = self.tr = ctx.tr
         self.ctx = ctx
         self.latest = widgets.LatestOnly()
+        self.hint = tr("Type a name, date of birth (YYYY-MM-DD), phone or client number.")
         self.box = ft.TextField(
-            label="Search clients",
+            label=tr("Search clients"),
             prefix_icon=ft.Icons.SEARCH,
             on_change=self._typed,
             on_submit=self._typed,
         )
-        self.status = widgets.muted(SEARCH_HINT)
+        self.status = widgets.muted(self.hint)
         self.results = ft.Column(spacing=8)
 
     def build(self) -> ft.Control:
@@ -49,12 +51,12 @@ class _Finder:
             return
         query = (self.box.value or "").strip()
         if not query:
-            self._show(SEARCH_HINT, [])
+            self._show(self.hint, [])
             return
         try:
             clients, activities = await self.ctx.call(_search_everything, self.ctx, query)
         except Exception as error:
-            self.ctx.report(error, "search")
+            self.ctx.report(error, self.tr("Could not search."))
             return
         if self.latest.is_current(ticket):
             self._show_results(query, clients, activities)
@@ -68,37 +70,48 @@ class _Finder:
     def _show_results(self, query: str, clients: list[ClientSummary], activities: list[SessionSummary]) -> None:
         rows: list[ft.Control] = [self._client_row(client) for client in clients]
         if activities:
-            rows.append(widgets.section("Group activities", *(self._activity_row(a) for a in activities)))
+            rows.append(widgets.section(self.tr("Group activities"), *(self._activity_row(a) for a in activities)))
         if not clients:
             rows.append(
                 ft.FilledButton(
-                    "Register a New Client", icon=ft.Icons.PERSON_ADD, on_click=self.ctx.opener("/clients/new")
+                    self.tr("Register a New Client"), icon=ft.Icons.PERSON_ADD, on_click=self.ctx.opener("/clients/new")
                 )
             )
-        self._show(_result_summary(query, len(clients), len(activities)), rows)
+        self._show(result_summary(query, len(clients), len(activities), self.tr), rows)
 
     def _client_row(self, client: ClientSummary) -> ft.Control:
         return widgets.client_card(
             client,
             [
-                ft.OutlinedButton("Profile", icon=ft.Icons.PERSON, on_click=self.ctx.opener(f"/clients/{client.id}")),
                 ft.OutlinedButton(
-                    "Dashboard", icon=ft.Icons.DASHBOARD, on_click=self.ctx.opener(f"/clients/{client.id}/dashboard")
+                    self.tr("Profile"), icon=ft.Icons.PERSON, on_click=self.ctx.opener(f"/clients/{client.id}")
+                ),
+                ft.OutlinedButton(
+                    self.tr("Dashboard"),
+                    icon=ft.Icons.DASHBOARD,
+                    on_click=self.ctx.opener(f"/clients/{client.id}/dashboard"),
                 ),
             ],
+            self.tr,
         )
 
     def _activity_row(self, activity: SessionSummary) -> ft.Control:
-        return widgets.session_tile(activity, self.ctx.opener(f"/sessions/{activity.id}"))
+        return widgets.session_tile(activity, self.ctx.opener(f"/sessions/{activity.id}"), self.tr)
 
 
-def _result_summary(query: str, clients: int, activities: int) -> str:
+def result_summary(query: str, clients: int, activities: int, tr: Translator) -> str:
+    """What a search found: "Results for “ngu”: 3 clients and 1 group activity."."""
     if not clients and not activities:
-        return f"No client or group activity matches “{query}”."
-    found = [f"{clients} client{'s' if clients != 1 else ''}"]
+        return tr("No client or group activity matches “{query}”.", query=query)
+    found = tr.ngettext("{num} client", "{num} clients", clients)
     if activities:
-        found.append(f"{activities} group activit{'ies' if activities != 1 else 'y'}")
-    summary = " and ".join(found) + f" found for “{query}”."
+        found = tr(
+            "{clients} and {activities}",
+            clients=found,
+            activities=tr.ngettext("{num} group activity", "{num} group activities", activities),
+        )
+    summary = tr("Results for “{query}”: {found}.", found=found, query=query)
     if clients >= CLIENTS_SHOWN:
-        summary += f" Showing the first {CLIENTS_SHOWN}: type more of the name to narrow it down."
+        more = tr("Showing the first {num}: type more of the name to narrow it down.", num=CLIENTS_SHOWN)
+        summary = f"{summary} {more}"
     return summary

@@ -1,47 +1,53 @@
-"""My Profile: who is signed in (the "User" the session form's "Created By" shows), this device, last sync, and
-"Sign out" (which keeps every record: unsynced work waits for its author)."""
-
-from datetime import datetime
+"""My Profile: who is signed in (the "User" the session form's "Created By" shows), this device, last sync, the
+language of the screens, and "Sign out" (which keeps every record: unsynced work waits for its author)."""
 
 import flet as ft
 
 from app.domain.codes import ROLES
 from app.ui import widgets
 from app.ui.context import AppContext
+from app.ui.screens.sign_in import language_switch
 from app.usecases.accounts import DeviceInfo, device_info
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "Never"
-
-
 async def my_profile_view(ctx: AppContext) -> ft.Control:
+    tr = ctx.tr
     actor = ctx.signed_in_actor
     device: DeviceInfo = await ctx.call(device_info, ctx.db)
 
-    waiting = f"{device.pending} change{'s' if device.pending != 1 else ''} waiting to sync"
+    waiting = tr.ngettext("{num} change waiting to sync", "{num} changes waiting to sync", device.pending)
     if device.needs_attention:
-        waiting += f", {device.needs_attention} need{'s' if device.needs_attention == 1 else ''} attention"
+        attention = tr.ngettext("{num} needs attention", "{num} need attention", device.needs_attention)
+        waiting = tr("{waiting}, {attention}", waiting=waiting, attention=attention)
+    role = tr(ROLES[actor.role]) if actor.role in ROLES else actor.role
     return widgets.screen(
         widgets.section(
-            "You",
+            tr("You"),
             widgets.details_grid(
-                widgets.detail("Agency", actor.agency_name or actor.agency_id),
-                widgets.detail("User", actor.user_id),
-                widgets.detail("Name", actor.name),
-                widgets.detail("Role", ROLES.get(actor.role, actor.role)),
+                widgets.detail(tr("Agency"), actor.agency_name or actor.agency_id),
+                widgets.detail(tr("User"), actor.user_id),
+                widgets.detail(tr("Name"), actor.name),
+                widgets.detail(tr("Role"), role),
             ),
         ),
         widgets.section(
-            "This device",
+            tr("Language"),
+            # Translators: said in each language of itself ("Les écrans sont en français.").
+            widgets.muted(tr("Your screens are in English on this device.")),
+            widgets.actions(language_switch(ctx, ctx.switch_language)),
+        ),
+        widgets.section(
+            tr("This device"),
             widgets.details_grid(
-                widgets.detail("This device", device.device_name or "This device"),
-                widgets.detail("Device ID", device.device_id),
-                widgets.detail("Server", device.server_url),
-                widgets.detail("Last sync", _when(device.last_sync)),
+                widgets.detail(tr("This device"), device.device_name or tr("This device")),
+                widgets.detail(tr("Device ID"), device.device_id),
+                widgets.detail(tr("Server"), device.server_url),
+                widgets.detail(tr("Last sync"), tr.datetime(device.last_sync) if device.last_sync else tr("Never")),
             ),
             widgets.muted(waiting),
         ),
-        widgets.muted("Signing out keeps everything saved on this device; unsynced work is sent after you sign in."),
-        widgets.actions(ft.OutlinedButton("Sign out", icon=ft.Icons.LOGOUT, on_click=ctx.sign_out)),
+        widgets.muted(
+            tr("Signing out keeps everything saved on this device; unsynced work is sent after you sign in.")
+        ),
+        widgets.actions(ft.OutlinedButton(tr("Sign out"), icon=ft.Icons.LOGOUT, on_click=ctx.sign_out)),
     )

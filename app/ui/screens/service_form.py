@@ -22,7 +22,6 @@ from app.ui.forms import (
     describe_service_date,
     error_summary,
     errors_of_service_form,
-    first_message_per_field,
     keep_offered_services,
     referral_drafts,
     referral_row_errors,
@@ -31,6 +30,7 @@ from app.ui.forms import (
     yes_no_key,
     yes_no_value,
 )
+from app.ui.messages import choice_labels, first_messages
 from app.ui.screens.session_form import (
     HALF,
     CheckGroup,
@@ -39,6 +39,7 @@ from app.ui.screens.session_form import (
     ProblemBox,
     client_names,
     error_line,
+    not_saved_line,
     scrolling_screen,
     session_route,
     show_error,
@@ -65,10 +66,11 @@ class ReferralRow:
     def __init__(
         self, ctx: AppContext, draft: ReferralDraft, on_remove: Callable[[], None], on_edit: Callable[[], None]
     ):
+        tr = self.tr = ctx.tr
         self.draft = draft
-        self.to = ft.TextField(label="Referred to", value=draft.to, on_change=self._typed, col=HALF)
-        self.reason = ft.TextField(label="Reason", value=draft.reason, on_change=self._typed, col=HALF)
-        self.follow_up = widgets.DateInput(ctx.page, "Follow-up date", on_change=self._date_changed)
+        self.to = ft.TextField(label=tr("Referred to"), value=draft.to, on_change=self._typed, col=HALF)
+        self.reason = ft.TextField(label=tr("Reason"), value=draft.reason, on_change=self._typed, col=HALF)
+        self.follow_up = widgets.DateInput(ctx.page, tr, tr("Follow-up date"), on_change=self._date_changed)
         self.follow_up.field.value = draft.follow_up_text
         self.follow_up.field.on_change = self._typed
         self.on_edit = on_edit
@@ -82,7 +84,7 @@ class ReferralRow:
                     self.reason,
                     ft.Container(content=self.follow_up.control, col=HALF),
                     ft.Container(
-                        content=ft.TextButton("Remove", icon=ft.Icons.CLOSE, on_click=on_remove),
+                        content=ft.TextButton(tr("Remove"), icon=ft.Icons.CLOSE, on_click=on_remove),
                         col=HALF,
                         alignment=ft.Alignment.CENTER_RIGHT,
                     ),
@@ -101,6 +103,7 @@ class ReferralRow:
         self._typed()
 
     def show_errors(self, by_field: dict[str, str]) -> None:
+        """``by_field``: this row's problems, already in the worker's language."""
         self.to.error = by_field.get("to")
         self.follow_up.set_error(by_field.get("follow_up_date"))
 
@@ -109,6 +112,7 @@ class ServiceFormScreen(EditedForm):
     def __init__(self, ctx: AppContext, session: Session, form: ServiceForm, names: list[str]):
         """``names``: every client's name in form order, so a problem of another form can name its client."""
         self.ctx = ctx
+        self.tr = ctx.tr
         self.session = session
         self.form = form
         self.index = next(i for i, f in enumerate(session.service_forms) if f.id == form.id)
@@ -123,23 +127,33 @@ class ServiceFormScreen(EditedForm):
     # layout -------------------------------------------------------------------------------------------------------
 
     def build(self) -> ft.Control:
-        f = self.form
-        self.status_holder = ft.Container(content=widgets.completion_badge(f.complete))
-        self.save_state = widgets.muted("Saved")
+        f, tr = self.form, self.tr
+        self.status_holder = ft.Container(content=widgets.completion_badge(f.complete, tr))
+        self.save_state = widgets.muted(tr("Saved"))
         self.summary = ProblemBox()
-        self.service_type = ChoiceField("Service Type", SERVICE_TYPES, f.service_type, self._type_chosen)
-        self.services = CheckGroup("Services Received", {}, [], self._services_changed)
+        self.service_type = ChoiceField(
+            tr("Service Type"), choice_labels(SERVICE_TYPES, tr), f.service_type, self._type_chosen
+        )
+        self.services = CheckGroup(
+            tr("Services Received"), {}, [], self._services_changed, tr("Select all that apply.")
+        )
         self._offer_services(f.services)
         self.referral_rows = ft.Column(spacing=8)
         self.referral_controls: list[ReferralRow] = []
         self._show_referrals()
         self.attended = ChoiceField(
-            "Client Attended", YES_NO, yes_no_key(f.client_attended), self._attended_chosen, col=HALF
+            tr("Client Attended"),
+            choice_labels(YES_NO, tr),
+            yes_no_key(f.client_attended),
+            self._attended_chosen,
+            col=HALF,
         )
-        self.status = ChoiceField("Status of Service", SERVICE_STATUSES, f.status, self._status_chosen, col=HALF)
-        self.private = ft.Switch(label="Private", value=f.private, on_change=self._private_switched)
+        self.status = ChoiceField(
+            tr("Status of Service"), choice_labels(SERVICE_STATUSES, tr), f.status, self._status_chosen, col=HALF
+        )
+        self.private = ft.Switch(label=tr("Private"), value=f.private, on_change=self._private_switched)
         self.notes = ft.TextField(
-            label="Notes", value=f.notes, multiline=True, min_lines=3, max_lines=10, on_change=self._notes_typed
+            label=tr("Notes"), value=f.notes, multiline=True, min_lines=3, max_lines=10, on_change=self._notes_typed
         )
         self.save_problems = error_line()
         self.root = scrolling_screen(
@@ -148,20 +162,21 @@ class ServiceFormScreen(EditedForm):
             self.service_type.control,
             self.services.control,
             widgets.section(
-                "Referrals",
-                widgets.muted("Organisations the client was referred to, if any."),
+                tr("Referrals"),
+                widgets.muted(tr("Organisations the client was referred to, if any.")),
                 self.referral_rows,
-                ft.OutlinedButton("Add Referral", icon=ft.Icons.ADD, on_click=self._add_referral),
+                ft.OutlinedButton(tr("Add Referral"), icon=ft.Icons.ADD, on_click=self._add_referral),
             ),
             ft.ResponsiveRow([self.attended.control, self.status.control]),
-            ft.Column([self.private, widgets.muted("Only the staff involved in the session see private notes.")]),
+            ft.Column([self.private, widgets.muted(tr("Only the staff involved in the session see private notes."))]),
             self.notes,
             self._buttons(),
         )
         return self.root
 
     def _header(self) -> ft.Control:
-        when = describe_service_date(self.session.service_date) or "no date yet"
+        tr = self.tr
+        when = describe_service_date(self.session.service_date, tr) or tr("no date yet")
         return ft.Column(
             [
                 ft.Row(
@@ -169,26 +184,29 @@ class ServiceFormScreen(EditedForm):
                     wrap=True,
                     vertical_alignment=ft.CrossAxisAlignment.CENTER,
                 ),
-                widgets.muted(f"Service form in the session of {when}."),
+                widgets.muted(tr("Service form in the session of {when}.", when=when)),
             ],
             spacing=4,
         )
 
     def _buttons(self) -> ft.Control:
-        self.save_button = ft.FilledButton("Save Service Form", icon=ft.Icons.SAVE, on_click=self._save_clicked)
+        tr = self.tr
+        self.save_button = ft.FilledButton(tr("Save Service Form"), icon=ft.Icons.SAVE, on_click=self._save_clicked)
         self.complete_button = ft.FilledTonalButton(
-            "Mark Complete", icon=ft.Icons.TASK_ALT, on_click=self._complete_clicked
+            tr("Mark Complete"), icon=ft.Icons.TASK_ALT, on_click=self._complete_clicked
         )
-        back = ft.OutlinedButton("Back to Session", icon=ft.Icons.ARROW_BACK, on_click=self._back)
+        back = ft.OutlinedButton(tr("Back to Session"), icon=ft.Icons.ARROW_BACK, on_click=self._back)
         return ft.Column(
             [ft.Row([self.save_button, self.complete_button, back], wrap=True), self.save_problems], spacing=4
         )
 
     def _offer_services(self, ticked: list[str]) -> None:
-        offered = SERVICES_BY_TYPE.get(self.form.service_type or "", {})
+        offered = choice_labels(SERVICES_BY_TYPE.get(self.form.service_type or "", {}), self.tr)
         self.services.set_options(offered, keep_offered_services(self.form.service_type, ticked))
         self.services.note.value = (
-            "Select all that apply." if offered else "Choose a Service Type first; its services appear here."
+            self.tr("Select all that apply.")
+            if offered
+            else self.tr("Choose a Service Type first; its services appear here.")
         )
 
     def _show_referrals(self) -> None:
@@ -197,7 +215,7 @@ class ServiceFormScreen(EditedForm):
             for i, draft in enumerate(self.referrals)
         ]
         self.referral_rows.controls = [row.control for row in self.referral_controls] or [
-            widgets.muted("No referrals.")
+            widgets.muted(self.tr("No referrals."))
         ]
 
     # editing ------------------------------------------------------------------------------------------------------
@@ -273,7 +291,7 @@ class ServiceFormScreen(EditedForm):
             return False
         except Exception as error:
             self._busy(False)
-            self.ctx.report(error, "save the service form")
+            self.ctx.report(error, self.tr("Could not save the service form."))
             return False
         self._saved(saved)
         return True
@@ -283,32 +301,33 @@ class ServiceFormScreen(EditedForm):
         self.form.referrals = session.service_forms[self.index].referrals
         self.dirty = False
         self._show_field_problems([], [])
-        self.status_holder.content = widgets.completion_badge(self.form.complete)
+        self.status_holder.content = widgets.completion_badge(self.form.complete, self.tr)
         self._busy(False)
-        self.save_state.value = "Saved"
+        self.save_state.value = self.tr("Saved")
         self.root.update()
         if session.complete:
-            self.ctx.show_message("Saved. Every service form is complete, so the session is Complete.")
+            self.ctx.show_message(self.tr("Saved. Every service form is complete, so the session is Complete."))
         else:
-            self.ctx.show_message("Saved")
+            self.ctx.show_message(self.tr("Saved"))
         self.ctx.after_save()
 
     def _busy(self, busy: bool) -> None:
         self.save_button.disabled = self.complete_button.disabled = busy
         if busy:
-            self.save_state.value = "Saving…"
+            self.save_state.value = self.tr("Saving…")
         self.root.update()
 
     async def _show_problems(self, errors: list[FieldError]) -> None:
         """Gaps and problems at their fields, all of them at the top, and one line by the buttons."""
         mine, others = errors_of_service_form(errors, self.index)
         self._show_field_problems(mine, others)
-        self.save_state.value = "Not saved yet"
+        self.save_state.value = self.tr("Not saved yet")
         self.root.update()
         await self.root.scroll_to(offset=0, duration=300)
 
     def _show_field_problems(self, mine: list[FieldError], others: list[FieldError]) -> None:
-        by_field = first_message_per_field(mine)
+        tr = self.tr
+        by_field = first_messages(mine, tr)
         for field_name, control in {
             "service_type": self.service_type,
             "services": self.services.error,
@@ -316,9 +335,9 @@ class ServiceFormScreen(EditedForm):
             "notes": self.notes,
         }.items():
             show_error(control, by_field.get(field_name))
-        rows = referral_row_errors(mine)
+        rows = referral_row_errors(mine, tr)
         for index, row in enumerate(self.referral_controls):
             row.show_errors({name: message for (i, name), message in rows.items() if i == index})
-        lines = service_form_problem_lines(mine) + error_summary(others, self.client_names)
-        self.summary.show("Not saved. Please fix these first:", lines)
-        show_error(self.save_problems, f"Not saved: {len(lines)} to fix, marked in red above." if lines else None)
+        lines = service_form_problem_lines(mine, tr) + error_summary(others, self.client_names, tr)
+        self.summary.show(tr("Not saved. Please fix these first:"), lines)
+        show_error(self.save_problems, not_saved_line(len(lines), tr) if lines else None)

@@ -15,6 +15,7 @@ import flet as ft
 from app.domain.codes import DELIVERY_METHODS, SESSION_TYPES
 from app.domain.errors import FieldError, ValidationFailed
 from app.domain.sessions import ServiceForm, Session, is_session_complete
+from app.i18n import Translator
 from app.ui import theme, widgets
 from app.ui.context import AppContext
 from app.ui.forms import (
@@ -24,7 +25,6 @@ from app.ui.forms import (
     draft_from_session,
     error_summary,
     family_shortcuts,
-    first_message_per_field,
     merge_errors,
     remaining_options,
     replace_lone_zero,
@@ -34,6 +34,7 @@ from app.ui.forms import (
     yes_no_key,
     yes_no_value,
 )
+from app.ui.messages import choice_labels, error_text, first_messages
 from app.ui.screens.site_finder import SiteFinder, dialog_width
 from app.usecases.clients import ClientSummary, list_family, load_client, search_clients
 from app.usecases.context import NotFound, local_today
@@ -41,7 +42,6 @@ from app.usecases.reference import Option, ReferenceLists, SiteOption
 from app.usecases.sessions import add_client_to_session, begin_session, load_session, save_session
 
 EARLIEST_SERVICE_DATE = date(2000, 1, 1)
-UNKNOWN_CLIENT = "Unknown client"
 HALF = {"xs": 12, "md": 6}
 QUARTER = {"xs": 6, "md": 3}
 SCROLLBAR_GUTTER = 12
@@ -133,6 +133,15 @@ def read_only_field(label: str, value: str, **options: object) -> ft.TextField:
     )
 
 
+def not_saved_line(count: int, tr: Translator) -> str:
+    """The line by a form's save buttons after a failed save: how many problems, and where they are."""
+    return tr.ngettext(
+        "Not saved: {num} problem to fix, marked in red above.",
+        "Not saved: {num} problems to fix, marked in red above.",
+        count,
+    )
+
+
 class ProblemBox:
     """The summary at the top of a form: every problem once, in words, under a heading."""
 
@@ -166,7 +175,7 @@ class CheckGroup:
         options: Mapping[str, str],
         chosen: Sequence[str],
         on_change: Callable[[list[str]], None],
-        note: str = "Select all that apply.",
+        note: str,
     ):
         self.on_change = on_change
         self.chosen = list(chosen)
@@ -200,17 +209,21 @@ class PickList:
 
     def __init__(
         self,
+        tr: Translator,
         *,
         title: str,
         add_text: str,
         picker_label: str,
+        choose_first: str,
         kind: str,
         options: Sequence[Option],
         codes: Sequence[str],
         on_change: Callable[[list[str]], None],
     ):
+        """``choose_first``: what "Update" says when nothing is picked ("Choose a language first.")."""
+        self.tr = tr
         self.kind = kind
-        self.noun = picker_label.lower()
+        self.choose_first = choose_first
         self.options = options
         self.codes = list(codes)
         self.on_change = on_change
@@ -221,8 +234,8 @@ class PickList:
         self.picker_row = ft.Row(
             [
                 ft.Container(content=self.picker.control, expand=True),
-                ft.Button("Update", on_click=self._update),
-                ft.TextButton("Cancel", on_click=self._cancel),
+                ft.Button(tr("Update"), on_click=self._update),
+                ft.TextButton(tr("Cancel"), on_click=self._cancel),
             ],
             visible=False,
         )
@@ -240,13 +253,15 @@ class PickList:
                     ft.Text(self._label(code), expand=True),
                     ft.Semantics(
                         identifier=f"remove-{self.kind}-{code}",
-                        content=ft.TextButton("Remove", icon=ft.Icons.CLOSE, on_click=partial(self._remove, code)),
+                        content=ft.TextButton(
+                            self.tr("Remove"), icon=ft.Icons.CLOSE, on_click=partial(self._remove, code)
+                        ),
                     ),
                 ],
                 height=theme.TOUCH_TARGET,
             )
             for code in self.codes
-        ] or [widgets.muted("None yet.")]
+        ] or [widgets.muted(self.tr("None yet."))]
 
     def _start_adding(self) -> None:
         choices = remaining_options(self.options, self.codes)
@@ -257,7 +272,7 @@ class PickList:
 
     def _update(self) -> None:
         if not self.picker.value:
-            self.picker.set_error(f"Choose a {self.noun} first.")
+            self.picker.set_error(self.choose_first)
             return
         self.codes.append(self.picker.value)
         self._cancel()
@@ -334,7 +349,7 @@ def client_names(ctx: AppContext, client_ids: Sequence[str]) -> dict[str, str]:
         try:
             names[client_id] = load_client(ctx.db, client_id).display_name
         except NotFound:
-            names[client_id] = UNKNOWN_CLIENT
+            names[client_id] = ctx.tr("Unknown client")
     return names
 
 
@@ -356,7 +371,7 @@ class EditedForm:
         for control in (*cleared, self.save_problems):
             show_error(control, None)
         self.dirty = True
-        self.save_state.value = "Not saved yet"
+        self.save_state.value = self.ctx.tr("Not saved yet")
 
     async def _save_edits(self) -> bool:
         """Save as the form's own Save button does; False when a problem (shown at its field) stopped it."""
@@ -368,6 +383,7 @@ class EditedForm:
         on the form) or to leave them behind; nothing already saved is touched."""
         if not self.dirty or await self._save_edits():
             return True
+        tr = self.ctx.tr
         choice: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
 
         def choose(leave: bool) -> Callable[[ft.ControlEvent], None]:
@@ -381,14 +397,16 @@ class EditedForm:
         self.ctx.page.show_dialog(
             ft.AlertDialog(
                 modal=True,
-                title=ft.Text("Leave without saving?"),
+                title=ft.Text(tr("Leave without saving?")),
                 content=ft.Text(
-                    "Your latest changes cannot be saved yet: the problems are shown on the form. "
-                    "If you leave now, they are lost; what was saved before stays."
+                    tr(
+                        "Your latest changes cannot be saved yet: the problems are shown on the form. "
+                        "If you leave now, they are lost; what was saved before stays."
+                    )
                 ),
                 actions=[
-                    ft.FilledButton("Stay and fix", on_click=choose(False)),
-                    ft.TextButton("Leave without saving", on_click=choose(True)),
+                    ft.FilledButton(tr("Stay and fix"), on_click=choose(False)),
+                    ft.TextButton(tr("Leave without saving"), on_click=choose(True)),
                 ],
             )
         )
@@ -400,6 +418,7 @@ class SessionFormScreen(EditedForm):
         self, ctx: AppContext, draft: SessionDraft, refs: ReferenceLists, client_names: dict[str, str], stored: bool
     ):
         self.ctx = ctx
+        self.tr = ctx.tr
         self.draft = draft
         self.refs = refs
         self.client_names = client_names
@@ -417,15 +436,16 @@ class SessionFormScreen(EditedForm):
     # layout -------------------------------------------------------------------------------------------------------
 
     def build(self) -> ft.Control:
+        tr = self.tr
         self.status_holder = ft.Container()
-        self.save_state = widgets.muted("Saved" if self.stored else "Not saved yet")
+        self.save_state = widgets.muted(tr("Saved") if self.stored else tr("Not saved yet"))
         self.summary = ProblemBox()
-        self.save_button = ft.FilledButton("Save Session", icon=ft.Icons.SAVE, on_click=self._save_clicked)
+        self.save_button = ft.FilledButton(tr("Save Session"), icon=ft.Icons.SAVE, on_click=self._save_clicked)
         self.save_problems = error_line()
         self.root = scrolling_screen(
             ft.Row(
                 [
-                    widgets.heading("Session"),
+                    widgets.heading(tr("Session")),
                     ft.Semantics(identifier="session-status", content=self.status_holder),
                     self.save_state,
                 ],
@@ -448,18 +468,22 @@ class SessionFormScreen(EditedForm):
         return self.root
 
     def _who_and_what(self) -> ft.Control:
-        s = self.session
+        s, tr = self.session, self.tr
         actor = self.ctx.signed_in_actor
-        self.session_type = ChoiceField("Session Type", SESSION_TYPES, s.session_type, self._type_chosen)
-        self.activity = ft.TextField(label="Activity", value=s.activity_name, on_change=self._activity_typed, col=HALF)
-        self.topic = ft.TextField(label="Topic", value=s.activity_topic, on_change=self._topic_typed, col=HALF)
+        self.session_type = ChoiceField(
+            tr("Session Type"), choice_labels(SESSION_TYPES, tr), s.session_type, self._type_chosen
+        )
+        self.activity = ft.TextField(
+            label=tr("Activity"), value=s.activity_name, on_change=self._activity_typed, col=HALF
+        )
+        self.topic = ft.TextField(label=tr("Topic"), value=s.activity_topic, on_change=self._topic_typed, col=HALF)
         self.group_fields = ft.ResponsiveRow([self.activity, self.topic], visible=s.is_group_activity)
         return ft.Column(
             [
                 ft.ResponsiveRow(
                     [
-                        read_only_field("Agency", actor.agency_name or s.agency_id, col=HALF),
-                        read_only_field("Created By", s.created_by, col=HALF),
+                        read_only_field(tr("Agency"), actor.agency_name or s.agency_id, col=HALF),
+                        read_only_field(tr("Created By"), s.created_by, col=HALF),
                         self.session_type.control,
                     ]
                 ),
@@ -468,18 +492,18 @@ class SessionFormScreen(EditedForm):
         )
 
     def _when_and_where(self) -> ft.Control:
-        s = self.session
+        s, tr = self.session, self.tr
         self.service_date = ft.TextField(
-            label="Service Date",
-            value=describe_service_date(s.service_date),
+            label=tr("Service Date"),
+            value=describe_service_date(s.service_date, tr),
             read_only=True,
             on_click=self._pick_date,
             suffix_icon=ft.Icons.CALENDAR_MONTH,
         )
-        choose_date = ft.Button("Choose date", icon=ft.Icons.EDIT_CALENDAR, on_click=self._pick_date)
-        self.site = ft.TextField(label="Site", value=s.site_code or "", read_only=True, hint_text="Use Find...")
-        self.site_name = read_only_field("Site Name", self._site_name(s.site_code))
-        find = ft.Button("Find...", icon=ft.Icons.SEARCH, on_click=self._find_site)
+        choose_date = ft.Button(tr("Choose date"), icon=ft.Icons.EDIT_CALENDAR, on_click=self._pick_date)
+        self.site = ft.TextField(label=tr("Site"), value=s.site_code or "", read_only=True, hint_text=tr("Use Find..."))
+        self.site_name = read_only_field(tr("Site Name"), self._site_name(s.site_code))
+        find = ft.Button(tr("Find..."), icon=ft.Icons.SEARCH, on_click=self._find_site)
         return ft.ResponsiveRow(
             [
                 ft.Row(
@@ -497,20 +521,30 @@ class SessionFormScreen(EditedForm):
         )
 
     def _delivery(self) -> ft.Control:
-        s = self.session
-        self.methods = CheckGroup("Delivery Method", DELIVERY_METHODS, s.delivery_methods, self._methods_changed)
+        s, tr = self.session, self.tr
+        self.methods = CheckGroup(
+            tr("Delivery Method"),
+            choice_labels(DELIVERY_METHODS, tr),
+            s.delivery_methods,
+            self._methods_changed,
+            tr("Select all that apply."),
+        )
         self.location = ChoiceField(
-            "Type of Service Location",
+            tr("Type of Service Location"),
             {option.code: option.label for option in self.refs.location_types},
             s.service_location_type,
             self._location_chosen,
             col=HALF,
         )
         self.interpreter = ChoiceField(
-            "Interpreter Present", YES_NO, yes_no_key(s.interpreter_present), self._interpreter_chosen, col=HALF
+            tr("Interpreter Present"),
+            choice_labels(YES_NO, tr),
+            yes_no_key(s.interpreter_present),
+            self._interpreter_chosen,
+            col=HALF,
         )
         self.interpreters = number_field(
-            "Interpreters (#)",
+            tr("Interpreters (#)"),
             self.draft.interpreters_text,
             self._interpreters_typed,
             disabled=s.interpreter_present is not True,
@@ -525,29 +559,35 @@ class SessionFormScreen(EditedForm):
         )
 
     def _service_time(self) -> ft.Control:
-        self.hours = number_field("Hours", self.draft.hours_text, self._hours_typed, col=QUARTER)
-        self.minutes = number_field("Minutes", self.draft.minutes_text, self._minutes_typed, col=QUARTER)
+        tr = self.tr
+        self.hours = number_field(tr("Hours"), self.draft.hours_text, self._hours_typed, col=QUARTER)
+        self.minutes = number_field(tr("Minutes"), self.draft.minutes_text, self._minutes_typed, col=QUARTER)
         self.languages = PickList(
-            title="Delivery Language",
-            add_text="Add Language",
-            picker_label="Language",
+            tr,
+            title=tr("Delivery Language"),
+            add_text=tr("Add Language"),
+            picker_label=tr("Language"),
+            choose_first=tr("Choose a language first."),
             kind="language",
             options=self.refs.languages,
             codes=self.session.languages,
             on_change=self._languages_changed,
         )
-        self.languages.note.value = "The language(s) you provided the service in."
+        self.languages.note.value = tr("The language(s) you provided the service in.")
         return widgets.section(
-            "Service Time",
-            widgets.muted("How long the service took. With several clients, the total time of the session."),
+            tr("Service Time"),
+            widgets.muted(tr("How long the service took. With several clients, the total time of the session.")),
             ft.ResponsiveRow([self.hours, self.minutes]),
         )
 
     def _staff_section(self) -> ft.Control:
+        tr = self.tr
         self.staff = PickList(
-            title="Staff Involved",
-            add_text="Add Worker",
-            picker_label="Worker",
+            tr,
+            title=tr("Staff Involved"),
+            add_text=tr("Add Worker"),
+            picker_label=tr("Worker"),
+            choose_first=tr("Choose a worker first."),
             kind="worker",
             options=self.refs.workers,
             codes=self.session.staff,
@@ -558,14 +598,14 @@ class SessionFormScreen(EditedForm):
 
     def _explain_staff(self) -> None:
         self.staff.note.value = (
-            "Everyone listed sees this session on their dashboard."
+            self.tr("Everyone listed sees this session on their dashboard.")
             if self.session.is_group_activity
-            else "Only a Group Activity session can list more than one worker."
+            else self.tr("Only a Group Activity session can list more than one worker.")
         )
 
     def _notes_section(self) -> ft.Control:
         self.notes = ft.TextField(
-            label="Session Notes",
+            label=self.tr("Session Notes"),
             value=self.session.notes,
             multiline=True,
             min_lines=3,
@@ -578,31 +618,37 @@ class SessionFormScreen(EditedForm):
         self.client_rows = ft.Column(spacing=8)
         self.clients_error = error_line()
         self._show_clients()
+        tr = self.tr
         return widgets.section(
-            "Clients in this session",
-            widgets.muted("Each client has a service form of their own; family members get one each."),
+            tr("Clients in this session"),
+            widgets.muted(tr("Each client has a service form of their own; family members get one each.")),
             self.client_rows,
             self.clients_error,
-            ft.OutlinedButton("Add Client", icon=ft.Icons.PERSON_ADD, on_click=self._add_client),
+            ft.OutlinedButton(tr("Add Client"), icon=ft.Icons.PERSON_ADD, on_click=self._add_client),
         )
 
     def _show_clients(self) -> None:
         rows = [self._client_row(form) for form in self.forms]
-        self.client_rows.controls = rows or [widgets.muted("No client yet.")]
-        self.status_holder.content = widgets.completion_badge(is_session_complete(self.session))
+        self.client_rows.controls = rows or [widgets.muted(self.tr("No client yet."))]
+        self.status_holder.content = widgets.completion_badge(is_session_complete(self.session), self.tr)
 
     def _client_row(self, form: ServiceForm) -> ft.Control:
         """Name and status on top, the two actions under them (room for thumbs on a phone)."""
-        name = self.client_names.get(form.client_id, UNKNOWN_CLIENT)
-        open_form = ft.Button("Open Service Form", icon=ft.Icons.ASSIGNMENT, on_click=partial(self._open_form, form.id))
-        remove = ft.TextButton("Remove", icon=ft.Icons.CLOSE, on_click=partial(self._confirm_removal, form.client_id))
+        tr = self.tr
+        name = self.client_names.get(form.client_id) or tr("Unknown client")
+        open_form = ft.Button(
+            tr("Open Service Form"), icon=ft.Icons.ASSIGNMENT, on_click=partial(self._open_form, form.id)
+        )
+        remove = ft.TextButton(
+            tr("Remove"), icon=ft.Icons.CLOSE, on_click=partial(self._confirm_removal, form.client_id)
+        )
         return ft.Container(
             content=ft.Column(
                 [
                     ft.Row(
                         [
                             ft.Text(name, weight=ft.FontWeight.BOLD, size=16, expand=True),
-                            widgets.completion_badge(form.complete),
+                            widgets.completion_badge(form.complete, tr),
                         ],
                         vertical_alignment=ft.CrossAxisAlignment.CENTER,
                     ),
@@ -647,7 +693,7 @@ class SessionFormScreen(EditedForm):
                 value=datetime.combine(self.session.service_date or today, time(12)),
                 first_date=datetime.combine(EARLIEST_SERVICE_DATE, time()),
                 last_date=datetime.combine(today, time(23, 59)),
-                help_text="Service Date",
+                help_text=self.tr("Service Date"),
                 on_change=self._date_picked,
             )
         )
@@ -657,7 +703,7 @@ class SessionFormScreen(EditedForm):
         if picked is None:
             return
         self.session.service_date = picked
-        self.service_date.value = describe_service_date(picked)
+        self.service_date.value = describe_service_date(picked, self.tr)
         self._changed(self.service_date)
         self.root.update()
 
@@ -720,16 +766,19 @@ class SessionFormScreen(EditedForm):
         try:
             add_client_to_session(self.session, client.id)
         except ValidationFailed as failure:
-            self.ctx.show_message(failure.errors[0].message, error=True)
+            self.ctx.show_message(error_text(failure.errors[0], self.tr), error=True)
             return
         self.client_names[client.id] = client.display_name
         self._show_clients()
         self._changed(self.clients_error)
         self.root.update()
-        self.ctx.show_message(f"{client.display_name} added with a service form of their own. Save to keep it.")
+        self.ctx.show_message(
+            self.tr("{name} added with a service form of their own. Save to keep it.", name=client.display_name)
+        )
 
     def _confirm_removal(self, client_id: str) -> None:
-        name = self.client_names.get(client_id, UNKNOWN_CLIENT)
+        tr = self.tr
+        name = self.client_names.get(client_id) or tr("Unknown client")
 
         def remove() -> None:
             self.ctx.page.pop_dialog()
@@ -741,11 +790,11 @@ class SessionFormScreen(EditedForm):
         self.ctx.page.show_dialog(
             ft.AlertDialog(
                 modal=True,
-                title=ft.Text("Remove client?"),
-                content=ft.Text(f"{name} and their service form leave this session when you save it."),
+                title=ft.Text(tr("Remove client?")),
+                content=ft.Text(tr("{name} and their service form leave this session when you save it.", name=name)),
                 actions=[
-                    ft.TextButton("Keep", on_click=lambda: self.ctx.page.pop_dialog()),
-                    ft.FilledButton("Remove client", on_click=remove),
+                    ft.TextButton(tr("Keep"), on_click=lambda: self.ctx.page.pop_dialog()),
+                    ft.FilledButton(tr("Remove client"), on_click=remove),
                 ],
             )
         )
@@ -768,7 +817,7 @@ class SessionFormScreen(EditedForm):
         """Save through ``save_session``; "Saved" only once the local commit has returned."""
         session, typed_problems = session_from_draft(self.draft)
         self.save_button.disabled = True
-        self.save_state.value = "Saving…"
+        self.save_state.value = self.tr("Saving…")
         self.dirty = False
         self.root.update()
         try:
@@ -778,7 +827,7 @@ class SessionFormScreen(EditedForm):
             return False
         except Exception as error:
             self._saving_ended(stored=False)
-            self.ctx.report(error, "save the session")
+            self.ctx.report(error, self.tr("Could not save the session."))
             return False
         self.session.created_at, self.session.updated_at = saved.created_at, saved.updated_at
         self.stored = True
@@ -787,7 +836,7 @@ class SessionFormScreen(EditedForm):
         show_error(self.save_problems, None)
         self._show_clients()
         self._saving_ended(stored=True)
-        self.ctx.show_message("Saved")
+        self.ctx.show_message(self.tr("Saved"))
         self.ctx.after_save()
         return True
 
@@ -795,7 +844,7 @@ class SessionFormScreen(EditedForm):
         """An edit made while the save ran keeps the form marked unsaved."""
         self.dirty = self.dirty or not stored
         self.save_button.disabled = False
-        self.save_state.value = "Not saved yet" if self.dirty else "Saved"
+        self.save_state.value = self.tr("Not saved yet") if self.dirty else self.tr("Saved")
         self.root.update()
 
     def _error_targets(self) -> dict[str, ErrorTarget]:
@@ -816,24 +865,24 @@ class SessionFormScreen(EditedForm):
         }
 
     def _show_problem_fields(self, errors: Sequence[FieldError]) -> None:
-        by_field = first_message_per_field(errors)
+        by_field = first_messages(errors, self.tr)
         for field_name, control in self._error_targets().items():
             show_error(control, by_field.get(field_name))
         nested = [error for error in errors if service_form_field(error.field)]
-        client_problems = [e.message for e in errors if e.field == "service_forms"] + self._summary_lines(nested)
+        own = [error_text(e, self.tr) for e in errors if e.field == "service_forms"]
+        client_problems = own + self._summary_lines(nested)
         show_error(self.clients_error, "\n".join(client_problems) or None)
 
     def _summary_lines(self, errors: Sequence[FieldError]) -> list[str]:
-        names = [self.client_names.get(form.client_id, UNKNOWN_CLIENT) for form in self.forms]
-        return error_summary(errors, names)
+        names = [self.client_names.get(form.client_id) or self.tr("Unknown client") for form in self.forms]
+        return error_summary(errors, names, self.tr)
 
     async def _show_problems(self, errors: Sequence[FieldError]) -> None:
         """Beside each field, all together at the top, and in one line by the button the worker just pressed."""
         self._show_problem_fields(errors)
         lines = self._summary_lines(errors)
-        self.summary.show("Not saved. Please fix these first:", lines)
-        count = "1 problem" if len(lines) == 1 else f"{len(lines)} problems"
-        show_error(self.save_problems, f"Not saved: {count} to fix, marked in red above.")
+        self.summary.show(self.tr("Not saved. Please fix these first:"), lines)
+        show_error(self.save_problems, not_saved_line(len(lines), self.tr))
         self._saving_ended(stored=False)
         await self.root.scroll_to(offset=0, duration=300)
 
@@ -842,13 +891,14 @@ class ClientPicker:
     """The "Add Client" dialog: relatives of the clients already in the session first, then a search."""
 
     def __init__(self, ctx: AppContext, in_session: Sequence[str], on_pick: Callable[[ClientSummary], None]):
+        tr = self.tr = ctx.tr
         self.ctx = ctx
         self.in_session = list(in_session)
         self.on_pick = on_pick
         self.latest = widgets.LatestOnly()
         self.query = ft.TextField(
-            label="Search clients",
-            hint_text="Name, date of birth, phone or client number",
+            label=tr("Search clients"),
+            hint_text=tr("Name, date of birth, phone or client number"),
             prefix_icon=ft.Icons.SEARCH,
             autofocus=True,
             on_change=self._search,
@@ -857,30 +907,30 @@ class ClientPicker:
         self.family = ft.Column(spacing=0)
         self.results = ft.Column(spacing=0)
         self.dialog = ft.AlertDialog(
-            title=ft.Text("Add Client"),
+            title=ft.Text(tr("Add Client")),
             inset_padding=ft.Padding.symmetric(horizontal=12, vertical=24),
             content=ft.Container(
                 width=dialog_width(ctx),
                 content=ft.Column(
                     [
                         self.query,
-                        widgets.section("Family members", self.family),
-                        widgets.section("Search results", self.results),
+                        widgets.section(tr("Family members"), self.family),
+                        widgets.section(tr("Search results"), self.results),
                     ],
                     scroll=ft.ScrollMode.AUTO,
                     tight=True,
                 ),
             ),
-            actions=[ft.TextButton("Cancel", on_click=lambda: ctx.page.pop_dialog())],
+            actions=[ft.TextButton(tr("Cancel"), on_click=lambda: ctx.page.pop_dialog())],
         )
 
     async def open(self) -> None:
-        self.family.controls = [widgets.muted("Looking for relatives…")]
-        self.results.controls = [widgets.muted("Type a name, date of birth or phone number.")]
+        self.family.controls = [widgets.muted(self.tr("Looking for relatives…"))]
+        self.results.controls = [widgets.muted(self.tr("Type a name, date of birth or phone number."))]
         self.ctx.page.show_dialog(self.dialog)
         relatives = await self.ctx.call(_relatives, self.ctx, self.in_session)
         shortcuts = family_shortcuts(relatives, self.in_session)
-        self.family.controls = [self._row(c) for c in shortcuts] or [widgets.muted("No relatives on file.")]
+        self.family.controls = [self._row(c) for c in shortcuts] or [widgets.muted(self.tr("No relatives on file."))]
         self.dialog.update()
 
     async def _search(self) -> None:
@@ -891,14 +941,16 @@ class ClientPicker:
         found = await self.ctx.call(search_clients, self.ctx.db, text)
         if not self.latest.is_current(ticket):
             return
-        self.results.controls = [self._row(c) for c in found] or [widgets.muted("No client matches that.")]
+        self.results.controls = [self._row(c) for c in found] or [widgets.muted(self.tr("No client matches that."))]
         self.dialog.update()
 
     def _row(self, client: ClientSummary) -> ft.Control:
         already = client.id in self.in_session
         return ft.ListTile(
             title=ft.Text(client.display_name),
-            subtitle=ft.Text("Already in this session" if already else widgets.client_details(client)),
+            subtitle=ft.Text(
+                self.tr("Already in this session") if already else widgets.client_details(client, self.tr)
+            ),
             min_height=theme.TOUCH_TARGET,
             disabled=already,
             trailing=None if already else ft.Icon(ft.Icons.ADD),

@@ -1,51 +1,102 @@
-"""Sign in: "User ID", "Password", "Sign in", and the "Server" to use.
+"""Sign in: "User ID", "Password", "Sign in", the "Server" to use, and the language switch ("Français" / "English").
 
 The first sign-in on a device needs the server; after that the password is checked against this device's copy when
 the server cannot be reached, so a worker in a basement with no signal can still start recording.
+
+The language switch is a button named by the language it switches to, at the top where a worker who cannot read
+the screen's language looks first. What was typed survives the switch (the shell redraws the screen around the same
+``SignInDraft``). A language chosen here becomes the worker's own once they sign in; otherwise their earlier choice
+on this device wins.
 """
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import flet as ft
 
+from app.i18n import ENGLISH, FRENCH, LANGUAGES
 from app.ui import theme, widgets
 from app.ui.context import AppContext
 from app.usecases.accounts import SignedIn, SignInFailed, sign_in
+from app.usecases.preferences import preferred_language, remember_language
 from sync.transport import HttpTransport
 
 FORM_WIDTH = 420
+DRAFT_KEY = "sign-in"
 SignedInHandler = Callable[[str | None], Awaitable[None]]
 """Called after a sign-in with a note for the worker (or None), to be shown once the next screen is up."""
 
 
+@dataclass(slots=True)
+class SignInDraft:
+    """What the worker typed, kept while the screen is redrawn in another language."""
+
+    user_id: str = ""
+    password: str = ""
+    server: str = ""
+    language_chosen: bool = False
+
+
 def device_name(page: ft.Page) -> str:
-    """How this device is listed on the server (the worker's devices page, the audit trail)."""
-    platform = page.platform.value if page.platform else "unknown system"
-    return f"Outpost {'web browser' if page.web else 'app'} on {platform}"
+    """How this device is listed on the server and on My Profile: "Outpost web (linux)", "Outpost (android)". It is
+    stored once and read in either language, so it holds no words of one."""
+    platform = page.platform.value if page.platform else "?"
+    return f"Outpost{' web' if page.web else ''} ({platform})"
 
 
 def sign_in_view(ctx: AppContext, on_signed_in: SignedInHandler) -> ft.Control:
-    return _SignIn(ctx, on_signed_in).build()
+    draft = ctx.remembered.setdefault(DRAFT_KEY, SignInDraft(server=ctx.server_url))
+    return _SignIn(ctx, draft, on_signed_in).build()
+
+
+def other_language(language: str) -> str:
+    return FRENCH if language == ENGLISH else ENGLISH
+
+
+def language_switch(ctx: AppContext, on_switch: Callable[[str], Awaitable[None]]) -> ft.Control:
+    """The button that switches to the other language, named in that language ("Français" on English screens)."""
+    target = other_language(ctx.tr.language)
+
+    async def switch(_event: ft.ControlEvent) -> None:
+        await on_switch(target)
+
+    return ft.Semantics(
+        identifier=f"language-{target}",
+        content=ft.OutlinedButton(LANGUAGES[target], icon=ft.Icons.TRANSLATE, on_click=switch),
+    )
 
 
 class _SignIn:
-    def __init__(self, ctx: AppContext, on_signed_in: SignedInHandler):
+    def __init__(self, ctx: AppContext, draft: SignInDraft, on_signed_in: SignedInHandler):
+        tr = ctx.tr
         self.ctx = ctx
+        self.draft = draft
         self.on_signed_in = on_signed_in
-        self.user_id = ft.TextField(label="User ID", on_submit=self._submit, autocorrect=False)
-        self.password = ft.TextField(label="Password", password=True, can_reveal_password=True, on_submit=self._submit)
+        self.user_id = ft.TextField(
+            label=tr("User ID"), value=draft.user_id, on_submit=self._submit, on_change=self._typed, autocorrect=False
+        )
+        self.password = ft.TextField(
+            label=tr("Password"),
+            value=draft.password,
+            password=True,
+            can_reveal_password=True,
+            on_submit=self._submit,
+            on_change=self._typed,
+        )
         self.server = ft.TextField(
-            label="Server",
-            value=ctx.server_url,
+            label=tr("Server"),
+            value=draft.server,
             keyboard_type=ft.KeyboardType.URL,
-            helper="Your agency's central server. Ask your administrator if unsure.",
+            helper=tr("Your agency's central server. Ask your administrator if unsure."),
             autocorrect=False,
+            on_change=self._typed,
         )
         self.problem = ft.Text(color=theme.ERROR_TEXT, visible=False)
-        self.button = ft.FilledButton("Sign in", icon=ft.Icons.LOGIN, on_click=self._submit)
+        self.button = ft.FilledButton(tr("Sign in"), icon=ft.Icons.LOGIN, on_click=self._submit)
         self.progress = ft.ProgressBar(visible=False)
 
     def build(self) -> ft.Control:
+        tr = self.ctx.tr
         return ft.Container(
             width=FORM_WIDTH,
             padding=ft.Padding.only(top=24),
@@ -53,47 +104,80 @@ class _SignIn:
                 spacing=16,
                 horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
                 controls=[
-                    ft.Text("Outpost", theme_style=ft.TextThemeStyle.HEADLINE_MEDIUM, weight=ft.FontWeight.W_600),
-                    widgets.muted("Record sessions anywhere. Your work is saved on this device and syncs by itself."),
+                    ft.Row(
+                        alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+                        controls=[
+                            ft.Text(
+                                "Outpost", theme_style=ft.TextThemeStyle.HEADLINE_MEDIUM, weight=ft.FontWeight.W_600
+                            ),
+                            language_switch(self.ctx, self._switch_language),
+                        ],
+                    ),
+                    widgets.muted(
+                        tr("Record sessions anywhere. Your work is saved on this device and syncs by itself.")
+                    ),
                     self.user_id,
                     self.password,
                     self.problem,
                     self.progress,
                     self.button,
-                    ft.Text("Server settings", theme_style=ft.TextThemeStyle.TITLE_SMALL),
+                    ft.Text(tr("Server settings"), theme_style=ft.TextThemeStyle.TITLE_SMALL),
                     self.server,
                 ],
             ),
         )
 
+    def _typed(self, _event: ft.ControlEvent) -> None:
+        self.draft.user_id = self.user_id.value or ""
+        self.draft.password = self.password.value or ""
+        self.draft.server = self.server.value or ""
+
+    async def _switch_language(self, language: str) -> None:
+        self.draft.language_chosen = True
+        await self.ctx.switch_language(language)
+
     async def _submit(self, _event: ft.ControlEvent) -> None:
+        self._typed(_event)
         self._busy(True)
         try:
             signed = await self.ctx.call(
                 sign_in,
                 self.ctx.db,
                 HttpTransport,
-                (self.server.value or "").strip(),
-                self.user_id.value or "",
-                self.password.value or "",
+                self.draft.server.strip(),
+                self.draft.user_id,
+                self.draft.password,
                 device_name(self.ctx.page),
             )
         except SignInFailed as failed:
-            self._show_problem(str(failed))
+            self._show_problem(self.ctx.tr(failed.message, **failed.params))
             return
         except Exception as error:
-            self.ctx.report(error, "sign in")
-            self._show_problem("Something went wrong while signing in. Try again; if it keeps happening, tell support.")
+            self.ctx.report(error, self.ctx.tr("Could not sign in."))
+            self._show_problem(
+                self.ctx.tr("Something went wrong while signing in. Try again; if it keeps happening, tell support.")
+            )
             return
         finally:
             self._busy(False)
         await self._welcome(signed)
 
     async def _welcome(self, signed: SignedIn) -> None:
-        self.password.value = ""
+        await self._settle_language(signed.actor.user_id)
+        self.ctx.remembered.pop(DRAFT_KEY, None)
         await self.ctx.begin_work(signed.actor)
-        offline_note = "Signed in on this device: the server is out of reach. Your work is saved here and syncs later."
+        offline_note = self.ctx.tr(
+            "Signed in on this device: the server is out of reach. Your work is saved here and syncs later."
+        )
         await self.on_signed_in(None if signed.online else offline_note)
+
+    async def _settle_language(self, user_id: str) -> None:
+        """A language chosen on this screen becomes the worker's; otherwise their own earlier choice applies."""
+        if not self.draft.language_chosen:
+            own = await self.ctx.call(preferred_language, self.ctx.db, user_id)
+            if own is not None:
+                self.ctx.use_language(own)
+        await self.ctx.call(remember_language, self.ctx.db, self.ctx.tr.language, user_id)
 
     def _busy(self, busy: bool) -> None:
         self.button.disabled = busy

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import flet as ft
 
+from app.i18n import Translator
 from app.ui import theme
 from app.ui.context import AppContext
 from app.usecases.reference import SiteOption, find_sites
@@ -21,10 +22,11 @@ class SiteFinder:
     """One opening of the dialog; ``on_pick`` gets the chosen site after the dialog has closed."""
 
     def __init__(self, ctx: AppContext, on_pick: Callable[[SiteOption], None]):
+        tr = self.tr = ctx.tr
         self.ctx = ctx
         self.on_pick = on_pick
         self.filter_box = ft.TextField(
-            label="Filter sites",
+            label=tr("Filter sites"),
             expand=True,
             autofocus=True,
             on_submit=self._filter,
@@ -32,7 +34,7 @@ class SiteFinder:
         self.count = ft.Text(size=13, color=theme.WAITING_TEXT)
         self.results = ft.ListView(spacing=0, expand=True)
         self.dialog = ft.AlertDialog(
-            title=ft.Text("Find a Site"),
+            title=ft.Text(tr("Find a Site")),
             inset_padding=ft.Padding.symmetric(horizontal=PHONE_MARGIN, vertical=24),
             content=ft.Container(
                 width=dialog_width(ctx),
@@ -40,7 +42,10 @@ class SiteFinder:
                 content=ft.Column(
                     [
                         ft.Row(
-                            [self.filter_box, ft.Button("Filter", icon=ft.Icons.FILTER_LIST, on_click=self._filter)],
+                            [
+                                self.filter_box,
+                                ft.Button(tr("Filter"), icon=ft.Icons.FILTER_LIST, on_click=self._filter),
+                            ],
                             vertical_alignment=ft.CrossAxisAlignment.CENTER,
                         ),
                         self.count,
@@ -49,7 +54,7 @@ class SiteFinder:
                     tight=True,
                 ),
             ),
-            actions=[ft.TextButton("Cancel", on_click=self._cancel)],
+            actions=[ft.TextButton(tr("Cancel"), on_click=self._cancel)],
         )
 
     async def open(self) -> None:
@@ -57,11 +62,11 @@ class SiteFinder:
         await self._filter()
 
     async def _filter(self) -> None:
-        self.count.value = "Looking…"
+        self.count.value = self.tr("Looking…")
         self.dialog.update()
         sites = await self.ctx.call(find_sites, self.ctx.db, self.filter_box.value)
         self.results.controls = [self._row(site) for site in sites]
-        self.count.value = _count_text(len(sites), self.filter_box.value)
+        self.count.value = _count_text(len(sites), self.filter_box.value, self.tr)
         self.dialog.update()
 
     def _row(self, site: SiteOption) -> ft.Control:
@@ -85,7 +90,7 @@ def dialog_width(ctx: AppContext, widest: int = DIALOG_WIDTH) -> float:
     return max(240, min(widest, (ctx.page.width or widest) - 2 * PHONE_MARGIN - 48))
 
 
-def _count_text(found: int, typed: str) -> str:
+def _count_text(found: int, typed: str, tr: Translator) -> str:
     if found == 0:
-        return f"No active site matches “{typed.strip()}”. Try part of the name or the town."
-    return "1 site" if found == 1 else f"{found} sites"
+        return tr("No active site matches “{typed}”. Try part of the name or the town.", typed=typed.strip())
+    return tr.ngettext("{num} site", "{num} sites", found)

@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from app.demodata.reference import DEMO_PASSWORD, DEMO_SIGN_IN
+from app.i18n import translator
 from app.ui.forms import describe_service_date
 
 OTHER_WORKER = ("lnguyen", "Lan Nguyễn")
@@ -221,7 +222,7 @@ def test_group_session_from_first_errors_to_complete_and_seen_by_the_other_worke
     me.button_starting(f"{first_of_month.day},").first.click()
     me.button("OK").click()
     expect(me.button("OK")).to_have_count(0)
-    me.holds("Service Date", describe_service_date(first_of_month))
+    me.holds("Service Date", describe_service_date(first_of_month, translator("en")))
     me.pick_site("ottawa", "OTT-002")
     me.holds("Site Name", "Ottawa East Community Space")
     me.tick("In Person")

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from sync_devices import COLLEAGUE, SUPERVISOR, WORKER, Device, unique
 
+from app.i18n import translator
 from app.store import repository
+from app.ui.sync_words import headline
 from app.usecases.accounts import SignInFailed, sign_in, sign_out
 from app.usecases.attention import keep_mine, needs_attention
 from app.usecases.clients import search_clients
@@ -21,6 +23,8 @@ from sync.engine import CURSOR_KEY
 from sync.runner import SyncRunner
 from sync.status import SyncStatus
 from sync.transport import HttpTransport, Offline
+
+ENGLISH = translator("en")
 
 
 class LosesReplies(HttpTransport):
@@ -237,4 +241,4 @@ def test_the_background_runner_syncs_a_save_and_reports_it(new_device):
     finally:
         runner.stop()
 
-    assert statuses[-1].headline(datetime.now(UTC)) == "Synced just now"
+    assert headline(statuses[-1], datetime.now(UTC), ENGLISH) == "Synced just now"

@@ -92,7 +92,7 @@ class TestMyDashboard:
 
         (row,) = list_my_sessions(db, worker).items
 
-        assert (row.client_names, row.session_type, row.site_code) == (["Amal Haddad"], "Direct Service", "N-002")
+        assert (row.client_names, row.session_type, row.site_code) == (["Amal Haddad"], "direct_service", "N-002")
         assert not row.complete
         assert row.waiting_to_sync
 

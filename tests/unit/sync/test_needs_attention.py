@@ -1,6 +1,7 @@
 """Sync details: what a worker sees about waiting and refused changes, and what each choice does."""
 
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -8,13 +9,24 @@ from sqlalchemy import select
 from app.store import repository
 from app.store.db import DeviceDatabase
 from app.store.models import OutboxRow
-from app.usecases.attention import discard, keep_mine, keep_server, needs_attention, pending_items, retry
+from app.usecases.attention import (
+    RecordTitle,
+    discard,
+    keep_mine,
+    keep_server,
+    needs_attention,
+    pending_items,
+    retry,
+)
 from app.usecases.context import NotFound
 from app.usecases.sessions import load_session
 from protocol.records import session_to_wire
 from sync.engine import CURSOR_KEY
 
 REFUSAL = [{"field": "site_code", "message": "Site N-001 is closed."}]
+SESSION_WITH_AMAL = RecordTitle(
+    "session", session_type="direct_service", service_date=date(2025, 3, 10), people=("Amal Haddad",)
+)
 
 
 def outbox(db: DeviceDatabase) -> list[OutboxRow]:
@@ -52,14 +64,13 @@ class TestWhatTheWorkerSees:
 
         items = pending_items(device_db)
 
-        assert [item.title for item in items] == ["Amal Haddad", "Direct Service · 2025-03-10 · Amal Haddad"]
+        assert [item.title for item in items] == [RecordTitle("client", name="Amal Haddad"), SESSION_WITH_AMAL]
         assert all(item.attempts == 0 for item in items)
 
     def test_a_refused_change_shows_the_servers_reasons(self, rejection) -> None:
         assert rejection.problem == "rejected"
         assert [(r.field, r.message) for r in rejection.reasons] == [("site_code", "Site N-001 is closed.")]
-        assert rejection.title == "Direct Service · 2025-03-10 · Amal Haddad"
-        assert "did not accept" in rejection.explanation
+        assert rejection.title == SESSION_WITH_AMAL
 
     def test_a_conflict_shows_both_versions_and_where_they_differ(self, conflict) -> None:
         assert conflict.problem == "conflict"

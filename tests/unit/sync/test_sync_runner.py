@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 import sync.runner
+from app.i18n import translator
 from app.store.db import DeviceDatabase
+from app.ui.sync_words import headline
 from sync.engine import SyncEngine
 from sync.lock import SyncBusy
 from sync.runner import BUSY_RETRY, Backoff, SyncRunner
@@ -16,6 +18,8 @@ from sync.status import SyncStatus
 from sync.transport import Offline, ServerError, Throttled, Unauthorized
 
 NOW = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)
+
+ENGLISH = translator("en")
 
 
 class Clock:
@@ -217,7 +221,12 @@ class TestStatus:
         clock.advance(runner.seconds_until_next())
         runner.run_due()
 
-        assert [s.headline(NOW) for s in statuses] == ["Syncing…", "Offline · 3 waiting", "Syncing…", "Synced just now"]
+        assert [headline(s, NOW, ENGLISH) for s in statuses] == [
+            "Syncing…",
+            "Offline · 3 waiting",
+            "Syncing…",
+            "Synced just now",
+        ]
 
     def test_a_refused_token_asks_to_sign_in_again_and_stops_retrying(self) -> None:
         engine = ScriptedEngine(Unauthorized("Invalid token"))
@@ -228,12 +237,12 @@ class TestStatus:
         runner.trigger()
         clock.advance(3_600)
 
-        assert runner.status.headline(NOW) == "Sign in again"
+        assert headline(runner.status, NOW, ENGLISH) == "Sign in again"
         assert runner.seconds_until_next() is None
         assert runner.run_due() is False
         runner.resume()
         assert runner.run_due() is True
-        assert runner.status.headline(NOW) == "Synced just now"
+        assert headline(runner.status, NOW, ENGLISH) == "Synced just now"
 
     def test_a_device_not_signed_in_asks_for_a_sign_in(self) -> None:
         def not_signed_in() -> SyncEngine:
@@ -272,7 +281,7 @@ class TestStatus:
 
         runner.connectivity_changed(online=False)
 
-        assert statuses[-1].headline(NOW) == "Offline"
+        assert headline(statuses[-1], NOW, ENGLISH) == "Offline"
 
     def test_a_save_while_offline_is_counted_at_once(self) -> None:
         statuses: list[SyncStatus] = []
@@ -281,13 +290,13 @@ class TestStatus:
         runner, _ = runner_for(engine, statuses=statuses)
         runner.trigger()
         runner.run_due()
-        assert statuses[-1].headline(NOW) == "Offline · 1 waiting"
+        assert headline(statuses[-1], NOW, ENGLISH) == "Offline · 1 waiting"
 
         engine.pending = 2
         runner.trigger()  # in the backoff: no sync, but the count is refreshed and published
 
         assert runner.run_due() is False
-        assert statuses[-1].headline(NOW) == "Offline · 2 waiting"
+        assert headline(statuses[-1], NOW, ENGLISH) == "Offline · 2 waiting"
 
 
 class BlockingEngine(ScriptedEngine):

@@ -6,6 +6,7 @@ import pytest
 
 from app.domain.errors import FieldError
 from app.domain.sessions import Referral, validate_session
+from app.i18n import translator
 from app.ui.forms import (
     ReferralDraft,
     SessionDraft,
@@ -14,7 +15,6 @@ from app.ui.forms import (
     error_summary,
     errors_of_service_form,
     family_shortcuts,
-    first_message_per_field,
     interpreter_count,
     keep_offered_services,
     merge_errors,
@@ -28,15 +28,16 @@ from app.ui.forms import (
     service_form_problem_lines,
     service_minutes_from_text,
     session_from_draft,
-    status_label,
     toggled,
     yes_no_key,
     yes_no_value,
 )
+from app.ui.messages import first_messages
 from app.usecases.clients import ClientSummary
 from app.usecases.reference import Option
 
 TODAY = date(2025, 3, 10)
+EN, FR = translator("en"), translator("fr")
 
 
 @pytest.mark.parametrize(
@@ -118,7 +119,7 @@ def test_without_typing_problems_the_save_errors_stand() -> None:
 
 def test_each_field_shows_its_first_message() -> None:
     errors = [FieldError("staff", "first"), FieldError("staff", "second"), FieldError("languages", "other")]
-    assert first_message_per_field(errors) == {"staff": "first", "languages": "other"}
+    assert first_messages(errors, EN) == {"staff": "first", "languages": "other"}
 
 
 def test_service_form_problems_are_renamed_for_that_form_only() -> None:
@@ -141,7 +142,8 @@ def test_service_form_problems_read_with_their_labels() -> None:
         [
             FieldError("referrals[1].follow_up_date", "Enter the follow-up date as YYYY-MM-DD."),
             FieldError("services", "Tick at least one service received."),
-        ]
+        ],
+        EN,
     )
     assert lines == [
         "Referral 2 – Follow-up date: Enter the follow-up date as YYYY-MM-DD.",
@@ -155,7 +157,7 @@ def test_referral_problems_are_found_by_row_and_field() -> None:
         FieldError("referrals[1].follow_up_date", "Enter the follow-up date as YYYY-MM-DD."),
         FieldError("status", "Choose a Status of Service."),
     ]
-    assert set(referral_row_errors(errors)) == {(1, "to"), (1, "follow_up_date")}
+    assert set(referral_row_errors(errors, EN)) == {(1, "to"), (1, "follow_up_date")}
 
 
 def test_the_summary_names_fields_as_the_worker_sees_them() -> None:
@@ -164,11 +166,17 @@ def test_the_summary_names_fields_as_the_worker_sees_them() -> None:
         FieldError("service_forms[1].services", "A service is ticked more than once."),
         FieldError("service_forms[1].services", "A service is ticked more than once."),
     ]
-    lines = error_summary(errors, ["Ana Silva", "Rui Silva"])
+    lines = error_summary(errors, ["Ana Silva", "Rui Silva"], EN)
     assert lines == [
         "Site: Press Find... to choose the Site.",
         "Service form of Rui Silva – Services Received: A service is ticked more than once.",
     ]
+
+
+def test_the_summary_reads_in_french_with_the_french_labels() -> None:
+    errors = [FieldError("service_forms[0].status", "Choose a Status of Service.")]
+    [line] = error_summary(errors, ["Ana Silva"], FR)
+    assert line.startswith("Formulaire de service de Ana Silva – État du service\u00a0: ")
 
 
 def test_the_summary_follows_the_order_of_the_form_not_of_the_checks() -> None:
@@ -177,17 +185,12 @@ def test_the_summary_follows_the_order_of_the_form_not_of_the_checks() -> None:
         FieldError("service_forms[0].services", "A service is ticked more than once."),
         FieldError("session_type", "Choose a Session Type."),
     ]
-    lines = error_summary(errors, ["Ana Silva"])
+    lines = error_summary(errors, ["Ana Silva"], EN)
     assert [line.split(":")[0] for line in lines] == [
         "Session Type",
         "Service Time",
         "Service form of Ana Silva – Services Received",
     ]
-
-
-def test_status_is_always_said_in_words() -> None:
-    assert status_label(True) == "Complete"
-    assert status_label(False) == "Incomplete"
 
 
 def test_yes_no_dropdown_keys_round_trip() -> None:
@@ -231,8 +234,9 @@ def test_referral_rows_become_records_and_keep_bad_dates_as_errors() -> None:
 
 
 def test_the_service_date_reads_with_its_weekday() -> None:
-    assert describe_service_date(date(2025, 3, 10)) == "Mon 2025-03-10"
-    assert describe_service_date(None) == ""
+    assert describe_service_date(date(2025, 3, 10), EN) == "Mon, Mar 10, 2025"
+    assert describe_service_date(date(2025, 3, 10), FR) == "lun. 10 mars 2025"
+    assert describe_service_date(None, FR) == ""
 
 
 def _person(client_id: str) -> ClientSummary:

@@ -1,16 +1,18 @@
-"""The top bar's one-line sync state."""
+"""The top bar's one-line sync state, in English and French."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.i18n import translator
+from app.ui.sync_words import headline
 from sync.status import SyncStatus
 
 NOW = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
-    ("status", "headline"),
+    ("status", "expected"),
     [
         (SyncStatus(), "Not synced yet"),
         (SyncStatus(online=False, pending=3), "Offline · 3 waiting"),
@@ -28,5 +30,22 @@ NOW = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)
         (SyncStatus(online=True, last_error="The server had a problem (503).", pending=4), "Sync failed · 4 waiting"),
     ],
 )
-def test_headline_says_the_most_useful_thing_first(status: SyncStatus, headline: str) -> None:
-    assert status.headline(NOW) == headline
+def test_headline_says_the_most_useful_thing_first(status: SyncStatus, expected: str) -> None:
+    assert headline(status, NOW, translator("en")) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (SyncStatus(online=False, pending=1), "Hors ligne · 1 en attente"),
+        (SyncStatus(online=True, last_success=NOW - timedelta(seconds=20)), "Synchronisé à l'instant"),
+        (SyncStatus(online=True, last_success=NOW - timedelta(days=1, hours=2)), "Synchronisé il y a 1 jour"),
+        (SyncStatus(online=True, last_success=NOW - timedelta(days=3)), "Synchronisé il y a 3 jours"),
+        (SyncStatus(online=True, needs_attention=1), "1 à régler"),
+        (SyncStatus(online=True, needs_attention=2), "2 à régler"),
+        (SyncStatus(online=True, pending=1234, last_success=NOW), "Synchronisé à l'instant · 1\u00a0234 en attente"),
+    ],
+)
+def test_headline_in_french_counts_the_french_way(status: SyncStatus, expected: str) -> None:
+    """French counts 0 and 1 alike (singular) and writes thousands with a no-break space."""
+    assert headline(status, NOW, translator("fr")) == expected

@@ -1,0 +1,40 @@
+"""Problems and vocabularies in the worker's language: domain errors, choice labels, Yes/No.
+
+The domain and the server describe a problem by field and message; the message is an English template marked for
+the catalog, so the screens look it up and fill it in here rather than showing the English words.
+"""
+
+from collections.abc import Iterable, Mapping
+
+from app.domain.errors import FieldError
+from app.i18n import Translator
+
+
+def error_text(error: FieldError, tr: Translator) -> str:
+    """``error``'s message in the worker's language (the English words when the catalog does not know them, e.g. a
+    newer server's message)."""
+    return tr(error.message)
+
+
+def first_messages(errors: Iterable[FieldError], tr: Translator) -> dict[str, str]:
+    """The message each field shows beside it, in the worker's language: the first one reported for that field."""
+    found: dict[str, str] = {}
+    for error in errors:
+        found.setdefault(error.field, error_text(error, tr))
+    return found
+
+
+def choice_labels(choices: Mapping[str, str], tr: Translator) -> dict[str, str]:
+    """A vocabulary's labels (code → English words marked for the catalog) in the worker's language."""
+    return {code: tr(label) for code, label in choices.items()}
+
+
+def choice_label(choices: Mapping[str, str], code: str | None, tr: Translator) -> str:
+    """One code's label in the worker's language; an unknown code is shown as it is, nothing as empty."""
+    if not code:
+        return ""
+    return tr(choices[code]) if code in choices else code
+
+
+def yes_no(value: bool, tr: Translator) -> str:
+    return tr("Yes") if value else tr("No")
