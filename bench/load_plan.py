@@ -65,6 +65,7 @@ class SyncOutcome:
     server_ms: float  # the server's own time over this sync's requests (their Server-Timing headers)
     pulled: int
     late_s: float  # how long after its planned moment the sync began (the load processes falling behind)
+    push_server_ms: float = 0.0  # the server's own time for the push that was answered (0: nothing to push)
     errors: list[str] = field(default_factory=list)
 
 

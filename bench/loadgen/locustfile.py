@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import gevent
+import locust.runners
 from locust import FastHttpUser, constant, task
 from locust.exception import StopUser
 
@@ -36,6 +37,7 @@ from protocol.api import API_PREFIX, PULL_PATH, PUSH_PATH
 from server.api.timing import HEADER as SERVER_TIMING
 from sync.runner import Backoff
 from sync.transport import (
+    DEFAULT_TIMEOUT,
     PUSH_HEADERS,
     ProtocolError,
     parse_retry_after,
@@ -50,6 +52,10 @@ FOLDER = Path(os.environ[PLAN_FOLDER_VARIABLE])
 START = float(os.environ[START_VARIABLE])  # wall-clock moment the plan's time 0 stands for
 PLAN = read_plan(FOLDER)
 RESULTS = results_file(FOLDER)
+# Locust's master gives up on a worker process that misses 3 one-second heartbeats. On a machine shared with the
+# server and busy with other work, a starved worker can miss that many and still be fine; the benchmark watches the
+# outcome files instead, and stops Locust itself.
+locust.runners.HEARTBEAT_LIVENESS = 120
 
 
 class TryAgain(Exception):
@@ -69,6 +75,7 @@ class TabletUser(FastHttpUser):
 
     host = PLAN.servers[0]  # requests name their server in full; see _request
     wait_time = constant(0)
+    connection_timeout, network_timeout = DEFAULT_TIMEOUT  # the app's: 5 s to connect, 30 s for an answer
 
     def on_start(self) -> None:
         index = claim_device(FOLDER)
@@ -76,6 +83,7 @@ class TabletUser(FastHttpUser):
         self.turn = index  # which server the next request goes to (round robin, as a load balancer would)
         self.cursor = self.device.cursor if self.device else ""
         self.backoff = Backoff()
+        self.last_server_ms = 0.0  # the server's own time for the latest request (its Server-Timing header)
 
     @task
     def run_planned_syncs(self) -> None:
@@ -114,6 +122,7 @@ class TabletUser(FastHttpUser):
 
     def _push(self, device: PlannedDevice, planned: PlannedSync, outcome: SyncOutcome) -> None:
         answer = self._request("POST", PUSH_PATH, device, outcome, data=planned.body, headers=dict(PUSH_HEADERS))
+        outcome.push_server_ms = self.last_server_ms
         for result in push_results(answer, len(planned.session_ids)):
             if result.get("status") not in APPLIED:
                 raise GiveUp(f"push: change {result.get('op_id')} was {result.get('status')}: {result}")
@@ -135,7 +144,8 @@ class TabletUser(FastHttpUser):
         name = path.split("?")[0]
         response = self.client.request(method, f"{server}{API_PREFIX}{path}", name=name, headers=headers, **options)
         outcome.requests += 1
-        outcome.server_ms += server_ms(response.headers.get(SERVER_TIMING) if response.headers else None) or 0.0
+        self.last_server_ms = server_ms(response.headers.get(SERVER_TIMING) if response.headers else None) or 0.0
+        outcome.server_ms += self.last_server_ms
         status = response.status_code
         if status == 0 or status >= 500 or status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After")) if response.headers else None
