@@ -6,11 +6,10 @@ of its last change and pulls find it. A function that changes nothing leaves ``s
 an import or the demo loader twice does not make every device download everything again.
 """
 
-from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from app.domain.codes import ROLES
@@ -67,19 +66,23 @@ def next_seq(session: Session) -> int:
     return session.execute(statement).scalar_one()
 
 
+_state = ServerState.__table__
+_RESERVE = (
+    _state.update()
+    .where(_state.c.id == _STATE_ID)
+    .values(last_seq=_state.c.last_seq + bindparam("count"))
+    .returning(_state.c.last_seq)
+)
+
+
 def reserve_seqs(session: Session, *, count: int) -> int:
     """Reserve ``count`` consecutive sequence numbers and return the first; the counter stays locked until commit.
 
     A push reserves one number per change in a single statement; numbers of changes that end up not applied are
-    simply never used (gaps are harmless: cursors only need the order).
+    simply never used (gaps are harmless: cursors only need the order). The statement is built once and runs on
+    the transaction's Core connection: every push takes this path, and the ORM's per-call work cost more than it.
     """
-    statement = (
-        update(ServerState)
-        .where(ServerState.id == _STATE_ID)
-        .values(last_seq=ServerState.last_seq + count)
-        .returning(ServerState.last_seq)
-    )
-    return session.execute(statement).scalar_one() - count + 1
+    return session.connection().execute(_RESERVE, {"count": count}).scalar_one() - count + 1
 
 
 def _changed(row: object, values: dict[str, object]) -> bool:
@@ -206,26 +209,33 @@ def upsert_location_type(session: Session, *, code: str, label: str) -> ServiceL
     return location_type
 
 
+def _named(key: Any, name: str, *conditions: Any) -> Any:
+    return select(literal(name).label("kind"), key.label("code")).where(key.in_(bindparam(name, expanding=True)),
+                                                                      *conditions)  # fmt: skip
+
+
+_KNOWN_KINDS = ("sites", "workers", "languages", "service_location_types")
+_site, _worker = Site.__table__, Worker.__table__
+_KNOWN = union_all(
+    _named(_site.c.code, "sites", _site.c.agency_id == bindparam("agency"), _site.c.active.is_(True)),
+    _named(_worker.c.user_id, "workers", _worker.c.agency_id == bindparam("agency"), _worker.c.active.is_(True)),
+    _named(Language.__table__.c.code, "languages"),
+    _named(ServiceLocationType.__table__.c.code, "service_location_types"),
+)
+
+
 def known_codes(session: Session, *, agency_id: str, among: KnownCodes) -> KnownCodes:
     """Which of the codes in ``among`` a session pushed by this agency's workers may refer to: its active sites and
     workers, and the shared lists.
 
-    Only the codes a push names are looked up, not whole lists: an agency's worker list grows with its staff, and
-    reading all of it for every push made a push's cost grow with the agency.
+    Only the codes a push names are looked up, not whole lists (an agency's worker list grows with its staff, and
+    reading all of it for every push made a push's cost grow with the agency), in one statement built once.
     """
-    return KnownCodes(
-        sites=_present(session, Site.code, among.sites, Site.agency_id == agency_id, Site.active.is_(True)),
-        workers=_present(session, Worker.user_id, among.workers, Worker.agency_id == agency_id,
-                         Worker.active.is_(True)),
-        languages=_present(session, Language.code, among.languages),
-        service_location_types=_present(session, ServiceLocationType.code, among.service_location_types),
-    )  # fmt: skip
-
-
-def _present(session: Session, key: Any, wanted: Collection[str] | None, *conditions: Any) -> frozenset[str]:
-    if not wanted:
-        return frozenset()
-    return frozenset(session.scalars(select(key).where(key.in_(sorted(wanted)), *conditions)))
+    wanted = {kind: sorted(getattr(among, kind) or ()) for kind in _KNOWN_KINDS}
+    found: dict[str, set[str]] = {kind: set() for kind in _KNOWN_KINDS}
+    for kind, code in session.connection().execute(_KNOWN, {"agency": agency_id, **wanted}):
+        found[kind].add(code)
+    return KnownCodes(**{kind: frozenset(codes) for kind, codes in found.items()})
 
 
 # --- sign-in ---------------------------------------------------------------------------------------------------------
@@ -256,14 +266,22 @@ def revoke_token(session: Session, *, token: str) -> None:
     session.execute(delete(AuthToken).where(AuthToken.token_hash == token_digest(token)))
 
 
+_token = AuthToken.__table__
+_WORKER_FOR_TOKEN = (
+    select(*_worker.c)
+    .join(_token, _token.c.worker_user_id == _worker.c.user_id)
+    .where(_token.c.token_hash == bindparam("token_hash"), _token.c.expires_at > bindparam("now"),
+           _worker.c.active.is_(True))
+)  # fmt: skip
+
+
 def worker_for_token(session: Session, *, token: str, now: datetime) -> Worker | None:
-    """The active worker this unexpired token belongs to, or None."""
-    statement = (
-        select(Worker)
-        .join(AuthToken, AuthToken.worker_user_id == Worker.user_id)
-        .where(AuthToken.token_hash == token_digest(token), AuthToken.expires_at > now, Worker.active.is_(True))
-    )
-    return session.execute(statement).scalar_one_or_none()
+    """The active worker this unexpired token belongs to, or None (a detached row, to read, never to change).
+
+    Every request asks this first, so the statement is built once and runs on the Core connection.
+    """
+    found = session.connection().execute(_WORKER_FOR_TOKEN, {"token_hash": token_digest(token), "now": now}).first()
+    return Worker(**found._mapping) if found is not None else None
 
 
 def recent_login_failures(session: Session, *, user_id: str, since: datetime) -> list[datetime]:

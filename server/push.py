@@ -57,6 +57,19 @@ def push_changes(db: Database, *, worker: Worker, changes: list[Change], now: da
         return results
 
 
+def _named_in(table: Table, key: str, *columns: str) -> Any:
+    """A statement, built once, reading ``columns`` of the rows whose ``key`` is in the list bound as ``ids``."""
+    return select(*(table.c[name] for name in columns)).where(table.c[key].in_(bindparam("ids", expanding=True)))
+
+
+_EARLIER_OPS = _named_in(AppliedOp.__table__, "op_id", "op_id", "worker_user_id", "version")
+_STORED = {
+    model.__tablename__: _named_in(model.__table__, "id", "id", "agency_id", "created_by", "version", "record")
+    for model in (SessionRecord, ClientRecord)
+}
+_FORMER_STAFF = _named_in(SessionFormerStaff.__table__, "session_id", "session_id", "user_id")
+
+
 def _codes_named_in(changes: list[Change]) -> KnownCodes:
     """Every site, location type, language and staff code the pushed sessions name (what they name of the wrong type
     is left out: reading the record rejects it anyway)."""
@@ -146,19 +159,18 @@ class _Pusher:
 
     def load_named_in(self, session: Session, changes: list[Change]) -> None:
         """Read the earlier op_ids and the stored records this push names; later lookups are in memory."""
-        op_ids = {change.op_id for change in changes}
-        ops = select(AppliedOp.op_id, AppliedOp.worker_user_id, AppliedOp.version)
-        for op_id, worker_user_id, version in session.execute(ops.where(AppliedOp.op_id.in_(op_ids))):
+        connection = session.connection()
+        op_ids = sorted({change.op_id for change in changes})
+        for op_id, worker_user_id, version in connection.execute(_EARLIER_OPS, {"ids": op_ids}):
             self.earlier_ops[op_id] = _EarlierOp(worker_user_id, version)
-        for model, held in ((SessionRecord, self.sessions), (ClientRecord, self.clients)):
-            ids = {change.id for change in changes if change.entity == model.__tablename__}
-            columns = select(model.id, model.agency_id, model.created_by, model.version, model.record)
-            for row in session.execute(columns.where(model.id.in_(ids))):
+        for entity, held in (("session", self.sessions), ("client", self.clients)):
+            ids = sorted({change.id for change in changes if change.entity == entity})
+            for row in connection.execute(_STORED[entity], {"ids": ids}) if ids else ():
                 held[row.id] = _Held(row.agency_id, row.created_by, row.version, row.record,
                                      staff_before=frozenset(row.record.get("staff", ())))  # fmt: skip
-        former = select(SessionFormerStaff.session_id, SessionFormerStaff.user_id)
-        for session_id, user_id in session.execute(former.where(SessionFormerStaff.session_id.in_(self.sessions))):
-            self.sessions[session_id].former.add(user_id)
+        if self.sessions:
+            for session_id, user_id in connection.execute(_FORMER_STAFF, {"ids": sorted(self.sessions)}):
+                self.sessions[session_id].former.add(user_id)
         for held in self.sessions.values():
             held.former_before = frozenset(held.former)
 
