@@ -44,7 +44,7 @@ from bench.load_plan import (
 )
 from bench.measure import Figure, Latency, ms, percentile
 from bench.report import code_version, cpu_model
-from bench.server import RunningServer, postgres_backends, postgres_unreachable_reason, running_server
+from bench.server import RunningServer, free_port, postgres_backends, postgres_unreachable_reason, running_server
 from bench.server_seed import seed_server
 from bench.sizes import Sizes
 from bench.sizing import SyncCosts, write_scaling
@@ -194,7 +194,8 @@ def _backend_figures(folder: Path, sizes: Sizes, agency: Agency, sessions: "_Ses
         arrivals = [_check_arrival(url, run) for run in (lone, burst, day)]
     place = f"{backend}, {processes} server process{'es' if processes > 1 else ''}"
     if not lone.done:
-        raise RuntimeError(f"one device alone could not sync: {lone.first_errors()}")
+        log = runs / "lone" / "locust.log"
+        raise RuntimeError(f"one device alone could not sync ({lone.first_errors()}); see {log}")
     solo_ms = lone.latency().p50
     figures = [
         _burst_figure(sizes, place, burst, arrivals[1], solo_ms),
@@ -295,7 +296,7 @@ def _run(folder: Path, plan: LoadPlan, servers: list[RunningServer], *, processe
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
                "--processes", str(min(processes, devices)), "--users", str(devices),
                "--spawn-rate", str(max(devices / (lead_s - 2), 1)), "--run-time", f"{allowed_s:.0f}s",
-               "--stop-timeout", "5", "--exit-code-on-error", "0"]  # fmt: skip
+               "--stop-timeout", "5", "--exit-code-on-error", "0", *_own_master_port()]  # fmt: skip
     environment = {**os.environ, "PYTHONPATH": str(REPOSITORY), PLAN_FOLDER_VARIABLE: str(folder),
                    START_VARIABLE: repr(start)}  # fmt: skip
     database_url = servers[0].database_url
@@ -314,6 +315,14 @@ def _run(folder: Path, plan: LoadPlan, servers: list[RunningServer], *, processe
         wall_s = time.time() - start
         cpu = {name: sampler.stop() for name, sampler in samplers.items()}
     return RunResult(plan, list(read_outcomes(folder)), wall_s, cpu["server"], cpu["database"], cpu["load"])
+
+
+def _own_master_port() -> list[str]:
+    """Locust's master and its worker processes meet on a port; a free one, not its fixed default (5557), so runs
+    of other benchmarks or tests on the machine do not collide."""
+    port = str(free_port())
+    return ["--master-bind-host", "127.0.0.1", "--master-bind-port", port, "--master-host", "127.0.0.1",
+            "--master-port", port]  # fmt: skip
 
 
 @contextmanager
