@@ -25,6 +25,7 @@ GZIP_MINIMUM_BYTES = 1024
 # of a first sync's server time).
 GZIP_LEVEL = 6
 BUSY_RETRY_AFTER_S = 2
+BUSY_SIGNS = ("database is locked", "canceling statement due to lock timeout")  # SQLite's, PostgreSQL's
 
 
 def create_app(database_url: str, *, settings: Settings | None = None) -> FastAPI:
@@ -67,10 +68,10 @@ def _openapi_with_records(app: FastAPI) -> dict[str, Any]:
 
 
 async def _busy_or_failed(_request: Request, problem: Exception) -> JSONResponse:
-    """A SQLite database still locked after the busy timeout is a busy server, not a broken one: answer 503 with
-    Retry-After, so devices come back a little later (nothing was written). Anything else goes on to the usual
-    500 and its logged traceback."""
-    if "database is locked" not in str(problem):
+    """A SQLite database still locked after the busy timeout, or a PostgreSQL push that waited its lock timeout for
+    the change counter, is a busy server, not a broken one: answer 503 with Retry-After, so devices come back a
+    little later (nothing was written). Anything else goes on to the usual 500 and its logged traceback."""
+    if not any(sign in str(problem) for sign in BUSY_SIGNS):
         raise problem
     return JSONResponse(
         status_code=503,

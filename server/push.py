@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.domain.clients import Client, validate_client
@@ -38,6 +38,11 @@ from server.visibility import as_seen_by, hidden_private_notes, may_see_session
 
 # Devices record the service date in their own time zone, which may already be tomorrow in UTC terms.
 _DATE_SLACK = timedelta(days=1)
+# How long a push waits on PostgreSQL for the change counter (the one writer) before the device is told to come back
+# later (503, see server.main). Without a limit, under more pushes than the writer can take, devices time out and
+# resend while their first push still waits, and the queue only grows; with it, the excess is shed and the devices'
+# jittered backoff spreads it out.
+_WRITER_WAIT = text("SET LOCAL lock_timeout = '5s'")
 _Pair = tuple[str, str]  # (session_id, user_id)
 
 
@@ -47,6 +52,8 @@ def push_changes(db: Database, *, worker: Worker, changes: list[Change], now: da
     if repeated is not None:
         return repeated
     with db.writing() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection().execute(_WRITER_WAIT)
         first_seq = crud.reserve_seqs(session, count=len(changes))
         pusher = _Pusher(
             worker=worker,
