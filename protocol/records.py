@@ -101,6 +101,7 @@ class ClientData(msgspec.Struct, kw_only=True):
     address: Address = ""
     consent: bool = False
     client_identifier: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    client_identifier_kind: Annotated[Code, _one_of(codes.CLIENT_IDENTIFIER_KINDS)] | None = None
     family_code: Code = ""
     created_by: UserId = ""
     created_at: Timestamp = ""

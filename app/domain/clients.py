@@ -4,7 +4,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from app.domain.codes import GENDERS, IMMIGRATION_CATEGORIES, MARITAL_STATUSES, OFFICIAL_LANGUAGES
+from app.domain.codes import (
+    CLIENT_IDENTIFIER_KINDS,
+    GENDERS,
+    IMMIGRATION_CATEGORIES,
+    MARITAL_STATUSES,
+    OFFICIAL_LANGUAGES,
+)
 from app.domain.errors import FieldError
 from app.domain.name_match import same_name
 from app.domain.text import phone_digits
@@ -33,6 +39,7 @@ class Client:
     address: str = ""
     consent: bool = False
     client_identifier: str = ""
+    client_identifier_kind: str | None = None
     family_code: str = ""
     created_by: str = ""
     created_at: str = ""
@@ -117,6 +124,7 @@ def _choice_errors(client: Client) -> list[FieldError]:
         ("marital_status", MARITAL_STATUSES, "Marital status"),
         ("official_language", OFFICIAL_LANGUAGES, "Preferred official language"),
         ("immigration_category", IMMIGRATION_CATEGORIES, "Immigration category"),
+        ("client_identifier_kind", CLIENT_IDENTIFIER_KINDS, "Kind of client identifier"),
     )
     return [
         FieldError(name, f"Choose a {label.lower()} from the list.")

@@ -135,6 +135,16 @@ MARITAL_STATUSES = MappingProxyType(
         "undisclosed": N_("Prefer not to say"),
     }
 )
+CLIENT_IDENTIFIER_KINDS = MappingProxyType(
+    {
+        "ircc_client_id": N_("IRCC client ID (UCI)"),
+        "pr_card": N_("Permanent resident card number"),
+        "copr": N_("Confirmation of Permanent Residence (IMM 5292 / IMM 5688)"),
+        "temporary_resident_permit": N_("Temporary resident permit or Minister's permit"),
+    }
+)
+"""What the client identifier is: the kinds the funder accepts to identify a client."""
+
 IMMIGRATION_CATEGORIES = MappingProxyType(
     {
         "permanent_resident": N_("Permanent resident"),

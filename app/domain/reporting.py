@@ -17,6 +17,16 @@ from app.domain.clients import Client
 from app.domain.sessions import ServiceForm, Session, completion_gaps
 
 Record = TypeVar("Record")
+IRCC_CLIENT_ID = "ircc_client_id"
+
+
+def _not_a_uci(client: Client) -> bool:
+    """An IRCC client ID (UCI) is 8 or 10 digits, often written with hyphens or spaces; other kinds are not checked."""
+    text = client.client_identifier.strip()
+    if client.client_identifier_kind != IRCC_CLIENT_ID or not text:
+        return False
+    digits = [character for character in text if character.isdigit()]
+    return any(not (c.isdigit() or c in " -") for c in text) or len(digits) not in (8, 10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +57,22 @@ class ReportRule(Generic[Record]):
 
 CLIENT_REPORT_RULES: tuple[ReportRule[Client], ...] = (
     ReportRule(
+        "client_identifier_kind",
+        "report.client_identifier_kind.missing",
+        "Choose the kind of client identifier (IRCC client ID, permanent resident card...).",
+        lambda client: client.client_identifier_kind is None,
+    ),
+    ReportRule(
         "client_identifier",
         "report.client_identifier.missing",
         "Enter the client identifier (the funder identifies each client by it).",
         lambda client: not client.client_identifier.strip(),
+    ),
+    ReportRule(
+        "client_identifier",
+        "report.client_identifier.not_a_uci",
+        "An IRCC client ID (UCI) has 8 or 10 digits, e.g. 1234-5678 or 12-3456-7890.",
+        lambda client: _not_a_uci(client),
     ),
     ReportRule(
         "official_language",

@@ -68,6 +68,7 @@ class ClientRow(Base):
     address: Mapped[str] = mapped_column(String(500), default="")
     consent: Mapped[bool] = mapped_column(default=False)
     client_identifier: Mapped[str] = mapped_column(String(100), default="")
+    client_identifier_kind: Mapped[str | None] = mapped_column(String(40))
     family_code: Mapped[str] = mapped_column(String(40), default="", index=True)
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[str] = mapped_column(String(40), default="")

@@ -13,7 +13,14 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.clients import Client
-from app.domain.codes import DELIVERY_METHODS, SERVICE_STATUSES, SERVICE_TYPES, SERVICES_BY_TYPE, SESSION_TYPES
+from app.domain.codes import (
+    CLIENT_IDENTIFIER_KINDS,
+    DELIVERY_METHODS,
+    SERVICE_STATUSES,
+    SERVICE_TYPES,
+    SERVICES_BY_TYPE,
+    SESSION_TYPES,
+)
 from app.domain.sessions import ServiceForm, Session
 from protocol.records import client_to_wire, service_form_to_wire, session_to_wire
 from server.models import ClientRecord, ExportItem, ExportRun, SessionRecord
@@ -30,7 +37,7 @@ SESSION_FACTS = (
 FORM_FACTS = ("client_id", "service_type", "services", "referrals", "client_attended", "status")
 CLIENT_FACTS = (
     "first_name", "last_name", "date_of_birth", "gender", "official_language", "client_identifier",
-    "country_of_origin", "arrival_date", "immigration_category",
+    "client_identifier_kind", "country_of_origin", "arrival_date", "immigration_category",
 )  # fmt: skip
 FACT_LABELS = {
     "service_date": "Service Date", "site_code": "Site", "session_type": "Session Type",
@@ -41,13 +48,14 @@ FACT_LABELS = {
     "services": "Services Received", "referrals": "Referrals", "client_attended": "Client Attended",
     "status": "Status of Service", "first_name": "First name", "last_name": "Last name",
     "date_of_birth": "Date of birth", "gender": "Gender", "official_language": "Preferred official language",
-    "client_identifier": "Client identifier", "country_of_origin": "Country of origin",
+    "client_identifier": "Client identifier", "client_identifier_kind": "Kind of client identifier",
+    "country_of_origin": "Country of origin",
     "arrival_date": "Arrival date", "immigration_category": "Immigration category",
 }  # fmt: skip
 _ALL_SERVICES = {code: label for services in SERVICES_BY_TYPE.values() for code, label in services.items()}
 _WORDS = {
     "session_type": SESSION_TYPES, "delivery_methods": DELIVERY_METHODS, "service_type": SERVICE_TYPES,
-    "services": _ALL_SERVICES, "status": SERVICE_STATUSES,
+    "services": _ALL_SERVICES, "status": SERVICE_STATUSES, "client_identifier_kind": CLIENT_IDENTIFIER_KINDS,
 }  # fmt: skip
 
 

@@ -73,7 +73,7 @@ CLIENT_VALUES: Mapping[str, Getter] = {
     for name in (
         "id", "first_name", "last_name", "preferred_name", "date_of_birth", "gender", "marital_status",
         "official_language", "country_of_origin", "arrival_date", "immigration_category", "phone", "email", "address",
-        "client_identifier", "family_code",
+        "client_identifier", "client_identifier_kind", "family_code",
     )
 }  # fmt: skip
 SERVICE_VALUES: Mapping[str, Getter] = {

@@ -13,7 +13,13 @@ from datetime import date
 import flet as ft
 
 from app.domain.clients import Client, validate_client
-from app.domain.codes import GENDERS, IMMIGRATION_CATEGORIES, MARITAL_STATUSES, OFFICIAL_LANGUAGES
+from app.domain.codes import (
+    CLIENT_IDENTIFIER_KINDS,
+    GENDERS,
+    IMMIGRATION_CATEGORIES,
+    MARITAL_STATUSES,
+    OFFICIAL_LANGUAGES,
+)
 from app.domain.errors import ValidationFailed
 from app.domain.words import N_
 from app.i18n import Translator
@@ -51,6 +57,7 @@ CLIENT_FIELD_LABELS = {
     "phone": N_("Phone"),
     "email": N_("Email"),
     "client_identifier": N_("Client identifier"),
+    "client_identifier_kind": N_("Kind of client identifier"),
     "address": N_("Address"),
     "consent": N_("Privacy statement acknowledged"),
     "family_code": N_("Family code"),
@@ -65,6 +72,7 @@ CLIENT_CHOICES = {  # coded fields: wire code -> the words shown
     "marital_status": MARITAL_STATUSES,
     "official_language": OFFICIAL_LANGUAGES,
     "immigration_category": IMMIGRATION_CATEGORIES,
+    "client_identifier_kind": CLIENT_IDENTIFIER_KINDS,
 }
 _DATE_FIELDS = ("date_of_birth", "arrival_date")
 _REQUIRED = frozenset({"first_name", "last_name", "date_of_birth"})

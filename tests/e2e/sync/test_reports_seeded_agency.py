@@ -137,6 +137,7 @@ def register(device: Device, rng: random.Random, n: int) -> Client:
         date_of_birth=date(1960 + n % 40, 1 + n % 12, 1 + n % 28),
         consent=True,
         client_identifier=f"{10_000_000 + n}" if n % 5 else "",  # every fifth client cannot be identified
+        client_identifier_kind="ircc_client_id" if n % 5 else None,
         official_language=rng.choice(["en", "fr", "unknown"]) if n % 7 else None,
     )
     registration = register_client(device.db, device.worker, draft, ignore_duplicates=True)

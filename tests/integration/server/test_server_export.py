@@ -68,7 +68,8 @@ def form(client_id: str, **changes: Any) -> dict[str, Any]:
 
 
 def identified(number: str, **changes: Any) -> dict[str, Any]:
-    return client_data(client_identifier=number, official_language="en", **changes)
+    return client_data(client_identifier=number, client_identifier_kind="ircc_client_id", official_language="en",
+                       **changes)  # fmt: skip
 
 
 def sheet_rows(path: Path, name: str) -> list[tuple[Any, ...]]:
@@ -246,7 +247,7 @@ def test_the_command_writes_csv_files_in_upload_order(agency: Agency, tmp_path: 
     assert files[:3] == ["01-client-profile.csv", "02-needs-assessment-and-referral.csv",
                          "03-information-and-orientation.csv"]  # fmt: skip
     client_rows = (out / "01-client-profile.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert client_rows[1].startswith(",00123456,1988-04-02,Haddad,Amal")  # identifiers keep their zeros
+    assert client_rows[1].startswith(",FOSS/GCMS Client ID,00123456,1988-04-02,Haddad,Amal")  # zeros kept
     again = server_cli(["export", "--database-url", url, "--agency", "north", "--month", "2025-03", "--out",
                         str(tmp_path / "m.xlsx"), "--mapping", str(tmp_path / "missing.toml")])  # fmt: skip
     assert again == 1 and "Cannot read the mapping file" in capsys.readouterr().err

@@ -107,8 +107,8 @@ def test_figures_count_the_period_and_the_agency_only(reporting: ServerHarness) 
 
 def test_the_unreportable_list_names_each_record_and_why(reporting: ServerHarness) -> None:
     wlee = reporting.login("wlee")
-    known = client_data(client_identifier="12345678", official_language="en")
-    unidentified = client_data(first_name="Omar", official_language="fr")
+    known = client_data(client_identifier="12345678", client_identifier_kind="ircc_client_id", official_language="en")
+    unidentified = client_data(first_name="Omar", official_language="fr", client_identifier_kind="pr_card")
     reporting.push(wlee, change("client", known), change("client", unidentified))
     good = session_data(service_forms=[form(known["id"])])
     not_attended = session_data(service_forms=[form(known["id"], client_attended=None)])
@@ -132,7 +132,7 @@ def test_the_unreportable_list_names_each_record_and_why(reporting: ServerHarnes
 
 def test_a_supervisor_downloads_the_months_export_and_sees_it_logged(reporting: ServerHarness) -> None:
     wlee, sboss = reporting.login("wlee"), reporting.login("sboss")
-    amal = client_data(client_identifier="12345678", official_language="en")
+    amal = client_data(client_identifier="12345678", client_identifier_kind="ircc_client_id", official_language="en")
     reporting.push(wlee, change("client", amal), change("session", session_data(service_forms=[form(amal["id"])])))
     assert reporting.client.post(f"{API}/reports/exports", headers=wlee, json={"month": "2025-03"}).status_code == 403
     assert reporting.client.post(f"{API}/reports/exports", headers=sboss, json={"month": "03/2025"}).status_code == 422
@@ -141,7 +141,7 @@ def test_a_supervisor_downloads_the_months_export_and_sees_it_logged(reporting: 
     assert first.status_code == 200 and "attachment" in first.headers["content-disposition"]
     book = openpyxl.load_workbook(io.BytesIO(first.content), read_only=True)
     services = list(book["Information and Orientation"].iter_rows(min_row=2, values_only=True))
-    assert [row[1] for row in services] == ["12345678"]
+    assert [row[1:3] for row in services] == [("FOSS/GCMS Client ID", "12345678")]
     second = reporting.client.post(f"{API}/reports/exports", headers=sboss, json={"month": "2025-03"})
     book = openpyxl.load_workbook(io.BytesIO(second.content), read_only=True)
     assert list(book["Information and Orientation"].iter_rows(min_row=2, values_only=True)) == []

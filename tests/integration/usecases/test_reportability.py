@@ -18,8 +18,15 @@ def test_a_saved_client_without_identifier_shows_what_the_funder_still_needs(
     db: DeviceDatabase, worker: Actor, register: Callable[..., Client]
 ) -> None:
     client = register(official_language="en")
-    assert [gap.code for gap in client_gaps(db, client.id)] == ["report.client_identifier.missing"]
-    update_client(db, worker, replace(load_client(db, client.id), client_identifier="12345678"))
+    assert [gap.code for gap in client_gaps(db, client.id)] == [
+        "report.client_identifier_kind.missing",
+        "report.client_identifier.missing",
+    ]
+    identified = replace(
+        load_client(db, client.id), client_identifier="12345678", client_identifier_kind="ircc_client_id"
+    )
+    update_client(db, worker, identified)
+    assert load_client(db, client.id).client_identifier_kind == "ircc_client_id"  # kept by the device store
     assert client_gaps(db, client.id) == []
     with pytest.raises(NotFound):
         client_gaps(db, "no-such-client")
@@ -28,7 +35,7 @@ def test_a_saved_client_without_identifier_shows_what_the_funder_still_needs(
 def test_a_session_lists_each_forms_gaps_until_they_are_filled(
     db: DeviceDatabase, worker: Actor, register: Callable[..., Client], record: Callable[..., Session]
 ) -> None:
-    client = register(official_language="fr", client_identifier="12345678")
+    client = register(official_language="fr", client_identifier="12345678", client_identifier_kind="ircc_client_id")
     session = record(client.id)
     form = session.service_forms[0]
     codes = [gap.code for gap in session_gaps(db, session.id)[form.id]]

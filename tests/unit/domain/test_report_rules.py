@@ -36,18 +36,44 @@ def codes(gaps: list[ReportGap]) -> list[str]:
 
 class TestClientProfiles:
     def test_a_profile_with_identifier_and_official_language_is_reportable(self, make_client: MakeClient) -> None:
-        assert client_report_gaps(make_client(client_identifier="12345678", official_language="fr")) == []
+        assert (
+            client_report_gaps(
+                make_client(
+                    client_identifier="12345678", client_identifier_kind="ircc_client_id", official_language="fr"
+                )
+            )
+            == []
+        )
 
     def test_a_saved_profile_without_an_identifier_is_not_reportable(self, make_client: MakeClient) -> None:
-        client = make_client(client_identifier="  ", official_language="en")
+        client = make_client(client_identifier="  ", client_identifier_kind="pr_card", official_language="en")
         assert validate_client(client, today=client.date_of_birth.replace(year=2025)) == []  # type: ignore[union-attr]
         gaps = client_report_gaps(client)
         assert [(gap.field, gap.code) for gap in gaps] == [("client_identifier", "report.client_identifier.missing")]
         assert "client identifier" in gaps[0].message
 
     def test_unknown_is_an_answer_for_the_official_language(self, make_client: MakeClient) -> None:
-        assert client_report_gaps(make_client(client_identifier="1", official_language="unknown")) == []
-        assert codes(client_report_gaps(make_client(client_identifier="1"))) == ["report.official_language.missing"]
+        assert client_report_gaps(make_client(client_identifier="A1", client_identifier_kind="pr_card",
+                                              official_language="unknown")) == []  # fmt: skip
+        assert codes(client_report_gaps(make_client(client_identifier="A1", client_identifier_kind="pr_card"))) == [
+            "report.official_language.missing"
+        ]
+
+    def test_the_funder_needs_to_know_what_the_identifier_is(self, make_client: MakeClient) -> None:
+        client = make_client(client_identifier="12345678", official_language="en")
+        assert codes(client_report_gaps(client)) == ["report.client_identifier_kind.missing"]
+        assert [gap.field for gap in client_report_gaps(client)] == ["client_identifier_kind"]
+
+    def test_an_ircc_client_id_has_eight_or_ten_digits(self, make_client: MakeClient) -> None:
+        def gaps(number: str) -> list[str]:
+            uci = make_client(client_identifier=number, client_identifier_kind="ircc_client_id", official_language="en")
+            return codes(client_report_gaps(uci))
+
+        assert gaps("1234-5678") == [] and gaps("12-3456-7890") == [] and gaps("12 3456 7890") == []
+        assert gaps("1234567") == ["report.client_identifier.not_a_uci"]
+        assert gaps("A1234567") == ["report.client_identifier.not_a_uci"]
+        pr_card = make_client(client_identifier="PA0123456", client_identifier_kind="pr_card", official_language="en")
+        assert client_report_gaps(pr_card) == []
 
 
 class TestServiceForms:
@@ -75,13 +101,15 @@ class TestServiceForms:
 class TestSessions:
     def test_each_form_carries_its_client_profile_gap_once(self, make_session: MakeSession, make_client: MakeClient):
         unidentified = make_client(id="client-2", official_language="en")
-        identified = make_client(id="client-1", client_identifier="12345678", official_language="en")
+        identified = make_client(id="client-1", client_identifier="12345678", client_identifier_kind="ircc_client_id",
+                                 official_language="en")  # fmt: skip
         session = make_session(
             service_forms=[reportable_form(), reportable_form(id="form-2", client_id="client-2", client_attended=None)]
         )
         gaps = session_report_gaps(session, {"client-1": identified, "client-2": unidentified})
         assert gaps["form-1"] == []
         assert codes(gaps["form-2"]) == ["report.client_attended.missing", CLIENT_NOT_REPORTABLE_CODE]
+        assert "kind of client identifier" in gaps["form-2"][1].message
         assert "client identifier" in gaps["form-2"][1].message
 
     def test_a_client_not_on_the_server_keeps_the_form_out(self, make_session: MakeSession) -> None:
@@ -89,5 +117,5 @@ class TestSessions:
 
 
 def test_the_fields_to_mark_are_listed_for_each_kind_of_record() -> None:
-    assert REPORT_FIELDS["client"] == {"client_identifier", "official_language"}
+    assert REPORT_FIELDS["client"] == {"client_identifier_kind", "client_identifier", "official_language"}
     assert REPORT_FIELDS["service_form"] == {"client_attended", "service_type", "services", "status"}
