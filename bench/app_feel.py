@@ -35,7 +35,7 @@ from app.usecases.sessions import save_session
 from bench.agency import Agency, actor_for, location_codes, make_agency
 from bench.device_figures import SessionShape, build_session
 from bench.measure import Figure, Latency, ms
-from bench.server import free_port, running_server, sqlite_url
+from bench.server import free_port, running_server, sqlite_url, stop_process
 from bench.server_seed import seed_server
 from bench.sizes import Sizes
 from sync.transport import HttpTransport
@@ -134,12 +134,7 @@ def _running_app(data_dir: Path, server_url: str, log: Path) -> Iterator[str]:
         _wait_for_port(port, process, log)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:

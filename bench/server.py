@@ -50,12 +50,17 @@ def running_server(database_url: str, log: Path) -> Iterator[RunningServer]:
         _wait_until_healthy(server, process)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 20) -> None:
+    """Terminate a process this benchmark started and wait for it; kill it if it does not stop in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_until_healthy(server: RunningServer, process: subprocess.Popen[bytes]) -> None:
