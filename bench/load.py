@@ -143,7 +143,8 @@ def load_figures(folder: Path, sizes: Sizes, seed: int) -> list[Figure]:
         backend_figures, day = _backend_figures(folder, sizes, agency, sessions, backend, processes, seed)
         figures += backend_figures
         if backend == "PostgreSQL" and sizes.mode == "full":
-            write_scaling(_sync_costs(day, processes), started=started, code=code)
+            day_ran_clean = bool(backend_figures[1].met)
+            write_scaling(_sync_costs(day, processes), ran_clean=day_ran_clean, started=started, code=code)
     return figures
 
 

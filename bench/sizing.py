@@ -76,8 +76,17 @@ def sizing_table(costs: SyncCosts) -> str:
     return "\n".join(lines)
 
 
-def write_scaling(costs: SyncCosts, *, started: datetime, code: str) -> None:
-    """Rewrite the generated part of docs/scaling.md from ``costs``; the hand-written part is kept."""
+def write_scaling(costs: SyncCosts, *, ran_clean: bool, started: datetime, code: str) -> None:
+    """Rewrite the generated part of docs/scaling.md from ``costs``; the hand-written part is kept.
+
+    A working day that did not run clean (failed attempts, syncs left unfinished) measured an overloaded machine:
+    requests abandoned by devices that gave up still cost the server, so its costs per sync say nothing about a
+    network, and no sizing is derived from them.
+    """
+    table = sizing_table(costs) if ran_clean else (
+        "No sizing from this run: its working day did not run clean (failed attempts or unfinished syncs), so the "
+        "costs above are an overloaded machine's, inflated by requests the devices had already given up on."
+    )  # fmt: skip
     generated = "\n".join(
         [
             "# Scaling an agency network",
@@ -90,7 +99,7 @@ def write_scaling(costs: SyncCosts, *, started: datetime, code: str) -> None:
             f"after each of {SAVES_PER_DAY} saves; the busiest minutes {PEAK_FACTOR}× the day's average; cores "
             f"run at most {BUSY_SHARE:.0%} busy.",
             "",
-            sizing_table(costs),
+            table,
             "",
         ]
     )
