@@ -2,9 +2,11 @@
 
 msgspec stops at the first wrong field; a worker (and a server log) needs all of them at once. So a record that fails
 the fast path is walked here against its struct's type information, and each problem becomes a ``FieldError`` with
-the wire name (``service_forms[1].referrals[0].to``) and a plain message. Problems are chosen by a code with
-parameters and the message is looked up from the code, so the words can later be translated without touching the
-walk.
+the wire name (``service_forms[1].referrals[0].to``), a code with its values and a plain English message; a device
+shows it in its worker's language from the code (``app.domain.errors.Problem``).
+
+The server's other refusals of a pushed change (not allowed, not found) are declared here too, so the device knows
+their codes.
 """
 
 from datetime import date
@@ -15,20 +17,53 @@ import msgspec
 import msgspec.inspect as types
 
 from app.domain.errors import FieldError
+from app.domain.errors import problem as declare
+from app.domain.words import N_
 
-_MESSAGES = {
-    "required": "This field is required.",
-    "expected_object": "Expected an object.",
-    "expected_text": "Expected text.",
-    "too_long": "At most {limit:,} characters.",
-    "nul": "Text cannot contain the NUL character.",
-    "expected_integer": "Expected a whole number.",
-    "expected_boolean": "Expected true or false.",
-    "expected_date": "Expected a date as YYYY-MM-DD.",
-    "expected_codes": "Expected a list of codes.",
-    "code_too_long": "Each code can be at most {limit:,} characters.",
-    "expected_list": "Expected a list.",
+_WIRE = {
+    name: declare(f"wire.{name}", template)
+    for name, template in {
+        "required": N_("This field is required."),
+        "expected_object": N_("Expected an object."),
+        "expected_text": N_("Expected text."),
+        "too_long": N_("At most {limit} characters."),
+        "nul": N_("Text cannot contain the NUL character."),
+        "expected_integer": N_("Expected a whole number."),
+        "expected_boolean": N_("Expected true or false."),
+        "expected_date": N_("Expected a date as YYYY-MM-DD."),
+        "expected_codes": N_("Expected a list of codes."),
+        "code_too_long": N_("Each code can be at most {limit} characters."),
+        "expected_list": N_("Expected a list."),
+    }.items()
 }
+
+# Why the server refuses a pushed change besides the record's own rules.
+OP_ID_TAKEN = declare("push.op_id.taken", N_("This op_id was already used for another worker's change."))
+ID_NOT_UUID = declare("push.id.not_uuid", N_("The record id must be a UUID written in lower case with hyphens."))
+ENTITY_NOT_PUSHED = declare("push.entity.not_pushed", N_("Only client and session records can be pushed."))
+SESSION_OF_OTHER_AGENCY = declare("push.session.other_agency", N_("This session belongs to another agency."))
+SESSION_FOR_OTHER_AGENCY = declare(
+    "push.session.for_other_agency", N_("You can only save sessions of your own agency.")
+)
+SESSION_NOT_ON_SERVER = declare(
+    "push.session.not_on_server", N_("This session is not on the server, so it cannot be updated.")
+)
+SESSION_CREATOR_NOT_SIGNED_IN = declare(
+    "push.session.creator", N_("A new session must be created by the worker signed in.")
+)
+SESSION_NOT_YOURS = declare(
+    "push.session.not_allowed", N_("Only the session's creator, its staff or a supervisor can change it.")
+)
+SESSION_CREATOR_CHANGED = declare("push.session.creator_changed", N_("Who created a session cannot be changed."))
+CLIENT_OF_OTHER_AGENCY = declare("push.client.other_agency", N_("This client belongs to another agency."))
+CLIENT_FOR_OTHER_AGENCY = declare("push.client.for_other_agency", N_("You can only save clients of your own agency."))
+CLIENT_NOT_ON_SERVER = declare(
+    "push.client.not_on_server", N_("This client is not on the server, so it cannot be updated.")
+)
+CLIENT_REGISTRAR_NOT_SIGNED_IN = declare(
+    "push.client.registrar", N_("A new client must be registered by the worker signed in.")
+)
+CLIENT_REGISTRAR_CHANGED = declare("push.client.registrar_changed", N_("Who registered a client cannot be changed."))
 
 
 class WireErrors(Exception):
@@ -40,7 +75,8 @@ class WireErrors(Exception):
 
 
 def problem(field: str, code: str, **params: Any) -> FieldError:
-    return FieldError(field, _MESSAGES[code].format(**params))
+    """The wire-shape problem ``code`` ("too_long") at ``field``."""
+    return _WIRE[code].at(field, **params)
 
 
 def required(field: str) -> FieldError:

@@ -27,6 +27,7 @@ from app.domain.clients import Client, validate_client
 from app.domain.errors import FieldError
 from app.domain.sessions import KnownCodes, validate_session
 from app.domain.sessions import Session as RecordedSession
+from protocol import problems as refusal
 from protocol.enums import Entity, PushStatus
 from protocol.records import WireErrors, client_from_wire, client_to_wire, session_from_wire, session_to_wire
 from server import crud
@@ -126,12 +127,12 @@ def _is_canonical_uuid(text: str) -> bool:
 
 
 def _rejected(change: Change, errors: list[FieldError]) -> PushResult:
-    details = [FieldErrorOut(field=error.field, message=error.message) for error in errors]
+    details = [FieldErrorOut(**error.as_dict()) for error in errors]
     return PushResult(op_id=change.op_id, status=PushStatus.REJECTED, version=None, errors=details, current=None)
 
 
-def _refused(change: Change, field: str, message: str) -> PushResult:
-    return _rejected(change, [FieldError(field, message)])
+def _refused(change: Change, error: FieldError) -> PushResult:
+    return _rejected(change, [error])
 
 
 def _conflict(change: Change, current: dict[str, Any]) -> PushResult:
@@ -221,19 +222,19 @@ class _Pusher:
 
     def _repeat(self, change: Change, earlier: _EarlierOp) -> PushResult:
         if earlier.worker_user_id != self.worker.user_id:
-            return _refused(change, "op_id", "This op_id was already used for another worker's change.")
+            return _refused(change, refusal.OP_ID_TAKEN.at("op_id"))
         return PushResult(
             op_id=change.op_id, status=PushStatus.DUPLICATE, version=earlier.version, errors=None, current=None
         )
 
     def _apply_new(self, change: Change) -> PushResult:
         if not _is_canonical_uuid(change.id):
-            return _refused(change, "id", "The record id must be a UUID written in lower case with hyphens.")
+            return _refused(change, refusal.ID_NOT_UUID.at("id"))
         if change.entity == Entity.SESSION:
             return self._apply_session(change)
         if change.entity == Entity.CLIENT:
             return self._apply_client(change)
-        return _refused(change, "entity", "Only client and session records can be pushed.")
+        return _refused(change, refusal.ENTITY_NOT_PUSHED.at("entity"))
 
     def _next_version(self, held: dict[str, _Held], record_id: str, incoming: Client | RecordedSession) -> _Held:
         """Stamp ``incoming`` as the next version of its record (server timestamps) and note it for writing."""
@@ -280,21 +281,21 @@ class _Pusher:
     def _session_refusal(self, change: Change, incoming: RecordedSession, stored: _Held | None) -> PushResult | None:
         """Why this worker may not make this change (or the conflict it runs into); None when it may go ahead."""
         if stored is not None and stored.agency_id != self.worker.agency_id:
-            return _refused(change, "id", "This session belongs to another agency.")
+            return _refused(change, refusal.SESSION_OF_OTHER_AGENCY.at("id"))
         if incoming.agency_id != self.worker.agency_id:
-            return _refused(change, "agency_id", "You can only save sessions of your own agency.")
+            return _refused(change, refusal.SESSION_FOR_OTHER_AGENCY.at("agency_id"))
         if stored is None:
             if change.base_version is not None:
-                return _refused(change, "id", "This session is not on the server, so it cannot be updated.")
+                return _refused(change, refusal.SESSION_NOT_ON_SERVER.at("id"))
             if incoming.created_by != self.worker.user_id:
-                return _refused(change, "created_by", "A new session must be created by the worker signed in.")
+                return _refused(change, refusal.SESSION_CREATOR_NOT_SIGNED_IN.at("created_by"))
             return None
         if not may_see_session(self.worker, stored):
-            return _refused(change, "id", "Only the session's creator, its staff or a supervisor can change it.")
+            return _refused(change, refusal.SESSION_NOT_YOURS.at("id"))
         if change.base_version != stored.version:
             return _conflict(change, as_seen_by(self.worker, stored.record))
         if incoming.created_by != stored.created_by:
-            return _refused(change, "created_by", "Who created a session cannot be changed.")
+            return _refused(change, refusal.SESSION_CREATOR_CHANGED.at("created_by"))
         return None
 
     # --- clients -----------------------------------------------------------------------------------------------------
@@ -318,19 +319,19 @@ class _Pusher:
 
     def _client_refusal(self, change: Change, incoming: Client, stored: _Held | None) -> PushResult | None:
         if stored is not None and stored.agency_id != self.worker.agency_id:
-            return _refused(change, "id", "This client belongs to another agency.")
+            return _refused(change, refusal.CLIENT_OF_OTHER_AGENCY.at("id"))
         if incoming.agency_id != self.worker.agency_id:
-            return _refused(change, "agency_id", "You can only save clients of your own agency.")
+            return _refused(change, refusal.CLIENT_FOR_OTHER_AGENCY.at("agency_id"))
         if stored is None:
             if change.base_version is not None:
-                return _refused(change, "id", "This client is not on the server, so it cannot be updated.")
+                return _refused(change, refusal.CLIENT_NOT_ON_SERVER.at("id"))
             if incoming.created_by != self.worker.user_id:
-                return _refused(change, "created_by", "A new client must be registered by the worker signed in.")
+                return _refused(change, refusal.CLIENT_REGISTRAR_NOT_SIGNED_IN.at("created_by"))
             return None
         if change.base_version != stored.version:
             return _conflict(change, stored.record)
         if incoming.created_by != stored.created_by:
-            return _refused(change, "created_by", "Who registered a client cannot be changed.")
+            return _refused(change, refusal.CLIENT_REGISTRAR_CHANGED.at("created_by"))
         return None
 
     # --- writing -----------------------------------------------------------------------------------------------------

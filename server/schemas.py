@@ -89,7 +89,13 @@ class PushRequest(BaseModel):
 
 class FieldErrorOut(BaseModel):
     field: str
-    message: str
+    message: str = Field(description="What is wrong, in English.")
+    code: str | None = Field(
+        default=None,
+        description="Which problem it is, stable across versions (added in v1.1): a device shows it in its worker's "
+        "language, with ``params``. Absent for a problem without one.",
+    )
+    params: dict[str, str | int] | None = Field(default=None, description="The values the message names, by name.")
 
 
 class PushResult(BaseModel):

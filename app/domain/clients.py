@@ -11,13 +11,46 @@ from app.domain.codes import (
     MARITAL_STATUSES,
     OFFICIAL_LANGUAGES,
 )
-from app.domain.errors import FieldError
+from app.domain.errors import FieldError, problem
 from app.domain.name_match import same_name
 from app.domain.text import phone_digits
+from app.domain.words import N_
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_NAME = 100
 OLDEST_BIRTH_YEAR = 1900
+
+NAME_MISSING = {
+    "first_name": problem("client.first_name.missing", N_("First name is required.")),
+    "last_name": problem("client.last_name.missing", N_("Last name is required.")),
+}
+NAME_TOO_LONG = {
+    "first_name": problem("client.first_name.too_long", N_("First name can be at most {limit} characters.")),
+    "last_name": problem("client.last_name.too_long", N_("Last name can be at most {limit} characters.")),
+}
+ARRIVAL_IN_FUTURE = problem("client.arrival_date.future", N_("The arrival date cannot be in the future."))
+ARRIVAL_BEFORE_BIRTH = problem(
+    "client.arrival_date.before_birth", N_("The arrival date cannot be before the date of birth.")
+)
+PHONE_TOO_SHORT = problem("client.phone.too_short", N_("Enter a phone number with at least 7 digits."))
+EMAIL_MALFORMED = problem("client.email.malformed", N_("Enter an email address like name@example.org."))
+NO_CONSENT = problem("client.consent.missing", N_("The client must acknowledge the privacy statement."))
+NO_BIRTH_DATE = problem("client.date_of_birth.missing", N_("Date of birth is required."))
+BIRTH_IN_FUTURE = problem("client.date_of_birth.future", N_("The date of birth cannot be in the future."))
+BIRTH_TOO_EARLY = problem("client.date_of_birth.too_early", N_("The date of birth must be after {year}."))
+CHOICE_UNKNOWN = {
+    "gender": problem("client.gender.unknown", N_("Choose a gender from the list.")),
+    "marital_status": problem("client.marital_status.unknown", N_("Choose a marital status from the list.")),
+    "official_language": problem(
+        "client.official_language.unknown", N_("Choose a preferred official language from the list.")
+    ),
+    "immigration_category": problem(
+        "client.immigration_category.unknown", N_("Choose an immigration category from the list.")
+    ),
+    "client_identifier_kind": problem(
+        "client.client_identifier_kind.unknown", N_("Choose a kind of client identifier from the list.")
+    ),
+}
 
 
 @dataclass(slots=True)
@@ -60,25 +93,25 @@ def display_name(first_name: str, last_name: str, preferred_name: str) -> str:
 def validate_client(client: Client, *, today: date) -> list[FieldError]:
     """Every reason this profile cannot be saved; empty when it can."""
     errors: list[FieldError] = []
-    for name, label in (("first_name", "First name"), ("last_name", "Last name")):
+    for name in ("first_name", "last_name"):
         value = getattr(client, name).strip()
         if not value:
-            errors.append(FieldError(name, f"{label} is required."))
+            errors.append(NAME_MISSING[name].at(name))
         elif len(value) > MAX_NAME:
-            errors.append(FieldError(name, f"{label} can be at most {MAX_NAME} characters."))
+            errors.append(NAME_TOO_LONG[name].at(name, limit=MAX_NAME))
     errors += _birth_date_errors(client.date_of_birth, today)
     if client.arrival_date is not None:
         if client.arrival_date > today:
-            errors.append(FieldError("arrival_date", "The arrival date cannot be in the future."))
+            errors.append(ARRIVAL_IN_FUTURE.at("arrival_date"))
         elif client.date_of_birth and client.arrival_date < client.date_of_birth:
-            errors.append(FieldError("arrival_date", "The arrival date cannot be before the date of birth."))
+            errors.append(ARRIVAL_BEFORE_BIRTH.at("arrival_date"))
     errors += _choice_errors(client)
     if client.phone and len(phone_digits(client.phone)) < 7:
-        errors.append(FieldError("phone", "Enter a phone number with at least 7 digits."))
+        errors.append(PHONE_TOO_SHORT.at("phone"))
     if client.email and not _EMAIL.match(client.email.strip()):
-        errors.append(FieldError("email", "Enter an email address like name@example.org."))
+        errors.append(EMAIL_MALFORMED.at("email"))
     if not client.consent:
-        errors.append(FieldError("consent", "The client must acknowledge the privacy statement."))
+        errors.append(NO_CONSENT.at("consent"))
     return errors
 
 
@@ -110,24 +143,24 @@ def _same_full_name(one: Client, other: Client) -> bool:
 
 def _birth_date_errors(born: date | None, today: date) -> list[FieldError]:
     if born is None:
-        return [FieldError("date_of_birth", "Date of birth is required.")]
+        return [NO_BIRTH_DATE.at("date_of_birth")]
     if born > today:
-        return [FieldError("date_of_birth", "The date of birth cannot be in the future.")]
+        return [BIRTH_IN_FUTURE.at("date_of_birth")]
     if born.year < OLDEST_BIRTH_YEAR:
-        return [FieldError("date_of_birth", f"The date of birth must be after {OLDEST_BIRTH_YEAR}.")]
+        return [BIRTH_TOO_EARLY.at("date_of_birth", year=str(OLDEST_BIRTH_YEAR))]
     return []
 
 
 def _choice_errors(client: Client) -> list[FieldError]:
     choices = (
-        ("gender", GENDERS, "Gender"),
-        ("marital_status", MARITAL_STATUSES, "Marital status"),
-        ("official_language", OFFICIAL_LANGUAGES, "Preferred official language"),
-        ("immigration_category", IMMIGRATION_CATEGORIES, "Immigration category"),
-        ("client_identifier_kind", CLIENT_IDENTIFIER_KINDS, "Kind of client identifier"),
+        ("gender", GENDERS),
+        ("marital_status", MARITAL_STATUSES),
+        ("official_language", OFFICIAL_LANGUAGES),
+        ("immigration_category", IMMIGRATION_CATEGORIES),
+        ("client_identifier_kind", CLIENT_IDENTIFIER_KINDS),
     )
     return [
-        FieldError(name, f"Choose a {label.lower()} from the list.")
-        for name, allowed, label in choices
+        CHOICE_UNKNOWN[name].at(name)
+        for name, allowed in choices
         if getattr(client, name) is not None and getattr(client, name) not in allowed
     ]

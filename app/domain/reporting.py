@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 
 from app.domain.clients import Client
 from app.domain.sessions import ServiceForm, Session, completion_gaps
+from app.domain.words import N_
 
 Record = TypeVar("Record")
 IRCC_CLIENT_ID = "ircc_client_id"
@@ -65,7 +66,7 @@ CLIENT_REPORT_RULES: tuple[ReportRule[Client], ...] = (
     ReportRule(
         "client_identifier",
         "report.client_identifier.missing",
-        "Enter the client identifier (the funder identifies each client by it).",
+        N_("Enter the client identifier (the funder identifies each client by it)."),
         lambda client: not client.client_identifier.strip(),
     ),
     ReportRule(
@@ -77,7 +78,7 @@ CLIENT_REPORT_RULES: tuple[ReportRule[Client], ...] = (
     ReportRule(
         "official_language",
         "report.official_language.missing",
-        "Choose the preferred official language (English, French or Unknown).",
+        N_("Choose the preferred official language (English, French or Unknown)."),
         lambda client: client.official_language is None,
     ),
 )
@@ -87,13 +88,13 @@ SERVICE_FORM_REPORT_RULES: tuple[ReportRule[ServiceForm], ...] = (
     ReportRule(
         "client_attended",
         "report.client_attended.missing",
-        "Say whether the client attended.",
+        N_("Say whether the client attended."),
         lambda form: form.client_attended is None,
     ),
     ReportRule(
         "client_attended",
         "report.client_attended.no",
-        "The client did not attend; only services a client attended are reported.",
+        N_("The client did not attend; only services a client attended are reported."),
         lambda form: form.client_attended is False,
     ),
 )
@@ -105,7 +106,7 @@ _COMPLETION_CODES = {
     "status": "report.status.missing",
 }
 CLIENT_MISSING = ReportGap(
-    "client_id", "report.client.not_on_server", "The client's profile has not reached the server yet."
+    "client_id", "report.client.not_on_server", N_("The client's profile has not reached the server yet.")
 )
 CLIENT_NOT_REPORTABLE_CODE = "report.client.not_reportable"
 

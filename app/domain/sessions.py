@@ -17,11 +17,68 @@ from app.domain.codes import (
     SERVICES_BY_TYPE,
     SESSION_TYPES,
 )
-from app.domain.errors import FieldError
+from app.domain.errors import FieldError, problem
+from app.domain.words import N_
 
 MAX_NOTES = 10_000
 MAX_SERVICE_MINUTES = 24 * 60
 MAX_INTERPRETERS = 20
+
+HOURS_NOT_A_NUMBER = problem("session.service_hours.not_a_number", N_("Hours must be a whole number, 0 or more."))
+MINUTES_OUT_OF_RANGE = problem("session.service_minutes.out_of_range", N_("Minutes must be between 0 and 59."))
+NO_SERVICE_TIME = problem(
+    "session.service_minutes.missing", N_("Enter how long the service took (more than 0 minutes).")
+)
+SERVICE_TIME_TOO_LONG = problem("session.service_minutes.too_long", N_("Service Time cannot be more than 24 hours."))
+SESSION_NOTES_TOO_LONG = problem("session.notes.too_long", N_("Session Notes can be at most {limit} characters."))
+FORM_SERVICE_TYPE_UNKNOWN = problem("form.service_type.unknown", N_("Choose a Service Type from the list."))
+FORM_SERVICES_NOT_OFFERED = problem(
+    "form.services.not_offered", N_("Some services received do not belong to the chosen Service Type.")
+)
+FORM_SERVICE_TWICE = problem("form.services.twice", N_("A service is ticked more than once."))
+FORM_STATUS_UNKNOWN = problem("form.status.unknown", N_("Choose a Status of Service from the list."))
+REFERRAL_WITHOUT_ORGANISATION = problem(
+    "form.referral.to.missing", N_("Say which organisation the client was referred to.")
+)
+FORM_NOTES_TOO_LONG = problem("form.notes.too_long", N_("Notes can be at most {limit} characters."))
+FORM_NEEDS_SERVICE_TYPE = problem("form.service_type.missing", N_("Choose a Service Type."))
+FORM_NEEDS_SERVICE = problem("form.services.missing", N_("Tick at least one service received."))
+FORM_NEEDS_STATUS = problem("form.status.missing", N_("Choose a Status of Service."))
+NO_SESSION_TYPE = problem("session.session_type.missing", N_("Choose a Session Type."))
+NO_ACTIVITY_NAME = problem("session.activity_name.missing", N_("Give the group activity a name."))
+NO_SERVICE_DATE = problem("session.service_date.missing", N_("Enter the Service Date."))
+SERVICE_DATE_IN_FUTURE = problem("session.service_date.future", N_("The Service Date cannot be in the future."))
+NO_SITE = problem("session.site_code.missing", N_("Press Find... to choose the Site."))
+SITE_NOT_ACTIVE = problem("session.site_code.inactive", N_("Site {code} is not an active site of your agency."))
+NO_DELIVERY_METHOD = problem("session.delivery_methods.missing", N_("Tick at least one Delivery Method."))
+DELIVERY_METHOD_UNKNOWN = problem(
+    "session.delivery_methods.unknown", N_("A Delivery Method is not one of the listed options.")
+)
+DELIVERY_METHOD_TWICE = problem("session.delivery_methods.twice", N_("A Delivery Method is ticked more than once."))
+NO_LOCATION = problem("session.service_location_type.missing", N_("Choose the Type of Service Location."))
+LOCATION_UNKNOWN = problem(
+    "session.service_location_type.unknown", N_("That Type of Service Location is not on the list.")
+)
+INTERPRETER_UNSAID = problem(
+    "session.interpreter_present.missing", N_("Say whether an interpreter was present (Yes or No).")
+)
+NO_INTERPRETERS = problem("session.interpreters.missing", N_("Enter how many interpreters were present (at least 1)."))
+INTERPRETERS_WITHOUT_INTERPRETER = problem(
+    "session.interpreters.not_zero", N_("Interpreters (#) must be 0 when no interpreter was present.")
+)
+NO_LANGUAGE = problem("session.languages.missing", N_("Add at least one Delivery Language."))
+LANGUAGE_TWICE = problem("session.languages.twice", N_("A Delivery Language is listed more than once."))
+LANGUAGE_UNKNOWN = problem("session.languages.unknown", N_("A Delivery Language is not on the language list."))
+NO_STAFF = problem("session.staff.missing", N_("List at least one worker in Staff Involved."))
+STAFF_TWICE = problem("session.staff.twice", N_("A worker is listed more than once in Staff Involved."))
+STAFF_ONLY_FOR_GROUPS = problem(
+    "session.staff.not_group", N_("More than one worker can be listed only for a Group Activity session.")
+)
+STAFF_UNKNOWN = problem(
+    "session.staff.unknown", N_("A worker in Staff Involved is not an active worker of your agency.")
+)
+NO_CLIENT = problem("session.service_forms.missing", N_("Add the client this session is for."))
+CLIENT_TWICE = problem("session.service_forms.twice", N_("A client is in this session more than once."))
 
 
 @dataclass(slots=True)
@@ -126,11 +183,11 @@ def service_time_errors(hours: int | None, minutes: int | None) -> list[FieldErr
     """Rules of the "Hours" and "Minutes" fields, before they are combined into ``service_minutes``."""
     errors: list[FieldError] = []
     if hours is None or hours < 0:
-        errors.append(FieldError("service_hours", "Hours must be a whole number, 0 or more."))
+        errors.append(HOURS_NOT_A_NUMBER.at("service_hours"))
     if minutes is None or not 0 <= minutes <= 59:
-        errors.append(FieldError("service_minutes", "Minutes must be between 0 and 59."))
+        errors.append(MINUTES_OUT_OF_RANGE.at("service_minutes"))
     if not errors and hours * 60 + minutes <= 0:  # type: ignore[operator]
-        errors.append(FieldError("service_minutes", "Enter how long the service took (more than 0 minutes)."))
+        errors.append(NO_SERVICE_TIME.at("service_minutes"))
     return errors
 
 
@@ -155,7 +212,7 @@ def validate_session(
     errors += _language_errors(session.languages, known.languages)
     errors += _staff_errors(session, known.workers)
     if len(session.notes) > MAX_NOTES:
-        errors.append(FieldError("notes", f"Session Notes can be at most {MAX_NOTES:,} characters."))
+        errors.append(SESSION_NOTES_TOO_LONG.at("notes", limit=MAX_NOTES))
     errors += _client_errors(session)
     for index, form in enumerate(session.service_forms):
         errors += service_form_errors(form, prefix=f"service_forms[{index}].")
@@ -166,24 +223,20 @@ def service_form_errors(form: ServiceForm, *, prefix: str = "") -> list[FieldErr
     """Problems that stop a service form from being saved at all (wrong codes, bad referral rows)."""
     errors: list[FieldError] = []
     if form.service_type is not None and form.service_type not in SERVICE_TYPES:
-        errors.append(FieldError(f"{prefix}service_type", "Choose a Service Type from the list."))
+        errors.append(FORM_SERVICE_TYPE_UNKNOWN.at(f"{prefix}service_type"))
     offered = SERVICES_BY_TYPE.get(form.service_type or "", {})
     unknown = [code for code in form.services if code not in offered]
     if unknown:
-        errors.append(
-            FieldError(f"{prefix}services", "Some services received do not belong to the chosen Service Type.")
-        )
+        errors.append(FORM_SERVICES_NOT_OFFERED.at(f"{prefix}services"))
     if len(set(form.services)) != len(form.services):
-        errors.append(FieldError(f"{prefix}services", "A service is ticked more than once."))
+        errors.append(FORM_SERVICE_TWICE.at(f"{prefix}services"))
     if form.status is not None and form.status not in SERVICE_STATUSES:
-        errors.append(FieldError(f"{prefix}status", "Choose a Status of Service from the list."))
+        errors.append(FORM_STATUS_UNKNOWN.at(f"{prefix}status"))
     for index, referral in enumerate(form.referrals):
         if not referral.to.strip():
-            errors.append(
-                FieldError(f"{prefix}referrals[{index}].to", "Say which organisation the client was referred to.")
-            )
+            errors.append(REFERRAL_WITHOUT_ORGANISATION.at(f"{prefix}referrals[{index}].to"))
     if len(form.notes) > MAX_NOTES:
-        errors.append(FieldError(f"{prefix}notes", f"Notes can be at most {MAX_NOTES:,} characters."))
+        errors.append(FORM_NOTES_TOO_LONG.at(f"{prefix}notes", limit=MAX_NOTES))
     return errors
 
 
@@ -191,101 +244,101 @@ def completion_gaps(form: ServiceForm) -> list[FieldError]:
     """What is still missing before this service form counts as complete (green)."""
     gaps: list[FieldError] = []
     if form.service_type not in SERVICE_TYPES:
-        gaps.append(FieldError("service_type", "Choose a Service Type."))
+        gaps.append(FORM_NEEDS_SERVICE_TYPE.at("service_type"))
     elif not any(code in SERVICES_BY_TYPE[form.service_type] for code in form.services):
-        gaps.append(FieldError("services", "Tick at least one service received."))
+        gaps.append(FORM_NEEDS_SERVICE.at("services"))
     if form.status not in SERVICE_STATUSES:
-        gaps.append(FieldError("status", "Choose a Status of Service."))
+        gaps.append(FORM_NEEDS_STATUS.at("status"))
     return gaps
 
 
 def _session_type_errors(session: Session) -> list[FieldError]:
     if session.session_type not in SESSION_TYPES:
-        return [FieldError("session_type", "Choose a Session Type.")]
+        return [NO_SESSION_TYPE.at("session_type")]
     if session.is_group_activity and not session.activity_name.strip():
-        return [FieldError("activity_name", "Give the group activity a name.")]
+        return [NO_ACTIVITY_NAME.at("activity_name")]
     return []
 
 
 def _service_date_errors(service_date: date | None, today: date) -> list[FieldError]:
     if service_date is None:
-        return [FieldError("service_date", "Enter the Service Date.")]
+        return [NO_SERVICE_DATE.at("service_date")]
     if service_date > today:
-        return [FieldError("service_date", "The Service Date cannot be in the future.")]
+        return [SERVICE_DATE_IN_FUTURE.at("service_date")]
     return []
 
 
 def _site_errors(site_code: str | None, sites: Collection[str] | None) -> list[FieldError]:
     if not site_code:
-        return [FieldError("site_code", "Press Find... to choose the Site.")]
+        return [NO_SITE.at("site_code")]
     if sites is not None and site_code not in sites:
-        return [FieldError("site_code", f"Site {site_code} is not an active site of your agency.")]
+        return [SITE_NOT_ACTIVE.at("site_code", code=site_code)]
     return []
 
 
 def _delivery_method_errors(methods: list[str]) -> list[FieldError]:
     if not methods:
-        return [FieldError("delivery_methods", "Tick at least one Delivery Method.")]
+        return [NO_DELIVERY_METHOD.at("delivery_methods")]
     if any(method not in DELIVERY_METHODS for method in methods):
-        return [FieldError("delivery_methods", "A Delivery Method is not one of the listed options.")]
+        return [DELIVERY_METHOD_UNKNOWN.at("delivery_methods")]
     if len(set(methods)) != len(methods):
-        return [FieldError("delivery_methods", "A Delivery Method is ticked more than once.")]
+        return [DELIVERY_METHOD_TWICE.at("delivery_methods")]
     return []
 
 
 def _location_errors(location: str | None, known: Collection[str] | None) -> list[FieldError]:
     if not location:
-        return [FieldError("service_location_type", "Choose the Type of Service Location.")]
+        return [NO_LOCATION.at("service_location_type")]
     if known is not None and location not in known:
-        return [FieldError("service_location_type", "That Type of Service Location is not on the list.")]
+        return [LOCATION_UNKNOWN.at("service_location_type")]
     return []
 
 
 def _interpreter_errors(present: bool | None, count: int) -> list[FieldError]:
     if present is None:
-        return [FieldError("interpreter_present", "Say whether an interpreter was present (Yes or No).")]
+        return [INTERPRETER_UNSAID.at("interpreter_present")]
     if present and not 1 <= count <= MAX_INTERPRETERS:
-        return [FieldError("interpreters", "Enter how many interpreters were present (at least 1).")]
+        return [NO_INTERPRETERS.at("interpreters")]
     if not present and count != 0:
-        return [FieldError("interpreters", "Interpreters (#) must be 0 when no interpreter was present.")]
+        return [INTERPRETERS_WITHOUT_INTERPRETER.at("interpreters")]
     return []
 
 
 def _minutes_errors(total: int) -> list[FieldError]:
     if total <= 0:
-        return [FieldError("service_minutes", "Enter how long the service took (more than 0 minutes).")]
+        return [NO_SERVICE_TIME.at("service_minutes")]
     if total > MAX_SERVICE_MINUTES:
-        return [FieldError("service_minutes", "Service Time cannot be more than 24 hours.")]
+        return [SERVICE_TIME_TOO_LONG.at("service_minutes")]
     return []
 
 
 def _language_errors(languages: list[str], known: Collection[str] | None) -> list[FieldError]:
     if not languages:
-        return [FieldError("languages", "Add at least one Delivery Language.")]
+        return [NO_LANGUAGE.at("languages")]
     if len(set(languages)) != len(languages):
-        return [FieldError("languages", "A Delivery Language is listed more than once.")]
+        return [LANGUAGE_TWICE.at("languages")]
     if known is not None and any(code not in known for code in languages):
-        return [FieldError("languages", "A Delivery Language is not on the language list.")]
+        return [LANGUAGE_UNKNOWN.at("languages")]
     return []
 
 
 def _staff_errors(session: Session, known: Collection[str] | None) -> list[FieldError]:
     staff = session.staff
     if not staff:
-        return [FieldError("staff", "List at least one worker in Staff Involved.")]
+        return [NO_STAFF.at("staff")]
     if len(set(staff)) != len(staff):
-        return [FieldError("staff", "A worker is listed more than once in Staff Involved.")]
+        return [STAFF_TWICE.at("staff")]
     if len(staff) > 1 and not session.is_group_activity:
-        return [FieldError("staff", "More than one worker can be listed only for a Group Activity session.")]
+        return [STAFF_ONLY_FOR_GROUPS.at("staff")]
     if known is not None and any(user_id not in known for user_id in staff):
-        return [FieldError("staff", "A worker in Staff Involved is not an active worker of your agency.")]
+        return [STAFF_UNKNOWN.at("staff")]
     return []
 
 
 def _client_errors(session: Session) -> list[FieldError]:
     if not session.service_forms and not session.is_group_activity:
-        return [FieldError("service_forms", "Add the client this session is for.")]
+        return [NO_CLIENT.at("service_forms")]
     client_ids = [form.client_id for form in session.service_forms]
     if len(set(client_ids)) != len(client_ids):
-        return [FieldError("service_forms", "A client is in this session more than once.")]
+        return [CLIENT_TWICE.at("service_forms")]
     return []

@@ -175,7 +175,7 @@ def errors_of_service_form(errors: Iterable[FieldError], index: int) -> tuple[li
         if nested is None and (error.field in _COMPLETION_FIELDS or _REFERRAL_FIELD.match(error.field)):
             mine.append(error)
         elif nested is not None and nested[0] == index:
-            mine.append(FieldError(nested[1], error.message))
+            mine.append(replace(error, field=nested[1]))
         else:
             others.append(error)
     return mine, others

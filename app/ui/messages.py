@@ -6,14 +6,25 @@ the catalog, so the screens look it up and fill it in here rather than showing t
 
 from collections.abc import Iterable, Mapping
 
-from app.domain.errors import FieldError
+import app.domain.clients
+import app.domain.sessions
+import protocol.problems
+from app.domain.errors import PROBLEMS, FieldError
 from app.i18n import Translator
+
+DECLARING_PROBLEMS = (app.domain.sessions, app.domain.clients, protocol.problems)
+"""The modules that declare every problem a device can be told about (so their codes are known here)."""
 
 
 def error_text(error: FieldError, tr: Translator) -> str:
-    """``error``'s message in the worker's language (the English words when the catalog does not know them, e.g. a
-    newer server's message)."""
-    return tr(error.message)
+    """``error``'s message in the worker's language: its problem's template translated and filled in; the message as
+    it came when its code is unknown here (a newer server's) or it has none (an older server's)."""
+    problem = PROBLEMS.get(error.code)
+    if problem is None:
+        return tr(error.message)
+    if not problem.names <= error.params.keys():  # values missing for the template: the English words still do
+        return error.message
+    return tr(problem.template, **error.params)
 
 
 def first_messages(errors: Iterable[FieldError], tr: Translator) -> dict[str, str]:

@@ -98,7 +98,7 @@ def needs_attention(db: DeviceDatabase) -> list[AttentionItem]:
             record_id=entry.record_id,
             title=titles[entry.seq],
             problem=entry.problem or REJECTED,
-            reasons=[FieldError(str(e.get("field", "")), str(e.get("message", ""))) for e in entry.errors],
+            reasons=[FieldError.from_dict(error) for error in entry.errors],
             mine=entry.payload,
             theirs=entry.server_record,
             differences=_differences(entry.payload, entry.server_record) if entry.problem == CONFLICT else [],

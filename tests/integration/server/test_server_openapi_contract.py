@@ -41,7 +41,7 @@ FIELDS = {
     "Change": "op_id entity id base_version data",
     "PushResponse": "results",
     "PushResult": "op_id status version errors current",
-    "FieldErrorOut": "field message",
+    "FieldErrorOut": "field message code params",
     "PullResponse": "changes cursor has_more",
     "PulledChange": "entity id op version data",
     "ClientData": (

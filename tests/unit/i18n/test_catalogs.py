@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from app.i18n import CATALOG_LOCALES, LANGUAGES, catalog_path
@@ -37,12 +38,14 @@ Message = str | tuple[str, str]
 
 
 def _extracted() -> dict[tuple[Message, str | None], str]:
-    """Every message in the code (as ``make catalogs-extract`` finds it), with where it was found."""
+    """Every message in the code (as ``make catalogs-extract`` finds it, with the same babel.cfg), and where."""
+    with (ROOT / "app" / "locale" / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
     found = {}
     for filename, lineno, message, _comments, context in extract_from_dir(
-        str(ROOT / "app"), method_map=[("**.py", "python")], keywords=KEYWORDS
+        str(ROOT), method_map=method_map, options_map=options_map, keywords=KEYWORDS
     ):
-        found.setdefault((message, context), f"app/{filename}:{lineno}")
+        found.setdefault((message, context), f"{filename}:{lineno}")
     return found
 
 

@@ -70,7 +70,7 @@ def test_minutes_over_59_are_refused_even_though_the_total_would_be_valid() -> N
 def test_zero_time_is_refused_at_the_minutes_field() -> None:
     minutes, errors = service_minutes_from_text("0", "0")
     assert minutes == 0
-    assert errors == [FieldError("service_minutes", "Enter how long the service took (more than 0 minutes).")]
+    assert [(e.field, e.code) for e in errors] == [("service_minutes", "session.service_minutes.missing")]
 
 
 def test_unreadable_hours_are_named_at_the_hours_field() -> None:
