@@ -39,11 +39,12 @@ soak-tests:
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .ruff_cache
 
-# The app's catalogs (domain "outpost", docs/translation.md): `make catalogs` extracts every message into the template
-# and merges it into the English and French catalogs, where a translator fills in what is new (fuzzy matching is off,
-# so nothing half-right slips in). The unit tests fail while a catalog lags the code or a French entry is missing or
+# The app's catalogs (domain "outpost", docs/translation.md) and the console's (domain "console", its own: the server
+# installs apart from the app): `make catalogs` extracts every message into the templates and merges them into the
+# catalogs, where a translator fills in what is new (fuzzy matching is off, so nothing half-right slips in). The unit tests fail while a catalog lags the code or a French entry is missing or
 # fuzzy. `catalogs-compile` compiles each catalog as the app does at start, with Babel's checks, into build/locale.
 APP_LOCALE := app/locale
+CONSOLE_LOCALE := server/console/locale
 APP_CATALOG_LOCALES := en fr_CA
 PYBABEL_WIDTH := --width 120
 catalogs: catalogs-extract catalogs-update
@@ -52,12 +53,16 @@ catalogs-extract: venv
 	$(BIN)/pybabel --quiet extract -F $(APP_LOCALE)/babel.cfg -k tr -k N_ -k ngettext:1,2 -k pgettext:1c,2 \
 		--add-comments Translators: --no-location --omit-header --sort-output $(PYBABEL_WIDTH) \
 		-o $(APP_LOCALE)/outpost.pot .
+	$(BIN)/pybabel --quiet extract -F server/console/babel.cfg -k N_ --no-location --omit-header --sort-output \
+		$(PYBABEL_WIDTH) -o $(CONSOLE_LOCALE)/console.pot .
 
 catalogs-update: venv
 	for locale in $(APP_CATALOG_LOCALES); do \
 		$(BIN)/pybabel --quiet update -D outpost -i $(APP_LOCALE)/outpost.pot -d $(APP_LOCALE) -l $$locale \
 			--no-fuzzy-matching --ignore-obsolete $(PYBABEL_WIDTH) || exit 1; \
 	done
+	$(BIN)/pybabel --quiet update -D console -i $(CONSOLE_LOCALE)/console.pot -d $(CONSOLE_LOCALE) -l fr_CA \
+		--no-fuzzy-matching --ignore-obsolete $(PYBABEL_WIDTH)
 
 catalogs-compile: venv
 	for locale in $(APP_CATALOG_LOCALES); do \
@@ -65,3 +70,6 @@ catalogs-compile: venv
 		$(BIN)/pybabel compile -D outpost -l $$locale -i $(APP_LOCALE)/$$locale/LC_MESSAGES/outpost.po \
 			-o build/locale/$$locale/LC_MESSAGES/outpost.mo --statistics || exit 1; \
 	done
+	mkdir -p build/console-locale/fr_CA/LC_MESSAGES
+	$(BIN)/pybabel compile -D console -l fr_CA -i $(CONSOLE_LOCALE)/fr_CA/LC_MESSAGES/console.po \
+		-o build/console-locale/fr_CA/LC_MESSAGES/console.mo --statistics

@@ -141,7 +141,15 @@ class ServiceLocationTypeData(msgspec.Struct, kw_only=True):
     label: Annotated[str, msgspec.Meta(max_length=100)]
 
 
+class MergedClientData(msgspec.Struct, kw_only=True):
+    """The ``data`` of a client's delete tombstone when the client was merged into another (not null, unlike other
+    tombstones), so devices move what they hold to the survivor."""
+
+    merged_into: Annotated[RecordId, msgspec.Meta(description="The client that now holds this one's sessions.")]
+
+
 PUSHED_RECORDS = (SessionData, ClientData)
+TOMBSTONE_RECORDS = (MergedClientData,)
 PULLED_RECORDS = (AgencyData, SiteData, WorkerData, LanguageData, ServiceLocationTypeData, ClientData, SessionData)
 REFERENCE_RECORDS: dict[str, type[msgspec.Struct]] = {
     "agency": AgencyData,

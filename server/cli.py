@@ -16,17 +16,18 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from app.demodata.reference import DEMO_SIGN_IN, load_demo_reference, load_languages, load_location_types
-from server import crud
+from app.domain.codes import ROLES
+from server import admin, crud
+from server.audit import SERVER_COMMAND_LINE
 from server.core.config import database_url_from
+from server.core.messages import Refused
 from server.core.security import hash_password
 from server.db import Database
-from server.models import ROLE_SUPERVISOR, ROLE_WORKER
+from server.models import ROLE_WORKER
 from server.reports.export import ExportError, ExportOrder, run_export
 from server.reports.template import TemplateError, load_template
 from server.reports.workbook import FORMATS
 from server.site_import import SiteFileError, read_sites_csv
-
-MIN_PASSWORD_LENGTH = 8
 
 
 class CommandError(Exception):
@@ -72,51 +73,63 @@ def read_new_password(stdin: TextIO) -> str:
             raise CommandError("The two passwords differ; nothing was changed.")
     else:
         password = stdin.readline().rstrip("\r\n")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise CommandError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters; nothing was changed.")
+    try:
+        admin.check_new_password(password)
+    except Refused as problem:
+        raise CommandError(f"{problem} Nothing was changed.") from problem
     return password
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def add_worker(db: Database, args: argparse.Namespace) -> str:
-    with db.reading() as session:  # refuse a bad agency or a taken user ID before asking for a password
-        crud.get_agency(session, agency_id=args.agency)
-        if crud.get_worker(session, user_id=args.user_id) is not None:
-            raise crud.AlreadyExists(f"A worker with user ID {args.user_id!r} already exists.")
-    password_hash = hash_password(read_new_password(sys.stdin))
-    with db.writing() as session:
-        crud.lock_sequence(session)
-        crud.add_worker(
-            session,
-            agency_id=args.agency,
-            user_id=args.user_id,
-            name=args.name,
-            role=args.role,
-            password_hash=password_hash,
-        )
-    return f"Added {args.role} {args.user_id} ({args.name}) to agency {args.agency}."
+    def new_password() -> str:
+        return admin.one_time_password() if args.one_time_password else read_new_password(sys.stdin)
+
+    handover = admin.add_worker(
+        db,
+        actor=SERVER_COMMAND_LINE,
+        now=_now(),
+        agency_id=args.agency,
+        user_id=args.user_id,
+        name=args.name,
+        role=args.role,
+        password=new_password,
+    )
+    added = f"Added {args.role} {handover.user_id} ({args.name}) to agency {args.agency}."
+    return f"{added}\nOne-time password to hand over: {handover.password}" if args.one_time_password else added
+
+
+def change_role(db: Database, args: argparse.Namespace) -> str:
+    admin.change_role(db, actor=SERVER_COMMAND_LINE, now=_now(), user_id=args.user_id, role=args.role)
+    return f"{args.user_id} is now a {args.role}; their devices learn it at the next sync."
+
+
+def reset_password(db: Database, args: argparse.Namespace) -> str:
+    handover = admin.reset_password(db, actor=SERVER_COMMAND_LINE, now=_now(), user_id=args.user_id)
+    return (
+        f"New one-time password for {handover.user_id}: {handover.password}\n"
+        "Their devices and browsers are signed out; they sign in again with it."
+    )
 
 
 def deactivate_worker(db: Database, args: argparse.Namespace) -> str:
-    with db.writing() as session:
-        crud.lock_sequence(session)
-        crud.deactivate_worker(session, user_id=args.user_id)
+    admin.deactivate_worker(db, actor=SERVER_COMMAND_LINE, now=_now(), user_id=args.user_id)
     return f"Deactivated {args.user_id}: they can no longer sign in, and their devices are signed out."
 
 
 def import_sites(db: Database, args: argparse.Namespace) -> str:
     rows = read_sites_csv(Path(args.file))
-    with db.writing() as session:
-        crud.lock_sequence(session)
-        crud.get_agency(session, agency_id=args.agency)
-        for row in rows:
-            crud.upsert_site(session, agency_id=args.agency, code=row.code, name=row.name, address=row.address)
-    return f"Imported {len(rows)} sites into agency {args.agency}."
+    count = admin.import_sites(
+        db, actor=SERVER_COMMAND_LINE, now=_now(), agency_id=args.agency, rows=rows, source=Path(args.file).name
+    )
+    return f"Imported {count} sites into agency {args.agency}."
 
 
 def deactivate_site(db: Database, args: argparse.Namespace) -> str:
-    with db.writing() as session:
-        crud.lock_sequence(session)
-        crud.deactivate_site(session, agency_id=args.agency, code=args.code)
+    admin.close_site(db, actor=SERVER_COMMAND_LINE, now=_now(), agency_id=args.agency, code=args.code)
     return f"Closed site {args.code} of agency {args.agency}; devices remove it from their lists at the next sync."
 
 
@@ -199,7 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--agency", required=True)
     sub.add_argument("--user-id", required=True)
     sub.add_argument("--name", required=True)
-    sub.add_argument("--role", choices=(ROLE_WORKER, ROLE_SUPERVISOR), default=ROLE_WORKER)
+    sub.add_argument("--role", choices=tuple(ROLES), default=ROLE_WORKER)
+    sub.add_argument(
+        "--one-time-password", action="store_true", help="make up a password to hand over instead of reading one"
+    )
+    sub = command("change-role", change_role, "Make a worker a worker, supervisor or administrator.")
+    sub.add_argument("--user-id", required=True)
+    sub.add_argument("--role", choices=tuple(ROLES), required=True)
+    sub = command("reset-password", reset_password, "Give a worker a new one-time password and sign them out.")
+    sub.add_argument("--user-id", required=True)
     sub = command("deactivate-worker", deactivate_worker, "Stop a worker from signing in and sign out their devices.")
     sub.add_argument("--user-id", required=True)
     sub = command("import-sites", import_sites, "Add or update an agency's sites from a code,name,address CSV file.")
@@ -231,7 +252,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         print(args.handler(db, args))
-    except (CommandError, SiteFileError, crud.NotFound, crud.AlreadyExists, ExportError, TemplateError) as problem:
+    except (
+        CommandError,
+        Refused,
+        SiteFileError,
+        crud.NotFound,
+        crud.AlreadyExists,
+        ExportError,
+        TemplateError,
+    ) as problem:
         print(f"outpost-server: {problem}", file=sys.stderr)
         return 1
     finally:

@@ -182,8 +182,19 @@ def deactivate_worker(session: Session, *, user_id: str) -> Worker:
         raise NotFound(f"There is no worker with user ID {user_id!r}.")
     if _changed(worker, {"active": False}):
         _mark_changed(session, worker)
-    session.execute(delete(AuthToken).where(AuthToken.worker_user_id == user_id))
+    sign_out_everywhere(session, user_id=user_id)
     return worker
+
+
+def set_worker_fields(session: Session, *, worker: Worker, **values: object) -> None:
+    """Change what devices show of a worker (name, role); they receive it at their next pull."""
+    if _changed(worker, values):
+        _mark_changed(session, worker)
+
+
+def sign_out_everywhere(session: Session, *, user_id: str) -> None:
+    """Every device of this worker must sign in again."""
+    session.execute(delete(AuthToken).where(AuthToken.worker_user_id == user_id))
 
 
 # --- global reference lists ------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 A tablet warns before it registers a client who may already exist, but only about clients it holds: two tablets
 offline in two places can each register the same newcomer, as "Olena Shevchenko" on one and "Олена Шевченко" on
 the other. Once both records reach the server, this module finds such pairs with the device's own rule
-(``app.domain.clients.is_possible_duplicate``), so someone can look at each pair and merge or dismiss it.
+(``app.domain.clients.is_possible_duplicate``), so someone can look at each pair and merge it (``server.merge``);
+a client merged already is no longer a candidate.
 
 Only clients sharing a date of birth or a phone number can be duplicates by that rule, so both are kept in
 indexed columns beside the record and each group is compared within itself, never the agency with itself.
@@ -74,6 +75,7 @@ def duplicates_of(session: Session, *, agency_id: str, client_id: str) -> list[R
     sharing = select(ClientRecord.id, ClientRecord.record).where(
         ClientRecord.agency_id == agency_id,
         ClientRecord.id != client_id,
+        ClientRecord.merged_into.is_(None),
         (ClientRecord.date_of_birth == client.date_of_birth) | (ClientRecord.phone_digits == _phone_key(client)),
     )
     others = [client_from_wire(record, record_id=key, trusted=True) for key, record in session.execute(sharing)]
@@ -88,7 +90,7 @@ def _phone_key(client: Client) -> str | None:
 
 def _shared(session: Session, agency_id: str, column: Any, usable: Any) -> list[list[Client]]:
     """The agency's clients in groups sharing a value of ``column``, for the values two or more clients share."""
-    of_agency = (ClientRecord.agency_id == agency_id, usable)
+    of_agency = (ClientRecord.agency_id == agency_id, ClientRecord.merged_into.is_(None), usable)
     shared = select(column).where(*of_agency).group_by(column).having(func.count() > 1)
     rows = session.execute(
         select(column, ClientRecord.id, ClientRecord.record).where(*of_agency, column.in_(shared)).order_by(column)

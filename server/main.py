@@ -14,9 +14,10 @@ from sqlalchemy.exc import OperationalError
 
 from protocol import PROTOCOL_VERSION
 from protocol.api import API_PREFIX
-from protocol.records import PULLED_RECORDS
+from protocol.records import PULLED_RECORDS, TOMBSTONE_RECORDS
 from server.api.main import api_router
 from server.api.timing import ServerTimingMiddleware
+from server.console.app import add_console
 from server.core.config import Settings, settings_for
 from server.db import Database
 
@@ -48,6 +49,7 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(ServerTimingMiddleware)  # added last, so outermost: the time includes compression
     app.include_router(api_router, prefix=API_PREFIX)
+    add_console(app)
     app.add_exception_handler(OperationalError, _busy_or_failed)
     app.openapi = lambda: _openapi_with_records(app)  # type: ignore[method-assign]
     return app
@@ -61,7 +63,9 @@ def _openapi_with_records(app: FastAPI) -> dict[str, Any]:
     """
     if app.openapi_schema is None:
         document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        _, records = schema_components(PULLED_RECORDS, ref_template="#/components/schemas/{name}")
+        _, records = schema_components(
+            (*PULLED_RECORDS, *TOMBSTONE_RECORDS), ref_template="#/components/schemas/{name}"
+        )
         document["components"]["schemas"].update(records)
         app.openapi_schema = document
     return app.openapi_schema

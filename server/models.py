@@ -9,13 +9,29 @@ are also kept as rows so "sessions I am staff on" is an indexed query.
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    TypeDecorator,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-ROLE_WORKER = "worker"
-ROLE_SUPERVISOR = "supervisor"
+from app.domain import roles
+
+ROLE_WORKER = roles.WORKER
+ROLE_SUPERVISOR = roles.SUPERVISOR
+ROLE_ADMINISTRATOR = roles.ADMINISTRATOR
+ROLE_CHOICES_SQL = f"('{ROLE_WORKER}', '{ROLE_SUPERVISOR}', '{ROLE_ADMINISTRATOR}')"
+_AUTO_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite numbers rows itself only for INTEGER PRIMARY KEY
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -85,11 +101,15 @@ class Worker(Base):
     version: Mapped[int] = mapped_column(default=1)
     seq: Mapped[int] = mapped_column(BigInteger)
 
-    __table_args__ = (Index("ix_worker_agency_seq", "agency_id", "seq"),)
+    __table_args__ = (
+        Index("ix_worker_agency_seq", "agency_id", "seq"),
+        CheckConstraint(f"role IN {ROLE_CHOICES_SQL}", name="ck_worker_role"),
+    )
 
     @property
     def is_supervisor(self) -> bool:
-        return self.role == ROLE_SUPERVISOR
+        """Sees every session of the agency: a supervisor, or an administrator (who holds a supervisor's powers)."""
+        return roles.sees_every_agency_session(self.role)
 
 
 class Language(Base):
@@ -110,13 +130,16 @@ class ServiceLocationType(Base):
 
 class ClientRecord(Base):
     """A client's record, with the date of birth and phone digits beside it: possible duplicates are found among
-    clients sharing one of them (``server.duplicates``)."""
+    clients sharing one of them (``server.duplicates``). One merged into another (a duplicate registered on another
+    tablet) keeps its row and record, with ``merged_into`` naming the client that holds its sessions now; devices
+    receive it as a tombstone."""
 
     __tablename__ = "client"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"))
     created_by: Mapped[str] = mapped_column(String(100))
     record: Mapped[dict[str, Any]]
+    merged_into: Mapped[str | None] = mapped_column(String(36), default=None)
     version: Mapped[int]
     seq: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime]
@@ -131,12 +154,16 @@ class ClientRecord(Base):
 
 
 class SessionRecord(Base):
+    """A session. Besides the wire record, the columns the console filters on; its list pages newest first by
+    (service_date, id), walking ``ix_session_agency_date``."""
+
     __tablename__ = "session"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"))
     created_by: Mapped[str] = mapped_column(String(100), index=True)
     service_date: Mapped[date] = mapped_column(Date)
     site_code: Mapped[str] = mapped_column(String(40))
+    session_type: Mapped[str] = mapped_column(String(40), default="")
     complete: Mapped[bool]
     record: Mapped[dict[str, Any]]
     version: Mapped[int]
@@ -146,7 +173,19 @@ class SessionRecord(Base):
     __table_args__ = (
         Index("ix_session_agency_seq", "agency_id", "seq"),
         Index("ix_session_agency_service_date", "agency_id", "service_date", "id"),
+        Index("ix_session_agency_site_date", "agency_id", "site_code", "service_date", "id"),
     )
+
+
+class SessionForm(Base):
+    """One service form of a session: which client it is for and its service type. Finds a client's sessions (their
+    history, a merge) and filters sessions by service type without reading every record. A client is in a session
+    at most once, so the pair is the key."""
+
+    __tablename__ = "session_form"
+    session_id: Mapped[str] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    service_type: Mapped[str] = mapped_column(String(40), default="")
 
 
 class SessionStaff(Base):
@@ -194,7 +233,7 @@ class LoginFailure(Base):
     """One failed sign-in for a user ID (known or not), counted to refuse guessing; old rows are pruned."""
 
     __tablename__ = "login_failure"
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(_AUTO_ID, primary_key=True)
     user_id: Mapped[str] = mapped_column(String(100), index=True)
     failed_at: Mapped[datetime] = mapped_column(index=True)
 
@@ -243,4 +282,39 @@ class ExportItem(Base):
     __table_args__ = (
         Index("ix_export_item_agency_record", "agency_id", "record_id"),
         Index("ix_export_item_agency_session", "agency_id", "session_id"),
+    )
+
+
+class ConsoleSignIn(Base):
+    """A browser signed in to the console. Only the SHA-256 of the session cookie is stored; a sign-in ends when it
+    has been idle too long, at its absolute limit, at sign-out, or when its worker is deactivated."""
+
+    __tablename__ = "console_sign_in"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    worker_user_id: Mapped[str] = mapped_column(ForeignKey("worker.user_id"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """Who did what: sign-ins, exports, merges, device revocations and administrative changes, never rewritten.
+
+    ``actor`` is the user ID of who acted, or empty for the server's command line; ``target`` names what was acted
+    on (a user ID, a site code, a client id...) and ``details`` the rest, as the console shows it.
+    """
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(_AUTO_ID, primary_key=True)
+    at: Mapped[datetime]
+    agency_id: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict[str, Any]]
+
+    __table_args__ = (
+        Index("ix_audit_agency_id", "agency_id", "id"),
+        Index("ix_audit_agency_action_id", "agency_id", "action", "id"),
+        Index("ix_audit_actor_id", "actor", "id"),
     )

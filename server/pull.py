@@ -23,7 +23,15 @@ import msgspec
 from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, exists, select
 
 from protocol.enums import Entity, Operation
-from protocol.records import AgencyData, LanguageData, ServiceLocationTypeData, SiteData, WorkerData, to_wire
+from protocol.records import (
+    AgencyData,
+    LanguageData,
+    MergedClientData,
+    ServiceLocationTypeData,
+    SiteData,
+    WorkerData,
+    to_wire,
+)
 from server import crud
 from server.core.cursor import Cursor, decode_cursor
 from server.db import Database
@@ -112,6 +120,14 @@ def _page_end(numbers: list[list[int]], *, limit: int) -> int | None:
     return first[limit - 1] if len(first) > limit else None
 
 
+def _client_change(_worker: Worker, row: Row[Any]) -> PulledChange:
+    """A client, or the tombstone of one merged into another, naming the survivor so devices move what they hold."""
+    if row.merged_into is not None:
+        merged = to_wire(MergedClientData(merged_into=row.merged_into))
+        return PulledChange(entity=Entity.CLIENT, id=row.id, op=Operation.DELETE, version=row.version, data=merged)
+    return _upsert(Entity.CLIENT, row.id, row.version, row.record)
+
+
 def _site_change(_worker: Worker, row: Row[Any]) -> PulledChange:
     if not row.active:
         return _delete(Entity.SITE, row.code, row.version)
@@ -148,9 +164,8 @@ def _shared_sources() -> list[_Source]:
         _source(select(location.c.code, location.c.label, location.c.version, location.c.seq), location.c.seq,
                 lambda _w, row: _upsert(Entity.SERVICE_LOCATION_TYPE, row.code, row.version,
                                         ServiceLocationTypeData(code=row.code, label=row.label))),
-        _source(select(client.c.id, client.c.version, client.c.seq, client.c.record)
-                .where(client.c.agency_id == _AGENCY), client.c.seq,
-                lambda _w, row: _upsert(Entity.CLIENT, row.id, row.version, row.record)),
+        _source(select(client.c.id, client.c.version, client.c.seq, client.c.record, client.c.merged_into)
+                .where(client.c.agency_id == _AGENCY), client.c.seq, _client_change),
     ]  # fmt: skip
 
 

@@ -29,14 +29,34 @@ from app.domain.sessions import KnownCodes, validate_session
 from app.domain.sessions import Session as RecordedSession
 from protocol import problems as refusal
 from protocol.enums import Entity, PushStatus
-from protocol.records import WireErrors, client_from_wire, client_to_wire, session_from_wire, session_to_wire
+from protocol.records import (
+    ClientData,
+    WireErrors,
+    client_from_wire,
+    client_to_wire,
+    session_from_wire,
+    session_to_wire,
+)
 from server import crud
 from server.db import Database
 from server.duplicates import client_columns
-from server.models import AppliedOp, ClientRecord, SessionFormerStaff, SessionRecord, SessionStaff, Worker
+from server.models import (
+    AppliedOp,
+    ClientRecord,
+    SessionForm,
+    SessionFormerStaff,
+    SessionRecord,
+    SessionStaff,
+    Worker,
+)
 from server.schemas import Change, FieldErrorOut, PushResult
 from server.visibility import as_seen_by, hidden_private_notes, may_see_session
 
+# What an edit of a merged client may carry over to the client it was merged into: everything but who and when.
+MERGEABLE_CLIENT_FIELDS = tuple(
+    name for name in ClientData.__struct_fields__
+    if name not in {"id", "agency_id", "created_by", "created_at", "updated_at", "version"}
+)  # fmt: skip
 # Devices record the service date in their own time zone, which may already be tomorrow in UTC terms.
 _DATE_SLACK = timedelta(days=1)
 # How long a push waits on PostgreSQL for the change counter (the one writer) before the device is told to come back
@@ -135,12 +155,22 @@ def _refused(change: Change, error: FieldError) -> PushResult:
     return _rejected(change, [error])
 
 
-def _conflict(change: Change, current: dict[str, Any]) -> PushResult:
-    return PushResult(op_id=change.op_id, status=PushStatus.CONFLICT, version=None, errors=None, current=current)
+def _conflict(change: Change, current: dict[str, Any], *, merged_into: str | None = None) -> PushResult:
+    return PushResult(op_id=change.op_id, status=PushStatus.CONFLICT, version=None, errors=None, current=current,
+                      merged_into=merged_into)  # fmt: skip
 
 
-def _applied(change: Change, version: int) -> PushResult:
-    return PushResult(op_id=change.op_id, status=PushStatus.APPLIED, version=version, errors=None, current=None)
+def _applied(change: Change, version: int, *, merged_into: str | None = None) -> PushResult:
+    return PushResult(op_id=change.op_id, status=PushStatus.APPLIED, version=version, errors=None, current=None,
+                      merged_into=merged_into)  # fmt: skip
+
+
+def _form_clients(change: Change) -> set[str]:
+    """The client ids a pushed session's service forms name (read leniently: the record is judged later)."""
+    forms = change.data.get("service_forms")
+    if not isinstance(forms, list):
+        return set()
+    return {form["client_id"] for form in forms if isinstance(form, dict) and isinstance(form.get("client_id"), str)}
 
 
 @dataclass(slots=True)
@@ -164,6 +194,7 @@ class _Held:
     former: set[str] = field(default_factory=set)
     staff_before: frozenset[str] = frozenset()
     former_before: frozenset[str] = frozenset()
+    merged_into: str | None = None
 
 
 @dataclass(slots=True)
@@ -188,6 +219,7 @@ class _Pusher:
         self.new_ops: list[dict[str, Any]] = []
         self.sessions: dict[str, _Held] = {}
         self.clients: dict[str, _Held] = {}
+        self.survivors: dict[str, str] = {}  # merged client id -> the client that holds its sessions now
 
     def load_named_in(self, session: Session, changes: list[Change]) -> None:
         """Read the earlier op_ids and the stored records this push names; later lookups are in memory."""
@@ -200,11 +232,30 @@ class _Pusher:
             for row in connection.execute(_STORED[entity], {"ids": ids}) if ids else ():
                 held[row.id] = _Held(row.agency_id, row.created_by, row.version, row.record,
                                      staff_before=frozenset(row.record.get("staff", ())))  # fmt: skip
+        self._load_merged(session, changes)
         if self.sessions:
             for session_id, user_id in connection.execute(_FORMER_STAFF, {"ids": sorted(self.sessions)}):
                 self.sessions[session_id].former.add(user_id)
         for held in self.sessions.values():
             held.former_before = frozenset(held.former)
+
+    def _load_merged(self, session: Session, changes: list[Change]) -> None:
+        """Which clients this push names (as edited records or in service forms) were merged into another, and
+        the surviving clients an edit of a merged one will be applied to."""
+        named = {change.id for change in changes if change.entity == Entity.CLIENT}
+        named |= {client_id for change in changes if change.entity == Entity.SESSION
+                  for client_id in _form_clients(change)}  # fmt: skip
+        merged = select(ClientRecord.id, ClientRecord.merged_into)
+        for client_id, survivor in session.execute(merged.where(ClientRecord.id.in_(named),
+                                                                ClientRecord.merged_into.is_not(None))):  # fmt: skip
+            self.survivors[client_id] = survivor
+            if client_id in self.clients:
+                self.clients[client_id].merged_into = survivor
+        wanted = set(self.survivors.values()) - set(self.clients)
+        columns = select(ClientRecord.id, ClientRecord.agency_id, ClientRecord.created_by, ClientRecord.version,
+                         ClientRecord.record)  # fmt: skip
+        for row in session.execute(columns.where(ClientRecord.id.in_(wanted))):
+            self.clients[row.id] = _Held(row.agency_id, row.created_by, row.version, row.record)
 
     def apply(self, change: Change) -> PushResult:
         earlier = self.earlier_ops.get(change.op_id)
@@ -258,6 +309,8 @@ class _Pusher:
             incoming = session_from_wire(change.data, record_id=change.id)
         except WireErrors as problem:
             return _rejected(change, problem.errors)
+        for form in incoming.service_forms:  # queued before a merge: the form now belongs to the surviving client
+            form.client_id = self.survivors.get(form.client_id, form.client_id)
         stored = self.sessions.get(change.id)
         refusal = self._session_refusal(change, incoming, stored)
         if refusal is not None:
@@ -274,7 +327,7 @@ class _Pusher:
         held = self._next_version(self.sessions, change.id, incoming)
         held.record = session_to_wire(incoming)
         held.columns = {"service_date": incoming.service_date, "site_code": incoming.site_code or "",
-                        "complete": incoming.complete}  # fmt: skip
+                        "session_type": incoming.session_type or "", "complete": incoming.complete}  # fmt: skip
         _note_former_staff(held, previous=staff_before, current=set(incoming.staff))
         return _applied(change, incoming.version)
 
@@ -309,6 +362,8 @@ class _Pusher:
         refusal = self._client_refusal(change, incoming, stored)
         if refusal is not None:
             return refusal
+        if stored is not None and stored.merged_into is not None:
+            return self._apply_to_survivor(change, incoming, stored)
         errors = validate_client(incoming, today=self.today)
         if errors:
             return _rejected(change, errors)
@@ -316,6 +371,29 @@ class _Pusher:
         held.record = client_to_wire(incoming)
         held.columns = client_columns(incoming)
         return _applied(change, incoming.version)
+
+    def _apply_to_survivor(self, change: Change, incoming: Client, merged: _Held) -> PushResult:
+        """An edit queued offline for a client that was merged since: what it changed goes to the surviving client.
+
+        Edited from the merged client as it was when merged, the fields this worker changed are applied to the
+        survivor (and the answer names it, so the device drops the merged copy). Edited from an older copy, it is a
+        conflict with the survivor: the device keeps the worker's copy beside the survivor's until they choose.
+        """
+        survivor_id = merged.merged_into
+        assert survivor_id is not None
+        survivor = self.clients[survivor_id]
+        if change.base_version != merged.record["version"]:
+            return _conflict(change, survivor.record, merged_into=survivor_id)
+        edited = client_to_wire(incoming)
+        changed = {name: edited[name] for name in MERGEABLE_CLIENT_FIELDS if edited[name] != merged.record[name]}
+        result = client_from_wire(survivor.record | changed, record_id=survivor_id)
+        errors = validate_client(result, today=self.today)
+        if errors:
+            return _rejected(change, errors)
+        held = self._next_version(self.clients, survivor_id, result)
+        held.record = client_to_wire(result)
+        held.columns = client_columns(result)
+        return _applied(change, result.version, merged_into=survivor_id)
 
     def _client_refusal(self, change: Change, incoming: Client, stored: _Held | None) -> PushResult | None:
         if stored is not None and stored.agency_id != self.worker.agency_id:
@@ -328,6 +406,8 @@ class _Pusher:
             if incoming.created_by != self.worker.user_id:
                 return _refused(change, refusal.CLIENT_REGISTRAR_NOT_SIGNED_IN.at("created_by"))
             return None
+        if stored.merged_into is not None:
+            return None  # judged against the client it was merged into (see _apply_to_survivor)
         if change.base_version != stored.version:
             return _conflict(change, stored.record)
         if incoming.created_by != stored.created_by:
@@ -347,6 +427,7 @@ class _Pusher:
         _write_pairs(connection, SessionStaff.__table__, before=staff[0], after=staff[1])
         former = _pairs(sessions, lambda held: held.former_before), _pairs(sessions, lambda held: held.former)
         _write_pairs(connection, SessionFormerStaff.__table__, before=former[0], after=former[1])
+        write_session_forms(connection, {key: held.record for key, held in sessions.items()})
         if self.new_ops:
             connection.execute(insert(AppliedOp.__table__), self.new_ops)
 
@@ -376,6 +457,21 @@ def _write_records(connection: Connection, table: Table, changed: dict[str, _Hel
         connection.execute(insert(table), new)
     if kept:
         connection.execute(table.update().where(table.c.id == bindparam("record_id")), kept)
+
+
+def write_session_forms(connection: Connection, records: dict[str, dict[str, Any]]) -> None:
+    """Replace the service form rows (client, service type) of these sessions, by id, with those of their records."""
+    if not records:
+        return
+    table = SessionForm.__table__
+    connection.execute(delete(table).where(table.c.session_id.in_(list(records))))
+    rows = [
+        {"session_id": key, "client_id": form["client_id"], "service_type": form["service_type"] or ""}
+        for key, record in records.items()
+        for form in record["service_forms"]
+    ]
+    if rows:
+        connection.execute(insert(table), rows)
 
 
 def _pairs(sessions: dict[str, _Held], users: Callable[[_Held], Iterable[str]]) -> set[_Pair]:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from protocol import PROTOCOL_VERSION
 from protocol.api import MAX_CHANGES_PER_PUSH
 from protocol.enums import PUSHED_ENTITIES, Entity, Operation, PushStatus
-from protocol.records import PULLED_RECORDS, PUSHED_RECORDS
+from protocol.records import PULLED_RECORDS, PUSHED_RECORDS, TOMBSTONE_RECORDS
 
 
 def _refs(*models: type, nullable: bool = False) -> dict[str, Any]:
@@ -42,7 +42,7 @@ class LoginRequest(BaseModel):
 class WorkerOut(BaseModel):
     user_id: str
     name: str
-    role: Literal["worker", "supervisor"]
+    role: Literal["worker", "supervisor", "administrator"]
     agency_id: str
 
 
@@ -107,6 +107,13 @@ class PushResult(BaseModel):
         description="The server's record, on conflict (SessionData or ClientData).",
         json_schema_extra=_refs(*PUSHED_RECORDS, nullable=True),
     )
+    merged_into: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="For an edit of a client merged into another since: the surviving client's id. An applied "
+        "edit was applied to that client (`version` is its version); a conflict's `current` is that client. Left out "
+        "otherwise.",
+    )
 
 
 class PushResponse(BaseModel):
@@ -119,8 +126,9 @@ class PulledChange(BaseModel):
     op: Operation
     version: int
     data: dict[str, Any] | None = Field(
-        description="The record (the *Data schema of its entity); null for a delete tombstone.",
-        json_schema_extra=_refs(*PULLED_RECORDS, nullable=True),
+        description="The record (the *Data schema of its entity); null for a delete tombstone, except a merged "
+        "client's, which names the surviving client (MergedClientData).",
+        json_schema_extra=_refs(*PULLED_RECORDS, *TOMBSTONE_RECORDS, nullable=True),
     )
 
 

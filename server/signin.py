@@ -1,8 +1,9 @@
-"""Signing a worker in on a device, with guessing slowed down.
+"""Signing a worker in, on a device or on the console, with guessing slowed down.
 
 Unknown user IDs, wrong passwords and deactivated workers all get the same refusal, after the same amount of work.
-Failures are counted per user ID in the database (so every server process sees them): after too many within the
-window, that user ID is refused for a while, even with the right password.
+Failures are counted per user ID in the database (so every server process sees them), whichever door they came
+through: after too many within the window, that user ID is refused for a while, on devices and on the console
+alike, even with the right password. Every sign-in and every refusal of a known worker goes into the audit trail.
 """
 
 import math
@@ -11,11 +12,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from server import crud
+from server import audit, crud
 from server.core.config import Settings
 from server.core.security import spend_password_check_time, verify_password
 from server.db import Database
 from server.models import Agency, Worker
+
+DEVICE = "device"
+CONSOLE = "console"
 
 
 class SignInRefused(Exception):
@@ -38,10 +42,10 @@ class SignedIn:
     agency: Agency
 
 
-def sign_in(
-    db: Database, *, settings: Settings, user_id: str, password: str, device_id: str, device_name: str, now: datetime
-) -> SignedIn:
-    """Check the password and issue a token; raises SignInThrottled or SignInRefused.
+def check_password(
+    db: Database, *, settings: Settings, user_id: str, password: str, now: datetime, channel: str
+) -> Worker:
+    """The active worker these credentials belong to; raises SignInThrottled or SignInRefused (and counts it).
 
     The slow password check runs outside any writing transaction so it never holds up other writers.
     """
@@ -56,9 +60,28 @@ def sign_in(
     if worker is None or not accepted:
         with db.writing() as session:
             crud.record_login_failure(session, user_id=user_id, now=now, keep_for=settings.failed_login_window)
+            if worker is not None:
+                audit.record(session, at=now, actor=audit.Actor(user_id), action="sign_in_refused",
+                             agency_id=worker.agency_id, channel=channel)  # fmt: skip
         raise SignInRefused("Invalid user ID or password")
+    return worker
+
+
+def signed_in(session: Session, *, worker: Worker, now: datetime, channel: str, **details: str) -> None:
+    """What every accepted sign-in writes, in the transaction that starts the sign-in: earlier failures are
+    forgotten and the audit trail notes it."""
+    crud.clear_login_failures(session, user_id=worker.user_id)
+    audit.record(session, at=now, actor=audit.Actor(worker.user_id), action="sign_in", agency_id=worker.agency_id,
+                 channel=channel, **details)  # fmt: skip
+
+
+def sign_in(
+    db: Database, *, settings: Settings, user_id: str, password: str, device_id: str, device_name: str, now: datetime
+) -> SignedIn:
+    """Check the password and issue a device token; raises SignInThrottled or SignInRefused."""
+    worker = check_password(db, settings=settings, user_id=user_id, password=password, now=now, channel=DEVICE)
     with db.writing() as session:
-        crud.clear_login_failures(session, user_id=user_id)
+        signed_in(session, worker=worker, now=now, channel=DEVICE, device=device_name)
         token, row = crud.issue_token(
             session,
             worker=worker,

@@ -8,10 +8,8 @@ form with its notes blanked.
 
 from typing import Any, Protocol
 
-from server.models import ROLE_SUPERVISOR, Worker
-
-REPORT_ROLES = frozenset({ROLE_SUPERVISOR})
-"""The roles that may read the agency's reports and run its funder export (administrators join when they exist)."""
+from app.domain import roles
+from server.models import Worker
 
 
 class StoredSession(Protocol):
@@ -30,7 +28,9 @@ def may_see_session(worker: Worker, stored: StoredSession) -> bool:
 
 
 def may_see_reports(worker: Worker) -> bool:
-    return worker.role in REPORT_ROLES
+    """Supervisors and administrators read the agency's reports and run its funder export; the rule is the domain's
+    (``app.domain.roles``), which the console follows too."""
+    return roles.may_see_reports(worker.role)
 
 
 def as_seen_by(worker: Worker, record: dict[str, Any]) -> dict[str, Any]:

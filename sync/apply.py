@@ -32,6 +32,7 @@ from app.store.models import (
 )
 from protocol.enums import Entity, Operation
 from protocol.records import REFERENCE_RECORDS, WireErrors, client_from_wire, decode, session_from_wire
+from sync.merges import follow_merges, merged_into
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,11 @@ def apply_page(tx: DbSession, changes: list[dict[str, Any]]) -> PageOutcome:
 
 
 def _apply_records(tx: DbSession, entity: str, changes: list[dict[str, Any]], outcome: PageOutcome) -> None:
+    if entity == Entity.CLIENT:
+        survivors = {
+            str(change["id"]): merged_into(change) for change in changes if change.get("op") == Operation.DELETE
+        }
+        follow_merges(tx, {merged: survivor for merged, survivor in survivors.items() if survivor})
     ids = [str(change["id"]) for change in changes]
     local_edits, conflicts = _local_changes(tx, ids)
     allowed = [change for change in changes if change["id"] not in local_edits]

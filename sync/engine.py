@@ -23,8 +23,9 @@ from app.store.models import ClientRow, OutboxRow, SessionRow
 from protocol.api import MAX_CHANGES_PER_PUSH, MAX_PULL_LIMIT
 from protocol.enums import ACCEPTED_STATUSES, Entity, PushStatus
 from protocol.records import WireErrors, client_from_wire, session_from_wire
-from sync.apply import PageOutcome, apply_page
+from sync.apply import PageOutcome, apply_page, delete_clients
 from sync.lock import DeviceSyncLock
+from sync.merges import follow_merges, rekey_to_survivor
 from sync.transport import CursorExpired, ProtocolError, Transport, TransportError
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ class SyncEngine:
                     _reject(tx, tx.get_one(OutboxRow, sent.seq), result.get("errors") or [])
                     report.rejected += 1
                 elif result["status"] == PushStatus.CONFLICT:
-                    _conflict(tx, tx.get_one(OutboxRow, sent.seq), result.get("current"))
+                    _conflict(tx, tx.get_one(OutboxRow, sent.seq), result.get("current"), result.get("merged_into"))
                     report.conflicts += 1
 
     # --- pull ----------------------------------------------------------------------------------------------------
@@ -302,6 +303,11 @@ def _acknowledge(tx: DbSession, entries: list[_Queued], results: dict[str, dict[
         return
     connection = tx.connection()
     connection.execute(delete(OutboxRow.__table__).where(OutboxRow.__table__.c.seq.in_([e.seq for e in entries])))
+    survivors = {e.record_id: results[e.op_id]["merged_into"] for e in entries if results[e.op_id].get("merged_into")}
+    if survivors:  # edits of clients merged since: the server applied them to the survivors, which pulls bring
+        follow_merges(tx, survivors)
+        delete_clients(tx, list(survivors))
+        entries = [e for e in entries if e.record_id not in survivors]
     for entity, model in _VERSIONED_TABLES.items():
         table = model.__table__
         versions = [
@@ -335,7 +341,7 @@ def _reject(tx: DbSession, entry: OutboxRow, errors: list[Any]) -> None:
     entry.last_error = ""
 
 
-def _conflict(tx: DbSession, entry: OutboxRow, current: dict[str, Any] | None) -> None:
+def _conflict(tx: DbSession, entry: OutboxRow, current: dict[str, Any] | None, survivor: str | None = None) -> None:
     """Show the server's version on the device and keep the worker's latest edit beside it until they choose.
 
     Later saves of the same record were made on the same stale version, so the newest of them (a full copy of the
@@ -345,6 +351,11 @@ def _conflict(tx: DbSession, entry: OutboxRow, current: dict[str, Any] | None) -
     if later:
         entry.payload = tx.get_one(OutboxRow, later[-1]).payload
         tx.execute(delete(OutboxRow).where(OutboxRow.seq.in_(later)))
+    if survivor is not None and current is not None:  # the client was merged: the worker's copy meets the survivor
+        merged = entry.record_id
+        rekey_to_survivor(entry, current)
+        follow_merges(tx, {merged: survivor})
+        delete_clients(tx, [merged])
     entry.state = repository.NEEDS_ATTENTION
     entry.problem = "conflict"
     entry.server_record = current

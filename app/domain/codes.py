@@ -157,4 +157,4 @@ IMMIGRATION_CATEGORIES = MappingProxyType(
     }
 )
 
-ROLES = MappingProxyType({"worker": N_("Worker"), "supervisor": N_("Supervisor")})
+ROLES = MappingProxyType({"worker": N_("Worker"), "supervisor": N_("Supervisor"), "administrator": N_("Administrator")})

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from app.domain.roles import sees_every_agency_session
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:
@@ -16,7 +18,8 @@ class Actor:
 
     @property
     def is_supervisor(self) -> bool:
-        return self.role == "supervisor"
+        """Sees every session of the agency: a supervisor, or an administrator (who holds a supervisor's powers)."""
+        return sees_every_agency_session(self.role)
 
 
 class NotFound(LookupError):

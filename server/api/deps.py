@@ -60,7 +60,7 @@ CurrentWorker = Annotated[Worker, Depends(current_worker)]
 def report_reader(worker: CurrentWorker) -> Worker:
     """The signed-in worker, if their role may read reports (403 otherwise)."""
     if not may_see_reports(worker):
-        raise HTTPException(status_code=403, detail="Only supervisors can see the agency's reports.")
+        raise HTTPException(status_code=403, detail="Only supervisors and administrators can see the agency's reports.")
     return worker
 
 

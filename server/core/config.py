@@ -6,6 +6,7 @@ from datetime import timedelta
 
 DATABASE_URL_ENV = "OUTPOST_DATABASE_URL"
 DEFAULT_DATABASE_URL = "sqlite:///outpost-server.sqlite3"
+CONSOLE_PREFIX = "/console"
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,8 @@ class Settings:
     failed_login_window: timedelta = timedelta(minutes=15)
     failed_login_limit: int = 5
     login_lockout: timedelta = timedelta(minutes=5)
+    console_idle_limit: timedelta = timedelta(minutes=30)
+    console_sign_in_limit: timedelta = timedelta(hours=12)
 
 
 def database_url_from(explicit: str | None) -> str:

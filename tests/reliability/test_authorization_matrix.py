@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
+from integration.server.console_browser import ConsoleBrowser
 from integration.server.server_harness import (
     API,
     NORTH,
@@ -33,8 +35,10 @@ from integration.server.server_harness import (
 from pg import fresh_postgres_database
 
 from server import crud
+from server.console.app import PAGES as console_pages
+from server.core.config import CONSOLE_PREFIX
 from server.main import create_app
-from server.models import ClientRecord, SessionRecord
+from server.models import AuditEvent, ClientRecord, SessionRecord
 
 IDENTITIES = (
     "no_token",
@@ -364,3 +368,148 @@ def test_failed_sign_ins_are_throttled_across_processes_on_sqlite(tmp_path: Path
 def test_failed_sign_ins_are_throttled_across_processes_on_postgresql() -> None:
     with fresh_postgres_database("outpost_reliability_throttle") as database_url:
         _failures_split_over_two_processes_lock_the_user_id(database_url)
+
+
+# --- the console: every route against every kind of reader ----------------------------------------------------------
+
+CONSOLE_READERS = ("anonymous", "worker", "supervisor", "administrator", "other_agency_admin")
+CONSOLE_USER = {"worker": "wlee", "supervisor": "sboss", "administrator": "nadmin", "other_agency_admin": "sadmin"}
+_TO_SIGN_IN = 303  # the reader is sent to the sign-in page, then back
+# One row per console route (method, path pattern) and what each reader gets, in CONSOLE_READERS order. Forms are
+# sent with the reader's own valid CSRF token; the values sent are refused ones (400) where the action would
+# otherwise change what other cells rely on, so each cell is about who may act, not about what the action does.
+CONSOLE_EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
+    ("GET", "/console/sign-in"): (200, 200, 200, 200, 200),
+    ("POST", "/console/sign-in"): (401, 401, 401, 401, 401),
+    ("POST", "/console/sign-out"): (_TO_SIGN_IN, 303, 303, 303, 303),
+    ("POST", "/console/language"): (303, 303, 303, 303, 303),
+    ("GET", "/console/"): (_TO_SIGN_IN, 200, 200, 200, 200),
+    ("GET", "/console/audit"): (_TO_SIGN_IN, 200, 200, 200, 200),
+    ("GET", "/console/sessions"): (_TO_SIGN_IN, 403, 200, 200, 200),
+    ("GET", "/console/sessions/{session_id}"): (_TO_SIGN_IN, 403, 200, 200, 404),
+    ("GET", "/console/clients/{client_id}"): (_TO_SIGN_IN, 403, 200, 200, 404),
+    ("GET", "/console/duplicates"): (_TO_SIGN_IN, 403, 200, 200, 200),
+    ("GET", "/console/clients/merge"): (_TO_SIGN_IN, 403, 200, 200, 400),
+    ("POST", "/console/clients/merge"): (_TO_SIGN_IN, 403, 400, 400, 400),
+    ("GET", "/console/workers"): (_TO_SIGN_IN, 403, 403, 200, 200),
+    ("GET", "/console/workers/new"): (_TO_SIGN_IN, 403, 403, 200, 200),
+    ("POST", "/console/workers"): (_TO_SIGN_IN, 403, 403, 400, 400),
+    ("GET", "/console/workers/{user_id}"): (_TO_SIGN_IN, 403, 403, 200, 404),
+    ("POST", "/console/workers/{user_id}/role"): (_TO_SIGN_IN, 403, 403, 400, 404),
+    ("POST", "/console/workers/{user_id}/password"): (_TO_SIGN_IN, 403, 403, 200, 404),
+    ("POST", "/console/workers/{user_id}/deactivate"): (_TO_SIGN_IN, 403, 403, 303, 404),
+    ("GET", "/console/sites"): (_TO_SIGN_IN, 403, 403, 200, 200),
+    ("POST", "/console/sites"): (_TO_SIGN_IN, 403, 403, 400, 400),
+    ("POST", "/console/sites/import"): (_TO_SIGN_IN, 403, 403, 400, 400),
+    ("GET", "/console/sites/{code}"): (_TO_SIGN_IN, 403, 403, 200, 404),
+    ("POST", "/console/sites/{code}"): (_TO_SIGN_IN, 403, 403, 400, 404),
+    ("POST", "/console/sites/{code}/close"): (_TO_SIGN_IN, 403, 403, 303, 404),
+    ("GET", "/console/reference"): (_TO_SIGN_IN, 403, 403, 200, 200),
+    ("POST", "/console/reference"): (_TO_SIGN_IN, 403, 403, 400, 400),
+}
+CONSOLE_CELLS = [(route, reader) for route in CONSOLE_EXPECTED for reader in CONSOLE_READERS]
+
+
+@dataclass
+class ConsoleWorld:
+    server: ServerHarness
+    paths: dict[str, str]  # the path parameters: a north session, client, worker and site
+    query: dict[str, str]  # the merge page's two clients
+    browsers: dict[str, ConsoleBrowser] = field(default_factory=dict)
+
+    def browser(self, reader: str, *, fresh: bool = False) -> ConsoleBrowser:
+        """The reader's browser (signed in unless anonymous); ``fresh`` for a cell that signs it out."""
+        if fresh or reader not in self.browsers:
+            browser = ConsoleBrowser(self.server.app)
+            if reader != "anonymous":
+                browser.signed_in_as(CONSOLE_USER[reader], PASSWORD)
+            if fresh:
+                return browser
+            self.browsers[reader] = browser
+        return self.browsers[reader]
+
+
+@pytest.fixture(scope="module")
+def console_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleWorld]:
+    database_url = f"sqlite:///{tmp_path_factory.mktemp('console-matrix') / 'server.sqlite3'}"
+    server = ServerHarness(create_app(database_url))
+    server.add_two_agencies()
+    server.add_worker(NORTH, "nadmin", role="administrator")
+    server.add_worker(NORTH, "target")  # whose password is reset and who is deactivated
+    server.add_worker(SOUTH, "sadmin", role="administrator")
+    headers = server.login("wlee")
+    first, second = client_data(), client_data(first_name="AMAL")
+    visit = group_session_data(["wlee"])
+    visit["service_forms"][0]["client_id"] = first["id"]
+    results = server.push(headers, change("client", first), change("client", second), change("session", visit))
+    assert {result["status"] for result in results} == {"applied"}
+    paths = {"session_id": visit["id"], "client_id": first["id"], "user_id": "target", "code": "N-002"}
+    yield ConsoleWorld(server=server, paths=paths, query={"keep": first["id"], "merge": second["id"]})
+    server.db.close()
+
+
+def _console_form(route: tuple[str, str], world: ConsoleWorld) -> dict[str, Any]:
+    """What the cell's form sends besides its token: refused values where the action would change shared state."""
+    path = route[1]
+    if path == "/console/sign-in":
+        return {"data": {"user_id": "nobody-at-all", "password": "not a password"}}
+    if path == "/console/language":
+        return {"data": {"language": "en", "next": "/console/"}}
+    if path == "/console/clients/merge":
+        return {"data": {"keep": world.query["keep"], "merge": world.query["keep"]}}  # the same client twice
+    if path == "/console/sites/import":
+        return {"files": {"file": ("sites.csv", b"not,a,site,file\n", "text/csv")}}
+    return {"data": {}}  # every other form refuses empty fields (or, for the three actions, acts on "target")
+
+
+def _console_call(world: ConsoleWorld, route: tuple[str, str], reader: str) -> httpx.Response:
+    method, pattern = route
+    browser = world.browser(reader, fresh=pattern == "/console/sign-out")
+    path = pattern.format(**world.paths)
+    if method == "GET":
+        params = world.query if pattern == "/console/clients/merge" else None
+        return browser.client.get(path, params=params)
+    token = browser.token("/sign-in" if reader == "anonymous" else "/audit")
+    form = _console_form(route, world)
+    return browser.client.post(path, data={"csrf_token": token, **form.get("data", {})}, files=form.get("files"))
+
+
+@pytest.mark.parametrize(("route", "reader"), CONSOLE_CELLS, ids=[f"{m} {p}-{r}" for (m, p), r in CONSOLE_CELLS])
+def test_console_authorization_matrix(console_world: ConsoleWorld, route: tuple[str, str], reader: str) -> None:
+    expected = CONSOLE_EXPECTED[route][CONSOLE_READERS.index(reader)]
+    response = _console_call(console_world, route, reader)
+    assert response.status_code == expected, response.text[:500]
+    if expected == _TO_SIGN_IN and reader == "anonymous" and route[1] != "/console/language":
+        assert response.headers["location"].startswith("/console/sign-in")
+    if expected == 403:
+        assert "does not give access" in response.text or "Nothing was changed" in response.text
+
+
+def test_the_console_matrix_covers_every_console_route() -> None:
+    routes = {
+        (method, CONSOLE_PREFIX + route.path)
+        for pages in console_pages
+        for route in pages.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    assert routes == set(CONSOLE_EXPECTED)
+
+
+@pytest.mark.parametrize("route", [route for route in CONSOLE_EXPECTED if route[0] == "POST"], ids=str)
+def test_every_console_form_refuses_a_post_without_the_readers_token(
+    console_world: ConsoleWorld, route: tuple[str, str]
+) -> None:
+    """Even the administrator's own browser: a form that did not come from a console page changes nothing."""
+    browser = console_world.browser("administrator")
+    path = route[1].format(**console_world.paths)
+    before = _audit_count(console_world.server)
+    for token in (None, "f" * 64, console_world.browser("supervisor").token("/audit")):
+        data = {"csrf_token": token} if token else {}
+        assert browser.client.post(path, data=data).status_code == 403
+    assert _audit_count(console_world.server) == before
+
+
+def _audit_count(server: ServerHarness) -> int:
+    with server.db.reading() as session:
+        return session.query(AuditEvent).count()

@@ -36,7 +36,7 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 
 _REFUSALS = {
     401: {"model": ErrorDetail, "description": "Not signed in, or the sign-in expired or was revoked."},
-    403: {"model": ErrorDetail, "description": "Only supervisors can see the agency's reports."},
+    403: {"model": ErrorDetail, "description": "Only supervisors and administrators can see the agency's reports."},
 }
 MonthQuery = Annotated[str | None, Query(description="YYYY-MM; or give from and to.", examples=["2025-03"])]
 FromQuery = Annotated[date | None, Query(alias="from", description="First service date (with to).")]

@@ -40,7 +40,7 @@ FIELDS = {
     "PushRequest": "device_id changes",
     "Change": "op_id entity id base_version data",
     "PushResponse": "results",
-    "PushResult": "op_id status version errors current",
+    "PushResult": "op_id status version errors current merged_into",
     "FieldErrorOut": "field message code params",
     "PullResponse": "changes cursor has_more",
     "PulledChange": "entity id op version data",
@@ -73,6 +73,7 @@ FIELDS = {
     ),
     "ReportGapOut": "field code message",
     "ExportRunOut": "id month again file_format exported_by exported_at clients services not_reported changed",
+    "MergedClientData": "merged_into",
 }
 
 # Values the contract fixes, with the schema and property that must list them.

@@ -1,0 +1,1 @@
+"""The console's pages, by who uses them."""
