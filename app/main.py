@@ -17,8 +17,9 @@ import flet as ft
 from app.i18n import DEFAULT_LANGUAGE, supported_language
 from app.store.db import DeviceDatabase
 from app.ui.context import AppContext
+from app.ui.fonts import ASSETS_DIR
 from app.ui.shell import Shell
-from app.ui.theme import apply_theme
+from app.ui.theme import apply_theme, load_fonts
 from app.usecases.accounts import current_actor, device_info
 from app.usecases.preferences import preferred_language
 
@@ -69,6 +70,7 @@ def session_starter(db: DeviceDatabase, server_url: str | None) -> Callable[[ft.
 
         page.on_close = session_closed
         await shell.start()
+        load_fonts(page)
 
     return start
 
@@ -101,9 +103,10 @@ def main(argv: list[str] | None = None) -> None:
     app = session_starter(db, args.server)
     if args.web:
         print(f"Outpost is serving at http://{args.host}:{args.port}", flush=True)
-        ft.run(app, view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port, no_cdn=True)
+        ft.run(app, view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port, no_cdn=True,
+               assets_dir=str(ASSETS_DIR))  # fmt: skip
     else:
-        ft.run(app)
+        ft.run(app, assets_dir=str(ASSETS_DIR))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ come with a word, so nobody has to rely on colour alone.
 
 import flet as ft
 
+from app.ui.fonts import FALLBACK_FONTS, fallback_text_theme
+
 TOUCH_TARGET = 48
 NARROW_BREAKPOINT = 640
 """Below this width (logical pixels) the app uses a bottom NavigationBar; from it on, a NavigationRail."""
@@ -43,9 +45,18 @@ def build_theme() -> ft.Theme:
         outlined_button_theme=ft.OutlinedButtonTheme(style=button_style),
         text_button_theme=ft.TextButtonTheme(style=button_style),
         icon_button_theme=ft.IconButtonTheme(style=ft.ButtonStyle(padding=_ICON_BUTTON_PADDING)),
+        text_theme=fallback_text_theme(),
+        primary_text_theme=fallback_text_theme(),
     )
 
 
 def apply_theme(page: ft.Page) -> None:
     page.theme = build_theme()
     page.theme_mode = ft.ThemeMode.LIGHT
+
+
+def load_fonts(page: ft.Page) -> None:
+    """Register the bundled fonts once the first screen is up: fetching and reading their 4 MB before it would
+    hold the first paint back by most of a second, and the screen a worker starts on rarely holds a name."""
+    page.fonts = FALLBACK_FONTS
+    page.update()

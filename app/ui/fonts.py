@@ -1,0 +1,42 @@
+"""The fonts that draw every client's name, bundled with the app so they work without a network.
+
+Clients' names come in Arabic, Ge'ez, Gurmukhi, Han and more. A browser on a device without internet cannot fetch
+fonts for them (Flutter's web engine otherwise asks Google Fonts and draws empty boxes meanwhile), and a phone or
+desktop may not have them either. The Noto fonts for those scripts ship in ``app/assets/fonts`` (made by
+``tools/build_fonts.py``; SIL Open Font License in ``OFL.txt`` beside them) and every text style of the theme
+lists them as fallback families: text is drawn in the platform's font (Roboto on the web), and each letter that
+font lacks in the first of these that has it.
+"""
+
+from pathlib import Path
+
+import flet as ft
+
+ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
+"""Flet's assets folder: served to browsers, packaged into desktop and mobile builds."""
+
+FALLBACK_FONTS: dict[str, str] = {
+    "Noto Sans": "fonts/NotoSans-Regular.ttf",  # Latin, Greek, Cyrillic, Vietnamese
+    "Noto Sans Arabic": "fonts/NotoSansArabic-Regular.ttf",  # Arabic, Persian, Urdu, Pashto
+    "Noto Sans Hebrew": "fonts/NotoSansHebrew-Regular.ttf",
+    "Noto Sans Ethiopic": "fonts/NotoSansEthiopic-Regular.ttf",  # Ge'ez: Tigrinya, Amharic
+    "Noto Sans Devanagari": "fonts/NotoSansDevanagari-Regular.ttf",
+    "Noto Sans Gurmukhi": "fonts/NotoSansGurmukhi-Regular.ttf",
+    "Noto Sans Bengali": "fonts/NotoSansBengali-Regular.ttf",
+    "Noto Sans Tamil": "fonts/NotoSansTamil-Regular.ttf",
+    "Noto Sans Thai": "fonts/NotoSansThai-Regular.ttf",
+    "Noto Sans CJK": "fonts/NotoSansCJK-Regular.otf",  # Han (Simplified and Traditional), kana, Hangul
+}
+"""Font family -> file in ``ASSETS_DIR``, in the order a missing letter is looked for."""
+
+_TEXT_THEME_STYLES = (
+    "display_large", "display_medium", "display_small", "headline_large", "headline_medium", "headline_small",
+    "title_large", "title_medium", "title_small", "body_large", "body_medium", "body_small",
+    "label_large", "label_medium", "label_small",
+)  # fmt: skip
+
+
+def fallback_text_theme() -> ft.TextTheme:
+    """A text theme whose every style falls back on the bundled fonts (sizes and weights stay Material's own)."""
+    style = ft.TextStyle(font_family_fallback=list(FALLBACK_FONTS))
+    return ft.TextTheme(**dict.fromkeys(_TEXT_THEME_STYLES, style))
