@@ -13,7 +13,7 @@ from app.domain.codes import (
 )
 from app.domain.errors import FieldError, problem
 from app.domain.name_match import same_name
-from app.domain.text import phone_digits
+from app.domain.text import phone_digits, writes_family_name_first
 from app.domain.words import N_
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -85,8 +85,14 @@ class Client:
 
 
 def display_name(first_name: str, last_name: str, preferred_name: str) -> str:
-    """How a client is named in lists: "Thi Lan Nguyen (Lan)". Also used on search results, which carry no Client."""
+    """How a client is named in lists: "Thi Lan Nguyen (Lan)". Also used on search results, which carry no Client.
+
+    A Chinese, Japanese or Korean name is written as its own script writes it, family name first and no space
+    between: "王芳", "김민준".
+    """
     preferred = f" ({preferred_name})" if preferred_name else ""
+    if writes_family_name_first(first_name) and writes_family_name_first(last_name):
+        return f"{last_name.strip()}{first_name.strip()}{preferred}"
     return f"{first_name} {last_name}{preferred}".strip()
 
 

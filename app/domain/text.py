@@ -72,6 +72,9 @@ _UNSPACED = (
     (0xF900, 0xFAFF),  # Han compatibility
     (0x20000, 0x3FFFF),  # Han, supplementary planes
 )
+# Han, kana and Hangul: scripts whose names are written family name first, with no space.
+_FAMILY_NAME_FIRST = ((0x1100, 0x11FF), (0x3040, 0x30FF), (0x3130, 0x318F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),
+                      (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))  # fmt: skip
 # Hangul vowels and final consonants: a syllable, hence a typed search, never starts with one.
 _HANGUL_INNER = ((0x1160, 0x11FF), (0xD7B0, 0xD7FF))
 # Scripts that leave short vowels unwritten (abjads): their romanisation ("فاطمة" -> "ftmh") is not what anyone
@@ -89,6 +92,7 @@ def _any_of(ranges: tuple[tuple[int, int], ...]) -> re.Pattern[str]:
 
 
 _UNSPACED_LETTER = _any_of(_UNSPACED)
+_FAMILY_NAME_FIRST_LETTER = _any_of(_FAMILY_NAME_FIRST)
 _ABJAD_LETTER = _any_of(_ABJADS)
 
 
@@ -155,6 +159,11 @@ def name_words(*names: str | None) -> list[str]:
 def is_unspaced(word: str) -> bool:
     """Whether ``word`` (folded) is written in a script that puts no spaces between a name's parts."""
     return not word.isascii() and _UNSPACED_LETTER.search(word) is not None
+
+
+def writes_family_name_first(name: str) -> bool:
+    """Whether ``name`` is in Han, kana or Hangul, whose names put the family name first ("王芳", "김민준")."""
+    return not name.isascii() and _FAMILY_NAME_FIRST_LETTER.search(name) is not None
 
 
 def is_abjad(word: str) -> bool:

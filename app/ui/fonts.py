@@ -4,8 +4,8 @@ Clients' names come in Arabic, Ge'ez, Gurmukhi, Han and more. A browser on a dev
 fonts for them (Flutter's web engine otherwise asks Google Fonts and draws empty boxes meanwhile), and a phone or
 desktop may not have them either. The Noto fonts for those scripts ship in ``app/assets/fonts`` (made by
 ``tools/build_fonts.py``; SIL Open Font License in ``OFL.txt`` beside them) and every text style of the theme
-lists them as fallback families: text is drawn in the platform's font (Roboto on the web), and each letter that
-font lacks in the first of these that has it.
+lists them as fallback families: text is drawn in Roboto (Material's font, served by Flet on the web), and each
+letter Roboto lacks in the first of these that has it.
 """
 
 from pathlib import Path
@@ -29,6 +29,10 @@ FALLBACK_FONTS: dict[str, str] = {
 }
 """Font family -> file in ``ASSETS_DIR``, in the order a missing letter is looked for."""
 
+PLATFORM_FONT = "Roboto"
+"""The font Material draws with, which Flet serves to browsers and Android has. A text style that names fallback
+families but no family of its own would draw everything in the first fallback, so it leads the list."""
+
 _TEXT_THEME_STYLES = (
     "display_large", "display_medium", "display_small", "headline_large", "headline_medium", "headline_small",
     "title_large", "title_medium", "title_small", "body_large", "body_medium", "body_small",
@@ -38,5 +42,5 @@ _TEXT_THEME_STYLES = (
 
 def fallback_text_theme() -> ft.TextTheme:
     """A text theme whose every style falls back on the bundled fonts (sizes and weights stay Material's own)."""
-    style = ft.TextStyle(font_family_fallback=list(FALLBACK_FONTS))
+    style = ft.TextStyle(font_family_fallback=[PLATFORM_FONT, *FALLBACK_FONTS])
     return ft.TextTheme(**dict.fromkeys(_TEXT_THEME_STYLES, style))

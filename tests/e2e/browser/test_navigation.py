@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from app.demodata.reference import DEMO_SIGN_IN
+from app.ui.fonts import FALLBACK_FONTS
 
 
 @dataclass
@@ -219,3 +220,40 @@ def test_worker_signs_in_without_the_server_after_a_first_online_sign_in(worker,
     expect(again).to_be_visible()
     again.click()  # in the sync bar, always in sight
     expect(me.page.get_by_role("textbox", name="User ID")).to_be_visible()
+
+
+def test_clients_named_in_cyrillic_arabic_and_han_are_registered_found_and_drawn(worker) -> None:
+    """Typed in their own script, found in it and in Latin letters, and drawn with the fonts the app serves itself
+    (the screenshots show the letters, not boxes); a Latin spelling of a registered Cyrillic name is a duplicate."""
+    me = worker("tablet")
+    fonts_served: dict[str, int] = {}
+    me.page.on("response", lambda r: fonts_served.update({r.url.rsplit("/", 1)[-1]: r.status}))
+    me.sign_in()
+    born = "1985-03-02"
+    for first, last, photo in (("Олена", "Шевченко", ""), ("فاطمة", "الزهراء", "register-arabic"), ("芳", "王", "")):
+        me.go_to("My Dashboard")
+        me.register(first, last, born)
+        if photo:
+            me.reveal(me.page, me.page.get_by_role("textbox", name="First name", exact=True))
+            me.photograph(photo)
+        me.save()
+        expect(me.button("Begin Session with Client")).to_be_attached()
+    me.photograph("client-profile-han")
+
+    me.go_to("Find Client/Activity")
+    for typed, shown in (("олен", "Олена Шевченко"), ("shevch", "Олена Шевченко"), ("فاط", "فاطمة الزهراء"),
+                         ("王", "王芳"), ("wang", "王芳")):  # fmt: skip
+        me.type("Search clients", typed)
+        expect(me.page.get_by_text(shown).first).to_be_visible()
+        expect(me.button("Profile")).to_have_count(1)
+    me.type("Search clients", born)
+    expect(me.button("Profile")).to_have_count(3)
+    me.photograph("find-every-script")
+    assert {Path(path).name: 200 for path in FALLBACK_FONTS.values()}.items() <= fonts_served.items()
+
+    me.go_to("My Dashboard")
+    me.register("Olena", "Shevchenko", born)
+    me.save()
+    expect(me.page.get_by_text("This client may already be registered")).to_be_visible()
+    expect(me.page.get_by_text("Олена Шевченко").first).to_be_visible()
+    me.photograph("duplicate-warning-across-scripts")

@@ -162,7 +162,14 @@ class TestPossibleDuplicates:
 
 @pytest.mark.parametrize(
     ("first", "last", "preferred", "shown"),
-    [("Amal", "Haddad", "", "Amal Haddad"), ("Thi Lan", "Nguyễn", "Lan", "Thi Lan Nguyễn (Lan)")],
+    [
+        ("Amal", "Haddad", "", "Amal Haddad"),
+        ("Thi Lan", "Nguyễn", "Lan", "Thi Lan Nguyễn (Lan)"),
+        ("芳", "王", "Lily", "王芳 (Lily)"),  # Chinese, Japanese and Korean names: family name first, no space
+        ("민준", "김", "", "김민준"),
+        ("สมชาย", "ใจดี", "", "สมชาย ใจดี"),  # Thai names are written given name first
+        ("فاطمة", "الزهراء", "", "فاطمة الزهراء"),
+    ],
 )
 def test_display_name_shows_the_preferred_name_in_brackets(first: str, last: str, preferred: str, shown: str) -> None:
     client = Client(id="c", agency_id="a", first_name=first, last_name=last, preferred_name=preferred)
