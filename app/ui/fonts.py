@@ -15,19 +15,20 @@ import flet as ft
 ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
 """Flet's assets folder: served to browsers, packaged into desktop and mobile builds."""
 
-FALLBACK_FONTS: dict[str, str] = {
-    "Noto Sans": "fonts/NotoSans-Regular.ttf",  # Latin, Greek, Cyrillic, Vietnamese
-    "Noto Sans Arabic": "fonts/NotoSansArabic-Regular.ttf",  # Arabic, Persian, Urdu, Pashto
-    "Noto Sans Hebrew": "fonts/NotoSansHebrew-Regular.ttf",
-    "Noto Sans Ethiopic": "fonts/NotoSansEthiopic-Regular.ttf",  # Ge'ez: Tigrinya, Amharic
-    "Noto Sans Devanagari": "fonts/NotoSansDevanagari-Regular.ttf",
-    "Noto Sans Gurmukhi": "fonts/NotoSansGurmukhi-Regular.ttf",
-    "Noto Sans Bengali": "fonts/NotoSansBengali-Regular.ttf",
-    "Noto Sans Tamil": "fonts/NotoSansTamil-Regular.ttf",
-    "Noto Sans Thai": "fonts/NotoSansThai-Regular.ttf",
-    "Noto Sans CJK": "fonts/NotoSansCJK-Regular.otf",  # Han (Simplified and Traditional), kana, Hangul
-}
-"""Font family -> file in ``ASSETS_DIR``, in the order a missing letter is looked for."""
+_FONT_FILES = (
+    "fonts/NotoSans-Regular.ttf",  # Latin, Greek, Cyrillic, Vietnamese
+    "fonts/NotoSansArabic-Regular.ttf",  # Arabic, Persian, Urdu, Pashto
+    "fonts/NotoSansHebrew-Regular.ttf",
+    "fonts/NotoSansEthiopic-Regular.ttf",  # Ge'ez: Tigrinya, Amharic
+    "fonts/NotoSansDevanagari-Regular.ttf",
+    "fonts/NotoSansGurmukhi-Regular.ttf",
+    "fonts/NotoSansBengali-Regular.ttf",
+    "fonts/NotoSansTamil-Regular.ttf",
+    "fonts/NotoSansThai-Regular.ttf",
+    "fonts/NotoSansCJK-Regular.otf",  # Han (Simplified and Traditional), kana, Hangul
+)
+FALLBACK_FONTS: dict[str, str] = {Path(path).stem: path for path in _FONT_FILES}
+"""Font family (the file's name) -> file in ``ASSETS_DIR``, in the order a missing letter is looked for."""
 
 PLATFORM_FONT = "Roboto"
 """The font Material draws with, which Flet serves to browsers and Android has. A text style that names fallback

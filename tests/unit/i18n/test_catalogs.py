@@ -30,6 +30,7 @@ SCANNED = ("app/ui", "app/usecases")
 NOT_SHOWN = {
     ("app/ui/screens/sign_in.py", "Outpost"): "the app's name, the same in every language",
     ("app/ui/screens/sign_in.py", "Outpost{} ({})"): "the device's name: the app's, the platform's (see device_name)",
+    ("app/ui/fonts.py", "Roboto"): "a font's name, which the text theme refers to",
 }
 """Literal words in the scanned folders that no worker reads in a sentence, with the reason."""
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
