@@ -9,7 +9,7 @@ PYTEST_ARGS ?= -n 2 --dist loadfile
 SERVER_PORT ?= 8000
 APP_PORT ?= 8550
 
-.PHONY: venv test lint demo bench soak-tests clean catalogs catalogs-extract catalogs-update catalogs-compile
+.PHONY: venv test lint demo bench screenshots soak-tests clean catalogs catalogs-extract catalogs-update catalogs-compile
 
 venv: $(STAMP)
 
@@ -31,6 +31,11 @@ demo: venv
 
 bench: venv
 	$(BIN)/python -m bench $(if $(FULL),--full,--quick)
+
+# The browser tests, writing their pictures to docs/screenshots instead of build/screenshots: run it on purpose
+# when a screen changed, and commit the pictures.
+screenshots: venv
+	OUTPOST_SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest $(PYTEST_ARGS) -m browser tests/e2e/browser
 
 # The whole suite from N fresh clones of HEAD in a row (default 5), as CI runs it; lists the tests that failed.
 soak-tests:

@@ -7,7 +7,9 @@ storage. Without /usr/bin/chromium the tests are skipped, except under CI, where
 
 Helpers are fixtures (``open_app``, ``reveal``, ``type_into``, ``small_targets``, ``screenshot``, ``viewports``), so
 test modules need no imports from here. Flutter scrolls its own views and the DOM cannot, so a control below the
-fold is brought into sight with the mouse wheel (``reveal``) before it is tapped.
+fold is brought into sight with the mouse wheel (``reveal``) before it is tapped. Pictures are taken only with
+``screenshot(page, name)``: it writes to build/screenshots, so a test run leaves the tree clean, and
+`make screenshots` sends them to docs/screenshots.
 """
 
 import os
@@ -35,7 +37,10 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 1024, "height": 768}}
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[3]
+# Where pictures go: build/screenshots (git-ignored), so a test run leaves the tree clean; `make screenshots` points
+# this at docs/screenshots to refresh the pictures the documentation shows.
+SCREENSHOTS = ROOT / os.environ.get("OUTPOST_SCREENSHOTS_DIR", "build/screenshots")
 APP_STARTUP_SECONDS = 60
 FIRST_PAINT_MS = 60_000  # the first load compiles Flutter's wasm bundle; later steps are much quicker
 STEP_MS = 20_000
@@ -257,7 +262,7 @@ def _painted(page: Page) -> bytes:
 
 
 def _screenshot(page: Page, name: str) -> Path:
-    """Save ``docs/screenshots/<name>-phone.png`` or ``-tablet.png`` depending on the tab's width."""
+    """Save ``<name>-phone.png`` or ``<name>-tablet.png`` (by the tab's width) in ``SCREENSHOTS``, once painted."""
     size = "phone" if page.viewport_size["width"] < VIEWPORTS["tablet"]["width"] else "tablet"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}-{size}.png"
@@ -282,4 +287,7 @@ def type_into() -> Callable[[Page, str, str], None]:
 
 @pytest.fixture
 def screenshot() -> Callable[[Page, str], Path]:
+    """``screenshot(page, name)``: the one way a browser test takes a picture. It waits until Flutter has painted
+    the screen, names the file after the tab's size, and writes it to build/screenshots, or to docs/screenshots
+    under `make screenshots`."""
     return _screenshot

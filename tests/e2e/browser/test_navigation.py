@@ -1,6 +1,6 @@
 """A worker's first minutes in the app, in a real browser against a real server: sign in, find their way around,
 register a client (and be warned before registering them twice), find them again by a partial accent-free name,
-and reach "Begin Session with Client". Every screen is photographed at phone and tablet size for docs/screenshots.
+and reach "Begin Session with Client". Every screen is photographed at phone and tablet size (``screenshot``).
 """
 
 import uuid

@@ -5,7 +5,7 @@ and sees each problem beside its field, fixes every field (the Site through "Fin
 languages, an interpreter, a second worker), saves, adds the relative with a service form of their own, completes
 both forms and sees the session turn Complete. After "Sync now" the second worker, on another device with its
 own database, signs in and finds the session on their dashboard. The session form, Site finder and service form
-are photographed at phone and tablet size into docs/screenshots.
+are photographed at phone and tablet size (``screenshot``).
 
 Flutter moves its own scroll views; the DOM cannot scroll them. So controls are scrolled into sight with the mouse
 wheel before they are clicked, and a text box's value is read from the editing element once the box has focus.
