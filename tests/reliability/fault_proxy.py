@@ -14,7 +14,6 @@ import socket
 import socketserver
 import struct
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,12 +24,13 @@ SYNC_PREFIX = "/api/v1/sync/"
 MAX_HEAD_BYTES = 64 * 1024
 CLIENT_READ_TIMEOUT = 30.0
 UPSTREAM_TIMEOUT = 180.0  # a big push on a busy machine may take a while; the device's own timeout is separate
+DEVICE_GIVES_UP_WITHIN = 120.0  # a late request or answer waits this long at most for the device to time out
 
 
 class Fault(StrEnum):
     DROP_REPLY = "drop_reply"  # after commit: the connection is reset instead of answering
-    LATE_REPLY = "late_reply"  # after commit: the answer is held until the device has timed out
-    LATE_REQUEST = "late_request"  # held until the device timed out, then delivered (commits after it gave up)
+    LATE_REPLY = "late_reply"  # after commit: the answer is held until the device has given up waiting
+    LATE_REQUEST = "late_request"  # held until the device gave up, then delivered (commits after it gave up)
     ERROR_500 = "error_500"  # after commit: the device is told 500 instead of the real answer
     CUT_REQUEST = "cut_request"  # half the body reaches the server, then both connections close
     UNAVAILABLE_503 = "unavailable_503"  # answered without reaching the server
@@ -47,14 +47,20 @@ def request_kind(path: str) -> str:
 
 
 class FaultSchedule:
-    """Decides, from one seeded random generator, which sync requests fail and how; counts what it injected."""
+    """Decides, from one seeded random generator, which sync requests fail and how, and counts what happened.
 
-    def __init__(self, seed: int, *, rate: float, weights: dict[Fault, float]):
+    ``rates`` gives the share of each kind of request (``push``, ``pull``) that is broken. ``injected`` counts faults
+    by kind and request; ``after_commit`` counts, by request, the faults that came after the server had answered
+    200, i.e. had committed the request's work, while the device never got that answer: the dangerous case.
+    """
+
+    def __init__(self, seed: int, *, rates: dict[str, float], weights: dict[Fault, float]):
         self.seed = seed
-        self.rate = rate
+        self.rates = rates
         self.weights = weights
         self.enabled = True
         self.injected: Counter[str] = Counter()  # "<fault> on <push|pull>"
+        self.after_commit: Counter[str] = Counter()  # "<push|pull>"
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
 
@@ -63,24 +69,35 @@ class FaultSchedule:
         with self._lock:
             return sum(self.injected.values())
 
-    def by_fault(self) -> dict[str, int]:
+    def after_commit_on(self, kind: str) -> int:
         with self._lock:
-            counts: Counter[str] = Counter()
-            for key, count in self.injected.items():
-                counts[key.split(" ", 1)[0]] += count
-            return dict(sorted(counts.items()))
+            return self.after_commit[kind]
+
+    def by_fault_and_request(self) -> dict[str, dict[str, int]]:
+        """``{fault: {"push": n, "pull": n}}``, for the figures."""
+        with self._lock:
+            table: dict[str, dict[str, int]] = {}
+            for key, count in sorted(self.injected.items()):
+                fault, _, kind = key.partition(" on ")
+                table.setdefault(fault, {})[kind] = count
+            return table
 
     def decide(self, path: str, *, has_body: bool) -> tuple[Fault | None, int]:
         """The fault for this request (None: let it through) and, for a 429, the Retry-After seconds to send."""
-        if not path.startswith(SYNC_PREFIX):
-            return None, 0
+        rate = self.rates.get(request_kind(path), 0.0) if path.startswith(SYNC_PREFIX) else 0.0
         with self._lock:
-            if not self.enabled or self._rng.random() >= self.rate:
+            if not self.enabled or self._rng.random() >= rate:
                 return None, 0
             kinds = [kind for kind in self.weights if has_body or kind not in _NEEDS_BODY]
             fault = self._rng.choices(kinds, [self.weights[kind] for kind in kinds])[0]
             self.injected[f"{fault} on {request_kind(path)}"] += 1
             return fault, self._rng.randint(1, 30)
+
+    def note_denied_answer(self, path: str, status: int) -> None:
+        """The device never got the server's answer ``status`` to this request."""
+        if status == 200:
+            with self._lock:
+                self.after_commit[request_kind(path)] += 1
 
 
 class Upstream(Protocol):
@@ -101,17 +118,16 @@ class FaultProxy:
     """Listens on a free loopback port and forwards to ``upstream``'s port, breaking what ``schedule`` says.
 
     ``upstream.port`` is read for every request, so a server restarted on another port is found; while it is None
-    (the server is down) the device's connection is reset. ``hold_seconds`` is how long a late request or reply is
-    held: longer than the device's read timeout. Two hooks let a test act at a known point, in the thread that
-    carries the request: ``on_forwarded(path, n)`` once the n-th request for ``path`` has been handed to the server,
-    and ``on_answer(path, n)`` once the server's whole n-th answer for ``path`` is in the proxy and before the device
-    gets it; when it returns False the device never does (its connection is reset).
+    (the server is down) the device's connection is reset. A late request or reply is held until the device has
+    given up on it (closed its connection), never for a set time. Two hooks let a test act at a known point, in the
+    thread that carries the request: ``on_forwarded(path, n)`` once the n-th request for ``path`` has been handed to
+    the server, and ``on_answer(path, n)`` once the server's whole n-th answer for ``path`` is in the proxy and
+    before the device gets it; when it returns False the device never does (its connection is reset).
     """
 
-    def __init__(self, upstream: Upstream, schedule: FaultSchedule | None = None, *, hold_seconds: float = 1.0):
+    def __init__(self, upstream: Upstream, schedule: FaultSchedule | None = None):
         self.upstream = upstream
         self.schedule = schedule
-        self.hold_seconds = hold_seconds
         self.on_forwarded: Callable[[str, int], None] | None = None
         self.on_answer: Callable[[str, int], bool] | None = None
         self.requests: Counter[str] = Counter()
@@ -169,17 +185,25 @@ class FaultProxy:
             answer = _canned(429, "Too Many Requests", "Injected: slow down.", {"Retry-After": str(retry_after)})
             _send_quietly(client, answer)
             return
-        if fault is Fault.LATE_REQUEST:
-            time.sleep(self.hold_seconds)
+        if fault is Fault.LATE_REQUEST and not _device_gave_up(client):
+            fault = None  # the device is still waiting: this request is not late after all
         reply = self._forward(request, cut=fault is Fault.CUT_REQUEST)
         if not reply or fault in (Fault.DROP_REPLY, Fault.CUT_REQUEST) or not self._answer_goes_out(request.path):
+            self._denied(request.path, reply, fault)
             _reset(client)
             return
-        if fault is Fault.LATE_REPLY:
-            time.sleep(self.hold_seconds)
+        if fault is Fault.LATE_REPLY and not _device_gave_up(client):
+            fault = None
+        if fault in (Fault.LATE_REQUEST, Fault.LATE_REPLY, Fault.ERROR_500):
+            self._denied(request.path, reply, fault)
         if fault is Fault.ERROR_500:
             reply = _canned(500, "Internal Server Error", "Injected: the server failed after doing the work.")
         _send_quietly(client, reply)
+
+    def _denied(self, path: str, reply: bytes, fault: Fault | None) -> None:
+        """Count an answer the device did not get because of a fault (not one the server never gave)."""
+        if self.schedule is not None and fault in AFTER_COMMIT and reply:
+            self.schedule.note_denied_answer(path, _status_of(reply))
 
     def _forward(self, request: _Request, *, cut: bool) -> bytes:
         """Send the request to the server and return its whole answer (empty if the server died or was cut off)."""
@@ -259,6 +283,24 @@ def _read_until_closed(upstream: socket.socket) -> bytes:
     while chunk := upstream.recv(1 << 16):
         reply += chunk
     return bytes(reply)
+
+
+def _status_of(reply: bytes) -> int:
+    """The status code of a whole HTTP answer (0 if it is not one)."""
+    parts = reply.split(b" ", 2)
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+
+
+def _device_gave_up(client: socket.socket) -> bool:
+    """Wait until the device closes its connection (its read timeout ran out): a late request or answer is held
+    until then, however slow the machine, instead of for a guessed time. False if it never does."""
+    client.settimeout(DEVICE_GIVES_UP_WITHIN)
+    try:
+        return client.recv(1) == b""
+    except TimeoutError:
+        return False
+    except OSError:  # reset: gone as well
+        return True
 
 
 def _canned(status: int, reason: str, detail: str, headers: dict[str, str] | None = None) -> bytes:

@@ -3,6 +3,7 @@ the use cases the screens call, and syncs run by the app's own runner on a clock
 """
 
 import random
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
@@ -188,10 +189,13 @@ class DeviceRunner:
         self.engine = ObservedEngine(lambda: device.engine(transport_factory))
         self.runner = SyncRunner(self.engine, clock=clock, rng=rng)
 
-    def sync_until_done(self, max_attempts: int) -> bool:
-        """Ask for a sync (as a save does) and keep running due attempts until one succeeds; False if none did."""
+    def sync_until_done(self, max_attempts: int, stop: threading.Event | None = None) -> bool:
+        """Ask for a sync (as a save does) and keep running due attempts until one succeeds; False if none did, or
+        if ``stop`` was set first."""
         self.runner.trigger()
         for _ in range(max_attempts):
+            if stop is not None and stop.is_set():
+                return False
             wait = self.runner.seconds_until_next()
             assert wait is not None, f"the runner stopped retrying: {self.runner.status.last_error}"
             self.clock.advance(wait + 0.001)
