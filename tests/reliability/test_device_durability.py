@@ -46,10 +46,26 @@ SEED = int(os.environ.get("OUTPOST_DURABILITY_SEED", "6005"))
 
 @dataclass
 class Run:
-    """What one child reported before it was killed: saves that returned, as marker -> session id."""
+    """What one child reported before it was killed: saves that returned (marker -> session id), the save it had
+    announced but not finished when the kill came, and the save it paused in, if it was told to."""
 
     saves: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    in_progress: str | None = None
+    paused: str | None = None
+
+    def note(self, line: str) -> None:
+        kind, _, rest = line.partition(" ")
+        if kind == "saving":
+            self.in_progress = rest
+        elif kind == "saved":
+            session_id, marker = rest.split(" ", 1)
+            self.saves[marker] = session_id
+            self.in_progress = None
+        elif kind == "paused":
+            self.paused = rest
+        else:
+            self.errors.append(line)
 
 
 class SavingTablet:
@@ -67,45 +83,49 @@ class SavingTablet:
         """Start a child on ``database``; once it reported ``after_saves`` saves, wait ``then`` seconds more (it
         keeps saving) and SIGKILL it. Returns what it reported. Counting saves first keeps the moments random
         relative to the work, however fast or busy the machine is."""
-        assert self.process.stdin is not None
-        self.process.stdin.write(f"start {database} {seed}\n")
-        self.process.stdin.flush()
-        first = self._next_line(LINE_TIMEOUT)
-        assert first.startswith("child "), first
-        pid = int(first.split()[1])
-        run = Run()
+        pid, run = self._start(f"{database} {seed}")
         while len(run.saves) < after_saves and not run.errors:
-            self._note(run, self._next_line(LINE_TIMEOUT))
+            run.note(self._next_line(LINE_TIMEOUT))
         deadline = time.monotonic() + then
         while (left := deadline - time.monotonic()) > 0:
             try:
-                self._note(run, self.lines.get(timeout=left))
+                run.note(self.lines.get(timeout=left))
             except queue.Empty:
                 break
-        os.kill(pid, signal.SIGKILL)
-        while not (line := self._next_line(LINE_TIMEOUT)).startswith(f"ended {pid} "):
-            self._note(run, line)
-        return run
+        return self._kill(pid, run)
+
+    def run_and_kill_in_save(self, database: Path, seed: int, *, save_number: int) -> Run:
+        """Start a child whose ``save_number``-th save stops just before its commit, and SIGKILL it there."""
+        pid, run = self._start(f"{database} {seed} {save_number}")
+        while run.paused is None and not run.errors:
+            run.note(self._next_line(LINE_TIMEOUT))
+        return self._kill(pid, run)
 
     def close(self) -> None:
         assert self.process.stdin is not None
         self.process.stdin.close()
         self.process.wait(timeout=30)
 
+    def _start(self, arguments: str) -> tuple[int, Run]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"start {arguments}\n")
+        self.process.stdin.flush()
+        first = self._next_line(LINE_TIMEOUT)
+        assert first.startswith("child "), first
+        return int(first.split()[1]), Run()
+
+    def _kill(self, pid: int, run: Run) -> Run:
+        """SIGKILL the child, then take in everything it said before it died."""
+        os.kill(pid, signal.SIGKILL)
+        while not (line := self._next_line(LINE_TIMEOUT)).startswith(f"ended {pid} "):
+            run.note(line)
+        return run
+
     def _next_line(self, timeout: float) -> str:
         try:
             return self.lines.get(timeout=timeout)
         except queue.Empty:
             pytest.fail(f"save_sessions_forever.py said nothing for {timeout} s")
-
-    @staticmethod
-    def _note(run: Run, line: str) -> None:
-        kind, _, rest = line.partition(" ")
-        if kind == "saved":
-            session_id, marker = rest.split(" ", 1)
-            run.saves[marker] = session_id
-        else:
-            run.errors.append(line)
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -120,8 +140,9 @@ def saving_tablet() -> Iterator[SavingTablet]:
     tablet.close()
 
 
-def check_after_kill(database: Path, reported: dict[str, str]) -> int:
-    """Integrity, and every reported save present with its own outbox entry; returns the saves in the file."""
+def check_after_kill(database: Path, reported: dict[str, str], *, uncommitted: str | None = None) -> int:
+    """Integrity, every reported save present with its own outbox entry, and the save killed before its commit
+    (``uncommitted``) absent; returns the saves in the file."""
     with closing(sqlite3.connect(database)) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -133,41 +154,57 @@ def check_after_kill(database: Path, reported: dict[str, str]) -> int:
     missing = [marker for marker, session_id in reported.items() if (session_id, marker) not in queued]
     assert not missing, f"saves that returned but are not in the database: {missing[:5]}"
     assert {session_id for session_id, _ in queued} <= sessions, "an outbox entry without its session"
+    assert uncommitted not in {marker for _, marker in queued}, "a save killed before its commit was kept"
     return len(queued)
 
 
+def saves_missing(database: Path, reported: dict[str, str]) -> int:
+    """Reported saves (session and its own outbox entry) the file does not hold."""
+    with closing(sqlite3.connect(database)) as connection:
+        queued = set(connection.execute("SELECT record_id, json_extract(payload, '$.notes') FROM outbox"))
+    return sum((session_id, marker) not in queued for marker, session_id in reported.items())
+
+
 def test_sessions_whose_save_returned_survive_sixty_sigkills(saving_tablet, tmp_path, reliability_figures):
+    """Every other kill stops a save just before its commit, all its rows written (a known point); the rest come at
+    a random moment, counted as in a save when the tablet had announced a save and not finished it."""
     database = tmp_path / DB_FILENAME
     rng = random.Random(SEED)
     reported: dict[str, str] = {}
-    killed_before_a_save = 0
-    in_file = 0
+    random_kills_in_a_save = checks_passed = in_file = 0
     for run_number in range(KILLS):
-        run = saving_tablet.run_and_kill(
-            database,
-            SEED * 1000 + run_number,
-            after_saves=rng.choice(SAVES_BEFORE_KILL),
-            then=rng.uniform(0.0, MAX_EXTRA_WAIT),
-        )
+        seed = SEED * 1000 + run_number
+        if run_number % 2 == 0:
+            run = saving_tablet.run_and_kill_in_save(database, seed, save_number=rng.choice(SAVES_BEFORE_KILL) + 1)
+            assert run.paused is not None and run.paused == run.in_progress
+        else:
+            run = saving_tablet.run_and_kill(
+                database, seed, after_saves=rng.choice(SAVES_BEFORE_KILL), then=rng.uniform(0.0, MAX_EXTRA_WAIT)
+            )
+            random_kills_in_a_save += run.in_progress is not None
         assert not run.errors, run.errors
-        killed_before_a_save += not run.saves
         reported |= run.saves
-        in_file = check_after_kill(database, reported)
+        in_file = check_after_kill(database, reported, uncommitted=run.paused)
+        checks_passed += 1
 
+    kills_before_commit = (KILLS + 1) // 2
     reliability_figures(
-        "SIGKILL of a tablet while it saves",
+        "device-kills",
         {
             "kills": KILLS,
-            "kills before the run's first save returned": killed_before_a_save,
-            "kills while saving, after the run's first save": KILLS - killed_before_a_save,
+            "kills inside a save, its rows written, before its commit": kills_before_commit,
+            "kills at a random moment": KILLS - kills_before_commit,
+            "random kills that hit a save in progress": random_kills_in_a_save,
+            "kills that hit a save in progress": kills_before_commit + random_kills_in_a_save,
             "saves reported as returned": len(reported),
             "saves in the database": in_file,
             "saves committed but killed before reporting": in_file - len(reported),
-            "integrity checks passed": KILLS,
-            "lost": 0,
+            "checks passed after a kill (integrity, saves, outbox)": checks_passed,
+            "lost": saves_missing(database, reported),
         },
     )
-    assert in_file >= len(reported) > KILLS
+    assert kills_before_commit + random_kills_in_a_save >= KILLS // 2
+    assert in_file >= len(reported) > KILLS // 2
 
 
 def test_a_tablet_killed_during_its_first_start_opens_afterwards(saving_tablet, tmp_path):
