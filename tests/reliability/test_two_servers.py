@@ -38,11 +38,13 @@ READER_PAGE = 7  # small pages, so the reader's cursor moves many times while th
 
 
 class RoundRobin:
-    """Deals requests to the servers in turn, across every device, and counts what each process received."""
+    """Deals requests to the servers in turn, across every device, and counts what each process received and how
+    the pulls were answered (a 410 would make a device pull everything again, which hides a skipped row)."""
 
     def __init__(self, servers: list[ServerProcess]):
         self.urls = [server.url for server in servers]
         self.received: Counter[str] = Counter()
+        self.pull_answers: Counter[int] = Counter()
         self._turns = itertools.cycle(self.urls)
         self._lock = threading.Lock()
 
@@ -51,6 +53,10 @@ class RoundRobin:
             url = next(self._turns)
             self.received[url] += 1
             return url
+
+    def note_pull_answer(self, status: int) -> None:
+        with self._lock:
+            self.pull_answers[status] += 1
 
 
 class BalancedAdapter(HTTPAdapter):
@@ -65,6 +71,8 @@ class BalancedAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         request.url = self.balancer.next_url() + str(request.url)[len(BALANCED_URL) :]
         response = super().send(request, *args, **kwargs)
+        if "/sync/pull" in request.path_url:
+            self.balancer.note_pull_answer(response.status_code)
         if self.lost_push_replies and request.path_url.endswith("/sync/push"):
             self.lost_push_replies -= 1
             raise requests.ConnectionError("Injected: the answer to this push was lost", request=request)
@@ -171,29 +179,35 @@ def test_a_conflict_is_caught_when_the_two_edits_reach_different_processes(pair,
         device.close()
 
 
-def write_and_sync(device: FieldDevice, transport: TransportFactory, rounds: int) -> int:
-    """Save two sessions (and edit an earlier one every third round), then sync; repeat."""
+def write_and_sync(device: FieldDevice, transport: TransportFactory, rounds: int) -> tuple[int, int]:
+    """Save two sessions (and edit an earlier one every third round), then sync; repeat. Returns the saves and how
+    many syncs had to pull everything again."""
     client_id = device.register_client(last_name=f"Client of {device.name}").id
+    full_pulls = 0
     for number in range(rounds):
         for _ in range(2):
             device.record_session(client_id, notes=f"{device.name}, round {number}")
         if number % 3 == 2:
             device.edit_session(sorted(device.saves)[number % len(device.saves)], notes=f"Edited in round {number}")
-        device.sync(transport)
-    return sum(device.saves.values())
+        full_pulls += device.sync(transport).full_pull
+    return sum(device.saves.values()), full_pulls
 
 
-def pull_until(reader: FieldDevice, transport: TransportFactory, writers_done: threading.Event) -> tuple[int, int]:
-    """Pull in small pages, from the stored cursor, until the writers are done; returns (pulls, pages)."""
-    pulls = pages = 0
+def pull_from_cursor(reader: FieldDevice, transport: TransportFactory) -> SyncReport:
+    """One pull in small pages from the stored cursor."""
+    engine = reader.engine(transport)
+    engine.pull_limit = READER_PAGE
+    report = SyncReport()
+    engine.pull(report)
+    return report
+
+
+def pull_until(reader: FieldDevice, transport: TransportFactory, writers_done: threading.Event) -> list[SyncReport]:
+    """Pull from the stored cursor again and again until the writers are done."""
+    reports = []
     while not writers_done.is_set():
-        engine = reader.engine(transport)
-        engine.pull_limit = READER_PAGE
-        report = SyncReport()
-        engine.pull(report)
-        pulls += 1
-        pages += report.pages
-    return pulls, pages
+        reports.append(pull_from_cursor(reader, transport))
+    return reports
 
 
 def test_a_reader_pulling_while_others_write_through_both_processes_misses_no_row(
@@ -202,35 +216,40 @@ def test_a_reader_pulling_while_others_write_through_both_processes_misses_no_ro
     writers = [pair.tablet(memory_dir, f"writer-{user}", user) for user in (WORKER, COLLEAGUE, THIRD)]
     reader = pair.tablet(memory_dir, "supervisor-reader", SUPERVISOR)
     done = threading.Event()
+    pair.balancer.pull_answers.clear()
     with ThreadPoolExecutor(max_workers=len(writers) + 1) as pool:
         reading = pool.submit(pull_until, reader, pair.transport(), done)
         writing = [pool.submit(write_and_sync, writer, pair.transport(), WRITER_ROUNDS) for writer in writers]
         try:
-            saves = sum(future.result() for future in writing)
+            written_and_full = [future.result() for future in writing]
         finally:
             done.set()
-        pulls, pages = reading.result()
-    engine = reader.engine(pair.transport())
-    engine.pull_limit = READER_PAGE
-    engine.pull(SyncReport())  # once more from its cursor: only what came after it, never a full pull
+        reports = reading.result()
+    reports.append(pull_from_cursor(reader, pair.transport()))  # once more, after the writers: only what came after
 
     holdings = read_holdings(pair.database_url)
     written = set().union(*(writer.saves.keys() for writer in writers))
+    full_pulls = sum(full for _, full in written_and_full) + sum(report.full_pull for report in reports)
     reliability_figures(
-        "Two server processes on PostgreSQL: cursor under concurrent writes",
+        "two-servers",
         {
             "writers": len(writers),
             "sessions written": len(written),
-            "saves (creates + edits)": saves,
-            "reader pulls while writing": pulls,
-            "pages pulled": pages,
-            "requests per process": dict(pair.balancer.received),
+            "saves (creates + edits)": sum(saves for saves, _ in written_and_full),
+            "reader pulls while writing": len(reports) - 1,
+            "pages pulled by the reader": sum(report.pages for report in reports),
+            "requests per process": [count for _, count in sorted(pair.balancer.received.items())],
+            "pull answers by status": dict(pair.balancer.pull_answers),
+            "pulls that started over without a cursor": full_pulls,
             "sessions on the server": len(holdings.sessions),
             "rows the reader is missing or holds stale": sum(
                 1 for key, record in holdings.sessions.items() if reader.sessions().get(key) != record
             ),
         },
     )
+    # A 410 would send a device back to the beginning, and a full pull would hide a row a cursor skipped.
+    assert set(pair.balancer.pull_answers) == {200}, pair.balancer.pull_answers
+    assert full_pulls == 0
     assert written <= holdings.sessions.keys()
     assert reader.sessions() == holdings.sessions
     assert reader.clients() == holdings.clients
