@@ -9,7 +9,7 @@ PYTEST_ARGS ?= -n 2 --dist loadfile
 SERVER_PORT ?= 8000
 APP_PORT ?= 8550
 
-.PHONY: venv test lint demo bench screenshots soak-tests clean catalogs catalogs-extract catalogs-update catalogs-compile
+.PHONY: venv test lint demo bench screenshots soak-tests reliability-docs clean catalogs catalogs-extract catalogs-update catalogs-compile
 
 venv: $(STAMP)
 
@@ -36,6 +36,10 @@ bench: venv
 # when a screen changed, and commit the pictures.
 screenshots: venv
 	OUTPOST_SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest $(PYTEST_ARGS) -m browser tests/e2e/browser
+
+# docs/reliability.md's tables from the figures the last test run wrote to build/reliability-figures.json.
+reliability-docs: venv
+	$(BIN)/python tests/reliability_figures.py
 
 # The whole suite from N fresh clones of HEAD in a row (default 5), as CI runs it; lists the tests that failed.
 soak-tests:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+from reliability_figures import FigureCollector
 
 from app.domain.clients import Client
 from app.domain.sessions import ServiceForm, Session
@@ -23,6 +24,12 @@ AGENCY_ID = "agency-north"
 # "input generation is slow" check fail by timing luck, so neither applies.
 settings.register_profile("outpost", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("outpost")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The process that reports results (not an xdist worker) gathers the reliability tests' figures."""
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(FigureCollector(config), "reliability-figures")
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 runs in the default suite.
 
 Tests that measure something (faults injected, records checked, lost, duplicated) hand their figures to the
-``reliability_figures`` fixture; they are printed at the end of the run, so docs/reliability.md can quote the last
-run and CI logs keep a copy.
+``reliability_figures`` fixture, and every test's CPU time is noted. Both go to build/reliability-figures.json at the
+end of the run, under pytest-xdist too, and from there into docs/reliability.md (tests/reliability_figures.py).
 """
 
 import resource
@@ -15,18 +15,15 @@ from typing import Any
 
 import pytest
 from central_server import CommitPause, ServerProcess
+from reliability_figures import record, record_cpu_seconds
 from server_process import run_admin
 
 HERE = Path(__file__).parent
 MEMORY_FOLDER = Path("/dev/shm")
-_FIGURES = pytest.StashKey[list[tuple[str, dict[str, Any]]]]()
-_CPU_SECONDS = pytest.StashKey[dict[str, float]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "reliability: tries hard to lose or duplicate records (docs/reliability.md)")
-    config.stash[_FIGURES] = []
-    config.stash[_CPU_SECONDS] = {}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -46,18 +43,19 @@ def _count_cpu_time(request: pytest.FixtureRequest) -> Iterator[None]:
     """Note each test's CPU time: on a shared machine it says more about a test's cost than the clock does."""
     started = _cpu_seconds()
     yield
-    request.config.stash[_CPU_SECONDS][request.node.nodeid] = _cpu_seconds() - started
+    record_cpu_seconds(request.node, _cpu_seconds() - started)
 
 
 @pytest.fixture
 def reliability_figures(request: pytest.FixtureRequest) -> Callable[[str, dict[str, Any]], None]:
-    """``record(title, figures)``: keep a test's measured figures for the end-of-run summary."""
+    """``record(key, figures)``: keep a test's measured figures for the run's JSON file; ``key`` names the block of
+    docs/reliability.md they fill."""
 
-    def record(title: str, figures: dict[str, Any]) -> None:
-        request.config.stash[_FIGURES].append((title, figures))
-        print(f"{title}: {figures}")
+    def record_figures(key: str, figures: dict[str, Any]) -> None:
+        record(request.node, key, figures)
+        print(f"{key}: {figures}")
 
-    return record
+    return record_figures
 
 
 @pytest.fixture
@@ -112,21 +110,3 @@ def pausable_demo_server(demo_database_url: str, commit_pause: CommitPause, tmp_
     process.start()
     yield process
     process.stop()
-
-
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    figures = config.stash.get(_FIGURES, [])
-    cpu_seconds = config.stash.get(_CPU_SECONDS, {})
-    if not figures and not cpu_seconds:
-        return
-    terminalreporter.section("reliability figures")
-    for title, values in figures:
-        terminalreporter.write_line(f"{title}:")
-        for name, value in values.items():
-            terminalreporter.write_line(f"    {name}: {value}")
-    if cpu_seconds:
-        terminalreporter.write_line(
-            f"CPU seconds (test process and reaped children), {sum(cpu_seconds.values()):.0f} in all:"
-        )
-        for nodeid, seconds in sorted(cpu_seconds.items(), key=lambda item: -item[1]):
-            terminalreporter.write_line(f"    {seconds:6.1f}  {nodeid}")
