@@ -120,8 +120,8 @@ _FORMER_STAFF = _named_in(SessionFormerStaff.__table__, "session_id", "session_i
 
 
 def _codes_named_in(changes: list[Change]) -> KnownCodes:
-    """Every site, location type, language and staff code the pushed sessions name (what they name of the wrong type
-    is left out: reading the record rejects it anyway)."""
+    """Every site, location type, language and staff code the pushed sessions name (what they name of the wrong type,
+    or text holding NUL, which PostgreSQL cannot even compare, is left out: reading the record rejects it anyway)."""
     named: dict[str, set[str]] = {key: set() for key in ("site_code", "service_location_type", "languages", "staff")}
     for change in changes:
         if change.entity != "session" or not isinstance(change.data, dict):
@@ -129,7 +129,7 @@ def _codes_named_in(changes: list[Change]) -> KnownCodes:
         for key, codes in named.items():
             value = change.data.get(key)
             values = value if isinstance(value, list) else [value]
-            codes.update(code for code in values if isinstance(code, str))
+            codes.update(code for code in values if isinstance(code, str) and "\x00" not in code)
     return KnownCodes(sites=named["site_code"], service_location_types=named["service_location_type"],
                       languages=named["languages"], workers=named["staff"])  # fmt: skip
 

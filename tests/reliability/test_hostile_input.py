@@ -448,3 +448,17 @@ def test_a_nul_character_in_any_text_field_is_rejected_by_name(hostile_server: S
     ]
     assert all(result["errors"][0]["message"] == "Text cannot contain the NUL character." for result in results)
     assert row_counts(hostile_server) == before
+
+
+def test_a_nul_character_in_a_code_is_rejected_by_name(hostile_server: ServerHarness) -> None:
+    """Codes a push names are looked up before any record is judged; a NUL there must not reach PostgreSQL (it
+    once raised a 500 for the whole push). A NUL in the change's own id is an envelope error (422, tested above)."""
+    headers = hostile_server.login("wlee")
+    _, refused = _session_changes_with("N-001\x00")
+    refused = [(sent, field) for sent, field in refused if field != "id"]
+    before = row_counts(hostile_server)
+    results = hostile_server.push(headers, *(c for c, _ in refused))
+    assert [(result["status"], result["errors"][0]["field"]) for result in results] == [
+        ("rejected", field) for _, field in refused
+    ]
+    assert row_counts(hostile_server) == before

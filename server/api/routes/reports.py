@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from server.api.deps import DatabaseDep, NowDep, ReportReader
-from server.api.request_body import LimitedBodyRoute
+from server.api.request_body import BODY_ERRORS, LimitedBodyRoute
 from server.reports.export import ExportError, ExportOrder, run_export
 from server.reports.export_log import ExportLog
 from server.reports.judging import unreportable_records
@@ -130,6 +130,7 @@ def exports(worker: ReportReader, db: DatabaseDep) -> list[ExportRunOut]:
     "/exports",
     responses={
         **_REFUSALS,
+        **BODY_ERRORS,
         200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "The workbook (see docs/reports.md)."},
         409: {"model": ErrorDetail, "description": "Another export of the agency finished while this one ran."},
     },
