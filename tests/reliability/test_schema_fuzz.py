@@ -57,7 +57,15 @@ BUDGET: dict[tuple[str, GenerationMode], tuple[int, int]] = {
     ("POST /api/v1/sync/push", NEGATIVE): (23, 2),
     ("GET /api/v1/sync/pull", POSITIVE): (580, 10),
     ("GET /api/v1/sync/pull", NEGATIVE): (140, 10),
+    ("GET /api/v1/reports/statistics", POSITIVE): (30, 2),
+    ("GET /api/v1/reports/statistics", NEGATIVE): (20, 2),
+    ("GET /api/v1/reports/unreportable", POSITIVE): (30, 2),
+    ("GET /api/v1/reports/unreportable", NEGATIVE): (20, 2),
+    ("GET /api/v1/reports/exports", POSITIVE): (5, 2),
+    ("POST /api/v1/reports/exports", POSITIVE): (15, 2),
+    ("POST /api/v1/reports/exports", NEGATIVE): (15, 2),
 }
+REPORTS = "/api/v1/reports/"  # supervisors' endpoints: their cases carry a supervisor's token
 MAX_STOPPED_AT_401 = 0.1  # the share of answers that may be a 401
 
 
@@ -68,8 +76,8 @@ class FuzzTarget:
     name: str
     server: ServerHarness
 
-    def fresh_token(self) -> str:
-        return self.server.login("wlee")["Authorization"].removeprefix("Bearer ")
+    def fresh_token(self, user_id: str = "wlee") -> str:
+        return self.server.login(user_id)["Authorization"].removeprefix("Bearer ")
 
 
 @dataclass
@@ -142,7 +150,8 @@ def _fuzz(
     operation: Any, mode: GenerationMode, authorised: bool, budget: int, targets: list[FuzzTarget], tally: FuzzTally
 ) -> None:
     """Send ``budget`` generated cases of one operation to every target and record what breaks the schema."""
-    tokens = {target.name: target.fresh_token() for target in targets} if authorised else {}
+    signer = "sboss" if operation.path.startswith(REPORTS) else "wlee"
+    tokens = {target.name: target.fresh_token(signer) for target in targets} if authorised else {}
     fixed_headers = {"Authorization": "Bearer placeholder"} if authorised else None
     key = f"{operation.label} {mode.value} {'with' if authorised else 'without'} token"
 
@@ -159,7 +168,7 @@ def _fuzz(
         tally.cases[key] += 1
         for target in targets:
             if authorised and operation.path.endswith("/logout"):
-                tokens[target.name] = target.fresh_token()  # each sign-out ends the token it is sent with
+                tokens[target.name] = target.fresh_token(signer)  # each sign-out ends the token it is sent with
             headers = {"Authorization": f"Bearer {tokens[target.name]}"} if authorised else None
             _send_and_check(case, target, headers, key, tally)
 
