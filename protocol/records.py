@@ -76,6 +76,9 @@ class SessionData(msgspec.Struct, kw_only=True):
     notes: Notes = ""
     activity_name: Name = ""
     activity_topic: Name = ""
+    unnamed_participants: Annotated[
+        int, msgspec.Meta(description="Group activity: people who took part without being named (added in v1).")
+    ] = 0
     service_forms: list[ServiceFormData] = []
     created_at: Timestamp = ""
     updated_at: Annotated[Timestamp, msgspec.Meta(description="Set by the server.")] = ""

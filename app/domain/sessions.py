@@ -23,6 +23,7 @@ from app.domain.words import N_
 MAX_NOTES = 10_000
 MAX_SERVICE_MINUTES = 24 * 60
 MAX_INTERPRETERS = 20
+MAX_UNNAMED_PARTICIPANTS = 999
 
 HOURS_NOT_A_NUMBER = problem("session.service_hours.not_a_number", N_("Hours must be a whole number, 0 or more."))
 MINUTES_OUT_OF_RANGE = problem("session.service_minutes.out_of_range", N_("Minutes must be between 0 and 59."))
@@ -77,6 +78,13 @@ STAFF_ONLY_FOR_GROUPS = problem(
 STAFF_UNKNOWN = problem(
     "session.staff.unknown", N_("A worker in Staff Involved is not an active worker of your agency.")
 )
+UNNAMED_OUT_OF_RANGE = problem(
+    "session.unnamed_participants.out_of_range",
+    N_("Enter how many people took part without being named, from 0 to {limit}."),
+)
+UNNAMED_ONLY_FOR_GROUPS = problem(
+    "session.unnamed_participants.not_group", N_("Only a Group Activity counts participants who were not named.")
+)
 NO_CLIENT = problem("session.service_forms.missing", N_("Add the client this session is for."))
 CLIENT_TWICE = problem("session.service_forms.twice", N_("A client is in this session more than once."))
 
@@ -127,6 +135,8 @@ class Session:
     notes: str = ""
     activity_name: str = ""
     activity_topic: str = ""
+    unnamed_participants: int = 0
+    """People at a group activity who were not registered as clients: counted, reported apart from named clients."""
     service_forms: list[ServiceForm] = field(default_factory=list)
     created_at: str = ""
     updated_at: str = ""
@@ -171,8 +181,10 @@ class KnownCodes:
 
 
 def is_session_complete(session: Session) -> bool:
-    """Complete when it has service forms and every one of them is complete (the spec's green)."""
-    return bool(session.service_forms) and all(form.complete for form in session.service_forms)
+    """Complete (the spec's green) when every service form is complete and there is someone the session was for:
+    a client with a form, or, at a group activity, participants who were counted without being named."""
+    someone = bool(session.service_forms) or (session.is_group_activity and session.unnamed_participants > 0)
+    return someone and all(form.complete for form in session.service_forms)
 
 
 def split_service_time(total_minutes: int) -> tuple[int, int]:
@@ -213,6 +225,7 @@ def validate_session(
     errors += _staff_errors(session, known.workers)
     if len(session.notes) > MAX_NOTES:
         errors.append(SESSION_NOTES_TOO_LONG.at("notes", limit=MAX_NOTES))
+    errors += _unnamed_participant_errors(session)
     errors += _client_errors(session)
     for index, form in enumerate(session.service_forms):
         errors += service_form_errors(form, prefix=f"service_forms[{index}].")
@@ -332,6 +345,15 @@ def _staff_errors(session: Session, known: Collection[str] | None) -> list[Field
         return [STAFF_ONLY_FOR_GROUPS.at("staff")]
     if known is not None and any(user_id not in known for user_id in staff):
         return [STAFF_UNKNOWN.at("staff")]
+    return []
+
+
+def _unnamed_participant_errors(session: Session) -> list[FieldError]:
+    count = session.unnamed_participants
+    if not 0 <= count <= MAX_UNNAMED_PARTICIPANTS:
+        return [UNNAMED_OUT_OF_RANGE.at("unnamed_participants", limit=MAX_UNNAMED_PARTICIPANTS)]
+    if count and not session.is_group_activity:
+        return [UNNAMED_ONLY_FOR_GROUPS.at("unnamed_participants")]
     return []
 
 

@@ -110,6 +110,7 @@ class SessionRow(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     activity_name: Mapped[str] = mapped_column(String(200), default="")
     activity_topic: Mapped[str] = mapped_column(String(200), default="")
+    unnamed_participants: Mapped[int] = mapped_column(default=0)
     # Derived from the service forms by the store on every write, kept only so the dashboard can filter by it.
     complete: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[str] = mapped_column(String(40), default="")

@@ -171,8 +171,8 @@ def family_members(db: DbSession, family_code: str) -> list[Client]:
 
 _SESSION_SCALARS = (
     "id", "agency_id", "created_by", "session_type", "site_code", "service_location_type", "interpreter_present",
-    "interpreters", "service_minutes", "notes", "activity_name", "activity_topic", "created_at", "updated_at",
-    "version",
+    "interpreters", "service_minutes", "notes", "activity_name", "activity_topic", "unnamed_participants",
+    "created_at", "updated_at", "version",
 )  # fmt: skip
 # The tables a session is stored in, parents first, and the columns each insert fills.
 _SESSION_TABLES: dict[Table, tuple[str, ...]] = {

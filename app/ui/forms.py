@@ -25,6 +25,7 @@ YES_NO = {YES: N_("Yes"), NO: N_("No")}
 SESSION_FIELD_LABELS = {
     "session_type": N_("Session Type"),
     "activity_name": N_("Activity"),
+    "unnamed_participants": N_("Unnamed participants"),
     "service_date": N_("Service Date"),
     "site_code": N_("Site"),
     "delivery_methods": N_("Delivery Method"),
@@ -86,6 +87,7 @@ class SessionDraft:
     hours_text: str = "0"
     minutes_text: str = "0"
     interpreters_text: str = "0"
+    unnamed_text: str = "0"
 
 
 def draft_from_session(session: Session) -> SessionDraft:
@@ -95,6 +97,7 @@ def draft_from_session(session: Session) -> SessionDraft:
         hours_text=str(hours),
         minutes_text=str(minutes),
         interpreters_text=str(session.interpreters),
+        unnamed_text=str(session.unnamed_participants),
     )
 
 
@@ -107,7 +110,8 @@ def session_from_draft(draft: SessionDraft) -> tuple[Session, list[FieldError]]:
     """
     minutes, time_errors = service_minutes_from_text(draft.hours_text, draft.minutes_text)
     interpreters = interpreter_count(draft.session.interpreter_present, draft.interpreters_text)
-    session = replace(draft.session, service_minutes=minutes, interpreters=interpreters)
+    unnamed = (parse_count(draft.unnamed_text) or 0) if draft.session.is_group_activity else 0
+    session = replace(draft.session, service_minutes=minutes, interpreters=interpreters, unnamed_participants=unnamed)
     return session, time_errors
 
 

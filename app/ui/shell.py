@@ -123,7 +123,9 @@ ROUTES = (
     _route(
         "/sessions/new",
         N_("Session"),
-        lambda ctx, m: session_form_view(ctx, session_id=None, client_id=m.query.get("client")),
+        lambda ctx, m: session_form_view(
+            ctx, session_id=None, client_id=m.query.get("client"), session_type=m.query.get("type")
+        ),
         _DASHBOARD,
     ),
     _route(

@@ -47,14 +47,22 @@ class Page:
 
 
 def begin_session(
-    db: DeviceDatabase, actor: Actor, client_id: str | None = None, *, today: date | None = None
+    db: DeviceDatabase,
+    actor: Actor,
+    client_id: str | None = None,
+    *,
+    session_type: str | None = None,
+    today: date | None = None,
 ) -> Session:
-    """A new, unsaved session: today, the worker in Staff Involved, their agency, and the client's service form."""
+    """A new, unsaved session: today, the worker in Staff Involved, their agency, no interpreter (the usual case,
+    as in the agency system), and the client's service form. A Group Activity may start without a client."""
     session = Session(
         id=str(uuid.uuid4()),
         agency_id=actor.agency_id,
         created_by=actor.user_id,
+        session_type=session_type,
         service_date=today or local_today(),
+        interpreter_present=False,
         staff=[actor.user_id],
     )
     if client_id is not None:

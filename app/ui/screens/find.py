@@ -10,6 +10,7 @@ every row is a few controls sent to the device, and a phone shows four at a time
 
 import flet as ft
 
+from app.domain.codes import GROUP_ACTIVITY
 from app.i18n import Translator
 from app.ui import widgets
 from app.ui.context import AppContext
@@ -43,7 +44,12 @@ class _Finder:
         self.results = ft.Column(spacing=8)
 
     def build(self) -> ft.Control:
-        return widgets.screen(self.box, self.status, self.results)
+        start_group = ft.OutlinedButton(
+            self.tr("Start a Group Activity"),
+            icon=ft.Icons.GROUPS,
+            on_click=self.ctx.opener(f"/sessions/new?type={GROUP_ACTIVITY}"),
+        )
+        return widgets.screen(widgets.actions(start_group), self.box, self.status, self.results)
 
     async def _typed(self, _event: ft.ControlEvent) -> None:
         ticket = await self.latest.settled()

@@ -326,8 +326,11 @@ def number_field(label: str, value: str, on_text: Callable[[str], None], **optio
 # --- the session form -----------------------------------------------------------------------------------------
 
 
-async def session_form_view(ctx: AppContext, session_id: str | None, client_id: str | None) -> ft.Control:
-    """The Session form: a stored session, or a new one for ``client_id`` (a group activity may start with none).
+async def session_form_view(
+    ctx: AppContext, session_id: str | None, client_id: str | None, session_type: str | None = None
+) -> ft.Control:
+    """The Session form: a stored session, or a new one for ``client_id`` (a group activity, ``session_type``, may
+    start with none).
 
     Raises NotFound when the session or client is not on this device.
     """
@@ -335,7 +338,8 @@ async def session_form_view(ctx: AppContext, session_id: str | None, client_id: 
     if session_id:
         session = await ctx.call(load_session, ctx.db, session_id)
     else:
-        session = await ctx.call(begin_session, ctx.db, ctx.signed_in_actor, client_id)
+        kind = session_type if session_type in SESSION_TYPES else None
+        session = await ctx.call(begin_session, ctx.db, ctx.signed_in_actor, client_id, session_type=kind)
     names = await ctx.call(client_names, ctx, [form.client_id for form in session.service_forms])
     screen = SessionFormScreen(ctx, draft_from_session(session), refs, names, stored=bool(session_id))
     ctx.guard_leaving(screen.leaving)
@@ -477,7 +481,14 @@ class SessionFormScreen(EditedForm):
             label=tr("Activity"), value=s.activity_name, on_change=self._activity_typed, col=HALF
         )
         self.topic = ft.TextField(label=tr("Topic"), value=s.activity_topic, on_change=self._topic_typed, col=HALF)
-        self.group_fields = ft.ResponsiveRow([self.activity, self.topic], visible=s.is_group_activity)
+        self.unnamed = number_field(
+            tr("Unnamed participants"),
+            self.draft.unnamed_text,
+            self._unnamed_typed,
+            helper=tr("People who took part without being registered as clients."),
+            col=HALF,
+        )
+        self.group_fields = ft.ResponsiveRow([self.activity, self.topic, self.unnamed], visible=s.is_group_activity)
         return ft.Column(
             [
                 ft.ResponsiveRow(
@@ -597,10 +608,17 @@ class SessionFormScreen(EditedForm):
         return self.staff.control
 
     def _explain_staff(self) -> None:
+        """ "Add Worker" only where another worker may be listed: a Group Activity, or a session whose worker was
+        removed (recording it for someone else); otherwise the note says why it is not offered."""
+        group = self.session.is_group_activity
+        self.staff.add_button.visible = group or not self.session.staff
         self.staff.note.value = (
             self.tr("Everyone listed sees this session on their dashboard.")
-            if self.session.is_group_activity
-            else self.tr("Only a Group Activity session can list more than one worker.")
+            if group or not self.session.staff
+            else self.tr(
+                "Only a Group Activity session can list more than one worker. "
+                "To record this session for another worker, remove yourself first."
+            )
         )
 
     def _notes_section(self) -> ft.Control:
@@ -682,6 +700,10 @@ class SessionFormScreen(EditedForm):
         self.session.activity_name = self.activity.value
         self._changed(self.activity)
 
+    def _unnamed_typed(self, text: str) -> None:
+        self.draft.unnamed_text = text
+        self._changed(self.unnamed)
+
     def _topic_typed(self) -> None:
         self.session.activity_topic = self.topic.value
         self._changed()
@@ -751,6 +773,7 @@ class SessionFormScreen(EditedForm):
 
     def _staff_changed(self, codes: list[str]) -> None:
         self.session.staff = codes
+        self._explain_staff()
         self._changed()
 
     def _notes_typed(self) -> None:
@@ -851,6 +874,7 @@ class SessionFormScreen(EditedForm):
         return {
             "session_type": self.session_type,
             "activity_name": self.activity,
+            "unnamed_participants": self.unnamed,
             "service_date": self.service_date,
             "site_code": self.site,
             "delivery_methods": self.methods.error,

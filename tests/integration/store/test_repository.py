@@ -43,7 +43,15 @@ def test_a_stored_session_reads_back_equal(device_db: DeviceDatabase, make_sessi
         ),
         ServiceForm(id="f2", client_id="son"),
     ]
-    session = make_session(languages=["fr", "en"], service_forms=forms, notes="Both came", version=3)
+    session = make_session(
+        session_type="group_activity",
+        activity_name="Cooking club",
+        unnamed_participants=4,
+        languages=["fr", "en"],
+        service_forms=forms,
+        notes="Both came",
+        version=3,
+    )
 
     with device_db.sessions.begin() as tx:
         repository.put_session(tx, session)

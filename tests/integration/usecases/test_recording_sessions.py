@@ -53,6 +53,12 @@ class TestBeginSession:
         assert session.staff == [worker.user_id]
         assert (session.agency_id, session.created_by) == (worker.agency_id, worker.user_id)
         assert [form.client_id for form in session.service_forms] == [client.id]
+        assert session.interpreter_present is False  # "Interpreter Present" starts at "No"
+
+    def test_a_group_activity_starts_without_a_client(self, db: DeviceDatabase, worker: Actor) -> None:
+        session = begin_session(db, worker, session_type="group_activity", today=TODAY)
+
+        assert (session.session_type, session.service_forms) == ("group_activity", [])
 
     def test_without_a_given_day_the_session_starts_on_the_devices_today(
         self, db: DeviceDatabase, worker: Actor, client: Client

@@ -266,3 +266,25 @@ def test_codes_the_edited_version_already_uses_stay_valid_after_they_are_deactiv
     moved = make_session(site_code="OTT-009", languages=["fa"])
     fields = {e.field for e in validate_session(moved, today=TODAY, known=closed_site_only_known, previous=recorded)}
     assert fields == {"site_code"}
+
+
+class TestUnnamedParticipants:
+    """A Group Activity counts the people who came without being registered as clients."""
+
+    def test_a_group_activity_with_only_unnamed_participants_is_complete(self, make_session: MakeSession) -> None:
+        counted = group_activity(make_session, service_forms=[], unnamed_participants=12)
+        assert validate_session(counted, today=TODAY) == []
+        assert counted.complete
+        assert not group_activity(make_session, service_forms=[], unnamed_participants=0).complete
+
+    def test_the_count_stays_within_what_a_room_holds(self, make_session: MakeSession) -> None:
+        [error] = validate_session(group_activity(make_session, unnamed_participants=1000), today=TODAY)
+        assert (error.field, error.code, dict(error.params)) == (
+            "unnamed_participants",
+            "session.unnamed_participants.out_of_range",
+            {"limit": 999},
+        )
+        assert fields_of(group_activity(make_session, unnamed_participants=-1)) == {"unnamed_participants"}
+
+    def test_only_a_group_activity_counts_unnamed_participants(self, make_session: MakeSession) -> None:
+        assert fields_of(make_session(unnamed_participants=3)) == {"unnamed_participants"}

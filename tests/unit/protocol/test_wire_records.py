@@ -155,6 +155,16 @@ class TestRoundTrip:
         assert session_to_wire(make_session())["complete"] is True
         assert session_to_wire(make_session(service_forms=[ServiceForm(id="f", client_id="c")]))["complete"] is False
 
+    def test_a_session_from_before_unnamed_participants_were_counted_reads_as_none(
+        self, make_session: MakeSession
+    ) -> None:
+        counted = make_session(session_type="group_activity", activity_name="Circle", unnamed_participants=7)
+        wire = session_to_wire(counted)
+        assert wire["unnamed_participants"] == 7
+        assert session_from_wire(over_the_network(wire)) == counted
+        del wire["unnamed_participants"]
+        assert session_from_wire(wire).unnamed_participants == 0
+
     def test_the_records_key_can_come_from_the_change_envelope(self, make_session: MakeSession) -> None:
         wire = session_to_wire(make_session())
         del wire["id"]
