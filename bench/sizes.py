@@ -69,6 +69,6 @@ QUICK = Sizes(
     load_backends=("PostgreSQL",),
     feel_clients=2_000,
     feel_rounds=0,  # a browser, an app and a server for each device: minutes, not part of the quick run
-    export_clients=5_000,
-    export_sessions=10_000,
+    export_clients=2_000,
+    export_sessions=4_000,
 )

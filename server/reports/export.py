@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from app.domain.codes import SERVICE_TYPES
 from app.domain.reporting import ReportGap
+from app.domain.sessions import Session
+from protocol.records import session_to_wire
 from server import crud
 from server.db import Database
 from server.models import Agency, ExportItem, ExportRun
@@ -194,6 +196,7 @@ class MonthWriter:
         self.outcome = ExportOutcome(path=order.out, month=order.month, again=order.again)
         self.seq_at_export = 0
         self.earlier: list[ExportRun] = []
+        self._last_wire: tuple[str, dict[str, Any]] = ("", {})
 
     def add_page(self, forms: list[JudgedForm]) -> None:
         logged = self.log.latest([judged.form.id for judged in forms] + [judged.form.client_id for judged in forms])
@@ -233,7 +236,15 @@ class MonthWriter:
         self.rows_by_sheet[sheet.name] += 1
         self.outcome.services += 1
         self.exported_forms.add(form.id)
-        self._remember(SERVICE_FORM, form.id, session.id, month, service_facts(session, form))
+        self._remember(
+            SERVICE_FORM, form.id, session.id, month, service_facts(session, form, record=self._wire(session))
+        )
+
+    def _wire(self, session: Session) -> dict[str, Any]:
+        """The session's wire form, made once however many of its forms are exported."""
+        if self._last_wire[0] != session.id:
+            self._last_wire = (session.id, session_to_wire(session))
+        return self._last_wire[1]
 
     def _remember(self, entity: str, record_id: str, session_id: str | None, month: str, facts: dict) -> None:
         self.items.append({"entity": entity, "record_id": record_id, "session_id": session_id, "month": month,

@@ -59,9 +59,11 @@ _WORDS = {
 }  # fmt: skip
 
 
-def service_facts(session: Session, form: ServiceForm) -> dict[str, Any]:
-    """What a service row tells the funder, in wire form (so it is stored and compared as JSON)."""
-    record, form_record = session_to_wire(session), service_form_to_wire(form)
+def service_facts(session: Session, form: ServiceForm, *, record: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a service row tells the funder, in wire form (so it is stored and compared as JSON). ``record`` is the
+    session's wire form when the caller has it already (one per session, not one per form)."""
+    record = record or session_to_wire(session)
+    form_record = service_form_to_wire(form)
     return {name: record[name] for name in SESSION_FACTS} | {name: form_record[name] for name in FORM_FACTS}
 
 
