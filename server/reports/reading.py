@@ -9,9 +9,9 @@ month after month.
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Row, select, tuple_
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.clients import Client
@@ -57,32 +57,29 @@ def sessions_changed_after(
     db: DbSession, *, agency_id: str, seq: int, page_size: int = PAGE_SIZE
 ) -> Iterator[StoredSession]:
     """The agency's sessions whose last change came after change sequence ``seq``, oldest change first."""
-    while True:
-        query = (
-            select(SessionRecord.id, SessionRecord.seq, SessionRecord.record)
-            .where(SessionRecord.agency_id == agency_id, SessionRecord.seq > seq)
-            .order_by(SessionRecord.seq)
-            .limit(page_size)
-        )
-        rows = db.execute(query).all()
-        for row in rows:
-            yield StoredSession(session_from_wire(row.record, record_id=row.id), row.seq)
-        if len(rows) < page_size:
-            return
-        seq = rows[-1].seq
+    for row in _changed_after(db, SessionRecord, agency_id, seq, page_size):
+        yield StoredSession(session_from_wire(row.record, record_id=row.id), row.seq)
 
 
 def clients_changed_after(db: DbSession, *, agency_id: str, seq: int, page_size: int = PAGE_SIZE) -> Iterator[Client]:
+    """The agency's clients whose last change came after change sequence ``seq``, oldest change first."""
+    for row in _changed_after(db, ClientRecord, agency_id, seq, page_size):
+        yield client_from_wire(row.record, record_id=row.id)
+
+
+def _changed_after(
+    db: DbSession, model: type[SessionRecord] | type[ClientRecord], agency_id: str, seq: int, page_size: int
+) -> Iterator[Row[Any]]:
+    """Rows (id, seq, record) of ``model`` changed after ``seq``, a keyset page at a time (the agency-seq index)."""
     while True:
         query = (
-            select(ClientRecord.id, ClientRecord.seq, ClientRecord.record)
-            .where(ClientRecord.agency_id == agency_id, ClientRecord.seq > seq)
-            .order_by(ClientRecord.seq)
+            select(model.id, model.seq, model.record)
+            .where(model.agency_id == agency_id, model.seq > seq)
+            .order_by(model.seq)
             .limit(page_size)
         )
         rows = db.execute(query).all()
-        for row in rows:
-            yield client_from_wire(row.record, record_id=row.id)
+        yield from rows
         if len(rows) < page_size:
             return
         seq = rows[-1].seq
