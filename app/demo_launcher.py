@@ -60,7 +60,7 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     database_url = f"sqlite:///{folder / 'server.sqlite3'}"
     server_url = f"http://127.0.0.1:{args.server_port}"
-    subprocess.run([BIN / "outpost-server", "demo", "--database-url", database_url], check=True)
+    subprocess.run([BIN / "outpost-server", "demo", "--caseload", "--database-url", database_url], check=True)
 
     server = subprocess.Popen(
         [BIN / "outpost-server", "serve", "--port", str(args.server_port), "--database-url", database_url]

@@ -7,6 +7,7 @@ current folder) and brings its schema up to date first. Mistakes get one plain l
 import argparse
 import getpass
 import sys
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,8 +16,11 @@ from typing import TextIO
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from app.demodata.caseload import CLIENTS, WEEKS_OF_SESSIONS, demo_caseload
 from app.demodata.reference import DEMO_SIGN_IN, load_demo_reference, load_languages, load_location_types
 from app.domain.codes import ROLES
+from protocol.enums import PushStatus
+from protocol.records import client_to_wire, session_to_wire
 from server import admin, crud
 from server.audit import SERVER_COMMAND_LINE
 from server.core.config import database_url_from
@@ -24,9 +28,11 @@ from server.core.messages import Refused
 from server.core.security import hash_password
 from server.db import Database
 from server.models import ROLE_WORKER
+from server.push import push_changes
 from server.reports.export import ExportError, ExportOrder, run_export
 from server.reports.template import TemplateError, load_template
 from server.reports.workbook import FORMATS
+from server.schemas import Change
 from server.site_import import SiteFileError, read_sites_csv
 
 
@@ -156,10 +162,42 @@ def demo(db: Database, args: argparse.Namespace) -> str:
                 )
             elif existing.agency_id != agency.id:
                 raise CommandError(f"User ID {worker.user_id} already belongs to agency {existing.agency_id}.")
+    caseload = _load_demo_caseload(db) if args.caseload else ""
     return (
         f"Demo agency {agency.name} ({agency.id}) loaded: {len(reference.sites)} sites, "
-        f"{len(reference.workers)} workers.\n"
+        f"{len(reference.workers)} workers.{caseload}\n"
         f"Sign in with User ID: {DEMO_SIGN_IN.user_id}  Password: {DEMO_SIGN_IN.password}"
+    )
+
+
+def _load_demo_caseload(db: Database) -> str:
+    """Push the demo caseload as each of its workers would from their tablet; a second load adds nothing (the
+    changes' op_ids are made from the records' ids, so they come back "duplicate")."""
+    now = datetime.now(UTC)
+    caseload = demo_caseload(load_demo_reference(), today=now.date())
+    changes: dict[str, list[Change]] = {}
+    for entity, records in (("client", caseload.clients), ("session", caseload.sessions)):
+        for record in records:
+            data = client_to_wire(record) if entity == "client" else session_to_wire(record)
+            op_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"outpost-demo/{entity}/{record.id}"))
+            changes.setdefault(record.created_by, []).append(Change(op_id=op_id, entity=entity, id=record.id,
+                                                                    base_version=None, data=data))  # fmt: skip
+    with db.reading() as session:
+        workers = {user_id: crud.get_worker(session, user_id=user_id) for user_id in changes}
+    refused = []
+    for entity in ("client", "session"):  # every worker's clients first: sessions name them
+        for user_id, pushed in changes.items():
+            batch = [change for change in pushed if change.entity == entity]
+            worker = workers[user_id]
+            assert worker is not None, f"demo worker {user_id} is missing"
+            results = push_changes(db, worker=worker, changes=batch, now=now)
+            # A conflict is a record loaded on an earlier day, whose op_id differs only if today's draw does.
+            refused += [result for result in results if result.status == PushStatus.REJECTED]
+    if refused:
+        raise CommandError(f"The demo caseload was refused: {refused[0]}")
+    return (
+        f" Caseload: {len(caseload.clients)} clients and {len(caseload.sessions)} sessions of the last "
+        f"{WEEKS_OF_SESSIONS} weeks."
     )
 
 
@@ -229,7 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("deactivate-site", deactivate_site, "Close a site; devices drop it from their lists.")
     sub.add_argument("--agency", required=True)
     sub.add_argument("--code", required=True)
-    command("demo", demo, "Load the demo agency, its sites and workers, and print how to sign in.")
+    sub = command("demo", demo, "Load the demo agency, its sites and workers, and print how to sign in.")
+    sub.add_argument(
+        "--caseload",
+        action="store_true",
+        help=f"also load {CLIENTS} clients and {WEEKS_OF_SESSIONS} weeks of their sessions, as make demo does",
+    )
     sub = command("export", export, "Write an agency's funder export for a month (records never exported before).")
     sub.add_argument("--agency", required=True)
     sub.add_argument("--month", required=True, help="YYYY-MM")

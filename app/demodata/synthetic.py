@@ -112,8 +112,10 @@ def synthetic_sessions(
     seed: int = 0,
     today: date | None = None,
     forms_per_session: tuple[int, int] = (1, 3),
+    within_days: int = 2 * _YEAR,
 ) -> Iterator[Session]:
-    """``count`` sessions over the given clients and reference codes, each passing ``validate_session``.
+    """``count`` sessions over the given clients and reference codes, each passing ``validate_session``, on days
+    within the last ``within_days``.
 
     Family members are served together where the family is large enough; about one service form in four is left
     incomplete, as workers leave them between visits.
@@ -124,8 +126,9 @@ def synthetic_sessions(
     if not 1 <= fewest <= most:
         raise ValueError(f"forms_per_session must be (least, most) with 1 <= least <= most, got {forms_per_session}")
     sessions = _Sessions(
-        random.Random(seed), clients, agency_id, workers, site_codes, language_codes, location_codes, today
-    )
+        random.Random(seed), clients, agency_id, workers, site_codes, language_codes, location_codes, today,
+        within_days,
+    )  # fmt: skip
     for _ in range(count):
         yield sessions.next(min(between(sessions.rng, fewest, most), len(clients)))
 
@@ -308,8 +311,10 @@ class _Sessions:
         language_codes: Sequence[str],
         location_codes: Sequence[str],
         today: date | None,
+        within_days: int,
     ) -> None:
         self.rng = rng
+        self.within_days = within_days
         self.clients = clients
         self.agency_id = agency_id
         self.workers = workers
@@ -373,10 +378,10 @@ class _Sessions:
         return chosen
 
     def _service_date(self, served: list[Client]) -> date:
-        """Within the last two years, and not before any of the clients arrived."""
+        """Within the last ``within_days``, and not before any of the clients arrived."""
         latest = self.today.toordinal()
         arrivals = [client.arrival_date.toordinal() for client in served if client.arrival_date]
-        earliest = min(max([latest - 2 * _YEAR, *arrivals]), latest)
+        earliest = min(max([latest - self.within_days, *arrivals]), latest)
         return date.fromordinal(between(self.rng, earliest, latest))
 
     def _delivery_methods(self) -> list[str]:

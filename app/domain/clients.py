@@ -122,11 +122,12 @@ def validate_client(client: Client, *, today: date) -> list[FieldError]:
 
 
 def is_possible_duplicate(candidate: Client, existing: Client) -> bool:
-    """Same date of birth and the same first and last name, or the same phone number.
+    """Same date of birth and the same first and last name, or the same phone number outside one family.
 
     Names are the same ignoring accents and case, and across scripts and romanisations ("Olena Shevchenko" and
     "Олена Шевченко", see ``same_name``); first and last name may be the wrong way round, as happens with names
-    whose family name is written first.
+    whose family name is written first. Members of one family often share a phone, so among them only the name
+    and date of birth count.
     """
     if candidate.id == existing.id:
         return False
@@ -136,7 +137,8 @@ def is_possible_duplicate(candidate: Client, existing: Client) -> bool:
         and _same_full_name(candidate, existing)
     )
     digits = phone_digits(candidate.phone)
-    same_phone = len(digits) >= 7 and digits == phone_digits(existing.phone)
+    one_family = bool(candidate.family_code) and candidate.family_code == existing.family_code
+    same_phone = len(digits) >= 7 and digits == phone_digits(existing.phone) and not one_family
     return same_person or same_phone
 
 

@@ -62,10 +62,16 @@ def new_family_code() -> str:
     return "F-" + "".join(secrets.choice(_FAMILY_ALPHABET) for _ in range(8))
 
 
-def find_duplicates(db: DeviceDatabase, draft: Client) -> list[ClientSummary]:
-    """Clients who may be the same person: same first+last name and date of birth, or the same phone."""
+def find_duplicates(db: DeviceDatabase, draft: Client, *, family_of: str | None = None) -> list[ClientSummary]:
+    """Clients who may be the same person: same first+last name and date of birth, or the same phone outside the
+    family the draft joins (``family_of``: a client of that family)."""
     with db.reads() as tx:
         candidates = repository.candidate_duplicates(tx, draft)
+        relative = repository.get_client(tx, family_of) if family_of else None
+    if relative is not None:  # judged as a member already, even of a family the relative is about to start
+        household = relative.family_code or relative.id
+        draft = replace(draft, family_code=household)
+        candidates = [replace(c, family_code=household) if c.id == relative.id else c for c in candidates]
     return [summarize(c) for c in candidates if is_possible_duplicate(draft, c)]
 
 
@@ -89,7 +95,7 @@ def register_client(
     if errors:
         raise ValidationFailed(errors)
     if not ignore_duplicates:
-        duplicates = find_duplicates(db, draft)
+        duplicates = find_duplicates(db, draft, family_of=family_of)
         if duplicates:
             return Registration(client=None, duplicates=duplicates)
     now = utc_now()

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from server_harness import PASSWORD, ServerHarness, records
 
-from app.demodata.reference import DEMO_SIGN_IN, load_languages, load_location_types
+from app.demodata.caseload import CLIENTS, REGISTERED_TWICE
+from app.demodata.reference import DEMO_SIGN_IN, load_demo_reference, load_languages, load_location_types
+from server import crud
 from server.cli import main
+from server.duplicates import possible_duplicates
 from server.main import create_app
 
 
@@ -142,6 +145,25 @@ def test_demo_loads_a_sign_in_that_works_and_can_run_twice(database_url: str, ha
     changes = pulled(harness, DEMO_SIGN_IN.user_id, DEMO_SIGN_IN.password)
     assert records(changes, "site") and records(changes, "worker") and records(changes, "language")
     assert all(item["version"] == 1 for item in changes)
+
+
+def test_demo_caseload_is_a_lived_in_agency_loaded_once(database_url: str, harness: ServerHarness) -> None:
+    assert run(database_url, "demo", "--caseload") == 0
+    with harness.db.reading() as session:
+        before = crud.server_state(session).last_seq
+    assert run(database_url, "demo", "--caseload") == 0
+
+    changes = pulled(harness, DEMO_SIGN_IN.user_id, DEMO_SIGN_IN.password)
+    clients, sessions = records(changes, "client"), records(changes, "session")
+    assert len(clients) == CLIENTS + 2 * len(REGISTERED_TWICE)
+    assert sessions and all(len(session["staff"]) >= 1 for session in sessions.values())
+    assert any(DEMO_SIGN_IN.user_id in session["staff"] for session in sessions.values())
+    with harness.db.reading() as session:
+        assert crud.server_state(session).last_seq == before, "the second load wrote nothing"
+        pairs = possible_duplicates(session, agency_id=load_demo_reference().agency.id)
+    names = sorted((pair.first.display_name, pair.second.display_name) for pair in pairs)
+    assert names == [("Олена Шевченко", "Olena Shevchenko"), ("فاطمة الحسن", "Fatima Al-Hassan"),
+                     ("王芳", "Fang Wang")]  # fmt: skip
 
 
 def test_the_command_runs_as_a_process_reading_the_password_from_a_pipe(tmp_path: Path) -> None:

@@ -72,6 +72,24 @@ def test_the_family_list_shows_the_other_members(db: DeviceDatabase, register: R
     assert [member.id for member in list_family(db, son.id)] == [mother.id]
 
 
+def test_a_relative_sharing_the_familys_phone_is_not_taken_for_a_duplicate(
+    db: DeviceDatabase, worker: Actor, register: Register
+) -> None:
+    mother = register(phone="416-555-0142")
+    son = register(first_name="Yusuf", date_of_birth=date(2015, 6, 1), phone="416-555-0142", family_of=mother.id)
+    daughter = new_client_draft(worker)
+    daughter.first_name, daughter.last_name, daughter.date_of_birth = "Mariam", "Haddad", date(2017, 2, 9)
+    daughter.phone, daughter.consent = "(416) 555-0142", True
+
+    assert register_client(db, worker, daughter, family_of=son.id, today=TODAY).saved
+    stranger = new_client_draft(worker)
+    stranger.first_name, stranger.last_name, stranger.date_of_birth = "Omar", "Said", date(1970, 1, 1)
+    stranger.phone, stranger.consent = "416.555.0142", True
+    outside = register_client(db, worker, stranger, today=TODAY)
+    assert not outside.saved
+    assert {summary.id for summary in outside.duplicates} == {mother.id, son.id, daughter.id}
+
+
 def test_joining_a_family_that_is_not_on_the_device_writes_nothing(db: DeviceDatabase, worker: Actor) -> None:
     draft = new_client_draft(worker)
     draft.first_name, draft.last_name, draft.date_of_birth, draft.consent = "Yusuf", "Haddad", date(2015, 6, 1), True

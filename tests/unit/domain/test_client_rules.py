@@ -1,6 +1,7 @@
 """Registering a client: required fields, sensible dates and codes, and spotting a person already on file."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -104,6 +105,14 @@ class TestPossibleDuplicates:
         typed = make_client(id="new", first_name="Omar", date_of_birth=date(1970, 1, 1), phone="416.555.0142")
 
         assert is_possible_duplicate(typed, on_file)
+
+    def test_members_of_one_family_sharing_a_phone_are_not_duplicates(self, make_client: MakeClient) -> None:
+        mother = make_client(id="old", first_name="Sara", phone="416-555-0142", family_code="F-ABCDEFGH")
+        son = make_client(id="new", first_name="Omar", date_of_birth=date(2015, 1, 1), phone="416-555-0142",
+                          family_code="F-ABCDEFGH")  # fmt: skip
+
+        assert not is_possible_duplicate(son, mother)
+        assert is_possible_duplicate(replace(son, family_code="F-OTHERFAM"), mother)
 
     def test_a_different_phone_is_not_a_duplicate(self, make_client: MakeClient) -> None:
         on_file = make_client(id="old", first_name="Sara", phone="416-555-0142")

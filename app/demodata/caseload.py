@@ -1,0 +1,86 @@
+"""The demo agency's caseload: what a newcomer trying ``make demo`` finds, as if the agency had been at work a while.
+
+Three hundred clients, families among them, about a third named in their own scripts, registered by the demo
+workers over the past years; and four weeks of sessions up to today by several of those workers, some service
+forms still incomplete. Three people were registered twice, on two tablets, once in Latin letters and once in
+their own script ("Olena Shevchenko" and "Олена Шевченко"): the server's list of possible duplicates shows them,
+and registering one of them again on a device shows the warning.
+
+The same seed gives the same records every time (ids included), so loading the caseload twice adds nothing.
+"""
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date
+
+from app.demodata.reference import DemoReference
+from app.demodata.synthetic import synthetic_clients, synthetic_sessions
+from app.domain.clients import Client
+from app.domain.sessions import Session
+
+SEED = 20_250_301
+CLIENTS = 300
+SESSIONS = 240
+WEEKS_OF_SESSIONS = 4
+_IDS = uuid.UUID("6f0d8e52-3b4a-4f7e-9a51-0c2b9e7d1a30")  # namespace of the demo's hand-made records
+
+# (country, date of birth, (first, last) in Latin letters, (first, last) in the person's own script)
+REGISTERED_TWICE = (
+    ("Ukraine", date(1985, 3, 2), ("Olena", "Shevchenko"), ("Олена", "Шевченко")),
+    ("Syria", date(1990, 7, 15), ("Fatima", "Al-Hassan"), ("فاطمة", "الحسن")),
+    ("China", date(1992, 1, 20), ("Fang", "Wang"), ("芳", "王")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Caseload:
+    clients: list[Client]
+    sessions: list[Session]
+
+
+def demo_caseload(reference: DemoReference, *, today: date) -> Caseload:
+    """The demo agency's clients and its last ``WEEKS_OF_SESSIONS`` weeks of sessions, as of ``today``."""
+    field_workers = [worker.user_id for worker in reference.workers if worker.role == "worker"]
+    made = list(
+        synthetic_clients(CLIENTS, agency_id=reference.agency.id, created_by=field_workers[0], seed=SEED, today=today)
+    )
+    clients = [replace(client, created_by=field_workers[n % len(field_workers)]) for n, client in enumerate(made)]
+    clients += _registered_twice(clients, field_workers)
+    sessions = synthetic_sessions(
+        SESSIONS,
+        clients=clients,
+        agency_id=reference.agency.id,
+        workers=field_workers,
+        site_codes=[site.code for site in reference.sites],
+        language_codes=[language.code for language in reference.languages],
+        location_codes=[location.code for location in reference.location_types],
+        seed=SEED,
+        today=today,
+        within_days=7 * WEEKS_OF_SESSIONS,
+    )
+    return Caseload(clients=clients, sessions=list(sessions))
+
+
+def _registered_twice(clients: list[Client], workers: list[str]) -> list[Client]:
+    """Each person of ``REGISTERED_TWICE`` as two records by two workers, made from clients living alone."""
+    alone = [client for client in clients if not client.family_code]
+    twice: list[Client] = []
+    for n, (country, born, latin, own) in enumerate(REGISTERED_TWICE):
+        for m, (first, last) in enumerate((latin, own)):
+            template = alone[2 * n + m]
+            twice.append(
+                replace(
+                    template,
+                    id=str(uuid.uuid5(_IDS, f"registered-twice/{n}/{m}")),
+                    first_name=first,
+                    last_name=last,
+                    preferred_name="",
+                    date_of_birth=born,
+                    country_of_origin=country,
+                    arrival_date=max(template.arrival_date or born, born),
+                    email="",
+                    phone="",
+                    created_by=workers[(2 * n + m + 1) % len(workers)],
+                )
+            )
+    return twice
