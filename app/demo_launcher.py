@@ -12,7 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from app.demodata.reference import DEMO_SIGN_IN
+from app.demodata.reference import DEMO_ADMINISTRATOR, DEMO_SIGN_IN, DEMO_SUPERVISOR
 
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 60
@@ -76,6 +76,9 @@ def main() -> None:
         print(
             f"\nOutpost is running.\n  Open:     http://127.0.0.1:{args.app_port}\n"
             f"  Sign in:  User ID {DEMO_SIGN_IN.user_id}  Password {DEMO_SIGN_IN.password}\n"
+            f"  Console:  {server_url}/console/  (the agency's web console)\n"
+            f"            administrator: User ID {DEMO_ADMINISTRATOR.user_id}  Password {DEMO_ADMINISTRATOR.password}\n"
+            f"            supervisor:    User ID {DEMO_SUPERVISOR.user_id}  Password {DEMO_SUPERVISOR.password}\n"
             f"  Server:   {server_url}\nPress Ctrl-C to stop.\n",
             flush=True,
         )

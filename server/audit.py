@@ -34,7 +34,7 @@ ACTIONS: Mapping[str, str] = {
     "sites_imported": N_("Sites imported"),
     "reference_changed": N_("Reference list changed"),
     "clients_merged": N_("Clients merged"),
-    "export_downloaded": N_("Export downloaded"),
+    "funder_exported": N_("Funder export"),
     "device_revoked": N_("Device revoked"),
     "settings_changed": N_("Settings changed"),
 }

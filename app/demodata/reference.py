@@ -25,6 +25,10 @@ class SignIn(NamedTuple):
 
 DEMO_SIGN_IN = SignIn(user_id="mhernandez", password=DEMO_PASSWORD)
 """A field worker (not a supervisor) of the demo agency, for a quick first sign-in and for end-to-end tests."""
+DEMO_ADMINISTRATOR = SignIn(user_id="souellet", password=DEMO_PASSWORD)
+"""The demo agency's administrator, who runs its console (workers, sites, devices, settings)."""
+DEMO_SUPERVISOR = SignIn(user_id="ayusuf", password=DEMO_PASSWORD)
+"""A supervisor of the demo agency: every session, reports and duplicate clients on the console."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,7 +149,15 @@ def administrator(viewer: CurrentViewer) -> Viewer:
     return viewer
 
 
+def report_reader(viewer: CurrentViewer) -> Viewer:
+    """Whoever may read the agency's reports and download its funder export (``app.domain.roles``)."""
+    if not viewer.may_see_reports:
+        raise NotAllowed()
+    return viewer
+
+
 Supervisor = Annotated[Viewer, Depends(supervisor)]
+ReportReader = Annotated[Viewer, Depends(report_reader)]
 Administrator = Annotated[Viewer, Depends(administrator)]
 
 

@@ -22,7 +22,8 @@ from app.domain.codes import SERVICE_TYPES
 from app.domain.reporting import ReportGap
 from app.domain.sessions import Session
 from protocol.records import session_to_wire
-from server import crud
+from server import audit, crud
+from server.audit import Actor
 from server.db import Database
 from server.models import Agency, ExportItem, ExportRun
 from server.reports.changes import ChangeFinder, ChangeSinceExport
@@ -60,6 +61,10 @@ class ExportError(Exception):
     """The export cannot be made as asked; nothing was written or logged. The message says why."""
 
 
+COMMAND_LINE_EXPORTER = "command line"
+"""Who ``exported_by`` names for an export made with ``outpost-server export``."""
+
+
 @dataclass(frozen=True, slots=True)
 class ExportOrder:
     agency_id: str
@@ -67,7 +72,7 @@ class ExportOrder:
     out: Path
     file_format: str = "xlsx"
     again: bool = False
-    exported_by: str = "command line"
+    exported_by: str = COMMAND_LINE_EXPORTER
     template: ExportTemplate | None = None
 
 
@@ -328,5 +333,10 @@ def _log(
         for start in range(0, len(rows), _LOG_CHUNK):
             connection.execute(insert(ExportItem.__table__), rows[start : start + _LOG_CHUNK])
         outcome.export_id = run.id
+        audit.record(
+            session, at=now, actor=Actor("" if order.exported_by == COMMAND_LINE_EXPORTER else order.exported_by),
+            action="funder_exported", agency_id=order.agency_id, target=order.month, again=order.again,
+            clients=outcome.clients, services=outcome.services, not_reported=outcome.not_reported,
+        )  # fmt: skip
     outcome.earlier = writer.earlier
     return outcome

@@ -391,6 +391,8 @@ CONSOLE_EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/console/duplicates"): (_TO_SIGN_IN, 403, 200, 200, 200),
     ("GET", "/console/clients/merge"): (_TO_SIGN_IN, 403, 200, 200, 400),
     ("POST", "/console/clients/merge"): (_TO_SIGN_IN, 403, 400, 400, 400),
+    ("GET", "/console/reports"): (_TO_SIGN_IN, 403, 200, 200, 200),
+    ("POST", "/console/reports/export"): (_TO_SIGN_IN, 403, 400, 400, 400),
     ("GET", "/console/workers"): (_TO_SIGN_IN, 403, 403, 200, 200),
     ("GET", "/console/workers/new"): (_TO_SIGN_IN, 403, 403, 200, 200),
     ("POST", "/console/workers"): (_TO_SIGN_IN, 403, 403, 400, 400),
@@ -457,6 +459,8 @@ def _console_form(route: tuple[str, str], world: ConsoleWorld) -> dict[str, Any]
         return {"data": {"language": "en", "next": "/console/"}}
     if path == "/console/clients/merge":
         return {"data": {"keep": world.query["keep"], "merge": world.query["keep"]}}  # the same client twice
+    if path == "/console/reports/export":
+        return {"data": {"month": "not a month"}}
     if path == "/console/sites/import":
         return {"files": {"file": ("sites.csv", b"not,a,site,file\n", "text/csv")}}
     return {"data": {}}  # every other form refuses empty fields (or, for the three actions, acts on "target")

@@ -1,5 +1,6 @@
 """Two (or three) real devices and the real server: records made offline reach everyone who should see them, once,
-and nobody else. Each test runs against a server on SQLite and on PostgreSQL."""
+and nobody else; a client merged on the console reaches every tablet. Each test runs against a server on SQLite and
+on PostgreSQL."""
 
 import time
 from collections.abc import Callable
@@ -8,14 +9,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from integration.server.console_browser import ConsoleBrowser
+from sqlalchemy import select
 from sync_devices import COLLEAGUE, SUPERVISOR, WORKER, Device, unique
 
+from app.demodata.reference import DEMO_PASSWORD
 from app.i18n import translator
 from app.store import repository
+from app.store.models import ClientRow, OutboxRow, ServiceFormRow
 from app.ui.sync_words import headline
 from app.usecases.accounts import SignInFailed, sign_in, sign_out
 from app.usecases.attention import keep_mine, needs_attention
-from app.usecases.clients import search_clients
+from app.usecases.clients import load_client, search_clients, update_client
 from app.usecases.reference import load_reference_lists
 from app.usecases.sessions import list_my_sessions, load_session, save_session
 from protocol.records import client_to_wire
@@ -242,3 +247,56 @@ def test_the_background_runner_syncs_a_save_and_reports_it(new_device):
         runner.stop()
 
     assert headline(statuses[-1], datetime.now(UTC), ENGLISH) == "Synced just now"
+
+
+# --- a client registered twice, merged on the console ----------------------------------------------------------------
+
+
+def _client_ids_in_forms(device, session_ids) -> set[str]:  # type: ignore[no-untyped-def]
+    with device.db.reads() as tx:
+        return set(tx.scalars(select(ServiceFormRow.client_id).where(ServiceFormRow.session_id.in_(session_ids))))
+
+
+def _has_client(device, client_id: str) -> bool:  # type: ignore[no-untyped-def]
+    with device.db.reads() as tx:
+        return tx.get(ClientRow, client_id) is not None
+
+
+def test_a_console_merge_reaches_two_tablets_and_queued_work_for_the_merged_client_goes_to_the_kept_one(
+    new_device, demo_server
+) -> None:
+    first_name = unique("Olena")
+    front_desk = new_device(WORKER, name="front-desk")
+    outreach = new_device(COLLEAGUE, name="outreach")
+    kept = front_desk.register(first_name=first_name, phone="")
+    kept_visit = front_desk.record_session([kept.id])
+    twin = outreach.register(first_name=first_name, phone="")
+    twin_visit = outreach.record_session([twin.id])
+    front_desk.sync()
+    outreach.sync()
+    front_desk.sync()  # now holds both records of the client
+
+    # The outreach tablet goes offline and keeps working on the record it registered.
+    update_client(outreach.db, outreach.worker, replace(load_client(outreach.db, twin.id), phone="613-555-0199"))
+    queued_visit = outreach.record_session([twin.id])
+
+    supervisor = ConsoleBrowser(base_url=demo_server.url).signed_in_as(SUPERVISOR, DEMO_PASSWORD)
+    merge_page = f"/clients/merge?keep={kept.id}&merge={twin.id}"
+    merged = supervisor.post("/clients/merge", {"keep": kept.id, "merge": twin.id}, form_on=merge_page)
+    assert merged.status_code == 303, merged.text
+
+    front_desk.sync()
+    assert not _has_client(front_desk, twin.id)
+    assert _client_ids_in_forms(front_desk, [kept_visit.id]) == {kept.id}
+
+    report = outreach.sync()  # pushes the queued edit and session, then pulls the merge
+    assert (report.rejected, report.conflicts) == (0, 0)
+    assert outreach.outbox() == []
+    assert not _has_client(outreach, twin.id)
+    assert _client_ids_in_forms(outreach, [twin_visit.id, queued_visit.id]) == {kept.id}
+    assert load_client(outreach.db, kept.id).phone == "613-555-0199"  # the queued edit, on the kept record
+
+    front_desk.sync()
+    assert load_client(front_desk.db, kept.id).phone == "613-555-0199"
+    with front_desk.db.reads() as tx:
+        assert tx.scalars(select(OutboxRow)).all() == []

@@ -23,8 +23,13 @@ def visible_text(html: str) -> str:
 
 
 class ConsoleBrowser:
-    def __init__(self, app: FastAPI, *, base_url: str = "http://testserver"):
-        self.client = TestClient(app, base_url=base_url, follow_redirects=False)
+    """On the app in this process (``app``), or on a running server (``base_url`` alone)."""
+
+    def __init__(self, app: FastAPI | None = None, *, base_url: str = "http://testserver"):
+        if app is None:
+            self.client: httpx.Client = httpx.Client(base_url=base_url, follow_redirects=False, timeout=60)
+        else:
+            self.client = TestClient(app, base_url=base_url, follow_redirects=False)
 
     def get(self, path: str, **params: Any) -> httpx.Response:
         return self.client.get(CONSOLE + path, params=params or None)

@@ -414,3 +414,17 @@ def test_pages_speak_canadian_french_when_chosen(agency: ServerHarness) -> None:
 def test_the_app_keeps_json_errors_outside_the_console(agency: ServerHarness) -> None:
     assert agency.client.get(f"{API}/nowhere").json() == {"detail": "Not Found"}
     assert agency.client.get("/console/nowhere").headers["content-type"].startswith("text/html")
+
+
+def test_a_supervisor_reads_the_months_reports_and_downloads_its_funder_export(agency: ServerHarness) -> None:
+    _record_sessions(agency, 3)
+    browser = console(agency, "sboss")
+    report = visible_text(browser.get("/reports", month="2025-03").text)
+    assert "Sessions 3" in report
+    download = browser.post("/reports/export", {"month": "2025-03"}, form_on="/reports?month=2025-03")
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert download.content[:2] == b"PK"  # a workbook is a zip file
+    assert ("sboss", "funder_exported", "2025-03") in audit_actions(agency)
+    assert "2025-03" in visible_text(browser.get("/reports", month="2025-03").text.split("Exports so far")[1])
+    assert console(agency, "wlee").get("/reports").status_code == 403
