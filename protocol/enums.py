@@ -44,3 +44,10 @@ REFERENCE_ENTITIES = (
     Entity.LANGUAGE,
     Entity.SERVICE_LOCATION_TYPE,
 )
+
+
+class RefusalCode(StrEnum):
+    """``code`` of a 403 answer: the device must remove data."""
+
+    DEVICE_REVOKED = "device_revoked"  # the administrator reported the device lost: delete every key and all data
+    WORKER_DEACTIVATED = "worker_deactivated"  # this worker left: remove their key (their queued changes went first)

@@ -115,9 +115,22 @@ class ClientData(msgspec.Struct, kw_only=True):
 # --- reference lists: pulled only -------------------------------------------------------------------------------
 
 
+# An agency's device settings until its administrator changes them, and what a device assumes when a server does
+# not send them.
+DEFAULT_OFFLINE_SIGN_IN_DAYS = 14
+DEFAULT_IDLE_LOCK_MINUTES = 10
+
+
 class AgencyData(msgspec.Struct, kw_only=True):
     id: AgencyId
     name: Name
+    offline_sign_in_days: Annotated[
+        int, msgspec.Meta(description="Days after a worker's last contact with the server during which they may sign "
+                          "in offline.")
+    ] = DEFAULT_OFFLINE_SIGN_IN_DAYS  # fmt: skip
+    idle_lock_minutes: Annotated[
+        int, msgspec.Meta(description="Minutes without use after which the app locks; an open form is kept.")
+    ] = DEFAULT_IDLE_LOCK_MINUTES
 
 
 class SiteData(msgspec.Struct, kw_only=True):

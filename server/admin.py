@@ -137,7 +137,7 @@ def deactivate_worker(db: Database, *, actor: Actor, now: datetime, user_id: str
         crud.lock_sequence(session)
         worker = _worker_for(session, actor, user_id)
         if worker.active:
-            crud.deactivate_worker(session, user_id=user_id)
+            crud.deactivate_worker(session, user_id=user_id, now=now)
             session.execute(delete(ConsoleSignIn).where(ConsoleSignIn.worker_user_id == user_id))
             audit.record(session, at=now, actor=actor, action="worker_deactivated", agency_id=worker.agency_id,
                          target=user_id)  # fmt: skip

@@ -20,8 +20,8 @@ from app.demodata.caseload import CLIENTS, WEEKS_OF_SESSIONS, demo_caseload
 from app.demodata.reference import DEMO_SIGN_IN, load_demo_reference, load_languages, load_location_types
 from app.domain.codes import ROLES
 from protocol.enums import PushStatus
-from protocol.records import client_to_wire, session_to_wire
-from server import admin, crud
+from protocol.records import DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_OFFLINE_SIGN_IN_DAYS, client_to_wire, session_to_wire
+from server import admin, crud, devices
 from server.audit import SERVER_COMMAND_LINE
 from server.core.config import database_url_from
 from server.core.messages import Refused
@@ -123,7 +123,74 @@ def reset_password(db: Database, args: argparse.Namespace) -> str:
 
 def deactivate_worker(db: Database, args: argparse.Namespace) -> str:
     admin.deactivate_worker(db, actor=SERVER_COMMAND_LINE, now=_now(), user_id=args.user_id)
-    return f"Deactivated {args.user_id}: they can no longer sign in, and their devices are signed out."
+    return (
+        f"Deactivated {args.user_id}: they can no longer sign in. Their devices send what they still hold from "
+        "them at their next sync, then remove their key."
+    )
+
+
+def list_devices(db: Database, args: argparse.Namespace) -> str:
+    found = devices.list_devices(db, agency_id=args.agency)
+    if not found:
+        return f"No device has signed in for agency {args.agency} yet."
+    header = ("Device ID", "Worker", "Name", "Last contact (UTC)", "Waiting", "App version", "State")
+    rows = [header, *(_device_row(device) for device in found)]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+                     for row in rows)  # fmt: skip
+
+
+def _device_row(device: devices.DeviceSummary) -> tuple[str, ...]:
+    others = f" (+{', '.join(device.workers[1:])})" if len(device.workers) > 1 else ""
+    return (
+        device.device_id,
+        device.worker + others,
+        device.name or "-",
+        _minute(device.last_contact_at),
+        "-" if device.pending_changes is None else str(device.pending_changes),
+        device.app_version or "-",
+        _device_state(device),
+    )
+
+
+def _device_state(device: devices.DeviceSummary) -> str:
+    if device.revoked_at is None:
+        return "in use"
+    told = f", told {_minute(device.revocation_told_at)}" if device.revocation_told_at else ", not called since"
+    return f"revoked {_minute(device.revoked_at)}{told}"
+
+
+def _minute(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def revoke_device(db: Database, args: argparse.Namespace) -> str:
+    device = devices.revoke_device(db, device_id=args.device_id, now=datetime.now(UTC))
+    holders = ", ".join(device.workers) or "nobody"
+    waiting = "" if not device.pending_changes else f" Its {device.pending_changes} unsent changes will be lost."
+    return (
+        f"Revoked device {device.device_id} ({device.name or 'unnamed'}; signed in on by {holders}). "
+        f"At its next contact it is refused and deletes its data.{waiting}"
+    )
+
+
+def agency_settings(db: Database, args: argparse.Namespace) -> str:
+    if args.offline_days is None and args.idle_lock_minutes is None:
+        settings = devices.device_settings(db, agency_id=args.agency)
+        changed = ""
+    else:
+        settings = devices.change_device_settings(
+            db,
+            agency_id=args.agency,
+            offline_sign_in_days=args.offline_days,
+            idle_lock_minutes=args.idle_lock_minutes,
+        )
+        changed = " Devices follow the new settings after their next sync."
+    return (
+        f"Agency {settings.agency_id} ({settings.agency_name}): offline sign-in for "
+        f"{settings.offline_sign_in_days} days after a worker's last contact with the server; the app locks after "
+        f"{settings.idle_lock_minutes} minutes without use.{changed}"
+    )
 
 
 def import_sites(db: Database, args: argparse.Namespace) -> str:
@@ -221,8 +288,16 @@ def serve(db: Database, args: argparse.Namespace) -> str:
 
     from server.main import create_app
 
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise CommandError("Give both --tls-cert and --tls-key to serve https://, or neither.")
     db.close()  # the app opens its own
-    uvicorn.run(create_app(args.database_url), host=args.host, port=args.port)
+    uvicorn.run(
+        create_app(args.database_url),
+        host=args.host,
+        port=args.port,
+        ssl_certfile=args.tls_cert,
+        ssl_keyfile=args.tls_key,
+    )
     return "Server stopped."
 
 
@@ -242,6 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("serve", serve, "Run the sync API.")
     sub.add_argument("--host", default="127.0.0.1")
     sub.add_argument("--port", type=int, default=8000)
+    sub.add_argument("--tls-cert", help="certificate chain (PEM) to serve https:// directly (see docs/deployment.md)")
+    sub.add_argument("--tls-key", help="the certificate's private key (PEM)")
     command("init-db", init_db, "Create or update the database and load the shared languages and location types.")
     sub = command("add-agency", add_agency, "Add an agency.")
     sub.add_argument("--id", required=True)
@@ -259,8 +336,35 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--role", choices=tuple(ROLES), required=True)
     sub = command("reset-password", reset_password, "Give a worker a new one-time password and sign them out.")
     sub.add_argument("--user-id", required=True)
-    sub = command("deactivate-worker", deactivate_worker, "Stop a worker from signing in and sign out their devices.")
+    sub = command(
+        "deactivate-worker",
+        deactivate_worker,
+        "Stop a worker from signing in; their devices send what they hold from them, then remove their key.",
+    )
     sub.add_argument("--user-id", required=True)
+    sub = command("list-devices", list_devices, "List an agency's devices, the most recent contact first.")
+    sub.add_argument("--agency", required=True)
+    sub = command(
+        "revoke-device", revoke_device, "Report a device lost: at its next contact it is refused and wipes itself."
+    )
+    sub.add_argument("--device-id", required=True)
+    sub = command(
+        "agency-settings",
+        agency_settings,
+        "Show or change how long an agency's workers may sign in offline and how soon the app locks.",
+    )
+    sub.add_argument("--agency", required=True)
+    days, minutes = crud.OFFLINE_SIGN_IN_DAYS_RANGE, crud.IDLE_LOCK_MINUTES_RANGE
+    sub.add_argument(
+        "--offline-days",
+        type=int,
+        help=f"days after the last contact ({days.start}-{days.stop - 1}; at first {DEFAULT_OFFLINE_SIGN_IN_DAYS})",
+    )
+    sub.add_argument(
+        "--idle-lock-minutes",
+        type=int,
+        help=f"minutes without use ({minutes.start}-{minutes.stop - 1}; at first {DEFAULT_IDLE_LOCK_MINUTES})",
+    )
     sub = command("import-sites", import_sites, "Add or update an agency's sites from a code,name,address CSV file.")
     sub.add_argument("--agency", required=True)
     sub.add_argument("file", metavar="FILE.csv")
@@ -301,6 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         SiteFileError,
         crud.NotFound,
         crud.AlreadyExists,
+        crud.InvalidSetting,
         ExportError,
         TemplateError,
     ) as problem:

@@ -6,6 +6,7 @@ of its last change and pulls find it. A function that changes nothing leaves ``s
 an import or the demo loader twice does not make every device download everything again.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,8 @@ from server.core.security import new_token, token_digest
 from server.models import (
     Agency,
     AuthToken,
+    Device,
+    DeviceWorker,
     Language,
     LoginFailure,
     ServerState,
@@ -27,6 +30,8 @@ from server.models import (
 )
 
 _STATE_ID = 1
+OFFLINE_SIGN_IN_DAYS_RANGE = range(1, 91)
+IDLE_LOCK_MINUTES_RANGE = range(1, 61)
 
 
 class NotFound(Exception):
@@ -35,6 +40,10 @@ class NotFound(Exception):
 
 class AlreadyExists(Exception):
     """A record with that key exists already; the message says which."""
+
+
+class InvalidSetting(ValueError):
+    """A setting outside what the server accepts; the message says what is allowed."""
 
 
 # --- change sequence -------------------------------------------------------------------------------------------------
@@ -126,6 +135,27 @@ def create_agency(session: Session, *, agency_id: str, name: str) -> Agency:
     return upsert_agency(session, agency_id=agency_id, name=name)
 
 
+def set_agency_device_rules(
+    session: Session, *, agency_id: str, offline_sign_in_days: int | None = None, idle_lock_minutes: int | None = None
+) -> Agency:
+    """Change how long devices allow offline sign-in and how soon they lock; devices receive the agency record again.
+
+    None leaves a setting as it is. Raises InvalidSetting (nothing changed) for a value outside the allowed range.
+    """
+    _check_in(offline_sign_in_days, OFFLINE_SIGN_IN_DAYS_RANGE, "The offline sign-in period", "days")
+    _check_in(idle_lock_minutes, IDLE_LOCK_MINUTES_RANGE, "The idle lock", "minutes")
+    agency = get_agency(session, agency_id=agency_id)
+    values = {"offline_sign_in_days": offline_sign_in_days, "idle_lock_minutes": idle_lock_minutes}
+    if _changed(agency, {name: value for name, value in values.items() if value is not None}):
+        _mark_changed(session, agency)
+    return agency
+
+
+def _check_in(value: int | None, allowed: range, what: str, unit: str) -> None:
+    if value is not None and value not in allowed:
+        raise InvalidSetting(f"{what} must be {allowed.start} to {allowed.stop - 1} {unit}; nothing was changed.")
+
+
 def upsert_site(session: Session, *, agency_id: str, code: str, name: str, address: str) -> Site:
     """Add the site, or update its name and address; a listed site is active again if it had been closed."""
     get_agency(session, agency_id=agency_id)
@@ -175,14 +205,18 @@ def add_worker(session: Session, *, agency_id: str, user_id: str, name: str, rol
     return worker
 
 
-def deactivate_worker(session: Session, *, user_id: str) -> Worker:
-    """The worker can no longer sign in, every device of theirs is signed out, and devices drop them from lists."""
+def deactivate_worker(session: Session, *, user_id: str, now: datetime) -> Worker:
+    """The worker can no longer sign in or pull, and devices drop them from their lists.
+
+    Their sign-ins are kept so that their devices can still push what they recorded before they learnt of it (see
+    ``api.deps.pushing_worker``); the device's next pull is refused, and the device then removes the worker's key.
+    """
     worker = session.get(Worker, user_id)
     if worker is None:
         raise NotFound(f"There is no worker with user ID {user_id!r}.")
     if _changed(worker, {"active": False}):
+        worker.deactivated_at = now
         _mark_changed(session, worker)
-    sign_out_everywhere(session, user_id=user_id)
     return worker
 
 
@@ -235,16 +269,19 @@ _KNOWN = union_all(
 )
 
 
-def known_codes(session: Session, *, agency_id: str, among: KnownCodes) -> KnownCodes:
-    """Which of the codes in ``among`` a session pushed by this agency's workers may refer to: its active sites and
+def known_codes(session: Session, *, worker: Worker, among: KnownCodes) -> KnownCodes:
+    """Which of the codes in ``among`` a session pushed by ``worker`` may refer to: the agency's active sites and
     workers, and the shared lists.
 
     Only the codes a push names are looked up, not whole lists (an agency's worker list grows with its staff, and
-    reading all of it for every push made a push's cost grow with the agency), in one statement built once.
+    reading all of it for every push made a push's cost grow with the agency), in one statement built once. A worker
+    deactivated since recording a session may still name themselves among its staff (their device delivers what
+    they recorded before it learnt of the deactivation).
     """
     wanted = {kind: sorted(getattr(among, kind) or ()) for kind in _KNOWN_KINDS}
     found: dict[str, set[str]] = {kind: set() for kind in _KNOWN_KINDS}
-    for kind, code in session.connection().execute(_KNOWN, {"agency": agency_id, **wanted}):
+    found["workers"].add(worker.user_id)
+    for kind, code in session.connection().execute(_KNOWN, {"agency": worker.agency_id, **wanted}):
         found[kind].add(code)
     return KnownCodes(**{kind: frozenset(codes) for kind, codes in found.items()})
 
@@ -277,22 +314,103 @@ def revoke_token(session: Session, *, token: str) -> None:
     session.execute(delete(AuthToken).where(AuthToken.token_hash == token_digest(token)))
 
 
-_token = AuthToken.__table__
-_WORKER_FOR_TOKEN = (
-    select(*_worker.c)
+@dataclass(frozen=True, slots=True)
+class TokenHolder:
+    """Who a token belongs to (active or deactivated since), the device it was issued to, and that device's row as
+    last written (None before its first contact), all detached: to read, never to change."""
+
+    worker: Worker
+    device_id: str
+    device: Device | None
+
+
+_token, _device = AuthToken.__table__, Device.__table__
+_DEVICE_COLUMNS = [column.label(f"device_{column.name}") for column in _device.c]
+_TOKEN_HOLDER = (
+    select(*_worker.c, _token.c.device_id.label("token_device_id"), *_DEVICE_COLUMNS)
     .join(_token, _token.c.worker_user_id == _worker.c.user_id)
-    .where(_token.c.token_hash == bindparam("token_hash"), _token.c.expires_at > bindparam("now"),
-           _worker.c.active.is_(True))
-)  # fmt: skip
+    .outerjoin(_device, _device.c.device_id == _token.c.device_id)
+    .where(_token.c.token_hash == bindparam("token_hash"), _token.c.expires_at > bindparam("now"))
+)
 
 
-def worker_for_token(session: Session, *, token: str, now: datetime) -> Worker | None:
-    """The active worker this unexpired token belongs to, or None (a detached row, to read, never to change).
+def token_holder(session: Session, *, token: str, now: datetime) -> TokenHolder | None:
+    """Whose unexpired token this is, or None.
 
     Every request asks this first, so the statement is built once and runs on the Core connection.
     """
-    found = session.connection().execute(_WORKER_FOR_TOKEN, {"token_hash": token_digest(token), "now": now}).first()
-    return Worker(**found._mapping) if found is not None else None
+    found = session.connection().execute(_TOKEN_HOLDER, {"token_hash": token_digest(token), "now": now}).first()
+    if found is None:
+        return None
+    row = found._mapping
+    worker = Worker(**{column.name: row[column.name] for column in _worker.c})
+    device = None
+    if row["device_device_id"] is not None:
+        device = Device(**{column.name: row[f"device_{column.name}"] for column in _device.c})
+    return TokenHolder(worker=worker, device_id=row["token_device_id"], device=device)
+
+
+# --- devices ---------------------------------------------------------------------------------------------------------
+
+
+def get_device(session: Session, *, device_id: str) -> Device | None:
+    return session.get(Device, device_id)
+
+
+def record_device_contact(
+    session: Session,
+    *,
+    device_id: str,
+    worker: Worker,
+    now: datetime,
+    name: str | None = None,
+    app_version: str | None = None,
+    pending_changes: int | None = None,
+) -> Device:
+    """Note that ``worker`` called from this device now, with what the device said about itself (None: not said).
+
+    The device joins the worker's agency: a tablet handed from one agency to another is listed by the new one.
+    """
+    device = session.get(Device, device_id)
+    if device is None:
+        device = Device(device_id=device_id, name="", first_seen_at=now, app_version="")
+        session.add(device)
+    device.agency_id = worker.agency_id
+    device.last_user_id = worker.user_id
+    device.last_contact_at = now
+    if name is not None:
+        device.name = name
+    if app_version is not None:
+        device.app_version = app_version
+    if pending_changes is not None:
+        device.pending_changes = pending_changes
+    session.merge(DeviceWorker(device_id=device_id, user_id=worker.user_id, last_contact_at=now))
+    return device
+
+
+def agency_devices(session: Session, *, agency_id: str) -> list[Device]:
+    """The agency's devices, the most recent contact first."""
+    order = (Device.last_contact_at.desc(), Device.device_id)
+    return list(session.scalars(select(Device).where(Device.agency_id == agency_id).order_by(*order)))
+
+
+def device_workers(session: Session, *, device_ids: list[str]) -> dict[str, list[str]]:
+    """Who signed in on each of these devices, the most recent first."""
+    workers: dict[str, list[str]] = {device_id: [] for device_id in device_ids}
+    users = select(DeviceWorker.device_id, DeviceWorker.user_id).where(DeviceWorker.device_id.in_(device_ids))
+    for device_id, user_id in session.execute(users.order_by(DeviceWorker.last_contact_at.desc())):
+        workers[device_id].append(user_id)
+    return workers
+
+
+def revoke_device(session: Session, *, device_id: str, now: datetime) -> Device:
+    """Mark the device lost: from its next contact on, every call from it is refused and it wipes itself."""
+    device = session.get(Device, device_id)
+    if device is None:
+        raise NotFound(f"There is no device with ID {device_id!r}.")
+    if device.revoked_at is None:
+        device.revoked_at = now
+    return device
 
 
 def recent_login_failures(session: Session, *, user_id: str, since: datetime) -> list[datetime]:

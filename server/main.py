@@ -13,8 +13,9 @@ from msgspec.json import schema_components
 from sqlalchemy.exc import OperationalError
 
 from protocol import PROTOCOL_VERSION
-from protocol.api import API_PREFIX
+from protocol.api import API_PREFIX, APP_VERSION_HEADER
 from protocol.records import PULLED_RECORDS, TOMBSTONE_RECORDS
+from server.api.deps import DeviceRefusal
 from server.api.main import api_router
 from server.api.timing import ServerTimingMiddleware
 from server.console.app import add_console
@@ -51,6 +52,7 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.include_router(api_router, prefix=API_PREFIX)
     add_console(app)
     app.add_exception_handler(OperationalError, _busy_or_failed)
+    app.add_exception_handler(DeviceRefusal, _refused)
     app.openapi = lambda: _openapi_with_records(app)  # type: ignore[method-assign]
     return app
 
@@ -69,6 +71,14 @@ def _openapi_with_records(app: FastAPI) -> dict[str, Any]:
         document["components"]["schemas"].update(records)
         app.openapi_schema = document
     return app.openapi_schema
+
+
+async def _refused(request: Request, refusal: DeviceRefusal) -> JSONResponse:
+    """403 with the refusal's code, which tells the device what to remove. An app that does not send its version is
+    older than these codes: it gets the 401 it has always had for a call it may not make."""
+    if request.headers.get(APP_VERSION_HEADER) is None:
+        return JSONResponse(status_code=401, content={"detail": refusal.detail}, headers={"WWW-Authenticate": "Bearer"})
+    return JSONResponse(status_code=403, content={"detail": refusal.detail, "code": refusal.code})
 
 
 async def _busy_or_failed(_request: Request, problem: Exception) -> JSONResponse:

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.domain import roles
+from protocol.records import DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_OFFLINE_SIGN_IN_DAYS
 
 ROLE_WORKER = roles.WORKER
 ROLE_SUPERVISOR = roles.SUPERVISOR
@@ -68,9 +69,13 @@ class ServerState(Base):
 
 
 class Agency(Base):
+    """An agency, with the device rules its administrator sets (devices receive them with the agency record)."""
+
     __tablename__ = "agency"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    offline_sign_in_days: Mapped[int] = mapped_column(default=DEFAULT_OFFLINE_SIGN_IN_DAYS)
+    idle_lock_minutes: Mapped[int] = mapped_column(default=DEFAULT_IDLE_LOCK_MINUTES)
     version: Mapped[int] = mapped_column(default=1)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
 
@@ -97,6 +102,7 @@ class Worker(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default=ROLE_WORKER)
     active: Mapped[bool] = mapped_column(default=True)
+    deactivated_at: Mapped[datetime | None] = mapped_column(default=None)
     password_hash: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(default=1)
     seq: Mapped[int] = mapped_column(BigInteger)
@@ -227,6 +233,36 @@ class AuthToken(Base):
     device_name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class Device(Base):
+    """A tablet, phone or computer that signed in, as it last reported itself.
+
+    Rows are made at a device's first sign-in and brought up to date whenever it calls with a token. A revoked
+    device is refused at its next contact and wipes itself; its id is never accepted again (a wiped device makes a
+    new one).
+    """
+
+    __tablename__ = "device"
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    last_user_id: Mapped[str] = mapped_column(String(100))
+    first_seen_at: Mapped[datetime]
+    last_contact_at: Mapped[datetime]
+    app_version: Mapped[str] = mapped_column(String(40), default="")
+    pending_changes: Mapped[int | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revocation_told_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class DeviceWorker(Base):
+    """A worker who signed in on a device (shared tablets have several), and when that worker last called from it."""
+
+    __tablename__ = "device_worker"
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.device_id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("worker.user_id"), primary_key=True, index=True)
+    last_contact_at: Mapped[datetime]
 
 
 class LoginFailure(Base):

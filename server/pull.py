@@ -128,6 +128,16 @@ def _client_change(_worker: Worker, row: Row[Any]) -> PulledChange:
     return _upsert(Entity.CLIENT, row.id, row.version, row.record)
 
 
+def agency_record(row: Agency | Row[Any]) -> AgencyData:
+    """The agency as devices receive it, in pulls and in the sign-in answer."""
+    return AgencyData(id=row.id, name=row.name, offline_sign_in_days=row.offline_sign_in_days,
+                      idle_lock_minutes=row.idle_lock_minutes)  # fmt: skip
+
+
+def _agency_change(_worker: Worker, row: Row[Any]) -> PulledChange:
+    return _upsert(Entity.AGENCY, row.id, row.version, agency_record(row))
+
+
 def _site_change(_worker: Worker, row: Row[Any]) -> PulledChange:
     if not row.active:
         return _delete(Entity.SITE, row.code, row.version)
@@ -151,9 +161,8 @@ def _shared_sources() -> list[_Source]:
     agency, site, worker = Agency.__table__, Site.__table__, Worker.__table__
     language, location, client = Language.__table__, ServiceLocationType.__table__, ClientRecord.__table__
     return [
-        _source(select(agency.c.id, agency.c.name, agency.c.version, agency.c.seq).where(agency.c.id == _AGENCY),
-                agency.c.seq,
-                lambda _w, row: _upsert(Entity.AGENCY, row.id, row.version, AgencyData(id=row.id, name=row.name))),
+        _source(select(agency.c.id, agency.c.name, agency.c.offline_sign_in_days, agency.c.idle_lock_minutes,
+                       agency.c.version, agency.c.seq).where(agency.c.id == _AGENCY), agency.c.seq, _agency_change),
         _source(select(site.c.code, site.c.name, site.c.address, site.c.active, site.c.version, site.c.seq)
                 .where(site.c.agency_id == _AGENCY), site.c.seq, _site_change),
         _source(select(worker.c.user_id, worker.c.name, worker.c.role, worker.c.active, worker.c.version,

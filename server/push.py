@@ -79,7 +79,7 @@ def push_changes(db: Database, *, worker: Worker, changes: list[Change], now: da
         pusher = _Pusher(
             worker=worker,
             now=now,
-            known=crud.known_codes(session, agency_id=worker.agency_id, among=_codes_named_in(changes)),
+            known=crud.known_codes(session, worker=worker, among=_codes_named_in(changes)),
             seqs=iter(range(first_seq, first_seq + len(changes))),
         )
         pusher.load_named_in(session, changes)

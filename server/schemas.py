@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 
 from protocol import PROTOCOL_VERSION
 from protocol.api import MAX_CHANGES_PER_PUSH
-from protocol.enums import PUSHED_ENTITIES, Entity, Operation, PushStatus
-from protocol.records import PULLED_RECORDS, PUSHED_RECORDS, TOMBSTONE_RECORDS
+from protocol.enums import PUSHED_ENTITIES, Entity, Operation, PushStatus, RefusalCode
+from protocol.records import PULLED_RECORDS, PUSHED_RECORDS, TOMBSTONE_RECORDS, AgencyData
 
 
 def _refs(*models: type, nullable: bool = False) -> dict[str, Any]:
@@ -46,20 +46,25 @@ class WorkerOut(BaseModel):
     agency_id: str
 
 
-class AgencyOut(BaseModel):
-    id: str
-    name: str
-
-
 class LoginResponse(BaseModel):
     token: str = Field(description="Send as `Authorization: Bearer <token>`.")
     expires_at: str = Field(description="ISO 8601 date and time (UTC) after which the token stops working.")
     worker: WorkerOut
-    agency: AgencyOut
+    agency: dict[str, Any] = Field(
+        description="The worker's agency as a pull sends it, its device settings included.",
+        json_schema_extra=_refs(AgencyData),
+    )
 
 
 class ErrorDetail(BaseModel):
     detail: str
+
+
+class Refusal(ErrorDetail):
+    code: RefusalCode = Field(
+        description="device_revoked: delete every key and all data on the device. worker_deactivated: remove this "
+        "worker's key from the device (push first what they recorded).",
+    )
 
 
 class Change(BaseModel):

@@ -4,6 +4,7 @@ Unknown user IDs, wrong passwords and deactivated workers all get the same refus
 Failures are counted per user ID in the database (so every server process sees them), whichever door they came
 through: after too many within the window, that user ID is refused for a while, on devices and on the console
 alike, even with the right password. Every sign-in and every refusal of a known worker goes into the audit trail.
+A device reported lost is refused whoever signs in on it; a successful sign-in enters the device in the registry.
 """
 
 import math
@@ -12,10 +13,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from server import audit, crud
+from server import audit, crud, devices
 from server.core.config import Settings
 from server.core.security import spend_password_check_time, verify_password
 from server.db import Database
+from server.devices import DeviceReport
 from server.models import Agency, Worker
 
 DEVICE = "device"
@@ -24,6 +26,10 @@ CONSOLE = "console"
 
 class SignInRefused(Exception):
     """Wrong user ID or password, or the worker is deactivated; deliberately not saying which."""
+
+
+class DeviceRevoked(Exception):
+    """The device signing in was reported lost by the administrator."""
 
 
 class SignInThrottled(Exception):
@@ -76,9 +82,22 @@ def signed_in(session: Session, *, worker: Worker, now: datetime, channel: str, 
 
 
 def sign_in(
-    db: Database, *, settings: Settings, user_id: str, password: str, device_id: str, device_name: str, now: datetime
+    db: Database,
+    *,
+    settings: Settings,
+    user_id: str,
+    password: str,
+    device_id: str,
+    device_name: str,
+    now: datetime,
+    report: DeviceReport,
 ) -> SignedIn:
-    """Check the password and issue a device token; raises SignInThrottled or SignInRefused."""
+    """Check the password and issue a device token; raises DeviceRevoked, SignInThrottled or SignInRefused."""
+    with db.reading() as session:
+        device = crud.get_device(session, device_id=device_id)
+    if device is not None and device.revoked_at is not None:
+        devices.note_refusal_told(db, device_id=device_id, now=now)
+        raise DeviceRevoked(device_id)
     worker = check_password(db, settings=settings, user_id=user_id, password=password, now=now, channel=DEVICE)
     with db.writing() as session:
         signed_in(session, worker=worker, now=now, channel=DEVICE, device=device_name)
@@ -89,6 +108,15 @@ def sign_in(
             device_name=device_name,
             now=now,
             lifetime=settings.token_lifetime,
+        )
+        crud.record_device_contact(
+            session,
+            device_id=device_id,
+            worker=worker,
+            now=now,
+            name=device_name,
+            app_version=report.app_version,
+            pending_changes=report.pending_changes,
         )
         agency = crud.get_agency(session, agency_id=worker.agency_id)
     return SignedIn(token=token, expires_at=row.expires_at, worker=worker, agency=agency)

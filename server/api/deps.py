@@ -1,19 +1,39 @@
-"""What endpoints receive: the database, the settings, the time, and the signed-in worker."""
+"""What endpoints receive: the database, the settings, the time, the calling device and the signed-in worker."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from server import crud
+from protocol.api import APP_VERSION_HEADER, PENDING_CHANGES_HEADER
+from protocol.enums import RefusalCode
+from server import crud, devices
 from server.core.config import Settings
 from server.db import Database
+from server.devices import DeviceReport
 from server.models import Worker
 from server.visibility import may_see_reports
 
 _bearer = HTTPBearer(auto_error=False, description="The token from `POST /auth/login`.")
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+_MAX_APP_VERSION = 40
+
+DEVICE_REVOKED_DETAIL = "This device was reported lost. It can no longer be used with this server."
+WORKER_DEACTIVATED_DETAIL = "This worker account was deactivated. It can no longer be used on this device."
+
+
+class DeviceRefusal(Exception):
+    """A call turned away for a reason the device must act on; ``code`` says what the device must remove.
+
+    Answered 403 with the code (see ``server.main``), or 401 to an app too old to know the codes.
+    """
+
+    def __init__(self, code: RefusalCode, detail: str):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
 
 
 def get_database(request: Request) -> Database:
@@ -29,9 +49,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def device_report(request: Request) -> DeviceReport:
+    """What the device says about itself in its headers; anything unreadable counts as not said."""
+    version = request.headers.get(APP_VERSION_HEADER)
+    if version is not None:
+        version = "".join(char for char in version if char.isprintable())[:_MAX_APP_VERSION]
+    pending = request.headers.get(PENDING_CHANGES_HEADER, "")
+    return DeviceReport(app_version=version, pending_changes=int(pending) if pending.isdecimal() else None)
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(utc_now)]
+DeviceReportDep = Annotated[DeviceReport, Depends(device_report)]
 
 
 def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
@@ -43,18 +73,57 @@ def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Dep
 TokenDep = Annotated[str, Depends(bearer_token)]
 
 
-def current_worker(db: DatabaseDep, token: TokenDep, now: NowDep) -> Worker:
-    """The active worker the token belongs to; 401 when it is unknown, expired, signed out or deactivated."""
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is calling: the worker the token belongs to (maybe deactivated since) and the device it was issued to."""
+
+    worker: Worker
+    device_id: str
+    token: str
+
+
+def caller(db: DatabaseDep, token: TokenDep, now: NowDep, report: DeviceReportDep) -> Caller:
+    """The token's worker and device, noted in the device registry; 401 for an unknown, expired or signed-out token,
+    and a refusal for a revoked device."""
     with db.reading() as session:
-        worker = crud.worker_for_token(session, token=token, now=now)
-    if worker is None:
+        holder = crud.token_holder(session, token=token, now=now)
+    if holder is None:
         raise HTTPException(
             status_code=401, detail="Your sign-in has expired or was revoked; sign in again.", headers=_CHALLENGE
         )
-    return worker
+    if holder.device is not None and holder.device.revoked_at is not None:
+        devices.note_refusal_told(db, device_id=holder.device_id, now=now)
+        raise DeviceRefusal(RefusalCode.DEVICE_REVOKED, DEVICE_REVOKED_DETAIL)
+    devices.note_contact(db, device=holder.device, device_id=holder.device_id, worker=holder.worker, now=now,
+                         report=report)  # fmt: skip
+    return Caller(worker=holder.worker, device_id=holder.device_id, token=token)
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+
+
+def current_worker(db: DatabaseDep, signed_in: CallerDep) -> Worker:
+    """The active worker calling. A deactivated worker is refused, and this sign-in ends: the device has been told."""
+    if not signed_in.worker.active:
+        with db.writing() as session:
+            crud.revoke_token(session, token=signed_in.token)
+        raise DeviceRefusal(RefusalCode.WORKER_DEACTIVATED, WORKER_DEACTIVATED_DETAIL)
+    return signed_in.worker
+
+
+def pushing_worker(signed_in: CallerDep) -> Worker:
+    """The worker a push is from, deactivated or not.
+
+    A deactivated worker's device may still hold sessions recorded before it learnt of the deactivation (offline,
+    perhaps for days). Those must reach the server, so pushes with a sign-in issued before the deactivation are
+    applied until that sign-in expires; the pull that follows is refused (``current_worker``) and the device then
+    removes the worker's key.
+    """
+    return signed_in.worker
 
 
 CurrentWorker = Annotated[Worker, Depends(current_worker)]
+PushingWorker = Annotated[Worker, Depends(pushing_worker)]
 
 
 def report_reader(worker: CurrentWorker) -> Worker:

@@ -15,7 +15,7 @@ from fastapi import HTTPException, Request, Response
 from fastapi.routing import APIRoute
 
 from protocol.api import MAX_BODY_BYTES
-from server.schemas import ErrorDetail
+from server.schemas import ErrorDetail, Refusal
 
 _GZIP_WINDOW = 16 + zlib.MAX_WBITS
 _TOO_LARGE = f"The request body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB."
@@ -25,6 +25,11 @@ BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorDetail, "description": "The body is not JSON, not valid Unicode, or not valid gzip."},
     413: {"model": ErrorDetail, "description": "The body is over 16 MB, sent or inflated."},
     415: {"model": ErrorDetail, "description": "A Content-Encoding other than gzip."},
+}
+REFUSALS: dict[str, Any] = {
+    "model": Refusal,
+    "description": "The device was revoked (`device_revoked`) or the worker deactivated (`worker_deactivated`). "
+    "Sent only to apps that send the `Outpost-App-Version` header; older apps get 401 instead.",
 }
 
 

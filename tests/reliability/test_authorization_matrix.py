@@ -11,7 +11,7 @@ import hashlib
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,13 +57,17 @@ EXPECTED_STATUS = {
     "health": (200, 200, 200, 200, 200, 200, 200, 200, 200),
     "login": (200, 200, 200, 200, 401, 200, 200, 200, 200),
     "logout": (401, 401, 204, 204, 204, 204, 204, 204, 204),
-    "push": (401, 401, 401, 401, 401, 200, 200, 200, 200),
+    "push": (401, 401, 401, 401, 200, 200, 200, 200, 200),
     "pull": (401, 401, 401, 401, 401, 200, 200, 200, 200),
 }
 # What a push that gets through does to an edit of the session (created by wlee, staff wlee and ajones) and to an
 # edit of a client wlee registered.
-SESSION_EDIT = {"other_agency": "rejected", "not_on_session": "rejected", "staff": "applied", "supervisor": "applied"}
-CLIENT_EDIT = {"other_agency": "rejected", "not_on_session": "applied", "staff": "applied", "supervisor": "applied"}
+# A deactivated worker's device still delivers what it holds (with a sign-in from before the deactivation), under
+# the same rules as anyone's.
+SESSION_EDIT = {"deactivated": "rejected", "other_agency": "rejected", "not_on_session": "rejected", "staff": "applied",
+                "supervisor": "applied"}  # fmt: skip
+CLIENT_EDIT = {"deactivated": "applied", "other_agency": "rejected", "not_on_session": "applied", "staff": "applied",
+               "supervisor": "applied"}  # fmt: skip
 SEES_SESSION = {"other_agency": False, "not_on_session": False, "staff": True, "supervisor": True}
 SEES_PRIVATE_NOTES = {"staff": True, "supervisor": False}
 
@@ -93,7 +97,6 @@ class MatrixWorld:
     server: ServerHarness
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     clients: dict[str, dict[str, Any]] = field(default_factory=dict)
-    gone_token: str = ""
 
     def headers_variants(self, identity: str) -> list[dict[str, str]]:
         """The Authorization headers this identity sends (several for "malformed"), made fresh for each cell."""
@@ -108,20 +111,25 @@ class MatrixWorld:
             assert self.server.client.post(f"{API}/auth/logout", headers=headers).status_code == 204
             return [headers]
         if identity == "deactivated":
-            return [_bearer(self.gone_token)]
+            return [_bearer(self.issued_token("gone", now()))]
         return [self.server.login(USER_OF[identity])]
 
     def expired_token(self) -> str:
         """A token of wlee's issued 31 days ago with the standard 30-day lifetime."""
+        return self.issued_token("wlee", now() - timedelta(days=31))
+
+    def issued_token(self, user_id: str, issued_at: datetime) -> str:
+        """A token of ``user_id``'s issued at ``issued_at`` with the standard 30-day lifetime (a fresh one for each
+        cell: a sign-out or a refused pull ends the token it is given)."""
         with self.server.db.writing() as session:
-            worker = crud.get_worker(session, user_id="wlee")
+            worker = crud.get_worker(session, user_id=user_id)
             assert worker is not None
             token, _ = crud.issue_token(
                 session,
                 worker=worker,
                 device_id=self.server.device_id,
                 device_name="Old tablet",
-                now=now() - timedelta(days=31),
+                now=issued_at,
                 lifetime=timedelta(days=30),
             )
         return token
@@ -168,7 +176,6 @@ def matrix_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MatrixWor
             creator, change("session", world.sessions[identity]), change("client", world.clients[identity])
         )
         assert [result["status"] for result in results] == ["applied", "applied"], results
-    world.gone_token = server.login("gone")["Authorization"].removeprefix("Bearer ")
     server.deactivate_worker("gone")
     yield world
     server.db.close()

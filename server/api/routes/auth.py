@@ -3,12 +3,23 @@
 from fastapi import APIRouter, HTTPException, Response
 
 from protocol.api import LOGIN_PATH, LOGOUT_PATH
+from protocol.enums import RefusalCode
+from protocol.records import to_wire
 from server import crud
-from server.api.deps import DatabaseDep, NowDep, SettingsDep, TokenDep
-from server.api.request_body import BODY_ERRORS, LimitedBodyRoute
+from server.api.deps import (
+    DEVICE_REVOKED_DETAIL,
+    DatabaseDep,
+    DeviceRefusal,
+    DeviceReportDep,
+    NowDep,
+    SettingsDep,
+    TokenDep,
+)
+from server.api.request_body import BODY_ERRORS, REFUSALS, LimitedBodyRoute
 from server.models import Worker
-from server.schemas import AgencyOut, ErrorDetail, LoginRequest, LoginResponse, WorkerOut
-from server.signin import SignInRefused, SignInThrottled, sign_in
+from server.pull import agency_record
+from server.schemas import ErrorDetail, LoginRequest, LoginResponse, WorkerOut
+from server.signin import DeviceRevoked, SignInRefused, SignInThrottled, sign_in
 
 router = APIRouter(tags=["auth"], route_class=LimitedBodyRoute)
 
@@ -23,10 +34,16 @@ def _worker_out(worker: Worker) -> WorkerOut:
     responses={
         **BODY_ERRORS,
         401: {"model": ErrorDetail, "description": "Unknown user ID, wrong password or deactivated worker."},
+        403: {
+            **REFUSALS,
+            "description": "The device was revoked (`device_revoked`); apps older than this answer get 401.",
+        },
         429: {"model": ErrorDetail, "description": "Too many failed sign-ins; see the Retry-After header."},
     },
 )
-def login(body: LoginRequest, db: DatabaseDep, settings: SettingsDep, now: NowDep) -> LoginResponse:
+def login(
+    body: LoginRequest, db: DatabaseDep, settings: SettingsDep, now: NowDep, report: DeviceReportDep
+) -> LoginResponse:
     try:
         signed_in = sign_in(
             db,
@@ -36,7 +53,10 @@ def login(body: LoginRequest, db: DatabaseDep, settings: SettingsDep, now: NowDe
             device_id=str(body.device_id),
             device_name=body.device_name,
             now=now,
+            report=report,
         )
+    except DeviceRevoked as refusal:
+        raise DeviceRefusal(RefusalCode.DEVICE_REVOKED, DEVICE_REVOKED_DETAIL) from refusal
     except SignInThrottled as refusal:
         raise HTTPException(
             status_code=429, detail=str(refusal), headers={"Retry-After": str(refusal.retry_after)}
@@ -47,7 +67,7 @@ def login(body: LoginRequest, db: DatabaseDep, settings: SettingsDep, now: NowDe
         token=signed_in.token,
         expires_at=signed_in.expires_at.isoformat(),
         worker=_worker_out(signed_in.worker),
-        agency=AgencyOut(id=signed_in.agency.id, name=signed_in.agency.name),
+        agency=to_wire(agency_record(signed_in.agency)),
     )
 
 

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from protocol.api import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, PULL_PATH, PUSH_PATH
-from server.api.deps import CurrentWorker, DatabaseDep, NowDep
-from server.api.request_body import BODY_ERRORS, LimitedBodyRoute
+from server.api.deps import CurrentWorker, DatabaseDep, NowDep, PushingWorker
+from server.api.request_body import BODY_ERRORS, REFUSALS, LimitedBodyRoute
 from server.core.cursor import CursorNotRecognised
 from server.pull import pull_changes
 from server.push import push_changes
@@ -17,12 +17,15 @@ router = APIRouter(tags=["sync"], route_class=LimitedBodyRoute)
 _ENVELOPE_ERRORS = {
     **BODY_ERRORS,
     401: {"model": ErrorDetail, "description": "Not signed in, or the sign-in expired or was revoked."},
+    403: REFUSALS,
 }
 
 
 @router.post(PUSH_PATH, responses=_ENVELOPE_ERRORS)
-def push(body: PushRequest, worker: CurrentWorker, db: DatabaseDep, now: NowDep) -> PushResponse:
-    """Apply up to 500 changes in order; each gets its own result. Envelope problems write nothing."""
+def push(body: PushRequest, worker: PushingWorker, db: DatabaseDep, now: NowDep) -> PushResponse:
+    """Apply up to 500 changes in order; each gets its own result. Envelope problems write nothing.
+
+    A worker deactivated after signing in on the device may still push (what they recorded must not be lost)."""
     return PushResponse(results=push_changes(db, worker=worker, changes=body.changes, now=now))
 
 
@@ -30,6 +33,7 @@ def push(body: PushRequest, worker: CurrentWorker, db: DatabaseDep, now: NowDep)
     PULL_PATH,
     responses={
         401: _ENVELOPE_ERRORS[401],
+        403: REFUSALS,
         410: {"model": ErrorDetail, "description": "The cursor is not from this database: pull again without one."},
     },
 )

@@ -149,7 +149,7 @@ class ServerHarness:
     def deactivate_worker(self, user_id: str) -> None:
         with self.db.writing() as session:
             crud.lock_sequence(session)
-            crud.deactivate_worker(session, user_id=user_id)
+            crud.deactivate_worker(session, user_id=user_id, now=now())
 
     def add_shared_lists(self) -> None:
         with self.db.writing() as session:

@@ -20,7 +20,7 @@ def test_login_returns_a_token_the_worker_and_the_agency(two_agencies: ServerHar
     assert response.status_code == 200
     body = response.json()
     assert body["worker"] == {"user_id": "sboss", "name": "Sboss", "role": "supervisor", "agency_id": NORTH}
-    assert body["agency"] == {"id": NORTH, "name": "North Centre"}
+    assert body["agency"] == {"id": NORTH, "name": "North Centre", "offline_sign_in_days": 14, "idle_lock_minutes": 10}
     expires = datetime.fromisoformat(body["expires_at"])
     assert timedelta(days=29) < expires - now() <= timedelta(days=30)
     pulled = two_agencies.client.get(f"{API}/sync/pull", headers={"Authorization": f"Bearer {body['token']}"})
@@ -38,7 +38,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(two_agencies: Serve
     assert (unknown.status_code, unknown.json()) == (401, REFUSAL)
 
 
-def test_a_deactivated_worker_cannot_sign_in_and_their_tokens_stop_working(two_agencies: ServerHarness) -> None:
+def test_a_deactivated_worker_cannot_sign_in_and_their_tokens_no_longer_pull(two_agencies: ServerHarness) -> None:
     headers = two_agencies.login("wlee")
     two_agencies.deactivate_worker("wlee")
     response = two_agencies.login_response("wlee")

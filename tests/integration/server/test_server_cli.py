@@ -84,6 +84,9 @@ def test_add_worker_has_no_password_option(database_url: str) -> None:
         (["add-worker", "--agency", "north", "--user-id", "new", "--name", "New"], "short", "at least 8"),
         (["deactivate-worker", "--user-id", "nobody"], "", "no worker"),
         (["deactivate-site", "--agency", "north", "--code", "NOPE"], "", "no site"),
+        (["revoke-device", "--device-id", "nope"], "", "no device"),
+        (["list-devices", "--agency", "nowhere"], "", "no agency"),
+        (["agency-settings", "--agency", "north", "--offline-days", "0"], "", "1 to 90 days"),
     ],
 )
 def test_bad_input_gets_one_line_and_a_failing_exit(
@@ -135,6 +138,35 @@ def test_deactivate_worker_stops_sign_in(database_url: str, harness: ServerHarne
     assert run(database_url, "deactivate-worker", "--user-id", "wlee") == 0
     assert harness.login_response("wlee").status_code == 401
     assert harness.client.get("/api/v1/sync/pull", headers=headers).status_code == 401
+
+
+def test_an_administrator_lists_and_revokes_devices(database_url: str, harness: ServerHarness, capsys) -> None:
+    run(database_url, "add-agency", "--id", "north", "--name", "North Centre")
+    run(database_url, "add-worker", "--agency", "north", "--user-id", "wlee", "--name", "Wen Lee", stdin=PASSWORD)
+    run(database_url, "add-worker", "--agency", "north", "--user-id", "ajones", "--name", "Al Jones", stdin=PASSWORD)
+    harness.login("wlee")
+    harness.login("ajones")
+    capsys.readouterr()
+    assert run(database_url, "list-devices", "--agency", "north") == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split("  ")[0] == "Device ID"
+    assert row.startswith(harness.device_id) and "ajones (+wlee)" in row and "Test tablet" in row
+    assert row.endswith("in use")
+
+    assert run(database_url, "revoke-device", "--device-id", harness.device_id) == 0
+    assert "deletes its data" in capsys.readouterr().out
+    assert harness.login_response("wlee").status_code == 401  # this harness speaks like an app older than 403
+    run(database_url, "list-devices", "--agency", "north")
+    assert "revoked" in capsys.readouterr().out.splitlines()[1]
+
+
+def test_agency_settings_are_shown_and_changed(database_url: str, harness: ServerHarness, capsys) -> None:
+    run(database_url, "add-agency", "--id", "north", "--name", "North Centre")
+    assert run(database_url, "agency-settings", "--agency", "north") == 0
+    assert "offline sign-in for 14 days" in capsys.readouterr().out
+    assert run(database_url, "agency-settings", "--agency", "north", "--idle-lock-minutes", "5") == 0
+    shown = capsys.readouterr().out
+    assert "offline sign-in for 14 days" in shown and "after 5 minutes" in shown
 
 
 def test_demo_loads_a_sign_in_that_works_and_can_run_twice(database_url: str, harness: ServerHarness, capsys) -> None:

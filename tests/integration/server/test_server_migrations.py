@@ -2,16 +2,17 @@
 
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from pg import fresh_postgres_database
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from server import crud
-from server.db import Database
+from server import crud, devices
+from server.db import Database, migrate
 from server.models import Base, ServerState
 
 
@@ -58,3 +59,30 @@ def test_servers_starting_together_on_a_new_sqlite_file_migrate_it_once(tmp_path
 def test_servers_starting_together_on_a_new_postgres_database_migrate_it_once() -> None:
     with fresh_postgres_database("outpost_migration_test") as url:
         start_servers_together(url)
+
+
+def test_devices_signed_in_before_the_device_registry_are_listed_after_upgrading(tmp_path: Path) -> None:
+    """Revision 0003 enters each device found in the sign-in tokens, as of its latest sign-in."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    old = Database(url, run_migrations=False)
+    migrate(old.engine.execution_options(outpost_writer=True), "0002")
+    signed_in = datetime(2025, 3, 1, 9, 30)
+    with old.engine.begin() as connection:
+        connection.execute(text("INSERT INTO agency VALUES ('north', 'North Centre', 1, 1)"))
+        for user_id in ("wlee", "ajones"):
+            connection.execute(
+                text("INSERT INTO worker VALUES (:user, 'north', :user, 'worker', 1, 'x', 1, 2)"), {"user": user_id}
+            )
+        for token, user_id, minutes in (("a", "wlee", 0), ("b", "ajones", 5)):
+            connection.execute(
+                text("INSERT INTO auth_token VALUES (:token, :user, 'tablet-1', 'Front desk', :at, :expires)"),
+                {"token": token, "user": user_id, "at": signed_in + timedelta(minutes=minutes),
+                 "expires": signed_in + timedelta(days=30)},
+            )  # fmt: skip
+    old.close()
+
+    upgraded = Database(url)
+    (device,) = devices.list_devices(upgraded, agency_id="north")
+    upgraded.close()
+    assert (device.device_id, device.name, device.workers) == ("tablet-1", "Front desk", ("ajones", "wlee"))
+    assert device.last_contact_at.replace(tzinfo=None) == signed_in + timedelta(minutes=5)

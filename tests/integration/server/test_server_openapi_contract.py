@@ -36,7 +36,6 @@ FIELDS = {
     "LoginRequest": "user_id password device_id device_name",
     "LoginResponse": "token expires_at worker agency",
     "WorkerOut": "user_id name role agency_id",
-    "AgencyOut": "id name",
     "PushRequest": "device_id changes",
     "Change": "op_id entity id base_version data",
     "PushResponse": "results",
@@ -60,7 +59,8 @@ FIELDS = {
     "WorkerData": "user_id name role active",
     "LanguageData": "code name",
     "ServiceLocationTypeData": "code label",
-    "AgencyData": "id name",
+    "AgencyData": "id name offline_sign_in_days idle_lock_minutes",
+    "Refusal": "detail code",
     "StatisticsResponse": "agency_id start end totals by_site by_worker by_service_type by_delivery_method languages",
     "Figures": (
         "sessions unique_clients service_forms services_received hours group_activities named_participants referrals"
@@ -82,6 +82,7 @@ ENUMS = {
     ("PulledChange", "op"): {"upsert", "delete"},
     ("PulledChange", "entity"): {"agency", "site", "worker", "language", "service_location_type", "client", "session"},
     ("Change", "entity"): {"client", "session"},
+    ("Refusal", "code"): {"device_revoked", "worker_deactivated"},
 }
 
 
@@ -125,9 +126,9 @@ def test_the_contracts_fixed_values_are_published(openapi: dict[str, Any]) -> No
 
 def test_the_error_statuses_are_published(openapi: dict[str, Any]) -> None:
     paths = openapi["paths"]
-    assert {"401", "429"} <= set(paths["/api/v1/auth/login"]["post"]["responses"])
-    assert {"400", "401", "413", "422"} <= set(paths["/api/v1/sync/push"]["post"]["responses"])
-    assert {"401", "410"} <= set(paths["/api/v1/sync/pull"]["get"]["responses"])
+    assert {"401", "403", "429"} <= set(paths["/api/v1/auth/login"]["post"]["responses"])
+    assert {"400", "401", "403", "413", "422"} <= set(paths["/api/v1/sync/push"]["post"]["responses"])
+    assert {"401", "403", "410"} <= set(paths["/api/v1/sync/pull"]["get"]["responses"])
     assert "204" in paths["/api/v1/auth/logout"]["post"]["responses"]
 
 

@@ -21,7 +21,9 @@ from server.db import Database
 
 def test_a_first_pull_brings_the_agency_and_its_reference_lists(two_agencies: ServerHarness) -> None:
     changes, _ = two_agencies.pull_all(two_agencies.login("wlee"))
-    assert records(changes, "agency") == {NORTH: {"id": NORTH, "name": "North Centre"}}
+    assert records(changes, "agency") == {
+        NORTH: {"id": NORTH, "name": "North Centre", "offline_sign_in_days": 14, "idle_lock_minutes": 10}
+    }
     assert set(records(changes, "site")) == {"N-001", "N-002"}
     assert records(changes, "site")["N-001"] == {"code": "N-001", "name": "Site N-001", "address": "", "active": True}
     assert set(records(changes, "worker")) == {"wlee", "ajones", "sboss"}
