@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 import flet as ft
@@ -22,6 +23,7 @@ from app.ui.shell import Shell
 from app.ui.theme import apply_theme, load_fonts
 from app.usecases.accounts import current_actor, device_info
 from app.usecases.preferences import preferred_language
+from sync.transport import HttpTransport
 
 DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
 DEFAULT_PORT = 8550
@@ -41,6 +43,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"central server URL (default: OUTPOST_SERVER_URL, the last one used, or {DEFAULT_SERVER_URL})",
     )
     parser.add_argument(
+        "--allow-insecure-server",
+        action="store_true",
+        help="send passwords and tokens over plain http:// to any server, not only to this computer or a private "
+        "network address (for testing only: anyone on the way can read them)",
+    )
+    parser.add_argument(
         "--data-dir",
         type=Path,
         help="folder of the device database (default: OUTPOST_DATA_DIR, FLET_APP_STORAGE_DATA or the user data folder)",
@@ -48,14 +56,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def session_starter(db: DeviceDatabase, server_url: str | None) -> Callable[[ft.Page], Awaitable[None]]:
+def session_starter(
+    db: DeviceDatabase, server_url: str | None, *, allow_insecure_server: bool = False
+) -> Callable[[ft.Page], Awaitable[None]]:
     """Flet's ``main``: runs once per window or browser tab, and gives each its own context and shell."""
+    transport_factory = partial(HttpTransport, allow_insecure=allow_insecure_server)
 
     async def start(page: ft.Page) -> None:
         page.title = "Outpost"
         apply_theme(page)
         remembered = await _remembered_server(db)
-        ctx = AppContext(page=page, db=db, server_url=server_url or remembered or DEFAULT_SERVER_URL)
+        ctx = AppContext(
+            page=page,
+            db=db,
+            server_url=server_url or remembered or DEFAULT_SERVER_URL,
+            transport_factory=transport_factory,
+        )
         actor = await ctx.call(current_actor, db)
         ctx.use_language(await starting_language(page, db, actor.user_id if actor else None))
         if actor is not None:
@@ -100,7 +116,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     db = DeviceDatabase.open(args.data_dir)
     log.info("Device database: %s", db.path)
-    app = session_starter(db, args.server)
+    if args.allow_insecure_server:
+        log.warning("--allow-insecure-server: passwords and tokens may travel over plain http:// to any server.")
+    app = session_starter(db, args.server, allow_insecure_server=args.allow_insecure_server)
     if args.web:
         print(f"Outpost is serving at http://{args.host}:{args.port}", flush=True)
         ft.run(app, view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port, no_cdn=True,

@@ -89,11 +89,18 @@ class SyncEngine:
         """Push, then pull. Raises SyncBusy if another sync of this database runs, and transport errors as they come."""
         with DeviceSyncLock(self.db.path):
             report = SyncReport()
+            self._tell_waiting()
             self.push(report)
+            self._tell_waiting()
             self.pull(report)
             with self.db.sessions.begin() as tx:
                 repository.set_state(tx, LAST_SYNC_KEY, datetime.now(UTC).isoformat(timespec="seconds"))
             return report
+
+    def _tell_waiting(self) -> None:
+        """Let the transport report how many changes the server has not acknowledged (the administrator's device
+        list shows it, so a lost tablet's unsent work is known before it is revoked)."""
+        self.transport.pending_changes = sum(self.counts().values())
 
     def counts(self) -> dict[str, int]:
         """Outbox entries by state: ``pending`` and ``needs_attention``."""

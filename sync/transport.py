@@ -5,19 +5,42 @@ sign in again, pull everything again), so nothing above this module looks at sta
 """
 
 import gzip
+import importlib.metadata
+import ipaddress
 import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import requests
 
 from protocol import codec
-from protocol.api import API_PREFIX, HEALTH_PATH, LOGIN_PATH, LOGOUT_PATH, PULL_PATH, PUSH_PATH
+from protocol.api import (
+    API_PREFIX,
+    APP_VERSION_HEADER,
+    HEALTH_PATH,
+    LOGIN_PATH,
+    LOGOUT_PATH,
+    PENDING_CHANGES_HEADER,
+    PULL_PATH,
+    PUSH_PATH,
+)
+from protocol.enums import RefusalCode
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds: fail fast on no network, allow a slow big page
 # zlib's usual default: level 9 took twice as long for a few percent fewer bytes on a 500-session push.
 GZIP_LEVEL = 6
+
+
+def _app_version() -> str:
+    try:
+        return importlib.metadata.version("outpost")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+APP_VERSION = _app_version()
 
 
 class TransportError(Exception):
@@ -26,6 +49,11 @@ class TransportError(Exception):
 
 class Offline(TransportError):
     """The server could not be reached, or stopped answering (no network, refused, timed out, dropped)."""
+
+
+class UntrustedServer(Offline):
+    """The server's TLS certificate could not be verified: a wrong address, a misconfigured server, a captive
+    portal or someone in the middle. Nothing was sent; the device treats the server as out of reach."""
 
 
 class ServerError(TransportError):
@@ -44,6 +72,14 @@ class Unauthorized(TransportError):
     """401: the credentials or token are not accepted; only signing in again helps."""
 
 
+class DeviceRevoked(TransportError):
+    """403 ``device_revoked``: the administrator reported this device lost; it must delete all its data."""
+
+
+class WorkerDeactivated(TransportError):
+    """403 ``worker_deactivated``: this worker left; the device must remove their key (their work was pushed)."""
+
+
 class CursorExpired(TransportError):
     """410: the server no longer keeps changes back to this cursor; the device must pull everything again."""
 
@@ -57,10 +93,51 @@ class ProtocolError(TransportError):
         self.detail = detail
 
 
+class InsecureServer(TransportError):
+    """The server's address would carry a password or token in clear text across networks we do not control."""
+
+
+# Where plain http:// may carry a password: this computer, and the private address ranges a LAN or VPN uses.
+_PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+                    "::1/128", "fc00::/7", "fe80::/10")
+)  # fmt: skip
+INSECURE_SERVER = (
+    "This server address is not secure (http://). Passwords travel only over https://, or over http:// to this "
+    "computer or a private network address (such as 192.168.1.20). Ask your administrator for the https:// address."
+)
+
+
+def refuse_insecure_server(base_url: str) -> None:
+    """Raise InsecureServer unless ``base_url`` is https://, or http:// to a loopback or private address literal.
+
+    A host name is judged by its name alone, never by what it resolves to today: a name can be made to resolve
+    anywhere. ``localhost`` is loopback by definition (RFC 6761).
+    """
+    parts = urlsplit(base_url)
+    if parts.scheme == "https":
+        return
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "http" and (host == "localhost" or host.endswith(".localhost") or _is_private_address(host)):
+        return
+    raise InsecureServer(INSECURE_SERVER)
+
+
+def _is_private_address(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in _PRIVATE_NETWORKS)
+
+
 class Transport(Protocol):
     """What the sync engine and sign-in need from a server connection (HTTP here, in-memory fakes in tests)."""
 
     token: str | None
+    pending_changes: int | None
+    """How many changes the device holds unsent; reported to the server with each call that carries the token."""
 
     def health(self) -> dict[str, Any]: ...
 
@@ -102,7 +179,11 @@ def pull_page(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 class HttpTransport:
-    """Protocol v1 over ``requests``. ``login`` keeps the token it receives for the calls that follow."""
+    """Protocol v1 over ``requests``. ``login`` keeps the token it receives for the calls that follow.
+
+    A password or token is never sent to an insecure address (see ``refuse_insecure_server``) unless the app was
+    started with ``--allow-insecure-server`` (``allow_insecure``).
+    """
 
     def __init__(
         self,
@@ -111,18 +192,21 @@ class HttpTransport:
         token: str | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         session: requests.Session | None = None,
+        allow_insecure: bool = False,
     ):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
         self.http = session or requests.Session()
+        self.allow_insecure = allow_insecure
+        self.pending_changes: int | None = None
 
     def health(self) -> dict[str, Any]:
         return self._json(self._request("GET", HEALTH_PATH))
 
     def login(self, user_id: str, password: str, device_id: str, device_name: str) -> dict[str, Any]:
         body = {"user_id": user_id, "password": password, "device_id": device_id, "device_name": device_name}
-        answer = self._json(self._request("POST", LOGIN_PATH, json=body))
+        answer = self._json(self._request("POST", LOGIN_PATH, json=body, carries_secret=True))
         token = answer.get("token")
         if not isinstance(token, str) or not token:
             raise ProtocolError("The server's sign-in answer has no token.", 200, answer)
@@ -146,13 +230,24 @@ class HttpTransport:
         return pull_page(answer)
 
     def _request(
-        self, method: str, path: str, *, authorized: bool = False, retry_dropped: bool = False, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        authorized: bool = False,
+        carries_secret: bool = False,
+        retry_dropped: bool = False,
+        **kwargs: Any,
     ) -> requests.Response:
-        headers = kwargs.pop("headers", {})
+        headers = {APP_VERSION_HEADER: APP_VERSION, **kwargs.pop("headers", {})}
+        if (authorized or carries_secret) and not self.allow_insecure:
+            refuse_insecure_server(self.base_url)
         if authorized:
             if not self.token:
                 raise Unauthorized("Not signed in on the server.")
             headers["Authorization"] = f"Bearer {self.token}"
+            if self.pending_changes is not None:
+                headers[PENDING_CHANGES_HEADER] = str(self.pending_changes)
         url = self.base_url + API_PREFIX + path
         try:
             try:
@@ -163,6 +258,8 @@ class HttpTransport:
                 # A kept-alive connection the server closed just as it was reused: one fresh try. Safe for push
                 # and pull only, which the server applies at most once however often they arrive.
                 response = self.http.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
+        except requests.exceptions.SSLError as exc:
+            raise UntrustedServer("The server's certificate is not trusted; nothing was sent.") from exc
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise Offline(f"Cannot reach the server: {exc.__class__.__name__}") from exc
         except requests.RequestException as exc:
@@ -192,9 +289,25 @@ def _raise_for_status(response: requests.Response) -> None:
         raise Throttled("The server asked to slow down.", parse_retry_after(response.headers.get("Retry-After")))
     if status == 401:
         raise Unauthorized(str(detail or "Sign in again."))
+    if status == 403 and (refusal := _REFUSALS.get(_code(response))) is not None:
+        raise refusal(str(detail))
     if status == 410:
         raise CursorExpired(str(detail or "The pull cursor has expired."))
     raise ProtocolError(f"The server refused the request ({status}): {detail}", status, detail)
+
+
+_REFUSALS: dict[str, type[TransportError]] = {
+    RefusalCode.DEVICE_REVOKED: DeviceRevoked,
+    RefusalCode.WORKER_DEACTIVATED: WorkerDeactivated,
+}
+
+
+def _code(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("code", "")) if isinstance(body, dict) else ""
 
 
 def _detail(response: requests.Response) -> Any:

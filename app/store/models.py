@@ -10,15 +10,21 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from protocol.records import DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_OFFLINE_SIGN_IN_DAYS
+
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class AgencyRow(Base):
+    """The worker's agency, with the device settings it sets (see protocol.records.AgencyData)."""
+
     __tablename__ = "agency"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    offline_sign_in_days: Mapped[int] = mapped_column(server_default=str(DEFAULT_OFFLINE_SIGN_IN_DAYS))
+    idle_lock_minutes: Mapped[int] = mapped_column(server_default=str(DEFAULT_IDLE_LOCK_MINUTES))
 
 
 class WorkerRow(Base):

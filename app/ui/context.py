@@ -17,7 +17,7 @@ import flet as ft
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator
 from app.store.db import DeviceDatabase
 from app.ui import theme
-from app.usecases.accounts import sign_out, sync_engine_factory
+from app.usecases.accounts import TransportFactory, sign_out, sync_engine_factory
 from app.usecases.context import Actor
 from app.usecases.preferences import remember_language
 from app.usecases.reference import ReferenceLists, load_reference_lists
@@ -45,6 +45,8 @@ class AppContext:
     db: DeviceDatabase
     server_url: str
     """The server to offer on the sign-in screen (``--server``, OUTPOST_SERVER_URL, or the last one used)."""
+    transport_factory: TransportFactory = HttpTransport
+    """How to reach a server (``HttpTransport``, allowing insecure servers when the app was started so)."""
     actor: Actor | None = None
     tr: Translator = field(default_factory=lambda: translator(DEFAULT_LANGUAGE))
     """This session's words: every screen translates through it, and a language switch replaces it."""
@@ -73,7 +75,7 @@ class AppContext:
         """After sign-in: remember the worker and start syncing in the background."""
         self.actor = actor
         self.forget_reference_lists()
-        runner = SyncRunner(sync_engine_factory(self.db, HttpTransport), on_status=self.publish_status)
+        runner = SyncRunner(sync_engine_factory(self.db, self.transport_factory), on_status=self.publish_status)
         self.sync_runner = runner
         await self.call(runner.start)
         self._connectivity = ft.Connectivity(on_change=self._network_changed)
@@ -84,7 +86,7 @@ class AppContext:
         if runner is not None:
             await self.call(runner.stop)
         self._connectivity = None
-        await self.call(sign_out, self.db, HttpTransport)
+        await self.call(sign_out, self.db, self.transport_factory)
         self.actor = None
         self.sync_status = SyncStatus()
         self.remembered.clear()

@@ -35,7 +35,15 @@ from app.store.models import (
 )
 from app.usecases.context import Actor, utc_now
 from sync.engine import CURSOR_KEY, LAST_SYNC_KEY, SyncEngine
-from sync.transport import Offline, ServerError, Throttled, Transport, TransportError, Unauthorized
+from sync.transport import (
+    InsecureServer,
+    Offline,
+    ServerError,
+    Throttled,
+    Transport,
+    TransportError,
+    Unauthorized,
+)
 
 DEVICE_ID_KEY = "device_id"
 DEVICE_NAME_KEY = "device_name"
@@ -112,6 +120,8 @@ def sign_in(
         raise SignInFailed(INVALID_CREDENTIALS) from None
     except Throttled:
         raise SignInFailed(TOO_MANY_ATTEMPTS) from None
+    except InsecureServer as refusal:
+        raise SignInFailed(str(refusal)) from None
     except (Offline, ServerError):
         return SignedIn(actor=_sign_in_offline(db, user_id, password), online=False)
     except TransportError as exc:

@@ -18,7 +18,7 @@ from requests.structures import CaseInsensitiveDict
 
 from sync.transport import HttpTransport
 
-BASE_URL = "http://testserver"
+BASE_URL = "http://testserver.localhost"  # a loopback name (RFC 6761): the app sends its token there
 _DROPPED_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 

@@ -30,7 +30,7 @@ from sync.transport import HttpTransport, Offline
 
 pytestmark = pytest.mark.postgres
 
-BALANCED_URL = "http://outpost-pair.invalid"  # never resolved: the adapter swaps in a real server for each request
+BALANCED_URL = "http://outpost-pair.localhost"  # never resolved: the adapter swaps in a real server for each request
 WORKER, COLLEAGUE, THIRD = "mhernandez", "lnguyen", "okovalenko"
 SUPERVISOR = "ayusuf"
 WRITER_ROUNDS = 8

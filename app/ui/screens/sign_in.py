@@ -19,7 +19,6 @@ from app.ui import theme, widgets
 from app.ui.context import AppContext
 from app.usecases.accounts import SignedIn, SignInFailed, sign_in
 from app.usecases.preferences import preferred_language, remember_language
-from sync.transport import HttpTransport
 
 FORM_WIDTH = 420
 DRAFT_KEY = "sign-in"
@@ -143,7 +142,7 @@ class _SignIn:
             signed = await self.ctx.call(
                 sign_in,
                 self.ctx.db,
-                HttpTransport,
+                self.ctx.transport_factory,
                 self.draft.server.strip(),
                 self.draft.user_id,
                 self.draft.password,

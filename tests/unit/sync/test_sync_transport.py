@@ -9,14 +9,20 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 
+from protocol.api import APP_VERSION_HEADER, PENDING_CHANGES_HEADER
 from sync.transport import (
+    APP_VERSION,
     CursorExpired,
+    DeviceRevoked,
     HttpTransport,
+    InsecureServer,
     Offline,
     ProtocolError,
     ServerError,
     Throttled,
     Unauthorized,
+    UntrustedServer,
+    WorkerDeactivated,
     parse_retry_after,
 )
 
@@ -47,11 +53,17 @@ class ScriptedServer(BaseAdapter):
         pass
 
 
-def transport_with(*answers: tuple[int, Any, dict[str, str]] | Exception, token: str | None = "tok") -> tuple:
+def transport_with(
+    *answers: tuple[int, Any, dict[str, str]] | Exception,
+    token: str | None = "tok",
+    url: str = "https://server.test/",
+    allow_insecure: bool = False,
+) -> tuple:
     server = ScriptedServer(*answers)
     http = requests.Session()
     http.mount("http://", server)
-    return HttpTransport("http://server.test/", token=token, session=http), server
+    http.mount("https://", server)
+    return HttpTransport(url, token=token, session=http, allow_insecure=allow_insecure), server
 
 
 def answer(status: int, body: Any = None, **headers: str) -> tuple[int, Any, dict[str, str]]:
@@ -66,7 +78,7 @@ def test_login_sends_the_credentials_and_keeps_the_token_for_later_calls() -> No
     transport.logout()
 
     login, logout = server.requests
-    assert login.url == "http://server.test/api/v1/auth/login"
+    assert login.url == "https://server.test/api/v1/auth/login"
     assert json.loads(login.body) == {
         "user_id": "wlee",
         "password": "pw",
@@ -97,8 +109,8 @@ def test_pull_asks_from_the_cursor_with_the_page_size() -> None:
     transport.pull(None, 500)
     transport.pull("abc-3", 500)
 
-    assert server.requests[0].url == "http://server.test/api/v1/sync/pull?limit=500"
-    assert server.requests[1].url == "http://server.test/api/v1/sync/pull?limit=500&cursor=abc-3"
+    assert server.requests[0].url == "https://server.test/api/v1/sync/pull?limit=500"
+    assert server.requests[1].url == "https://server.test/api/v1/sync/pull?limit=500&cursor=abc-3"
 
 
 @pytest.mark.parametrize(
@@ -106,12 +118,16 @@ def test_pull_asks_from_the_cursor_with_the_page_size() -> None:
     [
         (requests.ConnectionError("refused"), Offline),
         (requests.ReadTimeout("slow"), Offline),
+        (requests.exceptions.SSLError("certificate verify failed"), UntrustedServer),
         (answer(500, {"detail": "boom"}), ServerError),
         (answer(503, b"<html>maintenance</html>"), ServerError),
         (answer(401, {"detail": "Invalid token"}), Unauthorized),
         (answer(410, {"detail": "cursor expired"}), CursorExpired),
         (answer(422, {"detail": [{"msg": "field required"}]}), ProtocolError),
         (answer(413, {"detail": "body too large"}), ProtocolError),
+        (answer(403, {"detail": "Reported lost", "code": "device_revoked"}), DeviceRevoked),
+        (answer(403, {"detail": "Deactivated", "code": "worker_deactivated"}), WorkerDeactivated),
+        (answer(403, {"detail": "Forbidden"}), ProtocolError),
         (answer(200, b"not json"), ProtocolError),
         (answer(200, {"changes": "nope"}), ProtocolError),
     ],
@@ -174,6 +190,62 @@ def test_calls_that_need_a_token_fail_as_unauthorized_without_one() -> None:
     with pytest.raises(Unauthorized):
         transport.pull(None, 10)
     assert server.requests == []
+
+
+def test_every_call_names_the_app_version_and_token_calls_the_changes_waiting() -> None:
+    page = {"changes": [], "cursor": "abc-7", "has_more": False}
+    transport, server = transport_with(answer(200, {"status": "ok", "protocol": 1}), answer(200, page))
+    transport.pending_changes = 12
+
+    transport.health()
+    transport.pull(None, 10)
+
+    health, pull = server.requests
+    assert health.headers[APP_VERSION_HEADER] == pull.headers[APP_VERSION_HEADER] == APP_VERSION
+    assert PENDING_CHANGES_HEADER not in health.headers
+    assert pull.headers[PENDING_CHANGES_HEADER] == "12"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://outpost.example.org",
+        "http://8.8.8.8:8000",
+        "http://[2001:db8::1]",
+        "http://100.64.0.1",
+        "http://outpost.local",
+    ],
+)
+def test_no_password_or_token_goes_in_clear_beyond_this_computer_or_a_private_network(url: str) -> None:
+    transport, server = transport_with(answer(200, {"status": "ok", "protocol": 1}), url=url)
+
+    with pytest.raises(InsecureServer, match="https://"):
+        transport.login("wlee", "secret", "device-1", "tablet")
+    with pytest.raises(InsecureServer):
+        transport.pull(None, 10)
+    transport.health()  # carries no secret
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8000", "http://localhost:8000", "http://10.1.2.3", "http://172.20.0.5", "http://192.168.1.20",
+     "http://[::1]:8000", "http://[fd12:3456::1]", "https://outpost.example.org"],
+)  # fmt: skip
+def test_https_anywhere_and_plain_http_to_a_loopback_or_private_address_are_allowed(url: str) -> None:
+    page = {"changes": [], "cursor": "abc-7", "has_more": False}
+    transport, server = transport_with(answer(200, page), url=url)
+
+    transport.pull(None, 10)
+    assert len(server.requests) == 1
+
+
+def test_allow_insecure_lets_secrets_go_to_any_http_server() -> None:
+    page = {"changes": [], "cursor": "abc-7", "has_more": False}
+    transport, server = transport_with(answer(200, page), url="http://outpost.example.org", allow_insecure=True)
+
+    transport.pull(None, 10)
+    assert server.requests[0].headers["Authorization"] == "Bearer tok"
 
 
 @pytest.mark.parametrize(
