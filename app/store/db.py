@@ -1,7 +1,8 @@
 """Opening the device database: where the file lives, how every connection is set up, and bringing it up to date.
 
-Each connection gets WAL (readers never block the writer), ``synchronous=FULL`` (a returned commit survives a
-power cut), foreign keys and a busy timeout. Migrations run on open, so an app update never strands unsynced work.
+Each connection gets its key first (the store is encrypted, see ``encryption``), then WAL (readers never block the
+writer), ``synchronous=FULL`` (a returned commit survives a power cut), foreign keys and a busy timeout. Migrations
+run on open, so an app update never strands unsynced work.
 """
 
 import os
@@ -13,6 +14,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.store import encryption
 from protocol import codec
 
 DB_FILENAME = "outpost.sqlite3"
@@ -56,14 +58,18 @@ def _begin(connection) -> None:  # type: ignore[no-untyped-def]
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_device_engine(path: Path) -> Engine:
-    """An engine on the SQLite file at ``path`` with the connection settings above."""
+def create_device_engine(path: Path, key: bytes | None = None) -> Engine:
+    """An engine on the SQLite file at ``path`` with the connection settings above, encrypted under ``key`` (see
+    ``encryption``) unless it is None (tests and tools that need a plain file)."""
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"check_same_thread": False},
         json_serializer=codec.dumps,
         json_deserializer=codec.loads,
+        **({"module": encryption.dbapi()} if key is not None else {}),
     )
+    if key is not None:  # the key first: nothing can be read before it
+        event.listen(engine, "connect", lambda dbapi_connection, _record: encryption.unlock(dbapi_connection, key))
     event.listen(engine, "connect", _configure_connection)
 
     @event.listens_for(engine, "connect")
@@ -94,9 +100,9 @@ class DeviceDatabase:
     that only read, so a search or a dashboard page never waits for a sync that is writing.
     """
 
-    def __init__(self, path: Path, *, run_migrations: bool = True):
+    def __init__(self, path: Path, *, key: bytes | None = None, run_migrations: bool = True):
         self.path = path
-        self.engine = create_device_engine(path)
+        self.engine = create_device_engine(path, key)
         if run_migrations:
             migrate(self.engine)
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
@@ -104,8 +110,8 @@ class DeviceDatabase:
         self.reads: sessionmaker[Session] = sessionmaker(reader, expire_on_commit=False)
 
     @classmethod
-    def open(cls, folder: str | os.PathLike[str] | None = None) -> "DeviceDatabase":
-        return cls(data_dir(folder) / DB_FILENAME)
+    def open(cls, folder: str | os.PathLike[str] | None = None, *, key: bytes | None = None) -> "DeviceDatabase":
+        return cls(data_dir(folder) / DB_FILENAME, key=key)
 
     def close(self) -> None:
         self.engine.dispose()

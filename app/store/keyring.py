@@ -31,6 +31,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from app.store.encryption import fsync_folder
+
 KEYRING_FILENAME = "keys.json"
 DATA_KEY_BYTES = 32
 MAX_PASSWORD_FAILURES = 10
@@ -179,7 +181,7 @@ class Keyring:
         """Forget every wrap: the data key can no longer be recovered from this device."""
         with self._lock:
             self.path.unlink(missing_ok=True)
-            _sync_folder(self.path.parent)
+            fsync_folder(self.path.parent)
 
     def _read(self) -> dict[str, Any]:
         try:
@@ -198,7 +200,7 @@ class Keyring:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, self.path)
-        _sync_folder(self.path.parent)
+        fsync_folder(self.path.parent)
 
 
 def _aad(owner: str) -> bytes:
@@ -227,17 +229,3 @@ def _b64(raw: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.b64decode(text)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename or a deletion in ``folder`` durable (POSIX; a no-op where folders cannot be opened)."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
