@@ -62,10 +62,10 @@ def test_servers_starting_together_on_a_new_postgres_database_migrate_it_once() 
 
 
 def test_devices_signed_in_before_the_device_registry_are_listed_after_upgrading(tmp_path: Path) -> None:
-    """Revision 0004 enters each device found in the sign-in tokens, as of its latest sign-in."""
+    """Revision 0005 enters each device found in the sign-in tokens, as of its latest sign-in."""
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     old = Database(url, run_migrations=False)
-    migrate(old.engine.execution_options(outpost_writer=True), "0003")
+    migrate(old.engine.execution_options(outpost_writer=True), "0004")
     signed_in = datetime(2025, 3, 1, 9, 30)
     with old.engine.begin() as connection:
         connection.execute(text("INSERT INTO agency VALUES ('north', 'North Centre', 1, 1)"))

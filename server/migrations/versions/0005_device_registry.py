@@ -1,7 +1,7 @@
 """device registry, agency device settings, when a worker was deactivated
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 
 Devices are listed and revoked by the administrator, so each one gets a row (and a row per worker who signed in on
 it). Devices already signed in are entered from their sign-in tokens, so an administrator sees them before they
@@ -12,8 +12,8 @@ defaults every agency had so far. Workers gain the moment they were deactivated.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
