@@ -10,7 +10,6 @@ from sqlalchemy import JSON, column, insert, table
 
 from server.db import Database, create_server_engine, migrate
 from server.duplicates import duplicates_of, possible_duplicates
-from server.models import Agency
 
 
 @pytest.fixture
@@ -86,7 +85,8 @@ def test_clients_stored_before_the_columns_existed_are_compared_too(tmp_path: Pa
     client_at_0002 = table("client", *(column(name) for name in ("id", "agency_id", "created_by", "version", "seq",
                                                                  "updated_at")), column("record", JSON))  # fmt: skip
     with engine.begin() as connection:
-        connection.execute(insert(Agency.__table__), [{"id": NORTH, "name": "North", "version": 1, "seq": 1}])
+        agency_at_0002 = table("agency", *(column(name) for name in ("id", "name", "version", "seq")))
+        connection.execute(insert(agency_at_0002), [{"id": NORTH, "name": "North", "version": 1, "seq": 1}])
         connection.execute(
             insert(client_at_0002),
             [{"id": r["id"], "agency_id": NORTH, "created_by": "wlee", "record": r, "version": 1, "seq": 2,
