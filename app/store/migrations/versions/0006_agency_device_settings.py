@@ -1,7 +1,7 @@
 """the agency's device settings
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 
 The agency record now carries how long its workers may sign in offline and after how many idle minutes the app
 locks. Devices that synced before keep the defaults until the next pull brings the agency's own values.
@@ -10,8 +10,8 @@ locks. Devices that synced before keep the defaults until the next pull brings t
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
