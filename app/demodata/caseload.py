@@ -80,6 +80,7 @@ def _registered_twice(clients: list[Client], workers: list[str]) -> list[Client]
                     arrival_date=max(template.arrival_date or born, born),
                     email="",
                     phone="",
+                    client_identifier="",
                     created_by=workers[(2 * n + m + 1) % len(workers)],
                 )
             )
