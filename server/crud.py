@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.codes import ROLES
 from app.domain.sessions import KnownCodes
-from server.core.security import new_token, token_digest
+from server.core.security import new_device_key, new_token, token_digest
 from server.models import (
     Agency,
     AuthToken,
@@ -373,8 +373,10 @@ def record_device_contact(
     """
     device = session.get(Device, device_id)
     if device is None:
-        device = Device(device_id=device_id, name="", first_seen_at=now, app_version="")
+        device = Device(device_id=device_id, name="", first_seen_at=now, app_version="", device_key=new_device_key())
         session.add(device)
+    elif not device.device_key:  # entered from a sign-in token before devices had keys
+        device.device_key = new_device_key()
     device.agency_id = worker.agency_id
     device.last_user_id = worker.user_id
     device.last_contact_at = now

@@ -254,6 +254,9 @@ class Device(Base):
     pending_changes: Mapped[int | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     revocation_told_at: Mapped[datetime | None] = mapped_column(default=None)
+    device_key: Mapped[str] = mapped_column(String(64), default="")
+    """Random, made with the row: a signed-in worker of a device that is not revoked receives it, and it opens the
+    device's own wrap of its data key (see app/store/keyring.py)."""
 
 
 class DeviceWorker(Base):

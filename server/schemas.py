@@ -54,6 +54,11 @@ class LoginResponse(BaseModel):
         description="The worker's agency as a pull sends it, its device settings included.",
         json_schema_extra=_refs(AgencyData),
     )
+    device_key: str = Field(
+        description="This device's key (protocol v1 addition): it opens the device's own wrap of its data key, so a "
+        "worker without a wrap on the device can open its store after an online sign-in. Sent to devices that are "
+        "not revoked only."
+    )
 
 
 class ErrorDetail(BaseModel):

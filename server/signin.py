@@ -46,6 +46,7 @@ class SignedIn:
     expires_at: datetime
     worker: Worker
     agency: Agency
+    device_key: str
 
 
 def check_password(
@@ -109,7 +110,7 @@ def sign_in(
             now=now,
             lifetime=settings.token_lifetime,
         )
-        crud.record_device_contact(
+        device = crud.record_device_contact(
             session,
             device_id=device_id,
             worker=worker,
@@ -119,7 +120,7 @@ def sign_in(
             pending_changes=report.pending_changes,
         )
         agency = crud.get_agency(session, agency_id=worker.agency_id)
-    return SignedIn(token=token, expires_at=row.expires_at, worker=worker, agency=agency)
+    return SignedIn(token=token, expires_at=row.expires_at, worker=worker, agency=agency, device_key=device.device_key)
 
 
 def _refuse_if_throttled(session: Session, *, settings: Settings, user_id: str, now: datetime) -> None:

@@ -59,6 +59,11 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def new_device_key() -> str:
+    """32 random bytes, base64 (URL-safe, unpadded) for the wire."""
+    return secrets.token_urlsafe(32)
+
+
 def token_digest(token: str) -> str:
     """What the database stores and looks tokens up by."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -68,6 +68,7 @@ def login(
         expires_at=signed_in.expires_at.isoformat(),
         worker=_worker_out(signed_in.worker),
         agency=to_wire(agency_record(signed_in.agency)),
+        device_key=signed_in.device_key,
     )
 
 

@@ -127,3 +127,17 @@ def test_settings_out_of_range_change_nothing(
         )
     settings = devices.device_settings(two_agencies.db, agency_id=NORTH)
     assert (settings.offline_sign_in_days, settings.idle_lock_minutes) == (14, 10)
+
+
+def test_every_worker_signing_in_on_a_device_receives_that_devices_own_key(two_agencies: ServerHarness) -> None:
+    server = two_agencies
+    tablet, laptop = new_id(), new_id()
+
+    def device_key(user_id: str, device_id: str) -> str:
+        body = {"user_id": user_id, "password": PASSWORD, "device_id": device_id, "device_name": ""}
+        return server.client.post(f"{API}/auth/login", json=body, headers=APP).json()["device_key"]
+
+    key = device_key("wlee", tablet)
+    assert len(key) >= 43  # 32 random bytes
+    assert device_key("ajones", tablet) == device_key("wlee", tablet) == key
+    assert device_key("wlee", laptop) != key

@@ -34,7 +34,7 @@ PATHS = {
 FIELDS = {
     "Health": "status protocol",
     "LoginRequest": "user_id password device_id device_name",
-    "LoginResponse": "token expires_at worker agency",
+    "LoginResponse": "token expires_at worker agency device_key",
     "WorkerOut": "user_id name role agency_id",
     "PushRequest": "device_id changes",
     "Change": "op_id entity id base_version data",
