@@ -15,10 +15,15 @@ from app.domain.text import fold, is_abjad, romanize
 from app.store import repository
 from app.store.db import DB_FILENAME, DeviceDatabase
 
+_LETTERS = {"Lu", "Ll", "Lt", "Lo"}
+TATWEEL = "\u0640"
+
 
 def _letters(*ranges: tuple[int, int]) -> str:
+    """The letters in ``ranges``, without modifier letters: Arabic tatweel is one, and it is no letter of a name
+    but a stretch drawn after one (``TATWEEL``)."""
     return "".join(
-        chr(c) for low, high in ranges for c in range(low, high + 1) if unicodedata.category(chr(c))[0] == "L"
+        chr(c) for low, high in ranges for c in range(low, high + 1) if unicodedata.category(chr(c)) in _LETTERS
     )
 
 
@@ -28,14 +33,15 @@ def _marks(*ranges: tuple[int, int]) -> str:
     )
 
 
-# Each script's letters, and the marks written on them (accents, harakat, points, vowel signs).
+# Each script's letters, and the marks written on them (accents, harakat, points, vowel signs; in Arabic, the
+# tatweel that stretches a joined letter, "فـاطمة").
 SCRIPTS: dict[str, tuple[str, str]] = {
     "Latin": (_letters((0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x17F)),
               _marks((0x300, 0x304), (0x308, 0x308), (0x323, 0x323))),
     "Greek": (_letters((0x386, 0x3CE)), _marks((0x301, 0x301), (0x308, 0x308))),
     "Cyrillic": (_letters((0x400, 0x45F), (0x490, 0x491)), _marks((0x306, 0x306), (0x308, 0x308))),
     "Arabic": (_letters((0x621, 0x64A), (0x67E, 0x67E), (0x686, 0x686), (0x6A9, 0x6A9), (0x6AF, 0x6AF), (0x6CC, 0x6CC)),
-               _marks((0x64B, 0x652))),
+               _marks((0x64B, 0x652)) + TATWEEL),
     "Hebrew": (_letters((0x5D0, 0x5EA)), _marks((0x5B0, 0x5BC))),
     "Ge'ez": (_letters((0x1200, 0x135A)), ""),
     "Devanagari": (_letters((0x905, 0x939)), _marks((0x93E, 0x94D))),
@@ -139,3 +145,14 @@ def test_letters_of_a_script_find_that_script_and_latin_letters_find_romanised_n
 
     assert found_by(device_db, "ол") == {olena}
     assert found_by(device_db, "ol") == {olena, olga}
+
+
+def test_stretched_arabic_is_found_typed_plain_and_a_stretch_alone_searches_for_nothing(
+    device_db: DeviceDatabase,
+) -> None:
+    fatima = save(device_db, "فـــاطمة", "الزهراء")
+    save(device_db, "Olena", "Shevchenko")
+
+    assert found_by(device_db, "فاط") == found_by(device_db, "فـا") == {fatima}
+    # Tatweel only stretches the letter before it: typed alone it is an empty box, not a search matching everyone.
+    assert found_by(device_db, TATWEEL) == found_by(device_db, f"{TATWEEL} {TATWEEL}") == set()
