@@ -64,6 +64,11 @@ CLIENT_REGISTRAR_NOT_SIGNED_IN = declare(
     "push.client.registrar", N_("A new client must be registered by the worker signed in.")
 )
 CLIENT_REGISTRAR_CHANGED = declare("push.client.registrar_changed", N_("Who registered a client cannot be changed."))
+# Found by the device itself: the server answered 413 to a push of this change alone.
+CHANGE_TOO_LARGE = declare(
+    "push.change.too_large",
+    N_("This change is too large to send: the server takes at most {limit} MB at once. Shorten its longest text."),
+)
 
 
 class WireErrors(Exception):

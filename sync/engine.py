@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session as DbSession
 from app.store import repository
 from app.store.db import DeviceDatabase
 from app.store.models import ClientRow, OutboxRow, SessionRow
-from protocol.api import MAX_CHANGES_PER_PUSH, MAX_PULL_LIMIT
+from protocol.api import MAX_BODY_BYTES, MAX_CHANGES_PER_PUSH, MAX_PULL_LIMIT
 from protocol.enums import ACCEPTED_STATUSES, Entity, PushStatus
+from protocol.problems import CHANGE_TOO_LARGE
 from protocol.records import WireErrors, client_from_wire, session_from_wire
 from sync.apply import PageOutcome, apply_page, delete_clients
 from sync.lock import DeviceSyncLock
 from sync.merges import follow_merges, rekey_to_survivor
-from sync.transport import CursorExpired, ProtocolError, Transport, TransportError
+from sync.transport import CursorExpired, ProtocolError, TooLarge, Transport, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -115,16 +116,33 @@ class SyncEngine:
     # --- push ----------------------------------------------------------------------------------------------------
 
     def push(self, report: SyncReport) -> None:
-        while batch := self._next_batch():
+        """Push the outbox in batches. A batch the server finds too large (413) goes again in halves; one change too
+        large on its own is set aside for the worker ("needs attention"), and the queue goes on without it."""
+        batch_size = self.batch_size
+        while batch := self._next_batch(batch_size):
             changes = [_wire_change(entry) for entry in batch]
             try:
                 results = self.transport.push(self.device_id, changes)
+            except TooLarge:
+                if len(batch) > 1:
+                    batch_size = len(batch) // 2
+                    log.info("A push of %d changes was too large; sending %d at a time.", len(batch), batch_size)
+                else:
+                    self._set_aside_too_large(batch[0], report)
+                    batch_size = self.batch_size  # the rest may well fit as usual
+                continue
             except TransportError as exc:
                 self._record_failed_attempt(batch, exc)
                 raise
             self._record_results(batch, _results_by_op(batch, results), report)
 
-    def _next_batch(self) -> list[_Queued]:
+    def _set_aside_too_large(self, entry: _Queued, report: SyncReport) -> None:
+        with self.db.sessions.begin() as tx:
+            too_large = CHANGE_TOO_LARGE.at("", limit=MAX_BODY_BYTES // 2**20)
+            _reject(tx, tx.get_one(OutboxRow, entry.seq), [too_large.as_dict()])
+        report.rejected += 1
+
+    def _next_batch(self, batch_size: int) -> list[_Queued]:
         """The oldest pending entries, skipping any later entry of a record already in the batch.
 
         Only the columns a push sends are read (not the ORM rows with their error and conflict columns), which
@@ -136,11 +154,11 @@ class SyncEngine:
                          OutboxRow.base_version, OutboxRow.payload)  # fmt: skip
         query = columns.where(OutboxRow.state == repository.PENDING).order_by(OutboxRow.seq)
         with self.db.reads() as tx:
-            for row in tx.execute(query.execution_options(yield_per=self.batch_size)):
+            for row in tx.execute(query.execution_options(yield_per=batch_size)):
                 if row.record_id not in seen:
                     seen.add(row.record_id)
                     batch.append(_Queued(*row))
-                    if len(batch) == self.batch_size:
+                    if len(batch) == batch_size:
                         break
         return batch
 

@@ -2,8 +2,9 @@
 
 Failures are retried with exponential backoff and full jitter (a random wait between 0 and a doubling ceiling), so
 a hundred tablets coming back online together spread out instead of hitting the server in the same second; a
-server's Retry-After is a floor. A rejected token stops the retries until the worker signs in again. The runner
-never raises into the UI: everything it learns goes into a ``SyncStatus`` handed to ``on_status``.
+server's Retry-After (with a 429, or a 503 from a busy server) is a floor. A rejected token stops the retries until
+the worker signs in again. The runner never raises into the UI: everything it learns goes into a ``SyncStatus``
+handed to ``on_status``.
 
 Scheduling is driven by an injected clock and random generator, and ``run_due()`` performs one due attempt in
 the caller's thread, so tests step through schedules without sleeping; the thread only waits and calls it.
@@ -21,7 +22,7 @@ from typing import Protocol
 
 from sync.lock import SyncBusy
 from sync.status import SIGN_IN_AGAIN, SyncStatus
-from sync.transport import Offline, Throttled, Unauthorized
+from sync.transport import Offline, ServerError, Throttled, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +185,8 @@ class SyncRunner:
                 self._schedule(self.clock() + BUSY_RETRY)
         except Throttled as exc:
             self._fail(str(exc) or "The server asked to slow down.", exc.retry_after_seconds, online=True)
+        except ServerError as exc:  # a busy server (503) says when to come back; other 5xx back off as usual
+            self._fail(str(exc), exc.retry_after_seconds, online=True)
         except Offline as exc:
             self._fail(str(exc), None, online=False)
         except Exception as exc:  # the UI must never see a sync error raised; it reads the status instead

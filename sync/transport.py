@@ -57,7 +57,12 @@ class UntrustedServer(Offline):
 
 
 class ServerError(TransportError):
-    """The server answered 5xx: it is there but failing; try again later."""
+    """The server answered 5xx: it is there but failing; try again later. ``retry_after_seconds`` is the
+    Retry-After of a 503 (a busy server says when to come back), when it gave one."""
+
+    def __init__(self, message: str, retry_after_seconds: float | None = None):
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class Throttled(TransportError):
@@ -78,6 +83,10 @@ class DeviceRevoked(TransportError):
 
 class WorkerDeactivated(TransportError):
     """403 ``worker_deactivated``: this worker left; the device must remove their key (their work was pushed)."""
+
+
+class TooLarge(TransportError):
+    """413: the request is over the server's size limit; the same changes must go in smaller pushes."""
 
 
 class CursorExpired(TransportError):
@@ -284,7 +293,10 @@ def _raise_for_status(response: requests.Response) -> None:
         return
     detail = _detail(response)
     if status >= 500:
-        raise ServerError(f"The server had a problem ({status}).")
+        retry_after = parse_retry_after(response.headers.get("Retry-After")) if status == 503 else None
+        raise ServerError(f"The server had a problem ({status}).", retry_after)
+    if status == 413:
+        raise TooLarge(str(detail or "The request is too large for the server."))
     if status == 429:
         raise Throttled("The server asked to slow down.", parse_retry_after(response.headers.get("Retry-After")))
     if status == 401:

@@ -5,6 +5,7 @@ The fake is small but honest about what the engine relies on: versions, op_id id
 """
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,7 @@ from app.usecases.clients import register_client
 from app.usecases.context import Actor
 from app.usecases.sessions import save_session
 from sync.engine import SyncEngine
-from sync.transport import CursorExpired, Offline
+from sync.transport import CursorExpired, Offline, TooLarge
 
 
 class FakeServer:
@@ -29,6 +30,8 @@ class FakeServer:
         self.oldest_cursor = 0  # a cursor below this is answered with 410
         self.pushes: list[list[dict[str, Any]]] = []
         self.pulls: list[str | None] = []
+        self.max_push_bytes: int | None = None  # a push whose changes take more JSON than this is answered 413
+        self.too_large: list[int] = []  # the sizes of pushes refused as too large
 
     def put(self, entity: str, key: str, data: dict[str, Any] | None = None, *, op: str = "upsert") -> int:
         """Store (or tombstone) a row as if an administrator or another device changed it; returns its version."""
@@ -48,6 +51,9 @@ class FakeServer:
         return copy.deepcopy(row["data"]) if row else None
 
     def push(self, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if self.max_push_bytes is not None and len(json.dumps(changes)) > self.max_push_bytes:
+            self.too_large.append(len(changes))
+            raise TooLarge("The request is over the size limit.")
         self.pushes.append(copy.deepcopy(changes))
         return [self._judge(change) for change in changes]
 

@@ -1,5 +1,6 @@
 """The sync engine against an in-memory server: what the worker's device holds after each kind of answer."""
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -193,6 +194,34 @@ class TestPush:
 
         assert [len(push) for push in server.pushes] == [3, 3, 1]
         assert outbox(device_db) == []
+
+    def test_a_push_too_large_for_the_server_goes_again_in_halves(self, device_db, transport, server, register):
+        for number in range(6):
+            register(id=f"client-{number}", first_name=f"Name{number}")
+        server.max_push_bytes = len(json.dumps(outbox(device_db)[0].payload)) * 4  # about three clients fit
+
+        SyncEngine(device_db, transport, device_id="device-a").sync()
+
+        assert server.too_large == [6]
+        assert [len(push) for push in server.pushes] == [3, 3]
+        assert outbox(device_db) == []
+
+    def test_one_change_too_large_for_any_push_waits_for_the_worker_and_the_rest_go(self, device_db, transport,
+                                                                                   server, save, register):  # fmt: skip
+        register(id="client-before")
+        save(notes="x" * 9_000)
+        register(id="client-after")
+        server.max_push_bytes = 5_000
+
+        report = SyncEngine(device_db, transport, device_id="device-a").sync()
+
+        [entry] = outbox(device_db)
+        assert (entry.record_id, entry.state, entry.problem) == ("session-1", "needs_attention", "rejected")
+        assert [(error["code"], error["params"]) for error in entry.errors] == [
+            ("push.change.too_large", {"limit": 16})
+        ]
+        assert {change["id"] for push in server.pushes for change in push} == {"client-before", "client-after"}
+        assert report.rejected == 1
 
 
 class TestPull:

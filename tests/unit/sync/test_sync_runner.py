@@ -196,6 +196,19 @@ class TestBackoff:
         assert runner.run_due() is True
         assert engine.calls == 3
 
+    def test_a_busy_servers_retry_after_is_honoured(self) -> None:
+        engine = ScriptedEngine(ServerError("503", retry_after_seconds=600))
+        runner, clock = runner_for(engine, fraction=1.0)
+        runner.trigger()
+        runner.run_due()
+
+        runner.sync_now()  # even the worker asking does not come back before the server said
+        clock.advance(599)
+        assert runner.run_due() is False
+        clock.advance(1)
+        assert runner.run_due() is True
+        assert engine.calls == 2
+
     def test_another_sync_of_the_device_running_is_not_a_failure(self) -> None:
         engine = ScriptedEngine(SyncBusy("busy"), Offline("x"))
         runner, clock = runner_for(engine, fraction=1.0)

@@ -20,6 +20,7 @@ from sync.transport import (
     ProtocolError,
     ServerError,
     Throttled,
+    TooLarge,
     Unauthorized,
     UntrustedServer,
     WorkerDeactivated,
@@ -124,7 +125,7 @@ def test_pull_asks_from_the_cursor_with_the_page_size() -> None:
         (answer(401, {"detail": "Invalid token"}), Unauthorized),
         (answer(410, {"detail": "cursor expired"}), CursorExpired),
         (answer(422, {"detail": [{"msg": "field required"}]}), ProtocolError),
-        (answer(413, {"detail": "body too large"}), ProtocolError),
+        (answer(413, {"detail": "body too large"}), TooLarge),
         (answer(403, {"detail": "Reported lost", "code": "device_revoked"}), DeviceRevoked),
         (answer(403, {"detail": "Deactivated", "code": "worker_deactivated"}), WorkerDeactivated),
         (answer(403, {"detail": "Forbidden"}), ProtocolError),
@@ -182,6 +183,19 @@ def test_throttling_carries_retry_after_in_seconds() -> None:
         transport.pull(None, 10)
 
     assert raised.value.retry_after_seconds == 42
+
+
+def test_a_busy_server_says_when_to_come_back_and_other_failures_do_not() -> None:
+    busy = answer(503, {"detail": "maintenance"}, **{"Retry-After": "90"})
+    failing = answer(500, {"detail": "boom"}, **{"Retry-After": "90"})  # only a 503's Retry-After means "busy"
+    transport, _ = transport_with(busy, failing)
+
+    with pytest.raises(ServerError) as first:
+        transport.pull(None, 10)
+    with pytest.raises(ServerError) as second:
+        transport.pull(None, 10)
+
+    assert (first.value.retry_after_seconds, second.value.retry_after_seconds) == (90, None)
 
 
 def test_calls_that_need_a_token_fail_as_unauthorized_without_one() -> None:
