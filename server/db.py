@@ -7,6 +7,7 @@ transaction already is one), so a pull's several queries agree with each other a
 """
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -15,11 +16,18 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from protocol import codec
 
 BUSY_TIMEOUT_MS = 10_000
+# A pooled PostgreSQL connection idle longer than this is checked with a ping before it is handed out; a busy
+# server's connections are never idle that long, so they skip the round trip every checkout would otherwise cost.
+PING_AFTER_IDLE_S = 10.0
+_IDLE_SINCE = "outpost_idle_since"
+INSERT_ROWS_PER_STATEMENT = 100
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _WRITER_OPTION = "outpost_writer"
 _JSON_CODEC = {"json_serializer": codec.dumps, "json_deserializer": codec.loads}
@@ -40,15 +48,44 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
-def create_server_engine(database_url: str) -> Engine:
-    """An engine for ``database_url`` with the per-connection settings of its database kind."""
+def _note_idle(_dbapi_connection, record: ConnectionPoolEntry) -> None:  # type: ignore[no-untyped-def]
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record: ConnectionPoolEntry, _proxy) -> None:  # type: ignore[no-untyped-def]
+    """Hand out a connection that sat idle a while only after a ping, so one PostgreSQL dropped (a restart, a
+    firewall's idle timeout) is replaced instead of failing a request. ``DisconnectionError`` makes the pool
+    discard it and try another."""
+    idle_since = record.info.get(_IDLE_SINCE)
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as problem:
+        raise DisconnectionError("a pooled connection did not answer its ping") from problem
+
+
+def create_server_engine(database_url: str, *, lock_timeout_ms: int | None = None) -> Engine:
+    """An engine for ``database_url`` with the per-connection settings of its database kind.
+
+    ``lock_timeout_ms`` (PostgreSQL) bounds how long any statement on these connections waits for a lock; past
+    it the statement fails with a lock timeout, which the API answers 503 (see ``server.main``).
+    """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False}, **_JSON_CODEC)
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_transaction)
         return engine
-    return create_engine(url, pool_pre_ping=True, **_JSON_CODEC)
+    options = {"options": f"-c lock_timeout={lock_timeout_ms}"} if lock_timeout_ms else {}
+    engine = create_engine(url, connect_args=options, insertmanyvalues_page_size=INSERT_ROWS_PER_STATEMENT,
+                           **_JSON_CODEC)  # fmt: skip
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+    event.listen(engine.pool, "checkin", _note_idle)
+    event.listen(engine.pool, "checkout", _ping_if_idle)
+    return engine
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
@@ -63,11 +100,15 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 class Database:
     """The open central database: migrated on open, handing out reading and writing transactions."""
 
-    def __init__(self, database_url: str, *, run_migrations: bool = True):
-        self.engine = create_server_engine(database_url)
-        writer_engine = self.engine.execution_options(**{_WRITER_OPTION: True})
+    def __init__(self, database_url: str, *, run_migrations: bool = True, lock_timeout_ms: int | None = None):
         if run_migrations:
-            migrate(writer_engine)
+            migrating = create_server_engine(database_url)  # waits as long as another process's migration takes
+            try:
+                migrate(migrating.execution_options(**{_WRITER_OPTION: True}))
+            finally:
+                migrating.dispose()
+        self.engine = create_server_engine(database_url, lock_timeout_ms=lock_timeout_ms)
+        writer_engine = self.engine.execution_options(**{_WRITER_OPTION: True})
         reader_engine = self.engine
         if self.engine.dialect.name == "postgresql":
             reader_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")

@@ -10,7 +10,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from msgspec.json import schema_components
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from protocol import PROTOCOL_VERSION
 from protocol.api import API_PREFIX, APP_VERSION_HEADER
@@ -28,11 +28,16 @@ GZIP_MINIMUM_BYTES = 1024
 GZIP_LEVEL = 6
 BUSY_RETRY_AFTER_S = 2
 BUSY_SIGNS = ("database is locked", "canceling statement due to lock timeout")  # SQLite's, PostgreSQL's
+# How long a request waits on PostgreSQL for a lock (in practice a push for the change counter, the one writer)
+# before the device is told to come back later. Without a limit, under more pushes than the writer can take, devices
+# time out and resend while their first push still waits, and the queue only grows; with it, the excess is shed and
+# the devices' jittered backoff spreads it out.
+LOCK_TIMEOUT_MS = 5_000
 
 
 def create_app(database_url: str, *, settings: Settings | None = None) -> FastAPI:
     """The API on ``database_url``, whose schema is brought up to date first."""
-    database = Database(database_url)
+    database = Database(database_url, lock_timeout_ms=LOCK_TIMEOUT_MS)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -82,10 +87,12 @@ async def _refused(request: Request, refusal: DeviceRefusal) -> JSONResponse:
 
 
 async def _busy_or_failed(_request: Request, problem: Exception) -> JSONResponse:
-    """A SQLite database still locked after the busy timeout, or a PostgreSQL push that waited its lock timeout for
-    the change counter, is a busy server, not a broken one: answer 503 with Retry-After, so devices come back a
-    little later (nothing was written). Anything else goes on to the usual 500 and its logged traceback."""
-    if not any(sign in str(problem) for sign in BUSY_SIGNS):
+    """A SQLite database still locked after the busy timeout, a PostgreSQL push that waited its lock timeout for
+    the change counter, or a connection to the database that dropped (the pool replaces it) is a busy server, not a
+    broken one: answer 503 with Retry-After, so devices come back a little later (nothing was written). Anything
+    else goes on to the usual 500 and its logged traceback."""
+    dropped = isinstance(problem, DBAPIError) and problem.connection_invalidated
+    if not dropped and not any(sign in str(problem) for sign in BUSY_SIGNS):
         raise problem
     return JSONResponse(
         status_code=503,
