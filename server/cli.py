@@ -257,7 +257,8 @@ def _load_demo_caseload(db: Database) -> str:
             batch = [change for change in pushed if change.entity == entity]
             worker = workers[user_id]
             assert worker is not None, f"demo worker {user_id} is missing"
-            results = push_changes(db, worker=worker, changes=batch, now=now)
+            with db.writing() as session:
+                results = push_changes(session, worker=worker, changes=batch, now=now)
             # A conflict is a record loaded on an earlier day, whose op_id differs only if today's draw does.
             refused += [result for result in results if result.status == PushStatus.REJECTED]
     if refused:

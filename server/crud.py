@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, literal, select, union_all, update
+from sqlalchemy import Row, bindparam, delete, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from app.domain.codes import ROLES
@@ -53,6 +53,16 @@ def server_state(session: Session) -> ServerState:
     return session.execute(select(ServerState).where(ServerState.id == _STATE_ID)).scalar_one()
 
 
+_state = ServerState.__table__
+_COUNTER = select(_state.c.epoch, _state.c.last_seq).where(_state.c.id == _STATE_ID)
+
+
+def counter(session: Session) -> Row[tuple[str, int]]:
+    """The database's epoch and its last change sequence number, read without loading the ORM row (every pull
+    asks; the statement is built once)."""
+    return session.connection().execute(_COUNTER).one()
+
+
 def lock_sequence(session: Session) -> None:
     """Take the change counter's row lock for the rest of this transaction.
 
@@ -75,7 +85,6 @@ def next_seq(session: Session) -> int:
     return session.execute(statement).scalar_one()
 
 
-_state = ServerState.__table__
 _RESERVE = (
     _state.update()
     .where(_state.c.id == _STATE_ID)
@@ -209,7 +218,7 @@ def deactivate_worker(session: Session, *, user_id: str, now: datetime) -> Worke
     """The worker can no longer sign in or pull, and devices drop them from their lists.
 
     Their sign-ins are kept so that their devices can still push what they recorded before they learnt of it (see
-    ``api.deps.pushing_worker``); the device's next pull is refused, and the device then removes the worker's key.
+    ``api.deps.is_refused``); the device's next pull is refused, and the device then removes the worker's key.
     """
     worker = session.get(Worker, user_id)
     if worker is None:

@@ -8,9 +8,11 @@ every call it makes with a token: who called, when, with which app version and h
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from server import crud
 from server.db import Database
-from server.models import Agency, Device, Worker
+from server.models import Agency, Device
 
 # A device calls several times a sync; its row is written again only when what it reports changed or after this.
 CONTACT_REFRESH = timedelta(seconds=60)
@@ -101,20 +103,22 @@ def change_device_settings(
 # --- calls from devices ----------------------------------------------------------------------------------------------
 
 
-def note_contact(db: Database, *, device: Device | None, device_id: str, worker: Worker, now: datetime,
-                 report: DeviceReport) -> None:  # fmt: skip
-    """Bring the device's row up to date after a call by ``worker``, unless nothing worth a write changed."""
-    if device is not None and not _worth_writing(device, worker=worker, now=now, report=report):
-        return
-    with db.writing() as session:
-        crud.record_device_contact(
-            session,
-            device_id=device_id,
-            worker=worker,
-            now=now,
-            app_version=report.app_version,
-            pending_changes=report.pending_changes,
-        )
+def note_contact(db: Database, *, holder: crud.TokenHolder, now: datetime, report: DeviceReport) -> None:
+    """Bring the device's row up to date after a call by the token's holder, unless nothing worth a write changed."""
+    if _worth_writing(holder, now=now, report=report):
+        with db.writing() as session:
+            _record(session, holder, now=now, report=report)
+
+
+def note_contact_in(session: Session, *, holder: crud.TokenHolder, now: datetime, report: DeviceReport) -> None:
+    """The same, in the writing transaction the call already has open (a push's)."""
+    if _worth_writing(holder, now=now, report=report):
+        _record(session, holder, now=now, report=report)
+
+
+def _record(session: Session, holder: crud.TokenHolder, *, now: datetime, report: DeviceReport) -> None:
+    crud.record_device_contact(session, device_id=holder.device_id, worker=holder.worker, now=now,
+                               app_version=report.app_version, pending_changes=report.pending_changes)  # fmt: skip
 
 
 def note_refusal_told(db: Database, *, device_id: str, now: datetime) -> None:
@@ -125,9 +129,12 @@ def note_refusal_told(db: Database, *, device_id: str, now: datetime) -> None:
             device.revocation_told_at = now
 
 
-def _worth_writing(device: Device, *, worker: Worker, now: datetime, report: DeviceReport) -> bool:
+def _worth_writing(holder: crud.TokenHolder, *, now: datetime, report: DeviceReport) -> bool:
+    device = holder.device
+    if device is None:
+        return True
     return (
-        device.last_user_id != worker.user_id
+        device.last_user_id != holder.worker.user_id
         or now - device.last_contact_at >= CONTACT_REFRESH
         or (report.app_version is not None and report.app_version != device.app_version)
         or (report.pending_changes is not None and report.pending_changes != device.pending_changes)

@@ -20,7 +20,8 @@ from itertools import islice
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, exists, select
+from sqlalchemy import ColumnElement, CompoundSelect, Row, Select, bindparam, exists, literal, select, union_all
+from sqlalchemy.orm import Session
 
 from protocol.enums import Entity, Operation
 from protocol.records import (
@@ -34,7 +35,6 @@ from protocol.records import (
 )
 from server import crud
 from server.core.cursor import Cursor, decode_cursor
-from server.db import Database
 from server.models import (
     Agency,
     ClientRecord,
@@ -53,25 +53,27 @@ _AFTER, _UPTO, _COUNT = bindparam("after"), bindparam("upto"), bindparam("count"
 _ME, _AGENCY = bindparam("me"), bindparam("agency")
 
 
-def pull_changes(db: Database, *, worker: Worker, cursor: str | None, limit: int) -> PullResponse:
-    """The next page after ``cursor`` (None: from the start); raises CursorNotRecognised for a foreign cursor."""
-    with db.reading() as session:
-        state = crud.server_state(session)
-        after = decode_cursor(cursor, epoch=state.epoch, last_seq=state.last_seq).seq if cursor else 0
-        if after == state.last_seq:  # nothing has changed anywhere since this cursor
-            return PullResponse(changes=[], cursor=Cursor(epoch=state.epoch, seq=after).encode(), has_more=False)
-        connection = session.connection()
-        sources = _SUPERVISOR_FEED if worker.is_supervisor else _FIELD_WORKER_FEED
-        params = {"after": after, "count": limit + 1, "me": worker.user_id, "agency": worker.agency_id}
-        numbered = [(source, source.seqs(connection, params)) for source in sources]
-        last = _page_end([seqs for _, seqs in numbered], limit=limit)
-        params["upto"] = state.last_seq if last is None else last
-        found = [
-            (row.seq, source.to_change(worker, row))
-            for source, seqs in numbered
-            if seqs and seqs[0] <= params["upto"]  # a kind with nothing on this page is not read at all
-            for row in connection.execute(source.rows, params)
-        ]
+def pull_changes(session: Session, *, worker: Worker, cursor: str | None, limit: int) -> PullResponse:
+    """The next page after ``cursor`` (None: from the start), read in ``session``, a reading transaction (see
+    ``Database.reading``); raises CursorNotRecognised for a foreign cursor."""
+    state = crud.counter(session)
+    after = decode_cursor(cursor, epoch=state.epoch, last_seq=state.last_seq).seq if cursor else 0
+    if after == state.last_seq:  # nothing has changed anywhere since this cursor
+        return PullResponse(changes=[], cursor=Cursor(epoch=state.epoch, seq=after).encode(), has_more=False)
+    connection = session.connection()
+    feed = _SUPERVISOR_FEED if worker.is_supervisor else _FIELD_WORKER_FEED
+    params = {"after": after, "count": limit + 1, "me": worker.user_id, "agency": worker.agency_id}
+    numbers: list[list[int]] = [[] for _ in feed.sources]
+    for source, seq in connection.execute(feed.numbers, params):
+        numbers[source].append(seq)
+    last = _page_end(numbers, limit=limit)
+    params["upto"] = state.last_seq if last is None else last
+    found = [
+        (row.seq, source.to_change(worker, row))
+        for source, seqs in zip(feed.sources, numbers, strict=True)
+        if seqs and seqs[0] <= params["upto"]  # a kind with nothing on this page is not read at all
+        for row in connection.execute(source.rows, params)
+    ]
     page = [change for _, change in sorted(found, key=lambda item: item[0])]
     return PullResponse(
         changes=page,
@@ -99,8 +101,22 @@ class _Source:
     rows: Select[Any]
     to_change: Callable[[Worker, Row[Any]], PulledChange]
 
-    def seqs(self, connection: Connection, params: dict[str, Any]) -> list[int]:
-        return list(connection.scalars(self.numbers, params))
+
+@dataclass(frozen=True, slots=True)
+class _Feed:
+    """Every kind of change one sort of worker sees, and one statement finding all their sequence numbers at once
+    (``(source index, seq)`` rows): one round trip to the database instead of one per kind."""
+
+    sources: list[_Source]
+    numbers: CompoundSelect
+
+    @classmethod
+    def of(cls, sources: list[_Source]) -> "_Feed":
+        parts = []
+        for index, source in enumerate(sources):
+            part = source.numbers.subquery()  # a subquery keeps each part's ORDER BY and LIMIT (SQLite needs it)
+            parts.append(select(literal(index).label("source"), part.c.seq))
+        return cls(sources, union_all(*parts))
 
 
 def _source(statement: Select[Any], seq: ColumnElement[int], to_change: Callable[[Worker, Row[Any]], PulledChange]
@@ -211,5 +227,5 @@ def _field_worker_sessions() -> list[_Source]:
     ]
 
 
-_SUPERVISOR_FEED = [*_shared_sources(), *_supervisor_sessions()]
-_FIELD_WORKER_FEED = [*_shared_sources(), *_field_worker_sessions()]
+_SUPERVISOR_FEED = _Feed.of([*_shared_sources(), *_supervisor_sessions()])
+_FIELD_WORKER_FEED = _Feed.of([*_shared_sources(), *_field_worker_sessions()])

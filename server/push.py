@@ -15,12 +15,12 @@ twice.
 """
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, text
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from app.domain.clients import Client, validate_client
@@ -38,7 +38,6 @@ from protocol.records import (
     session_to_wire,
 )
 from server import crud
-from server.db import Database
 from server.duplicates import client_columns
 from server.models import (
     AppliedOp,
@@ -59,51 +58,44 @@ MERGEABLE_CLIENT_FIELDS = tuple(
 )  # fmt: skip
 # Devices record the service date in their own time zone, which may already be tomorrow in UTC terms.
 _DATE_SLACK = timedelta(days=1)
-# How long a push waits on PostgreSQL for the change counter (the one writer) before the device is told to come back
-# later (503, see server.main). Without a limit, under more pushes than the writer can take, devices time out and
-# resend while their first push still waits, and the queue only grows; with it, the excess is shed and the devices'
-# jittered backoff spreads it out.
-_WRITER_WAIT = text("SET LOCAL lock_timeout = '5s'")
 _Pair = tuple[str, str]  # (session_id, user_id)
 
 
-def push_changes(db: Database, *, worker: Worker, changes: list[Change], now: datetime) -> list[PushResult]:
-    """Apply ``changes`` in order as ``worker``; one result per change, committed together."""
-    repeated = _answered_before(db, worker=worker, changes=changes)
-    if repeated is not None:
-        return repeated
-    with db.writing() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.connection().execute(_WRITER_WAIT)
-        first_seq = crud.reserve_seqs(session, count=len(changes))
-        pusher = _Pusher(
-            worker=worker,
-            now=now,
-            known=crud.known_codes(session, worker=worker, among=_codes_named_in(changes)),
-            seqs=iter(range(first_seq, first_seq + len(changes))),
-        )
-        pusher.load_named_in(session, changes)
-        results = [pusher.apply(change) for change in changes]
-        pusher.write(session)
-        return results
+def push_changes(session: Session, *, worker: Worker, changes: list[Change], now: datetime) -> list[PushResult]:
+    """Apply ``changes`` in order as ``worker`` in ``session``, a writing transaction; one result per change,
+    committed together when the transaction ends.
 
-
-def _answered_before(db: Database, *, worker: Worker, changes: list[Change]) -> list[PushResult] | None:
-    """The answer to a push whose every change this worker had applied before, read without taking the change
-    counter's lock; None when anything in it is new (then the push is judged under the lock as usual).
-
-    A device that timed out waiting for its answer sends the same batch again. Under load its first push may still
-    be queued for the one writer, and without this the resend would queue behind it too, only to be told
-    "duplicate", lengthening the queue that made the device time out. Applied op_ids are committed rows that never
-    change, so reading them outside the lock is safe.
+    A batch this worker had applied before is answered from its op_ids before the change counter is taken. A device
+    that timed out waiting for its answer sends the same batch again; under load its first push may still be queued
+    for the one writer, and without this the resend would queue behind it too, only to be told "duplicate". Applied
+    op_ids are committed rows that never change, so reading them before the lock is safe; those not found yet are
+    read again under it, as another push of the same batch may have committed in between.
     """
-    with db.reading() as session:
-        rows = session.connection().execute(_EARLIER_OPS, {"ids": sorted({change.op_id for change in changes})})
-        earlier = {op_id: _EarlierOp(worker_user_id, version) for op_id, worker_user_id, version in rows}
-    if any(earlier.get(c.op_id, _NOT_APPLIED).worker_user_id != worker.user_id for c in changes):
-        return None
-    return [PushResult(op_id=change.op_id, status="duplicate", version=earlier[change.op_id].version, errors=None,
-                       current=None) for change in changes]  # fmt: skip
+    connection = session.connection()
+    earlier = _earlier_ops(connection, {change.op_id for change in changes})
+    if all(earlier.get(c.op_id, _NOT_APPLIED).worker_user_id == worker.user_id for c in changes):
+        return [_repeated(change, earlier[change.op_id]) for change in changes]
+    first_seq = crud.reserve_seqs(session, count=len(changes))  # the counter's lock, held until commit
+    earlier |= _earlier_ops(connection, {change.op_id for change in changes} - earlier.keys())
+    pusher = _Pusher(
+        worker=worker,
+        now=now,
+        known=crud.known_codes(session, worker=worker, among=_codes_named_in(changes)),
+        seqs=iter(range(first_seq, first_seq + len(changes))),
+        earlier_ops=earlier,
+    )
+    pusher.load_named_in(connection, changes)
+    results = [pusher.apply(change) for change in changes]
+    pusher.write(connection)
+    return results
+
+
+def _earlier_ops(connection: Connection, op_ids: set[str]) -> dict[str, "_EarlierOp"]:
+    """Who applied which of these op_ids before, and the version it gave."""
+    if not op_ids:
+        return {}
+    rows = connection.execute(_EARLIER_OPS, {"ids": sorted(op_ids)})
+    return {op_id: _EarlierOp(worker_user_id, version) for op_id, worker_user_id, version in rows}
 
 
 def _named_in(table: Table, key: str, *columns: str) -> Any:
@@ -117,6 +109,8 @@ _STORED = {
     for model in (SessionRecord, ClientRecord)
 }
 _FORMER_STAFF = _named_in(SessionFormerStaff.__table__, "session_id", "session_id", "user_id")
+_client = ClientRecord.__table__
+_MERGED = _named_in(_client, "id", "id", "merged_into").where(_client.c.merged_into.is_not(None))
 
 
 def _codes_named_in(changes: list[Change]) -> KnownCodes:
@@ -158,6 +152,11 @@ def _refused(change: Change, error: FieldError) -> PushResult:
 def _conflict(change: Change, current: dict[str, Any], *, merged_into: str | None = None) -> PushResult:
     return PushResult(op_id=change.op_id, status=PushStatus.CONFLICT, version=None, errors=None, current=current,
                       merged_into=merged_into)  # fmt: skip
+
+
+def _repeated(change: Change, earlier: "_EarlierOp") -> PushResult:
+    return PushResult(op_id=change.op_id, status=PushStatus.DUPLICATE, version=earlier.version, errors=None,
+                      current=None)  # fmt: skip
 
 
 def _applied(change: Change, version: int, *, merged_into: str | None = None) -> PushResult:
@@ -209,53 +208,46 @@ _NOT_APPLIED = _EarlierOp(worker_user_id="", version=0)
 class _Pusher:
     """Judges one push's changes as one worker, then writes what was applied."""
 
-    def __init__(self, *, worker: Worker, now: datetime, known: KnownCodes, seqs: Iterator[int]):
+    def __init__(self, *, worker: Worker, now: datetime, known: KnownCodes, seqs: Iterator[int],
+                 earlier_ops: dict[str, "_EarlierOp"]):  # fmt: skip
         self.worker = worker
         self.now = now
         self.today = now.date() + _DATE_SLACK
         self.known = known
         self.seqs = seqs
-        self.earlier_ops: dict[str, _EarlierOp] = {}
+        self.earlier_ops = earlier_ops
         self.new_ops: list[dict[str, Any]] = []
         self.sessions: dict[str, _Held] = {}
         self.clients: dict[str, _Held] = {}
         self.survivors: dict[str, str] = {}  # merged client id -> the client that holds its sessions now
 
-    def load_named_in(self, session: Session, changes: list[Change]) -> None:
-        """Read the earlier op_ids and the stored records this push names; later lookups are in memory."""
-        connection = session.connection()
-        op_ids = sorted({change.op_id for change in changes})
-        for op_id, worker_user_id, version in connection.execute(_EARLIER_OPS, {"ids": op_ids}):
-            self.earlier_ops[op_id] = _EarlierOp(worker_user_id, version)
+    def load_named_in(self, connection: Connection, changes: list[Change]) -> None:
+        """Read the stored records this push names; later lookups are in memory."""
         for entity, held in (("session", self.sessions), ("client", self.clients)):
             ids = sorted({change.id for change in changes if change.entity == entity})
             for row in connection.execute(_STORED[entity], {"ids": ids}) if ids else ():
                 held[row.id] = _Held(row.agency_id, row.created_by, row.version, row.record,
                                      staff_before=frozenset(row.record.get("staff", ())))  # fmt: skip
-        self._load_merged(session, changes)
+        self._load_merged(connection, changes)
         if self.sessions:
             for session_id, user_id in connection.execute(_FORMER_STAFF, {"ids": sorted(self.sessions)}):
                 self.sessions[session_id].former.add(user_id)
         for held in self.sessions.values():
             held.former_before = frozenset(held.former)
 
-    def _load_merged(self, session: Session, changes: list[Change]) -> None:
+    def _load_merged(self, connection: Connection, changes: list[Change]) -> None:
         """Which clients this push names (as edited records or in service forms) were merged into another, and
         the surviving clients an edit of a merged one will be applied to."""
         named = {change.id for change in changes if change.entity == Entity.CLIENT}
         named |= {client_id for change in changes if change.entity == Entity.SESSION
                   for client_id in _form_clients(change)}  # fmt: skip
-        merged = select(ClientRecord.id, ClientRecord.merged_into)
-        for client_id, survivor in session.execute(merged.where(ClientRecord.id.in_(named),
-                                                                ClientRecord.merged_into.is_not(None))):  # fmt: skip
+        for client_id, survivor in connection.execute(_MERGED, {"ids": sorted(named)}) if named else ():
             self.survivors[client_id] = survivor
             if client_id in self.clients:
                 self.clients[client_id].merged_into = survivor
-        wanted = set(self.survivors.values()) - set(self.clients)
-        columns = select(ClientRecord.id, ClientRecord.agency_id, ClientRecord.created_by, ClientRecord.version,
-                         ClientRecord.record)  # fmt: skip
-        for row in session.execute(columns.where(ClientRecord.id.in_(wanted))):
-            self.clients[row.id] = _Held(row.agency_id, row.created_by, row.version, row.record)
+        if wanted := set(self.survivors.values()) - set(self.clients):
+            for row in connection.execute(_STORED["client"], {"ids": sorted(wanted)}):
+                self.clients[row.id] = _Held(row.agency_id, row.created_by, row.version, row.record)
 
     def apply(self, change: Change) -> PushResult:
         earlier = self.earlier_ops.get(change.op_id)
@@ -274,9 +266,7 @@ class _Pusher:
     def _repeat(self, change: Change, earlier: _EarlierOp) -> PushResult:
         if earlier.worker_user_id != self.worker.user_id:
             return _refused(change, refusal.OP_ID_TAKEN.at("op_id"))
-        return PushResult(
-            op_id=change.op_id, status=PushStatus.DUPLICATE, version=earlier.version, errors=None, current=None
-        )
+        return _repeated(change, earlier)
 
     def _apply_new(self, change: Change) -> PushResult:
         if not _is_canonical_uuid(change.id):
@@ -416,9 +406,8 @@ class _Pusher:
 
     # --- writing -----------------------------------------------------------------------------------------------------
 
-    def write(self, session: Session) -> None:
+    def write(self, connection: Connection) -> None:
         """Everything this push applied, set-wise: records first (staff rows refer to sessions), then op_ids."""
-        connection = session.connection()
         sessions = {key: held for key, held in self.sessions.items() if held.changed}
         clients = {key: held for key, held in self.clients.items() if held.changed}
         _write_records(connection, SessionRecord.__table__, sessions, self.now)
@@ -427,7 +416,8 @@ class _Pusher:
         _write_pairs(connection, SessionStaff.__table__, before=staff[0], after=staff[1])
         former = _pairs(sessions, lambda held: held.former_before), _pairs(sessions, lambda held: held.former)
         _write_pairs(connection, SessionFormerStaff.__table__, before=former[0], after=former[1])
-        write_session_forms(connection, {key: held.record for key, held in sessions.items()})
+        write_session_forms(connection, {key: held.record for key, held in sessions.items()},
+                            new={key for key, held in sessions.items() if not held.in_database})  # fmt: skip
         if self.new_ops:
             connection.execute(insert(AppliedOp.__table__), self.new_ops)
 
@@ -459,12 +449,15 @@ def _write_records(connection: Connection, table: Table, changed: dict[str, _Hel
         connection.execute(table.update().where(table.c.id == bindparam("record_id")), kept)
 
 
-def write_session_forms(connection: Connection, records: dict[str, dict[str, Any]]) -> None:
-    """Replace the service form rows (client, service type) of these sessions, by id, with those of their records."""
+def write_session_forms(connection: Connection, records: dict[str, dict[str, Any]], *,
+                        new: Set[str] = frozenset()) -> None:  # fmt: skip
+    """Replace the service form rows (client, service type) of these sessions, by id, with those of their records;
+    sessions in ``new`` have none yet."""
     if not records:
         return
     table = SessionForm.__table__
-    connection.execute(delete(table).where(table.c.session_id.in_(list(records))))
+    if stored := [key for key in records if key not in new]:
+        connection.execute(delete(table).where(table.c.session_id.in_(stored)))
     rows = [
         {"session_id": key, "client_id": form["client_id"], "service_type": form["service_type"] or ""}
         for key, record in records.items()

@@ -1,11 +1,17 @@
-"""What endpoints receive: the database, the settings, the time, the calling device and the signed-in worker."""
+"""What endpoints receive: the database, the settings, the time, the calling device and the signed-in worker.
+
+The dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency in its thread pool, and
+that hand-off cost more than the work itself on every request. Push and pull read the token's holder in their own
+transaction (``token_holder_or_401``) rather than through ``caller``, which opens one of its own.
+"""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from protocol.api import APP_VERSION_HEADER, PENDING_CHANGES_HEADER
 from protocol.enums import RefusalCode
@@ -36,20 +42,20 @@ class DeviceRefusal(Exception):
         self.detail = detail
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return request.app.state.database
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def utc_now() -> datetime:
+async def utc_now() -> datetime:
     """The current time; a dependency so tests can move the clock (token expiry, sign-in lockouts)."""
     return datetime.now(UTC)
 
 
-def device_report(request: Request) -> DeviceReport:
+async def device_report(request: Request) -> DeviceReport:
     """What the device says about itself in its headers; anything unreadable counts as not said."""
     version = request.headers.get(APP_VERSION_HEADER)
     if version is not None:
@@ -64,7 +70,7 @@ NowDep = Annotated[datetime, Depends(utc_now)]
 DeviceReportDep = Annotated[DeviceReport, Depends(device_report)]
 
 
-def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+async def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
     if credentials is None:
         raise HTTPException(status_code=401, detail="Sign in first (no bearer token was sent).", headers=_CHALLENGE)
     return credentials.credentials
@@ -82,48 +88,62 @@ class Caller:
     token: str
 
 
-def caller(db: DatabaseDep, token: TokenDep, now: NowDep, report: DeviceReportDep) -> Caller:
-    """The token's worker and device, noted in the device registry; 401 for an unknown, expired or signed-out token,
-    and a refusal for a revoked device."""
-    with db.reading() as session:
-        holder = crud.token_holder(session, token=token, now=now)
+def token_holder_or_401(session: Session, *, token: str, now: datetime) -> crud.TokenHolder:
+    """Whose token this is, read in ``session``; 401 for an unknown, expired or signed-out token."""
+    holder = crud.token_holder(session, token=token, now=now)
     if holder is None:
         raise HTTPException(
             status_code=401, detail="Your sign-in has expired or was revoked; sign in again.", headers=_CHALLENGE
         )
+    return holder
+
+
+def is_refused(holder: crud.TokenHolder, *, pushing: bool = False) -> bool:
+    """Whether a call by ``holder`` is turned away: always from a revoked device, and from a deactivated worker
+    unless it is a push.
+
+    A deactivated worker's device may still hold sessions recorded before it learnt of the deactivation (offline,
+    perhaps for days). Those must reach the server, so pushes with a sign-in issued before the deactivation are
+    applied until that sign-in expires; the pull that follows is refused and the device then removes the worker's
+    key.
+    """
+    revoked = holder.device is not None and holder.device.revoked_at is not None
+    return revoked or (not pushing and not holder.worker.active)
+
+
+def refuse(db: Database, holder: crud.TokenHolder, *, token: str, now: datetime) -> NoReturn:
+    """Turn the call away, after noting it: a revoked device was told, a deactivated worker's sign-in ends."""
     if holder.device is not None and holder.device.revoked_at is not None:
         devices.note_refusal_told(db, device_id=holder.device_id, now=now)
         raise DeviceRefusal(RefusalCode.DEVICE_REVOKED, DEVICE_REVOKED_DETAIL)
-    devices.note_contact(db, device=holder.device, device_id=holder.device_id, worker=holder.worker, now=now,
-                         report=report)  # fmt: skip
+    with db.writing() as session:
+        crud.revoke_token(session, token=token)
+    raise DeviceRefusal(RefusalCode.WORKER_DEACTIVATED, WORKER_DEACTIVATED_DETAIL)
+
+
+def caller(db: DatabaseDep, token: TokenDep, now: NowDep, report: DeviceReportDep) -> Caller:
+    """The token's worker and device, noted in the device registry; 401 for an unknown, expired or signed-out token,
+    and a refusal for a revoked device."""
+    with db.reading() as session:
+        holder = token_holder_or_401(session, token=token, now=now)
+    if is_refused(holder, pushing=True):
+        refuse(db, holder, token=token, now=now)
+    devices.note_contact(db, holder=holder, now=now, report=report)
     return Caller(worker=holder.worker, device_id=holder.device_id, token=token)
 
 
 CallerDep = Annotated[Caller, Depends(caller)]
 
 
-def current_worker(db: DatabaseDep, signed_in: CallerDep) -> Worker:
+def current_worker(db: DatabaseDep, signed_in: CallerDep, now: NowDep) -> Worker:
     """The active worker calling. A deactivated worker is refused, and this sign-in ends: the device has been told."""
     if not signed_in.worker.active:
-        with db.writing() as session:
-            crud.revoke_token(session, token=signed_in.token)
-        raise DeviceRefusal(RefusalCode.WORKER_DEACTIVATED, WORKER_DEACTIVATED_DETAIL)
-    return signed_in.worker
-
-
-def pushing_worker(signed_in: CallerDep) -> Worker:
-    """The worker a push is from, deactivated or not.
-
-    A deactivated worker's device may still hold sessions recorded before it learnt of the deactivation (offline,
-    perhaps for days). Those must reach the server, so pushes with a sign-in issued before the deactivation are
-    applied until that sign-in expires; the pull that follows is refused (``current_worker``) and the device then
-    removes the worker's key.
-    """
+        holder = crud.TokenHolder(worker=signed_in.worker, device_id=signed_in.device_id, device=None)
+        refuse(db, holder, token=signed_in.token, now=now)
     return signed_in.worker
 
 
 CurrentWorker = Annotated[Worker, Depends(current_worker)]
-PushingWorker = Annotated[Worker, Depends(pushing_worker)]
 
 
 def report_reader(worker: CurrentWorker) -> Worker:

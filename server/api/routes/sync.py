@@ -5,7 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from protocol.api import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, PULL_PATH, PUSH_PATH
-from server.api.deps import CurrentWorker, DatabaseDep, NowDep, PushingWorker
+from server import devices
+from server.api.deps import DatabaseDep, DeviceReportDep, NowDep, TokenDep, is_refused, refuse, token_holder_or_401
 from server.api.request_body import BODY_ERRORS, REFUSALS, LimitedBodyRoute
 from server.core.cursor import CursorNotRecognised
 from server.pull import pull_changes
@@ -22,11 +23,20 @@ _ENVELOPE_ERRORS = {
 
 
 @router.post(PUSH_PATH, responses=_ENVELOPE_ERRORS)
-def push(body: PushRequest, worker: PushingWorker, db: DatabaseDep, now: NowDep) -> PushResponse:
+def push(body: PushRequest, token: TokenDep, report: DeviceReportDep, db: DatabaseDep, now: NowDep) -> PushResponse:
     """Apply up to 500 changes in order; each gets its own result. Envelope problems write nothing.
 
-    A worker deactivated after signing in on the device may still push (what they recorded must not be lost)."""
-    return PushResponse(results=push_changes(db, worker=worker, changes=body.changes, now=now))
+    A worker deactivated after signing in on the device may still push (what they recorded must not be lost).
+    Who is calling, the device's own note and the changes share one transaction."""
+    with db.writing() as session:
+        holder = token_holder_or_401(session, token=token, now=now)
+        refused = is_refused(holder, pushing=True)
+        if not refused:
+            devices.note_contact_in(session, holder=holder, now=now, report=report)
+            results = push_changes(session, worker=holder.worker, changes=body.changes, now=now)
+    if refused:
+        refuse(db, holder, token=token, now=now)
+    return PushResponse(results=results)
 
 
 @router.get(
@@ -38,13 +48,24 @@ def push(body: PushRequest, worker: PushingWorker, db: DatabaseDep, now: NowDep)
     },
 )
 def pull(
-    worker: CurrentWorker,
+    token: TokenDep,
+    report: DeviceReportDep,
     db: DatabaseDep,
+    now: NowDep,
     cursor: Annotated[str | None, Query(max_length=200, description="From the previous pull; omit for all.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
 ) -> PullResponse:
-    """The changes this worker may see after ``cursor``, oldest first, at most ``limit`` of them."""
+    """The changes this worker may see after ``cursor``, oldest first, at most ``limit`` of them.
+
+    Who is calling and the page are read on one snapshot; the device's own note, when due, is written after it."""
     try:
-        return pull_changes(db, worker=worker, cursor=cursor, limit=limit)
+        with db.reading() as session:
+            holder = token_holder_or_401(session, token=token, now=now)
+            refused = is_refused(holder)
+            page = None if refused else pull_changes(session, worker=holder.worker, cursor=cursor, limit=limit)
     except CursorNotRecognised as problem:
         raise HTTPException(status_code=410, detail=f"{problem} Pull again without a cursor.") from problem
+    if page is None:
+        refuse(db, holder, token=token, now=now)
+    devices.note_contact(db, holder=holder, now=now, report=report)
+    return page
