@@ -220,3 +220,9 @@ class LocalAccountRow(Base):
     token: Mapped[str] = mapped_column(Text, default="")
     token_expires_at: Mapped[str] = mapped_column(String(40), default="")
     last_sign_in: Mapped[str] = mapped_column(String(40), default="")
+    pin_hash: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    """Argon2id hash of the app lock's PIN (with its salt and cost); empty until the worker sets one."""
+    pin_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    password_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_contact: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    """When the server last accepted this worker from this device (ISO 8601, UTC): the offline period counts from it."""

@@ -1,7 +1,8 @@
 """Signing in and out on a device, and what the device knows about itself.
 
 The first sign-in needs the server; it leaves a salted scrypt hash of the password on the device so the worker can
-sign in again without a connection. The server stays the judge whenever it can be reached: a password it refuses
+sign in again without a connection, within the agency's offline period since the server last accepted them (see
+``app.domain.device_access``). The server stays the judge whenever it can be reached: a password it refuses
 stops working offline too (a deactivated worker's device forgets them on its next try). Signing out never
 deletes data: unsynced changes stay queued until their author signs in again and syncs.
 """
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as DbSession
 
+from app.domain.device_access import offline_sign_in_allowed
 from app.domain.words import N_
 from app.store import repository
 from app.store.db import DeviceDatabase
@@ -34,6 +36,7 @@ from app.store.models import (
     WorkerRow,
 )
 from app.usecases.context import Actor, utc_now
+from protocol.records import DEFAULT_OFFLINE_SIGN_IN_DAYS
 from sync.engine import CURSOR_KEY, LAST_SYNC_KEY, SyncEngine
 from sync.transport import (
     InsecureServer,
@@ -53,6 +56,9 @@ SIGNED_IN_KEY = "signed_in"  # "1" while that worker is signed in
 
 INVALID_CREDENTIALS = N_("Invalid user ID or password")
 FIRST_SIGN_IN_OFFLINE = N_("This device needs a connection for the first sign-in.")
+OFFLINE_PERIOD_OVER = N_(
+    "This device has not reached the server for you in {days} days. Connect to the network to sign in."
+)
 TOO_MANY_ATTEMPTS = N_("Too many sign-in attempts. Wait a few minutes and try again.")
 MISSING_CREDENTIALS = N_("Enter your user ID and password.")
 SESSION_EXPIRED = N_("Your sign-in has expired. Sign in again.")
@@ -242,9 +248,22 @@ def _sign_in_offline(db: DeviceDatabase, user_id: str, password: str) -> Actor:
             raise SignInFailed(FIRST_SIGN_IN_OFFLINE)
         if not _password_matches(account, password):
             raise SignInFailed(INVALID_CREDENTIALS)
+        agency = tx.get(AgencyRow, account.agency_id)
+        offline_days = agency.offline_sign_in_days if agency is not None else DEFAULT_OFFLINE_SIGN_IN_DAYS
+        if not offline_sign_in_allowed(_last_contact(tx, account), datetime.now(UTC), offline_days):
+            raise SignInFailed(OFFLINE_PERIOD_OVER, days=str(offline_days))
         _make_current(tx, user_id)
         account.last_sign_in = utc_now()
         return _actor(account)
+
+
+def _last_contact(tx: DbSession, account: LocalAccountRow) -> datetime | None:
+    """When the server last accepted this worker from this device: their online sign-in, or a later sync of theirs."""
+    times = [account.last_contact]
+    if repository.get_state(tx, USER_KEY) == account.user_id:
+        times.append(repository.get_state(tx, LAST_SYNC_KEY))
+    known = [datetime.fromisoformat(when) for when in times if when]
+    return max(known) if known else None
 
 
 def _remember(db: DeviceDatabase, answer: dict[str, Any], password: str, *, server_url: str, device_name: str) -> Actor:
@@ -265,6 +284,8 @@ def _remember(db: DeviceDatabase, answer: dict[str, Any], password: str, *, serv
                 token=str(answer["token"]),
                 token_expires_at=str(answer.get("expires_at") or ""),
                 last_sign_in=utc_now(),
+                last_contact=utc_now(),
+                password_failures=0,
             )
         )
         if agency.get("id"):

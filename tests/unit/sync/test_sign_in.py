@@ -1,6 +1,7 @@
 """Signing in on a device: online first, offline after that, and never at the cost of someone's unsynced work."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -8,7 +9,7 @@ from sqlalchemy import select
 
 from app.store import repository
 from app.store.db import DeviceDatabase
-from app.store.models import ClientRow, LocalAccountRow, OutboxRow, SiteRow
+from app.store.models import AgencyRow, ClientRow, LocalAccountRow, OutboxRow, SiteRow
 from app.usecases.accounts import (
     FIRST_SIGN_IN_OFFLINE,
     INVALID_CREDENTIALS,
@@ -19,7 +20,7 @@ from app.usecases.accounts import (
     sign_out,
     sync_engine_factory,
 )
-from sync.engine import CURSOR_KEY
+from sync.engine import CURSOR_KEY, LAST_SYNC_KEY
 from sync.transport import Offline, ServerError, Throttled, Unauthorized
 
 SERVER = "https://outpost.example.org/"
@@ -133,6 +134,49 @@ def test_a_wrong_password_offline_is_refused(sign_in_as, accounts) -> None:
 
     with pytest.raises(SignInFailed, match=INVALID_CREDENTIALS):
         sign_in_as(password="wrong")
+
+
+def age_last_contact(db: DeviceDatabase, days: int) -> None:
+    """Move the worker's online sign-in and the device's last sync ``days`` into the past."""
+    then = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+    with db.sessions.begin() as tx:
+        tx.get(LocalAccountRow, "wlee").last_contact = then
+        repository.set_state(tx, LAST_SYNC_KEY, then)
+
+
+@pytest.mark.parametrize(("agency_days", "days_away", "allowed"), [(14, 13, True), (14, 15, False), (30, 20, True)])
+def test_offline_sign_in_works_only_within_the_agencys_offline_period(device_db, accounts, sign_in_as, agency_days,
+                                                                     days_away, allowed) -> None:  # fmt: skip
+    sign_in_as()
+    with device_db.sessions.begin() as tx:
+        tx.get(AgencyRow, "agency-north").offline_sign_in_days = agency_days
+    sign_out(device_db, accounts.transport)
+    age_last_contact(device_db, days_away)
+    accounts.failure = Offline("no network")
+
+    if allowed:
+        assert sign_in_as().actor.user_id == "wlee"
+    else:
+        with pytest.raises(SignInFailed, match="has not reached the server for you in 14 days"):
+            sign_in_as()
+
+
+def test_a_sync_counts_as_contact_and_an_online_sign_in_starts_the_period_again(device_db, accounts,
+                                                                                sign_in_as) -> None:  # fmt: skip
+    sign_in_as()
+    sign_out(device_db, accounts.transport)
+    age_last_contact(device_db, 30)
+    with device_db.sessions.begin() as tx:
+        repository.set_state(tx, LAST_SYNC_KEY, datetime.now(UTC).isoformat(timespec="seconds"))
+    accounts.failure = Offline("no network")
+    assert sign_in_as().actor.user_id == "wlee"
+
+    age_last_contact(device_db, 30)
+    accounts.failure = None
+    sign_in_as()
+    sign_out(device_db, accounts.transport)
+    accounts.failure = Offline("no network")
+    assert sign_in_as().actor.user_id == "wlee"
 
 
 def test_the_first_sign_in_needs_a_connection(sign_in_as, accounts) -> None:

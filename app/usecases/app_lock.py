@@ -1,0 +1,139 @@
+"""The app lock: setting the PIN, unlocking with it or with the password, and the agency's idle time.
+
+The lock keeps the worker signed in and whatever is on the screen; it only hides it until they prove who they are.
+The PIN is kept as an Argon2id hash (salt and cost inside it) in the device store, which is itself encrypted: it
+unlocks a running app, it never opens the store after a restart (the password does). The rules (how many wrong
+tries, what a PIN may be) are in ``app.domain.device_access``.
+"""
+
+import hmac
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete
+from sqlalchemy.orm import Session as DbSession
+
+from app.domain.device_access import (
+    MAX_PASSWORD_FAILURES,
+    MAX_PIN_FAILURES,
+    password_failures_exhausted,
+    pin_problem,
+    pin_still_accepted,
+)
+from app.domain.words import N_
+from app.store import repository
+from app.store.db import DeviceDatabase
+from app.store.models import AgencyRow, LocalAccountRow
+from app.usecases.accounts import SIGNED_IN_KEY, hash_password
+from app.usecases.context import NotFound
+from protocol.records import DEFAULT_IDLE_LOCK_MINUTES
+
+WRONG_PIN = N_("Wrong PIN. {left} tries left before the password is needed.")
+PIN_LOCKED_OUT = N_("Too many wrong PINs. Unlock with your password.")
+WRONG_PASSWORD = N_("Wrong password. {left} tries left before this device forgets you.")
+FORGOTTEN = N_("Too many wrong passwords: this device forgot you. Sign in again with a connection.")
+NO_PIN = N_("No PIN is set. Unlock with your password.")
+
+# Argon2id at OWASP's first recommended cost (19 MiB, 2 passes): the hash sits inside the encrypted store, and five
+# wrong tries end the PIN's use, so it need not cost what the password's derivation costs (see ``keyring``).
+_PIN_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+class PinRefused(ValueError):
+    """The new PIN breaks a rule; ``message`` is the English template for the screen."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Unlock:
+    """What an unlock attempt came to. ``message`` (an English template, filled with ``left``) says why not."""
+
+    unlocked: bool
+    message: str = ""
+    left: int = 0
+    pin_accepted: bool = True
+    """False once only the password unlocks (too many wrong PINs, or no PIN set)."""
+    forgotten: bool = False
+    """The device forgot the worker: the app signs them out, and only an online sign-in lets them back."""
+
+
+@dataclass(frozen=True, slots=True)
+class LockSettings:
+    has_pin: bool
+    pin_accepted: bool
+    idle_lock_minutes: int
+
+
+def set_pin(db: DeviceDatabase, user_id: str, pin: str, repeated: str) -> None:
+    """Keep a new PIN for ``user_id`` (replacing any earlier one); raises PinRefused when it breaks a rule."""
+    if (problem := pin_problem(pin, repeated)) is not None:
+        raise PinRefused(problem)
+    hashed = _PIN_HASHER.hash(pin)
+    with db.sessions.begin() as tx:
+        account = _account(tx, user_id)
+        account.pin_hash, account.pin_failures = hashed, 0
+
+
+def lock_settings(db: DeviceDatabase, user_id: str) -> LockSettings:
+    """Whether ``user_id`` has a PIN that still unlocks, and after how many idle minutes their agency locks the app."""
+    with db.reads() as tx:
+        account = _account(tx, user_id)
+        agency = tx.get(AgencyRow, account.agency_id)
+        return LockSettings(
+            has_pin=bool(account.pin_hash),
+            pin_accepted=bool(account.pin_hash) and pin_still_accepted(account.pin_failures),
+            idle_lock_minutes=agency.idle_lock_minutes if agency is not None else DEFAULT_IDLE_LOCK_MINUTES,
+        )
+
+
+def unlock_with_pin(db: DeviceDatabase, user_id: str, pin: str) -> Unlock:
+    """Check ``pin``; a wrong one counts, and the fifth in a row leaves only the password."""
+    with db.sessions.begin() as tx:
+        account = _account(tx, user_id)
+        if not account.pin_hash:
+            return Unlock(False, NO_PIN, pin_accepted=False)
+        if not pin_still_accepted(account.pin_failures):
+            return Unlock(False, PIN_LOCKED_OUT, pin_accepted=False)
+        if _pin_matches(account.pin_hash, pin):
+            account.pin_failures = 0
+            return Unlock(True)
+        account.pin_failures += 1
+        if not pin_still_accepted(account.pin_failures):
+            return Unlock(False, PIN_LOCKED_OUT, pin_accepted=False)
+        return Unlock(False, WRONG_PIN, left=MAX_PIN_FAILURES - account.pin_failures)
+
+
+def unlock_with_password(db: DeviceDatabase, user_id: str, password: str) -> Unlock:
+    """Check ``password`` against the device's copy; a right one clears both counts. The tenth wrong one in a row
+    makes the device forget the worker (their records and queued changes stay; see ``accounts``)."""
+    with db.sessions.begin() as tx:
+        account = _account(tx, user_id)
+        expected = hash_password(password, bytes.fromhex(account.password_salt))
+        if hmac.compare_digest(expected, account.password_hash):
+            account.password_failures = account.pin_failures = 0
+            return Unlock(True)
+        account.password_failures += 1
+        if password_failures_exhausted(account.password_failures):
+            tx.execute(delete(LocalAccountRow).where(LocalAccountRow.user_id == user_id))
+            repository.set_state(tx, SIGNED_IN_KEY, "")
+            return Unlock(False, FORGOTTEN, pin_accepted=False, forgotten=True)
+        left = MAX_PASSWORD_FAILURES - account.password_failures
+        return Unlock(False, WRONG_PASSWORD, left=left, pin_accepted=pin_still_accepted(account.pin_failures))
+
+
+def _account(tx: DbSession, user_id: str) -> LocalAccountRow:
+    account = tx.get(LocalAccountRow, user_id)
+    if account is None:
+        raise NotFound(user_id)
+    return account
+
+
+def _pin_matches(pin_hash: str, pin: str) -> bool:
+    try:
+        return _PIN_HASHER.verify(pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        return False
