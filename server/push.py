@@ -165,11 +165,13 @@ def _applied(change: Change, version: int, *, merged_into: str | None = None) ->
 
 
 def _form_clients(change: Change) -> set[str]:
-    """The client ids a pushed session's service forms name (read leniently: the record is judged later)."""
+    """The client ids a pushed session's service forms name (read leniently: the record is judged later; an id
+    holding NUL, which PostgreSQL cannot even compare, is left out, and reading the record rejects it)."""
     forms = change.data.get("service_forms")
     if not isinstance(forms, list):
         return set()
-    return {form["client_id"] for form in forms if isinstance(form, dict) and isinstance(form.get("client_id"), str)}
+    ids = (form.get("client_id") for form in forms if isinstance(form, dict))
+    return {client_id for client_id in ids if isinstance(client_id, str) and "\x00" not in client_id}
 
 
 @dataclass(slots=True)

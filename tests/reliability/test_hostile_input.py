@@ -173,7 +173,10 @@ def test_deeply_nested_json_is_refused_and_the_server_carries_on(hostile_server:
 
     nested_notes = _session(notes=json.loads('{"a": ' * 500 + "1" + "}" * 500))
     result = hostile_server.push_one(headers, change("session", nested_notes))
-    assert (result["status"], result["errors"]) == ("rejected", [{"field": "notes", "message": "Expected text."}])
+    assert (result["status"], result["errors"]) == (
+        "rejected",
+        [{"field": "notes", "message": "Expected text.", "code": "wire.expected_text", "params": {}}],
+    )
     assert hostile_server.client.get(f"{API}/health").status_code == 200
     assert hostile_server.push_one(headers, change("session", _session()))["status"] == "applied"
 
