@@ -117,7 +117,7 @@ def test_worker_registers_a_client_and_reaches_begin_session(worker, unique: str
 
     me.go_to("Find Client/Activity")
     me.type("Search clients", f"zoe {unique[:5].lower()}")
-    expect(me.page.get_by_text("1 client found")).to_be_visible()
+    expect(me.page.get_by_text(f"Results for “zoe {unique[:5].lower()}”: 1 client.")).to_be_visible()
     me.photograph("find-results")
     me.press("Profile")
     begin = me.button("Begin Session with Client")
@@ -164,7 +164,7 @@ def test_tour_of_every_screen(worker, size: str, unique: str) -> None:
 
     me.go_to("Find Client/Activity")
     me.type("Search clients", f"odegard {unique}")
-    expect(me.page.get_by_text("1 client found")).to_be_visible()
+    expect(me.page.get_by_text(f"Results for “odegard {unique}”: 1 client.")).to_be_visible()
     me.photograph("find")
 
     me.go_to("Sync")
