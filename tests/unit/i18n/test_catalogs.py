@@ -18,6 +18,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from app.i18n import CATALOG_LOCALES, LANGUAGES, catalog_path
+from server.console.i18n import catalog_path as console_catalog_path
 
 ROOT = Path(__file__).resolve().parents[3]
 KEYWORDS = {**DEFAULT_KEYWORDS, "tr": None, "N_": None}
@@ -89,6 +90,29 @@ def test_translations_keep_every_placeholder(language: str) -> None:
             if form and _placeholders(form) != expected:
                 wrong.append((message.id, form))
     assert not wrong
+
+
+@pytest.mark.parametrize("catalog_file", [*sorted(CATALOG_LOCALES.values()), "console"])
+def test_each_catalog_passes_babels_compile_checks(catalog_file: str) -> None:
+    """What ``pybabel compile`` refuses or warns about (a plural entry with the wrong number of forms for its
+    locale, a format flag its translation breaks), and a header whose plural rule is not the locale's. The app and
+    the console compile their catalogs in memory at start; this is the check a compiled file would have had."""
+    path, locale = _catalog_file(catalog_file)
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=locale)
+    problems = [f"{message.id!r}: {'; '.join(map(str, errors))}" for message, errors in catalog.check()]
+    expected_plural_forms = Catalog(locale=locale).plural_forms
+    assert catalog.plural_forms == expected_plural_forms, (
+        f"{path}: Plural-Forms {catalog.plural_forms!r}, not {locale}'s {expected_plural_forms!r} (run `make catalogs`)"
+    )
+    assert not problems, f"{path} does not compile cleanly: " + "; ".join(problems)
+
+
+def _catalog_file(name: str) -> tuple[Path, str]:
+    if name == "console":
+        return Path(str(console_catalog_path())), "fr_CA"
+    language = next(language for language, locale in CATALOG_LOCALES.items() if locale == name)
+    return catalog_path(language), name
 
 
 def test_no_words_shown_to_a_worker_bypass_the_catalogs() -> None:
