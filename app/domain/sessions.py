@@ -150,6 +150,11 @@ class Session:
     def is_group_activity(self) -> bool:
         return self.session_type == GROUP_ACTIVITY
 
+    def notes_withheld_from(self, form: ServiceForm, user_id: str) -> bool:
+        """Whether ``form``'s notes are kept from ``user_id``: private notes reach only the session's staff (the
+        server sends them blank to anyone else, docs/sync-protocol.md), so a blank box would mislead."""
+        return form.private and user_id not in self.staff
+
 
 @dataclass(frozen=True, slots=True)
 class KnownCodes:

@@ -14,6 +14,7 @@ import flet as ft
 from app.domain.codes import SERVICE_STATUSES, SERVICE_TYPES, SERVICES_BY_TYPE
 from app.domain.errors import FieldError, ValidationFailed
 from app.domain.sessions import ServiceForm, Session, completion_gaps
+from app.i18n import Translator
 from app.ui import widgets
 from app.ui.context import AppContext
 from app.ui.forms import (
@@ -58,6 +59,22 @@ async def service_form_view(ctx: AppContext, session_id: str, form_id: str) -> f
     screen = ServiceFormScreen(ctx, session, form, [names[f.client_id] for f in session.service_forms])
     ctx.guard_leaving(screen.leaving)
     return screen.build()
+
+
+def withheld_notes(tr: Translator) -> ft.Control:
+    """In place of the notes box when its notes are private to the session's staff: what is there, and why."""
+    return ft.Semantics(
+        identifier="notes-withheld",
+        content=widgets.section(
+            tr("Notes"),
+            widgets.muted(
+                tr(
+                    "Private notes: only the staff involved in the session can read them. Saving this form keeps them "
+                    "as they are."
+                )
+            ),
+        ),
+    )
 
 
 class ReferralRow:
@@ -155,6 +172,10 @@ class ServiceFormScreen(EditedForm):
         self.notes = ft.TextField(
             label=tr("Notes"), value=f.notes, multiline=True, min_lines=3, max_lines=10, on_change=self._notes_typed
         )
+        notes: ft.Control = self.notes
+        if self.session.notes_withheld_from(f, self.ctx.signed_in_actor().user_id):
+            self.private.disabled = True
+            notes = withheld_notes(tr)
         self.save_problems = error_line()
         self.root = scrolling_screen(
             self._header(),
@@ -169,7 +190,7 @@ class ServiceFormScreen(EditedForm):
             ),
             ft.ResponsiveRow([self.attended.control, self.status.control]),
             ft.Column([self.private, widgets.muted(tr("Only the staff involved in the session see private notes."))]),
-            self.notes,
+            notes,
             self._buttons(),
         )
         return self.root

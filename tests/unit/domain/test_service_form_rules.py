@@ -1,6 +1,7 @@
 """Service forms: what stops one from being saved, and what it still needs before it turns green."""
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -148,3 +149,20 @@ class TestSessionCompleteness:
 )
 def test_stored_minutes_split_back_into_hours_and_minutes(total: int, expected: tuple[int, int]) -> None:
     assert split_service_time(total) == expected
+
+
+class TestPrivateNotes:
+    """Private notes reach only the session's staff; anyone else is told so rather than shown an empty box."""
+
+    def test_a_private_forms_notes_are_withheld_from_a_worker_outside_the_staff(self, make_session) -> None:
+        form = replace(complete_form(), private=True, notes="")
+        session = make_session(staff=["mhernandez"], service_forms=[form])
+
+        assert session.notes_withheld_from(form, "ayusuf")
+        assert not session.notes_withheld_from(form, "mhernandez")
+
+    def test_notes_that_are_not_private_are_withheld_from_no_one(self, make_session) -> None:
+        form = replace(complete_form(), notes="Asked about tenant rights.")
+        session = make_session(staff=["mhernandez"], service_forms=[form])
+
+        assert not session.notes_withheld_from(form, "ayusuf")
