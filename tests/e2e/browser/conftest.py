@@ -149,6 +149,13 @@ def second_outpost_app(demo_server, tmp_path_factory: pytest.TempPathFactory) ->
         yield app
 
 
+@pytest.fixture(scope="module")
+def fresh_outpost_app(demo_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """A device no worker has signed in on yet, so it opens on the sign-in screen, with the same server."""
+    with running_app(demo_server.url, tmp_path_factory.mktemp("fresh-device")) as app:
+        yield app
+
+
 def enable_semantics(page: Page) -> None:
     """Switch Flutter's accessibility tree on, so roles and names exist in the DOM."""
     page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=FIRST_PAINT_MS)

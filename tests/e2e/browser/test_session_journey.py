@@ -7,25 +7,36 @@ both forms and sees the session turn Complete. After "Sync now" the second worke
 own database, signs in and finds the session on their dashboard. The session form, Site finder and service form
 are photographed at phone and tablet size (``screenshot``).
 
+A third worker reads French: on a phone and a device no one has signed in on, they switch to Français on the
+sign-in screen, register and find a client, record a session, see it sync and switch back to English in My
+Profile. Controls are found by their French names from the French catalog, so a label that skips the catalog is not
+found; on each screen nothing read may be an English message of the catalog whose French differs
+(``english_left``); the Service Date reads the fr_CA way ("mer. 2 déc. 2026"). Pictures: ``fr-*-phone.png``. It
+shares the module's server, so it costs one more app start and one walk through the screens.
+
 Flutter moves its own scroll views; the DOM cannot scroll them. So controls are scrolled into sight with the mouse
 wheel before they are clicked, and a text box's value is read from the editing element once the box has focus.
 """
 
+import functools
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 from playwright.sync_api import Locator, Page, expect
 
 from app.demodata.reference import DEMO_PASSWORD, DEMO_SIGN_IN
-from app.i18n import translator
+from app.i18n import CATALOG_LOCALES, ENGLISH, FRENCH, LANGUAGES, Translator, catalog_path, translator
 from app.ui.forms import describe_service_date
+from app.ui.screens.find import result_summary
 
 OTHER_WORKER = ("lnguyen", "Lan Nguyễn")
+FRENCH_WORKER = "okovalenko"
 SEMANTICS_MS = 60_000
 SYNC_LINE_Y = 80
 SYNCED = re.compile(r"^Synced (just now|\d+ min ago)$")  # the sync line with nothing left waiting
@@ -165,6 +176,44 @@ class SessionWorker:
 
     def session_status(self) -> Locator:
         return self.page.locator('[flt-semantics-identifier="session-status"]')
+
+    def english_left(self) -> list[str]:
+        """The English catalog messages this screen shows (in its accessibility tree) whose French differs."""
+        shown = {line.strip() for text in self.page.evaluate(_SHOWN_TEXTS) for line in text.splitlines()}
+        return sorted(shown & _english_only_messages())
+
+    def service_date(self) -> str:
+        """What the Service Date box reads."""
+        box = self.page.get_by_role("textbox", name=self.tr("Service Date"), exact=True)
+        self.reveal(box).focus()
+        return self.page.locator(":focus").input_value()
+
+    @property
+    def tr(self) -> Translator:
+        return translator(FRENCH)
+
+
+_SHOWN_TEXTS = """() => Array.from(document.querySelectorAll('flt-semantics')).flatMap(node => [
+    node.getAttribute('aria-label') || '',
+    ...Array.from(node.childNodes).filter(child => child.nodeType === Node.TEXT_NODE).map(child => child.textContent),
+])"""
+"""Every label and text of the accessibility tree: what a screen reader, and so the worker, reads."""
+
+
+@functools.cache
+def _english_only_messages() -> frozenset[str]:
+    """The catalog's English messages (without placeholders) whose French is different: one on a French screen is a
+    word that skipped the catalog. The languages' own names are left out: the switch to English reads "English"."""
+    with catalog_path(FRENCH).open("rb") as source:
+        catalog = read_po(source, locale=CATALOG_LOCALES[FRENCH])
+    return frozenset(
+        message.id
+        for message in catalog
+        if isinstance(message.id, str)
+        and "{" not in message.id
+        and message.string not in ("", message.id)
+        and message.id not in LANGUAGES.values()
+    )
 
 
 @pytest.fixture
@@ -331,3 +380,85 @@ def test_session_screens_fit_a_tablet(session_worker, unique: str) -> None:
     me.press("Open Service Form")  # of the session saved earlier, though it began as a new one
     me.holds("Referred to", "Job Centre East")
     me.holds("Follow-up date", "2030-02-01")
+
+
+def test_a_worker_records_a_session_in_french_on_a_phone(
+    open_app, fresh_outpost_app, type_into, screenshot, reveal, small_targets, unique: str
+) -> None:
+    me = SessionWorker(open_app("phone", fresh_outpost_app), type_into, screenshot, reveal, small_targets)
+    fr, en = translator(FRENCH), translator(ENGLISH)
+    synced = re.compile("^" + re.escape(fr("Synced {when}", when="")) + "[^·]+$")  # nothing left waiting
+
+    # The switch is named by the language it switches to, and the sign-in screen follows at once.
+    expect(me.page.get_by_role("textbox", name=en("User ID"))).to_be_visible(timeout=SEMANTICS_MS)
+    me.button(LANGUAGES[FRENCH]).click()  # at the top of the sign-in screen, which has no bars to scroll under
+    expect(me.page.get_by_role("textbox", name=fr("User ID"))).to_be_visible()
+    expect(me.button(LANGUAGES[ENGLISH])).to_be_visible()
+    assert me.english_left() == []
+    me.photograph("fr-sign-in")
+    me.type(fr("User ID"), FRENCH_WORKER)
+    me.type(fr("Password"), DEMO_PASSWORD)
+    me.page.wait_for_timeout(TYPED_TEXT_SETTLES_MS)
+    me.press(fr("Sign in"))
+    expect(me.button(fr("Register a New Client"))).to_be_visible()
+    expect(me.page.get_by_text(synced).first).to_be_visible()
+    assert me.english_left() == []
+    me.photograph("fr-dashboard")
+
+    # A new client, found again by name: the search says what it found in French.
+    me.press(fr("Register a New Client"))
+    me.type(fr("First name"), "Élise")
+    me.type(fr("Last name"), f"Bouchard-{unique}")
+    me.type(fr("Date of birth"), "1988-04-02")
+    me.tick(fr("Privacy statement acknowledged"))
+    me.press(fr("Save client"))
+    expect(me.button(fr("Begin Session with Client"))).to_be_attached()
+    assert me.english_left() == []
+    me.page.get_by_role("tab", name=fr("Find Client/Activity")).click()
+    query = f"elise {unique.lower()}"
+    me.type(fr("Search clients"), query)
+    me.sees(result_summary(query, 1, 0, fr))
+    assert me.english_left() == []
+    me.press(fr("Profile"))
+    me.press(fr("Begin Session with Client"))
+
+    # Saved too early: the problems are said in French; the Service Date is written the fr_CA way.
+    expect(me.button(fr("Save Session"))).to_be_attached()
+    days = {date.today(), date.today() - timedelta(days=1)}  # the session may have begun just before midnight
+    assert me.service_date() in {describe_service_date(day, fr) for day in days}
+    me.choose(fr("Session Type"), fr("Direct Service"))
+    me.press(fr("Save Session"))
+    me.sees(fr("Not saved. Please fix these first:"))
+    me.says(fr("Press Find... to choose the Site."))
+    assert me.english_left() == []
+    me.photograph("fr-session-form-errors")
+
+    # Filled in, saved and synced.
+    me.press(fr("Find..."))
+    me.type(fr("Filter sites"), "ottawa")
+    me.press(fr("Filter"))
+    expect(me.page.get_by_text(re.compile(r"^\d+ sites?$"))).to_be_visible()
+    assert me.english_left() == []
+    me.button_starting("OTT-002").click()
+    me.tick(fr("In Person"))
+    me.choose(fr("Type of Service Location"), "Agency office")  # the server's list, in English only so far
+    me.type(fr("Minutes"), "45")
+    me.press(fr("Add Language"))
+    me.choose(fr("Language"), "French")  # the server's list too
+    me.press(fr("Update"))
+    me.press(fr("Save Session"))
+    me.sees(fr("Saved"))
+    assert me.english_left() == []
+    assert me.small_targets() == []
+    me.photograph("fr-session-form")
+    me.button(fr("Sync now")).first.click()  # in the sync line, outside any scroll view
+    expect(me.page.get_by_text(synced).first).to_be_visible()
+
+    # My Profile switches back to English, and the frame follows.
+    me.page.get_by_role("tab", name=fr("My Profile")).click()
+    expect(me.button(LANGUAGES[ENGLISH])).to_be_visible()
+    assert me.english_left() == []
+    me.photograph("fr-my-profile")
+    me.press(LANGUAGES[ENGLISH])
+    expect(me.page.get_by_role("tab", name=en("My Profile"))).to_be_visible()
+    expect(me.button(LANGUAGES[FRENCH])).to_be_visible()
