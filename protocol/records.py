@@ -92,6 +92,8 @@ class ClientData(msgspec.Struct, kw_only=True):
     first_name: Name = ""
     last_name: Name = ""
     preferred_name: Name = ""
+    latin_name: Annotated[Name, msgspec.Meta(description="Whole name in Latin letters, as documents write it.")] = ""
+    own_script_name: Annotated[Name, msgspec.Meta(description="Whole name in the client's own script.")] = ""
     date_of_birth: date | None = None
     gender: Annotated[ShortCode, _one_of(codes.GENDERS)] | None = None
     marital_status: Annotated[ShortCode, _one_of(codes.MARITAL_STATUSES)] | None = None

@@ -13,11 +13,12 @@ from app.domain.codes import (
 )
 from app.domain.errors import FieldError, problem
 from app.domain.name_match import same_name
-from app.domain.text import phone_digits, writes_family_name_first
+from app.domain.text import is_latin_letters, phone_digits, writes_family_name_first
 from app.domain.words import N_
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_NAME = 100
+MAX_WHOLE_NAME = 200
 OLDEST_BIRTH_YEAR = 1900
 
 NAME_MISSING = {
@@ -28,6 +29,17 @@ NAME_TOO_LONG = {
     "first_name": problem("client.first_name.too_long", N_("First name can be at most {limit} characters.")),
     "last_name": problem("client.last_name.too_long", N_("Last name can be at most {limit} characters.")),
 }
+WHOLE_NAME_TOO_LONG = {
+    "latin_name": problem(
+        "client.latin_name.too_long", N_("The name in Latin letters can be at most {limit} characters.")
+    ),
+    "own_script_name": problem(
+        "client.own_script_name.too_long", N_("The name in own script can be at most {limit} characters.")
+    ),
+}
+NOT_LATIN_LETTERS = problem(
+    "client.latin_name.not_latin", N_("Write this name in Latin letters, as in a passport (accents are fine).")
+)
 ARRIVAL_IN_FUTURE = problem("client.arrival_date.future", N_("The arrival date cannot be in the future."))
 ARRIVAL_BEFORE_BIRTH = problem(
     "client.arrival_date.before_birth", N_("The arrival date cannot be before the date of birth.")
@@ -60,6 +72,10 @@ class Client:
     first_name: str = ""
     last_name: str = ""
     preferred_name: str = ""
+    # The whole name as documents write it in Latin letters, and as the client writes it in their own script: many
+    # names are registered in one and looked up in the other ("Fatima Al-Hassan", "فاطمة الحسن").
+    latin_name: str = ""
+    own_script_name: str = ""
     date_of_birth: date | None = None
     gender: str | None = None
     marital_status: str | None = None
@@ -105,6 +121,11 @@ def validate_client(client: Client, *, today: date) -> list[FieldError]:
             errors.append(NAME_MISSING[name].at(name))
         elif len(value) > MAX_NAME:
             errors.append(NAME_TOO_LONG[name].at(name, limit=MAX_NAME))
+    for name in ("latin_name", "own_script_name"):
+        if len(getattr(client, name).strip()) > MAX_WHOLE_NAME:
+            errors.append(WHOLE_NAME_TOO_LONG[name].at(name, limit=MAX_WHOLE_NAME))
+    if not is_latin_letters(client.latin_name):
+        errors.append(NOT_LATIN_LETTERS.at("latin_name"))
     errors += _birth_date_errors(client.date_of_birth, today)
     if client.arrival_date is not None:
         if client.arrival_date > today:
@@ -143,10 +164,21 @@ def is_possible_duplicate(candidate: Client, existing: Client) -> bool:
 
 
 def _same_full_name(one: Client, other: Client) -> bool:
+    """The same first and last name (either way round), or the same name in any of the forms either profile holds
+    (its first and last name, its name in Latin letters, its name in its own script)."""
     first, last = one.first_name, one.last_name
-    return (same_name(first, other.first_name) and same_name(last, other.last_name)) or (
+    if (same_name(first, other.first_name) and same_name(last, other.last_name)) or (
         same_name(first, other.last_name) and same_name(last, other.first_name)
-    )
+    ):
+        return True
+    return any(same_name(mine, theirs) for mine in _written_names(one) for theirs in _written_names(other))
+
+
+def _written_names(client: Client) -> list[str]:
+    """The whole names a profile holds; first and last name either way round, as passports write "KIM Minjun"."""
+    first, last = client.first_name, client.last_name
+    whole = (f"{first} {last}", f"{last} {first}", client.latin_name, client.own_script_name)
+    return [name for name in whole if name.strip()]
 
 
 def _birth_date_errors(born: date | None, today: date) -> list[FieldError]:

@@ -22,7 +22,7 @@ def client_search_terms(client: Client) -> set[str]:
     return search_terms(
         first_name=client.first_name,
         last_name=client.last_name,
-        other_names=(client.preferred_name,),
+        other_names=(client.preferred_name, client.latin_name, client.own_script_name),
         date_of_birth=client.date_of_birth,
         phone=client.phone,
         client_identifier=client.client_identifier,

@@ -166,6 +166,13 @@ def writes_family_name_first(name: str) -> bool:
     return not name.isascii() and _FAMILY_NAME_FIRST_LETTER.search(name) is not None
 
 
+def is_latin_letters(text: str) -> bool:
+    """Whether every letter of ``text`` is a Latin letter ("Nguyễn Văn" is; "Олена" is not)."""
+    return text.isascii() or all(
+        unicodedata.name(char, "").startswith("LATIN") for char in unicodedata.normalize("NFC", text) if char.isalpha()
+    )
+
+
 def is_abjad(word: str) -> bool:
     """Whether ``word`` is written in Arabic or Hebrew script, which leave short vowels out."""
     return not word.isascii() and _ABJAD_LETTER.search(word) is not None

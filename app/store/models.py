@@ -62,6 +62,8 @@ class ClientRow(Base):
     first_name: Mapped[str] = mapped_column(String(200))
     last_name: Mapped[str] = mapped_column(String(200))
     preferred_name: Mapped[str] = mapped_column(String(200), default="")
+    latin_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    own_script_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     date_of_birth: Mapped[str | None] = mapped_column(String(10))
     gender: Mapped[str | None] = mapped_column(String(20))
     marital_status: Mapped[str | None] = mapped_column(String(20))

@@ -49,6 +49,8 @@ CLIENT_FIELDS = (
     ("first_name", N_("First name"), None),
     ("last_name", N_("Last name"), None),
     ("preferred_name", N_("Preferred name"), None),
+    ("latin_name", N_("Name in Latin letters"), None),
+    ("own_script_name", N_("Name in own script"), None),
     ("date_of_birth", N_("Date of birth"), "date"),
     ("gender", N_("Gender"), "genders"),
     ("marital_status", N_("Marital status"), "marital_statuses"),

@@ -71,9 +71,9 @@ def _form(name: str) -> Getter:
 CLIENT_VALUES: Mapping[str, Getter] = {
     f"client.{name}": _client(name)
     for name in (
-        "id", "first_name", "last_name", "preferred_name", "date_of_birth", "gender", "marital_status",
-        "official_language", "country_of_origin", "arrival_date", "immigration_category", "phone", "email", "address",
-        "client_identifier", "client_identifier_kind", "family_code",
+        "id", "first_name", "last_name", "preferred_name", "latin_name", "own_script_name", "date_of_birth", "gender",
+        "marital_status", "official_language", "country_of_origin", "arrival_date", "immigration_category", "phone",
+        "email", "address", "client_identifier", "client_identifier_kind", "family_code",
     )
 }  # fmt: skip
 SERVICE_VALUES: Mapping[str, Getter] = {

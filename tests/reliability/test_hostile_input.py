@@ -52,6 +52,7 @@ CLIENT_TEXT = (
     "first_name",
     "last_name",
     "preferred_name",
+    "own_script_name",
     "country_of_origin",
     "address",
     "client_identifier",

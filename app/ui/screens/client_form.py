@@ -47,6 +47,8 @@ CLIENT_FIELD_LABELS = {
     "first_name": N_("First name"),
     "last_name": N_("Last name"),
     "preferred_name": N_("Preferred name"),
+    "latin_name": N_("Name in Latin letters"),
+    "own_script_name": N_("Name in own script"),
     "date_of_birth": N_("Date of birth"),
     "gender": N_("Gender"),
     "marital_status": N_("Marital status"),
@@ -65,7 +67,8 @@ CLIENT_FIELD_LABELS = {
 """The words shown for each wire field name, in the order the form shows them (also used to explain the server's
 answers on the Sync screen)."""
 _TEXT_FIELDS = (
-    "first_name", "last_name", "preferred_name", "country_of_origin", "phone", "email", "address", "client_identifier",
+    "first_name", "last_name", "preferred_name", "latin_name", "own_script_name", "country_of_origin", "phone", "email",
+    "address", "client_identifier",
 )  # fmt: skip
 CLIENT_CHOICES = {  # coded fields: wire code -> the words shown
     "gender": GENDERS,
@@ -152,6 +155,8 @@ class _ClientForm:
             self.texts["last_name"],
             self.texts["preferred_name"],
             self.dates["date_of_birth"].control,
+            self.texts["latin_name"],
+            self.texts["own_script_name"],
         )
         about = widgets.form_grid(
             *(widgets.named(self.choices[name], tr(CLIENT_FIELD_LABELS[name])) for name in CLIENT_CHOICES),

@@ -44,9 +44,9 @@ FIELDS = {
     "PullResponse": "changes cursor has_more",
     "PulledChange": "entity id op version data",
     "ClientData": (
-        "id agency_id first_name last_name preferred_name date_of_birth gender marital_status official_language "
-        "country_of_origin arrival_date immigration_category phone email address consent client_identifier "
-        "client_identifier_kind family_code created_by created_at updated_at version"
+        "id agency_id first_name last_name preferred_name latin_name own_script_name date_of_birth gender "
+        "marital_status official_language country_of_origin arrival_date immigration_category phone email address "
+        "consent client_identifier client_identifier_kind family_code created_by created_at updated_at version"
     ),
     "SessionData": (
         "id agency_id created_by session_type service_date site_code delivery_methods service_location_type "

@@ -2,6 +2,7 @@
 
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -271,5 +272,37 @@ def test_upgrading_from_ascii_only_terms_makes_every_script_searchable(tmp_path:
             assert found("فاط") == ["c-3"]
             assert found("nguyen lan") == ["c-4"]
             assert found("1985-03-02") == ["c-4", "c-1", "c-3", "c-2"], "sorted by name: Latin, Cyrillic, Arabic, Han"
+    finally:
+        updated.close()
+
+
+def test_upgrading_to_names_in_two_forms_keeps_clients_and_their_search_terms(tmp_path: Path) -> None:
+    path = tmp_path / "outpost.sqlite3"
+    old_engine = create_device_engine(path)
+    migrate(old_engine, "0007")
+    old_engine.dispose()
+    old_app = sqlite3.connect(path)
+    with old_app:
+        insert(
+            old_app, "client",
+            id="c-1", agency_id="agency-north", first_name="فاطمة", last_name="الزهراء", preferred_name="",
+            date_of_birth="1985-03-02", country_of_origin="Syria", phone="", email="", address="", consent=1,
+            client_identifier="", family_code="", created_by="wlee", created_at="", updated_at="", version=2,
+            sort_key="الزهراء فاطمه",
+        )  # fmt: skip
+        for term in ("فاطمه", "الزهراء", "1985-03-02"):
+            insert(old_app, "client_search_term", term=term, sort_key="الزهراء فاطمه", client_id="c-1")
+    old_app.close()
+
+    updated = DeviceDatabase(path)
+    try:
+        with updated.reads() as tx:
+            client = repository.get_client(tx, "c-1")
+            assert client is not None and (client.latin_name, client.own_script_name) == ("", "")
+            assert [row.id for row in repository.search_clients(tx, "فاط", limit=5)] == ["c-1"]
+        with updated.sessions.begin() as tx:
+            repository.put_client(tx, replace(client, latin_name="Fatima Al-Zahraa", version=3))
+        with updated.reads() as tx:
+            assert [row.id for row in repository.search_clients(tx, "fatima", limit=5)] == ["c-1"]
     finally:
         updated.close()

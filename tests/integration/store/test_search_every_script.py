@@ -137,6 +137,25 @@ def test_names_from_the_field_are_found_as_workers_type_them(
     assert {query: client_id in found_by(device_db, query) for query in typed} == dict.fromkeys(typed, True)
 
 
+@pytest.mark.parametrize(
+    ("first", "last", "latin", "own", "typed"),
+    [
+        ("فاطمة", "الزهراء", "Fatima Al-Zahraa", "", ["fatima", "zahr", "al-zahraa"]),  # Arabic has no romanised terms
+        ("ਹਰਪ੍ਰੀਤ", "ਸਿੰਘ", "Harpreet Singh", "", ["harp", "singh"]),  # nor the vowels Gurmukhi leaves unwritten
+        ("Harpreet", "Singh", "", "ਹਰਪ੍ਰੀਤ ਸਿੰਘ", ["ਹਰਪ੍ਰੀ", "ਸਿੰ"]),
+    ],
+)
+def test_a_name_in_latin_letters_or_in_own_script_finds_the_client(
+    device_db: DeviceDatabase, first: str, last: str, latin: str, own: str, typed: list[str]
+) -> None:
+    client = Client(id=str(uuid.uuid4()), agency_id="agency-north", first_name=first, last_name=last,
+                    latin_name=latin, own_script_name=own, date_of_birth=date(1985, 3, 2), consent=True)  # fmt: skip
+    with device_db.sessions.begin() as tx:
+        repository.put_client(tx, client)
+
+    assert {query: client.id in found_by(device_db, query) for query in typed} == dict.fromkeys(typed, True)
+
+
 def test_letters_of_a_script_find_that_script_and_latin_letters_find_romanised_names_too(
     device_db: DeviceDatabase,
 ) -> None:

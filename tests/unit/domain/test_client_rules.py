@@ -75,6 +75,40 @@ class TestRegistrationRules:
         assert fields_of(make_client(consent=False)) == {"consent"}
 
 
+class TestNamesInTwoForms:
+    @pytest.mark.parametrize("written", ["Nguyễn Văn Minh", "Fatima Al-Zahraa", "Łukasz O'Brien-Żak", ""])
+    def test_a_name_in_latin_letters_may_carry_accents(self, make_client: MakeClient, written: str) -> None:
+        assert fields_of(make_client(latin_name=written)) == set()
+
+    @pytest.mark.parametrize("written", ["Олена Shevchenko", "فاطمة"])
+    def test_a_name_in_latin_letters_cannot_hold_other_letters(self, make_client: MakeClient, written: str) -> None:
+        assert fields_of(make_client(latin_name=written)) == {"latin_name"}
+
+    def test_either_name_is_limited_to_two_hundred_characters(self, make_client: MakeClient) -> None:
+        client = make_client(latin_name="A" * 201, own_script_name="ا" * 201)
+        assert fields_of(client) == {"latin_name", "own_script_name"}
+
+    @pytest.mark.parametrize(
+        ("on_file", "typed"),
+        [
+            (("민준", "김", "Minjun Kim", ""), ("Minjun", "Kim")),  # 김 is romanised "Gim"; the passport says Kim
+            (("ਹਰਪ੍ਰੀਤ", "ਸਿੰਘ", "Harpreet Singh", ""), ("Harpreet", "Singh")),  # Gurmukhi's vowels go unwritten
+            (("Harpreet", "Singh", "", "ਹਰਪ੍ਰੀਤ ਸਿੰਘ"), ("ਹਰਪ੍ਰੀਤ", "ਸਿੰਘ")),
+            (("민준", "김", "KIM Minjun", ""), ("Minjun", "Kim")),  # a passport writes the family name first
+        ],
+    )
+    def test_either_name_matches_a_registration_written_that_way(
+        self, make_client: MakeClient, on_file: tuple[str, str, str, str], typed: tuple[str, str]
+    ) -> None:
+        first, last, latin, own = on_file
+        registered = make_client(id="old", first_name=first, last_name=last, latin_name=latin, own_script_name=own,
+                                 phone="")  # fmt: skip
+        new = make_client(id="new", first_name=typed[0], last_name=typed[1], phone="")
+
+        assert is_possible_duplicate(new, registered)
+        assert not is_possible_duplicate(new, replace(registered, latin_name="", own_script_name=""))
+
+
 class TestPossibleDuplicates:
     def test_same_name_and_birth_date_with_other_accents_and_case_is_a_duplicate(self, make_client: MakeClient) -> None:
         on_file = make_client(id="old", first_name="José", last_name="Nguyễn", phone="")
