@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.store import encryption
+from app.store.unit_of_work import UnitOfWork
 from protocol import codec
 
 DB_FILENAME = "outpost.sqlite3"
@@ -108,6 +109,14 @@ class DeviceDatabase:
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
         reader = self.engine.execution_options(**{READ_ONLY_OPTION: True})
         self.reads: sessionmaker[Session] = sessionmaker(reader, expire_on_commit=False)
+
+    def writing(self) -> UnitOfWork:
+        """A unit of work that may write: it queues for the write lock when it begins."""
+        return UnitOfWork(self.sessions)
+
+    def reading(self) -> UnitOfWork:
+        """A unit of work that only reads a snapshot: it never waits for a writer, nor holds one up."""
+        return UnitOfWork(self.reads)
 
     @classmethod
     def open(cls, folder: str | os.PathLike[str] | None = None, *, key: bytes | None = None) -> "DeviceDatabase":

@@ -1,18 +1,17 @@
 """Reading and writing domain records in the device database.
 
-The only place that knows how a ``Session`` or ``Client`` maps onto rows. Use cases and the sync engine go through
-these functions inside their own transaction; nothing here commits.
+How a ``Session`` or ``Client`` maps onto rows, for the repositories (``repositories.py``), which are all that use
+it; nothing here commits.
 """
 
 import json
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Dialect, Integer, Row, Select, Table, bindparam, func, intersect, select
+from sqlalchemy import Dialect, Integer, Row, Select, Table, bindparam, intersect, select
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.clients import Client
@@ -32,9 +31,6 @@ from app.store.models import (
 )
 
 _Processor = tuple[int, Callable[[Any], Any]]
-
-PENDING = "pending"
-NEEDS_ATTENTION = "needs_attention"
 
 # Tables written or read with plain statements, where the ORM's bookkeeping would cost more than the work.
 _CLIENTS: Table = ClientRow.__table__
@@ -307,57 +303,6 @@ def _processed(row: tuple[Any, ...], processors: list[_Processor]) -> tuple[Any,
     for index, process in processors:
         values[index] = process(values[index])
     return tuple(values)
-
-
-# --- outbox ------------------------------------------------------------------------------------------------------
-
-
-def queue_change(
-    db: DbSession, *, entity: str, record_id: str, base_version: int | None, payload: dict[str, Any], now: str
-) -> None:
-    """Add one change to the outbox. ``base_version`` None means the server has never seen this record.
-
-    The new change carries the whole record, so it replaces any earlier change of it the server rejected. Both
-    statements are prepared once and go straight to the transaction's connection, since every save makes them;
-    pending ORM changes are flushed first, so an entry the caller just changed is seen as it now is.
-    """
-    db.flush()
-    connection = db.connection()
-    connection.execute(_DROP_REJECTED, {"entity": entity, "record_id": record_id})
-    connection.execute(
-        _QUEUE,
-        {
-            "op_id": str(uuid.uuid4()),
-            "entity": entity,
-            "record_id": record_id,
-            "base_version": base_version,
-            "payload": payload,
-            "created_at": now,
-        },
-    )
-
-
-# A record saved again: the worker has acted on the reasons its rejected changes were refused.
-_DROP_REJECTED = _OUTBOX.delete().where(
-    _OUTBOX.c.entity == bindparam("entity"),
-    _OUTBOX.c.record_id == bindparam("record_id"),
-    _OUTBOX.c.state == NEEDS_ATTENTION,
-    _OUTBOX.c.problem == "rejected",
-)
-_QUEUE = _OUTBOX.insert()
-
-
-def pending_record_ids(db: DbSession, entity: str) -> set[str]:
-    """Records with local changes the server has not acknowledged; a pull must not overwrite them."""
-    rows = db.scalars(select(OutboxRow.record_id).where(OutboxRow.entity == entity).distinct())
-    return set(rows)
-
-
-def outbox_counts(db: DbSession) -> dict[str, int]:
-    rows = db.execute(select(OutboxRow.state, func.count()).group_by(OutboxRow.state))
-    counts = {PENDING: 0, NEEDS_ATTENTION: 0}
-    counts.update({state: count for state, count in rows})
-    return counts
 
 
 # --- sync state --------------------------------------------------------------------------------------------------

@@ -17,27 +17,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session as DbSession
-
 from app.domain.device_access import offline_sign_in_allowed
 from app.domain.words import N_
-from app.store import repository
-from app.store.db import DeviceDatabase
-from app.store.models import (
-    AgencyRow,
-    ClientRow,
-    LanguageRow,
-    LocalAccountRow,
-    LocationTypeRow,
-    OutboxRow,
-    SessionRow,
-    SiteRow,
-    WorkerRow,
-)
-from app.usecases.context import Actor, utc_now
-from protocol.records import DEFAULT_OFFLINE_SIGN_IN_DAYS
-from sync.engine import CURSOR_KEY, LAST_SYNC_KEY, SyncEngine
+from app.store.models import LocalAccountRow
+from app.store.outbox import NEEDS_ATTENTION, PENDING
+from app.store.repositories import SyncKey
+from app.store.unit_of_work import UnitOfWork
+from app.usecases.context import Actor, UnitsOfWork, utc_now
+from sync.engine import Database as SyncedDatabase
+from sync.engine import SyncEngine
 from sync.transport import (
     InsecureServer,
     Offline,
@@ -47,12 +35,6 @@ from sync.transport import (
     TransportError,
     Unauthorized,
 )
-
-DEVICE_ID_KEY = "device_id"
-DEVICE_NAME_KEY = "device_name"
-SERVER_URL_KEY = "server_url"
-USER_KEY = "user_id"  # the worker whose data this device holds (kept after sign-out)
-SIGNED_IN_KEY = "signed_in"  # "1" while that worker is signed in
 
 INVALID_CREDENTIALS = N_("Invalid user ID or password")
 FIRST_SIGN_IN_OFFLINE = N_("This device needs a connection for the first sign-in.")
@@ -106,7 +88,7 @@ class DeviceInfo:
 
 
 def sign_in(
-    db: DeviceDatabase,
+    db: UnitsOfWork,
     transport_factory: TransportFactory,
     server_url: str,
     user_id: str,
@@ -136,64 +118,67 @@ def sign_in(
     return SignedIn(actor=actor, online=True)
 
 
-def sign_out(db: DeviceDatabase, transport_factory: TransportFactory) -> None:
+def sign_out(db: UnitsOfWork, transport_factory: TransportFactory) -> None:
     """End the sign-in: revoke the token on the server when reachable, forget it here, keep every record."""
-    with db.reads() as tx:
-        account = _current_account(tx)
-        server_url = repository.get_state(tx, SERVER_URL_KEY)
+    with db.reading() as uow:
+        account = _current_account(uow)
+        server_url = uow.sync_state.get(SyncKey.SERVER_URL)
     if account is not None and account.token:
         # Offline or already expired: the token is dropped here anyway and expires on the server.
         with contextlib.suppress(TransportError):
             transport_factory(server_url, token=account.token).logout()
-    with db.sessions.begin() as tx:
-        if (account := _current_account(tx)) is not None:
+    with db.writing() as uow:
+        if (account := _current_account(uow)) is not None:
             account.token = ""
             account.token_expires_at = ""
-        repository.set_state(tx, SIGNED_IN_KEY, "")
+        uow.sync_state.set(SyncKey.SIGNED_IN, "")
+        uow.commit()
 
 
-def current_actor(db: DeviceDatabase) -> Actor | None:
+def current_actor(db: UnitsOfWork) -> Actor | None:
     """The signed-in worker, or None."""
-    with db.reads() as tx:
-        if repository.get_state(tx, SIGNED_IN_KEY) != "1":
+    with db.reading() as uow:
+        if uow.sync_state.get(SyncKey.SIGNED_IN) != "1":
             return None
-        account = _current_account(tx)
+        account = _current_account(uow)
     return _actor(account) if account else None
 
 
-def device_info(db: DeviceDatabase) -> DeviceInfo:
-    with db.reads() as tx:
-        counts = repository.outbox_counts(tx)
-        last_sync = repository.get_state(tx, LAST_SYNC_KEY)
+def device_info(db: UnitsOfWork) -> DeviceInfo:
+    with db.reading() as uow:
+        counts = uow.outbox.counts()
+        state = uow.sync_state
+        last_sync = state.get(SyncKey.LAST_SYNC)
         return DeviceInfo(
-            device_id=repository.get_state(tx, DEVICE_ID_KEY),
-            device_name=repository.get_state(tx, DEVICE_NAME_KEY),
-            server_url=repository.get_state(tx, SERVER_URL_KEY),
-            user_id=repository.get_state(tx, USER_KEY),
+            device_id=state.get(SyncKey.DEVICE_ID),
+            device_name=state.get(SyncKey.DEVICE_NAME),
+            server_url=state.get(SyncKey.SERVER_URL),
+            user_id=state.get(SyncKey.USER),
             last_sync=datetime.fromisoformat(last_sync) if last_sync else None,
-            pending=counts[repository.PENDING],
-            needs_attention=counts[repository.NEEDS_ATTENTION],
+            pending=counts[PENDING],
+            needs_attention=counts[NEEDS_ATTENTION],
         )
 
 
-def ensure_device_id(db: DeviceDatabase) -> str:
+def ensure_device_id(db: UnitsOfWork) -> str:
     """This device's id: made once (a random UUID), then always the same."""
-    with db.sessions.begin() as tx:
-        device_id = repository.get_state(tx, DEVICE_ID_KEY)
+    with db.writing() as uow:
+        device_id = uow.sync_state.get(SyncKey.DEVICE_ID)
         if not device_id:
             device_id = str(uuid.uuid4())
-            repository.set_state(tx, DEVICE_ID_KEY, device_id)
+            uow.sync_state.set(SyncKey.DEVICE_ID, device_id)
+            uow.commit()
     return device_id
 
 
-def sync_engine_factory(db: DeviceDatabase, transport_factory: TransportFactory) -> Callable[[], SyncEngine]:
+def sync_engine_factory(db: SyncedDatabase, transport_factory: TransportFactory) -> Callable[[], SyncEngine]:
     """For the runner: an engine with the current server, token and device id, read afresh for every sync."""
 
     def build() -> SyncEngine:
-        with db.reads() as tx:
-            account = _current_account(tx) if repository.get_state(tx, SIGNED_IN_KEY) == "1" else None
-            server_url = repository.get_state(tx, SERVER_URL_KEY)
-            device_id = repository.get_state(tx, DEVICE_ID_KEY)
+        with db.reading() as uow:
+            account = _current_account(uow) if uow.sync_state.get(SyncKey.SIGNED_IN) == "1" else None
+            server_url = uow.sync_state.get(SyncKey.SERVER_URL)
+            device_id = uow.sync_state.get(SyncKey.DEVICE_ID)
         if account is None or not account.token or not server_url:
             raise Unauthorized(NOT_SIGNED_IN)
         if account.token_expires_at and datetime.fromisoformat(account.token_expires_at) <= datetime.now(UTC):
@@ -215,9 +200,8 @@ def _password_matches(account: LocalAccountRow, password: str) -> bool:
     return hmac.compare_digest(expected, account.password_hash)
 
 
-def _current_account(tx: DbSession) -> LocalAccountRow | None:
-    user_id = repository.get_state(tx, USER_KEY)
-    return tx.get(LocalAccountRow, user_id) if user_id else None
+def _current_account(uow: UnitOfWork) -> LocalAccountRow | None:
+    return uow.accounts.get(uow.sync_state.get(SyncKey.USER))
 
 
 def _actor(account: LocalAccountRow) -> Actor:
@@ -230,49 +214,49 @@ def _actor(account: LocalAccountRow) -> Actor:
     )
 
 
-def _refuse_if_others_work_waits(db: DeviceDatabase, user_id: str) -> None:
+def _refuse_if_others_work_waits(db: UnitsOfWork, user_id: str) -> None:
     """Another worker's unsynced changes must reach the server under their own name before anyone else signs in."""
-    with db.reads() as tx:
-        previous_id = repository.get_state(tx, USER_KEY)
-        previous = tx.get(LocalAccountRow, previous_id) if previous_id else None
-        waiting = tx.scalar(select(OutboxRow.seq).limit(1)) is not None
+    with db.reading() as uow:
+        previous_id = uow.sync_state.get(SyncKey.USER)
+        previous = uow.accounts.get(previous_id)
+        waiting = uow.outbox.any_waiting()
     if previous_id and previous_id != user_id and waiting:
         who = f"{previous.name} ({previous_id})" if previous else previous_id
         raise SignInFailed(OTHERS_WORK_WAITS, who=who)
 
 
-def _sign_in_offline(db: DeviceDatabase, user_id: str, password: str) -> Actor:
-    with db.sessions.begin() as tx:
-        account = tx.get(LocalAccountRow, user_id)
+def _sign_in_offline(db: UnitsOfWork, user_id: str, password: str) -> Actor:
+    with db.writing() as uow:
+        account = uow.accounts.get(user_id)
         if account is None:
             raise SignInFailed(FIRST_SIGN_IN_OFFLINE)
         if not _password_matches(account, password):
             raise SignInFailed(INVALID_CREDENTIALS)
-        agency = tx.get(AgencyRow, account.agency_id)
-        offline_days = agency.offline_sign_in_days if agency is not None else DEFAULT_OFFLINE_SIGN_IN_DAYS
-        if not offline_sign_in_allowed(_last_contact(tx, account), datetime.now(UTC), offline_days):
+        offline_days = uow.reference.offline_sign_in_days(account.agency_id)
+        if not offline_sign_in_allowed(_last_contact(uow, account), datetime.now(UTC), offline_days):
             raise SignInFailed(OFFLINE_PERIOD_OVER, days=str(offline_days))
-        _make_current(tx, user_id)
+        _make_current(uow, user_id)
         account.last_sign_in = utc_now()
+        uow.commit()
         return _actor(account)
 
 
-def _last_contact(tx: DbSession, account: LocalAccountRow) -> datetime | None:
+def _last_contact(uow: UnitOfWork, account: LocalAccountRow) -> datetime | None:
     """When the server last accepted this worker from this device: their online sign-in, or a later sync of theirs."""
     times = [account.last_contact]
-    if repository.get_state(tx, USER_KEY) == account.user_id:
-        times.append(repository.get_state(tx, LAST_SYNC_KEY))
+    if uow.sync_state.get(SyncKey.USER) == account.user_id:
+        times.append(uow.sync_state.get(SyncKey.LAST_SYNC))
     known = [datetime.fromisoformat(when) for when in times if when]
     return max(known) if known else None
 
 
-def _remember(db: DeviceDatabase, answer: dict[str, Any], password: str, *, server_url: str, device_name: str) -> Actor:
+def _remember(db: UnitsOfWork, answer: dict[str, Any], password: str, *, server_url: str, device_name: str) -> Actor:
     """Store what the server said about the worker, a local hash of the password, and the token."""
     worker, agency = answer.get("worker") or {}, answer.get("agency") or {}
     salt = secrets.token_bytes(16)
-    with db.sessions.begin() as tx:
-        _make_current(tx, str(worker["user_id"]))
-        account = tx.merge(
+    with db.writing() as uow:
+        _make_current(uow, str(worker["user_id"]))
+        account = uow.accounts.put(
             LocalAccountRow(
                 user_id=str(worker["user_id"]),
                 name=str(worker.get("name") or worker["user_id"]),
@@ -289,31 +273,32 @@ def _remember(db: DeviceDatabase, answer: dict[str, Any], password: str, *, serv
             )
         )
         if agency.get("id"):
-            tx.merge(AgencyRow(id=str(agency["id"]), name=account.agency_name))
-        repository.set_state(tx, SERVER_URL_KEY, server_url)
-        repository.set_state(tx, DEVICE_NAME_KEY, device_name)
+            uow.reference.put_agency(str(agency["id"]), account.agency_name)
+        uow.sync_state.set(SyncKey.SERVER_URL, server_url)
+        uow.sync_state.set(SyncKey.DEVICE_NAME, device_name)
+        uow.commit()
         return _actor(account)
 
 
-def _make_current(tx: DbSession, user_id: str) -> None:
+def _make_current(uow: UnitOfWork, user_id: str) -> None:
     """Mark ``user_id`` signed in. A different worker than before starts from an empty copy of the server's data:
     what the previous worker could see (their sessions, another agency's clients) is not theirs to see."""
-    previous = repository.get_state(tx, USER_KEY)
+    previous = uow.sync_state.get(SyncKey.USER)
     if previous and previous != user_id:
-        _clear_server_copy(tx)
-    repository.set_state(tx, USER_KEY, user_id)
-    repository.set_state(tx, SIGNED_IN_KEY, "1")
+        _clear_server_copy(uow)
+    uow.sync_state.set(SyncKey.USER, user_id)
+    uow.sync_state.set(SyncKey.SIGNED_IN, "1")
 
 
-def _clear_server_copy(tx: DbSession) -> None:
+def _clear_server_copy(uow: UnitOfWork) -> None:
     """Remove every row that came from the server and restart the pull. Only called with an empty outbox."""
-    for model in (SessionRow, ClientRow, SiteRow, WorkerRow, LanguageRow, LocationTypeRow, AgencyRow):
-        tx.execute(delete(model))
-    repository.set_state(tx, CURSOR_KEY, "")
-    repository.set_state(tx, LAST_SYNC_KEY, "")
+    uow.reference.clear_server_copy()
+    uow.sync_state.set(SyncKey.CURSOR, "")
+    uow.sync_state.set(SyncKey.LAST_SYNC, "")
 
 
-def _forget_account(db: DeviceDatabase, user_id: str) -> None:
+def _forget_account(db: UnitsOfWork, user_id: str) -> None:
     """The server refused this password: it must not keep working offline (e.g. the worker was deactivated)."""
-    with db.sessions.begin() as tx:
-        tx.execute(delete(LocalAccountRow).where(LocalAccountRow.user_id == user_id))
+    with db.writing() as uow:
+        uow.accounts.forget(user_id)
+        uow.commit()

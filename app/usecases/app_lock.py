@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete
-from sqlalchemy.orm import Session as DbSession
 
 from app.domain.device_access import (
     MAX_PASSWORD_FAILURES,
@@ -22,12 +20,11 @@ from app.domain.device_access import (
     pin_still_accepted,
 )
 from app.domain.words import N_
-from app.store import repository
-from app.store.db import DeviceDatabase
-from app.store.models import AgencyRow, LocalAccountRow
-from app.usecases.accounts import SIGNED_IN_KEY, hash_password
-from app.usecases.context import NotFound
-from protocol.records import DEFAULT_IDLE_LOCK_MINUTES
+from app.store.models import LocalAccountRow
+from app.store.repositories import SyncKey
+from app.store.unit_of_work import UnitOfWork
+from app.usecases.accounts import hash_password
+from app.usecases.context import NotFound, UnitsOfWork
 
 WRONG_PIN = N_("Wrong PIN. {left} tries left before the password is needed.")
 PIN_LOCKED_OUT = N_("Too many wrong PINs. Unlock with your password.")
@@ -68,65 +65,75 @@ class LockSettings:
     idle_lock_minutes: int
 
 
-def set_pin(db: DeviceDatabase, user_id: str, pin: str, repeated: str) -> None:
+def set_pin(db: UnitsOfWork, user_id: str, pin: str, repeated: str) -> None:
     """Keep a new PIN for ``user_id`` (replacing any earlier one); raises PinRefused when it breaks a rule."""
     if (problem := pin_problem(pin, repeated)) is not None:
         raise PinRefused(problem)
     hashed = _PIN_HASHER.hash(pin)
-    with db.sessions.begin() as tx:
-        account = _account(tx, user_id)
+    with db.writing() as uow:
+        account = _account(uow, user_id)
         account.pin_hash, account.pin_failures = hashed, 0
+        uow.commit()
 
 
-def lock_settings(db: DeviceDatabase, user_id: str) -> LockSettings:
+def lock_settings(db: UnitsOfWork, user_id: str) -> LockSettings:
     """Whether ``user_id`` has a PIN that still unlocks, and after how many idle minutes their agency locks the app."""
-    with db.reads() as tx:
-        account = _account(tx, user_id)
-        agency = tx.get(AgencyRow, account.agency_id)
+    with db.reading() as uow:
+        account = _account(uow, user_id)
         return LockSettings(
             has_pin=bool(account.pin_hash),
             pin_accepted=bool(account.pin_hash) and pin_still_accepted(account.pin_failures),
-            idle_lock_minutes=agency.idle_lock_minutes if agency is not None else DEFAULT_IDLE_LOCK_MINUTES,
+            idle_lock_minutes=uow.reference.idle_lock_minutes(account.agency_id),
         )
 
 
-def unlock_with_pin(db: DeviceDatabase, user_id: str, pin: str) -> Unlock:
+def unlock_with_pin(db: UnitsOfWork, user_id: str, pin: str) -> Unlock:
     """Check ``pin``; a wrong one counts, and the fifth in a row leaves only the password."""
-    with db.sessions.begin() as tx:
-        account = _account(tx, user_id)
-        if not account.pin_hash:
-            return Unlock(False, NO_PIN, pin_accepted=False)
-        if not pin_still_accepted(account.pin_failures):
-            return Unlock(False, PIN_LOCKED_OUT, pin_accepted=False)
-        if _pin_matches(account.pin_hash, pin):
-            account.pin_failures = 0
-            return Unlock(True)
-        account.pin_failures += 1
-        if not pin_still_accepted(account.pin_failures):
-            return Unlock(False, PIN_LOCKED_OUT, pin_accepted=False)
-        return Unlock(False, WRONG_PIN, left=MAX_PIN_FAILURES - account.pin_failures)
+    with db.writing() as uow:
+        outcome = _try_pin(_account(uow, user_id), pin)
+        uow.commit()  # the count of wrong tries, or its reset
+        return outcome
 
 
-def unlock_with_password(db: DeviceDatabase, user_id: str, password: str) -> Unlock:
+def _try_pin(account: LocalAccountRow, pin: str) -> Unlock:
+    if not account.pin_hash:
+        return Unlock(False, NO_PIN, pin_accepted=False)
+    if not pin_still_accepted(account.pin_failures):
+        return Unlock(False, PIN_LOCKED_OUT, pin_accepted=False)
+    if _pin_matches(account.pin_hash, pin):
+        account.pin_failures = 0
+        return Unlock(True)
+    account.pin_failures += 1
+    if not pin_still_accepted(account.pin_failures):
+        return Unlock(False, PIN_LOCKED_OUT, pin_accepted=False)
+    return Unlock(False, WRONG_PIN, left=MAX_PIN_FAILURES - account.pin_failures)
+
+
+def unlock_with_password(db: UnitsOfWork, user_id: str, password: str) -> Unlock:
     """Check ``password`` against the device's copy; a right one clears both counts. The tenth wrong one in a row
     makes the device forget the worker (their records and queued changes stay; see ``accounts``)."""
-    with db.sessions.begin() as tx:
-        account = _account(tx, user_id)
-        expected = hash_password(password, bytes.fromhex(account.password_salt))
-        if hmac.compare_digest(expected, account.password_hash):
-            account.password_failures = account.pin_failures = 0
-            return Unlock(True)
-        account.password_failures += 1
-        if password_failures_exhausted(account.password_failures):
-            tx.execute(delete(LocalAccountRow).where(LocalAccountRow.user_id == user_id))
-            repository.set_state(tx, SIGNED_IN_KEY, "")
-            return Unlock(False, FORGOTTEN, pin_accepted=False, forgotten=True)
-        left = MAX_PASSWORD_FAILURES - account.password_failures
-        return Unlock(False, WRONG_PASSWORD, left=left, pin_accepted=pin_still_accepted(account.pin_failures))
+    with db.writing() as uow:
+        outcome = _try_password(uow, _account(uow, user_id), password)
+        uow.commit()  # the count of wrong tries, its reset, or the forgotten worker
+        return outcome
 
 
-def _account(tx: DbSession, user_id: str) -> LocalAccountRow:
-    account = tx.get(LocalAccountRow, user_id)
+def _try_password(uow: UnitOfWork, account: LocalAccountRow, password: str) -> Unlock:
+    expected = hash_password(password, bytes.fromhex(account.password_salt))
+    if hmac.compare_digest(expected, account.password_hash):
+        account.password_failures = account.pin_failures = 0
+        return Unlock(True)
+    account.password_failures += 1
+    if password_failures_exhausted(account.password_failures):
+        uow.accounts.forget(account.user_id)
+        uow.sync_state.set(SyncKey.SIGNED_IN, "")
+        return Unlock(False, FORGOTTEN, pin_accepted=False, forgotten=True)
+    left = MAX_PASSWORD_FAILURES - account.password_failures
+    return Unlock(False, WRONG_PASSWORD, left=left, pin_accepted=pin_still_accepted(account.pin_failures))
+
+
+def _account(uow: UnitOfWork, user_id: str) -> LocalAccountRow:
+    account = uow.accounts.get(user_id)
     if account is None:
         raise NotFound(user_id)
     return account

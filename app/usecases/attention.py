@@ -4,21 +4,17 @@ Nothing here is dropped behind the worker's back. A refused change stays until i
 replaces it), retried, or discarded by the worker; a conflict keeps both versions until the worker keeps one.
 """
 
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session as DbSession
-
 from app.domain.errors import FieldError
-from app.store import repository
-from app.store.db import DeviceDatabase
-from app.store.models import ClientRow, OutboxRow
-from app.usecases.context import NotFound, utc_now
-from sync.apply import delete_clients, delete_sessions
-from sync.engine import CURSOR_KEY, store_wire_record
+from app.store.models import OutboxRow
+from app.store.outbox import NEEDS_ATTENTION, PENDING, QueuedChange
+from app.store.repositories import SyncKey
+from app.store.unit_of_work import UnitOfWork
+from app.usecases.context import NotFound, UnitsOfWork, utc_now
+from sync.engine import store_wire_record
 
 REJECTED = "rejected"
 CONFLICT = "conflict"
@@ -67,11 +63,11 @@ class AttentionItem:
     saved_at: str
 
 
-def pending_items(db: DeviceDatabase) -> list[PendingItem]:
+def pending_items(db: UnitsOfWork) -> list[PendingItem]:
     """Changes waiting to be sent, oldest first."""
-    with db.reads() as tx:
-        entries = _entries(tx, repository.PENDING)
-        titles = _titles(tx, entries)
+    with db.reading() as uow:
+        entries = uow.outbox.entries(PENDING)
+        titles = _titles(uow, entries)
     return [
         PendingItem(
             id=entry.seq,
@@ -86,11 +82,11 @@ def pending_items(db: DeviceDatabase) -> list[PendingItem]:
     ]
 
 
-def needs_attention(db: DeviceDatabase) -> list[AttentionItem]:
+def needs_attention(db: UnitsOfWork) -> list[AttentionItem]:
     """Refused and conflicting changes, oldest first."""
-    with db.reads() as tx:
-        entries = _entries(tx, repository.NEEDS_ATTENTION)
-        titles = _titles(tx, entries)
+    with db.reading() as uow:
+        entries = uow.outbox.entries(NEEDS_ATTENTION)
+        titles = _titles(uow, entries)
     return [
         AttentionItem(
             id=entry.seq,
@@ -108,86 +104,67 @@ def needs_attention(db: DeviceDatabase) -> list[AttentionItem]:
     ]
 
 
-def keep_mine(db: DeviceDatabase, item_id: int) -> None:
+def keep_mine(db: UnitsOfWork, item_id: int) -> None:
     """Resolve a conflict with the worker's version: it shows again here and is sent as an edit of the server's."""
-    with db.sessions.begin() as tx:
-        entry = _entry(tx, item_id, CONFLICT)
-        base = _server_version(tx, entry)
+    with db.writing() as uow:
+        entry = _entry(uow, item_id, CONFLICT)
+        base = _server_version(uow, entry)
         payload = entry.payload | {"version": base}
-        store_wire_record(tx, entry.entity, entry.record_id, payload)
-        tx.delete(entry)
-        repository.queue_change(
-            tx, entity=entry.entity, record_id=entry.record_id, base_version=base, payload=payload, now=utc_now()
-        )
+        store_wire_record(uow, entry.entity, entry.record_id, payload)
+        uow.outbox.remove(entry)
+        uow.outbox.add(QueuedChange(entry.entity, entry.record_id, base, payload, utc_now()))
+        uow.commit()
 
 
-def keep_server(db: DeviceDatabase, item_id: int) -> None:
+def keep_server(db: UnitsOfWork, item_id: int) -> None:
     """Resolve a conflict with the server's version, which the device already shows: the local edit goes."""
-    with db.sessions.begin() as tx:
-        entry = _entry(tx, item_id, CONFLICT)
-        tx.delete(entry)
-        if entry.server_record is None and not _other_entries(tx, entry):
-            _delete_local_record(tx, entry)
+    with db.writing() as uow:
+        entry = _entry(uow, item_id, CONFLICT)
+        uow.outbox.remove(entry)
+        if entry.server_record is None and not uow.outbox.has_others(entry):
+            _delete_local_record(uow, entry)
+        uow.commit()
 
 
-def retry(db: DeviceDatabase, item_id: int) -> None:
+def retry(db: UnitsOfWork, item_id: int) -> None:
     """Send a refused change again as it is (e.g. after an administrator fixed what the server objected to)."""
-    with db.sessions.begin() as tx:
-        entry = _entry(tx, item_id, REJECTED)
-        entry.op_id = str(uuid.uuid4())  # the server remembers the old op_id's answer
-        entry.state = repository.PENDING
-        entry.problem = None
-        entry.errors = []
-        entry.attempts = 0
-        entry.last_error = ""
+    with db.writing() as uow:
+        uow.outbox.send_again(_entry(uow, item_id, REJECTED))
+        uow.commit()
 
 
-def discard(db: DeviceDatabase, item_id: int) -> None:
+def discard(db: UnitsOfWork, item_id: int) -> None:
     """Give up a refused change. A record the server never had leaves the device; an edited one comes back from
     the server as it is there (the next sync pulls everything again to fetch it)."""
-    with db.sessions.begin() as tx:
-        entry = _entry(tx, item_id, REJECTED)
-        tx.delete(entry)
-        if _other_entries(tx, entry):
-            return
-        if entry.base_version is None:
-            _delete_local_record(tx, entry)
-        else:
-            repository.set_state(tx, CURSOR_KEY, "")
+    with db.writing() as uow:
+        entry = _entry(uow, item_id, REJECTED)
+        uow.outbox.remove(entry)
+        if not uow.outbox.has_others(entry):
+            if entry.base_version is None:
+                _delete_local_record(uow, entry)
+            else:
+                uow.sync_state.set(SyncKey.CURSOR, "")
+        uow.commit()
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
 
 
-def _entries(tx: DbSession, state: str) -> list[OutboxRow]:
-    return list(tx.scalars(select(OutboxRow).where(OutboxRow.state == state).order_by(OutboxRow.seq)))
-
-
-def _entry(tx: DbSession, item_id: int, problem: str) -> OutboxRow:
-    entry = tx.get(OutboxRow, item_id)
-    if entry is None or entry.state != repository.NEEDS_ATTENTION or entry.problem != problem:
+def _entry(uow: UnitOfWork, item_id: int, problem: str) -> OutboxRow:
+    entry = uow.outbox.get(item_id)
+    if entry is None or entry.state != NEEDS_ATTENTION or entry.problem != problem:
         raise NotFound(f"No {problem} change {item_id} on this device.")
     return entry
 
 
-def _other_entries(tx: DbSession, entry: OutboxRow) -> bool:
-    others = select(OutboxRow.seq).where(OutboxRow.record_id == entry.record_id, OutboxRow.seq != entry.seq)
-    return tx.scalar(others.limit(1)) is not None
-
-
-def _server_version(tx: DbSession, entry: OutboxRow) -> int:
+def _server_version(uow: UnitOfWork, entry: OutboxRow) -> int:
     """The newest server version known: the conflict's copy, or a newer one a later pull stored locally."""
-    stored = (
-        repository.get_client(tx, entry.record_id)
-        if entry.entity == "client"
-        else repository.get_session(tx, entry.record_id)
-    )
+    stored = uow.clients.get(entry.record_id) if entry.entity == "client" else uow.sessions.get(entry.record_id)
     return max((entry.server_record or {}).get("version") or 0, stored.version if stored else 0)
 
 
-def _delete_local_record(tx: DbSession, entry: OutboxRow) -> None:
-    remove = delete_clients if entry.entity == "client" else delete_sessions
-    remove(tx, [entry.record_id])
+def _delete_local_record(uow: UnitOfWork, entry: OutboxRow) -> None:
+    (uow.clients if entry.entity == "client" else uow.sessions).remove([entry.record_id])
 
 
 def _differences(mine: dict[str, Any], theirs: dict[str, Any] | None) -> list[str]:
@@ -197,7 +174,7 @@ def _differences(mine: dict[str, Any], theirs: dict[str, Any] | None) -> list[st
     return sorted(name for name in names if mine.get(name) != theirs.get(name))
 
 
-def _titles(tx: DbSession, entries: list[OutboxRow]) -> dict[int, RecordTitle]:
+def _titles(uow: UnitOfWork, entries: list[OutboxRow]) -> dict[int, RecordTitle]:
     """What each entry is, in the terms a worker recognises it by (see ``RecordTitle``)."""
     client_ids = {
         form.get("client_id")
@@ -205,11 +182,7 @@ def _titles(tx: DbSession, entries: list[OutboxRow]) -> dict[int, RecordTitle]:
         if entry.entity == "session"
         for form in entry.payload.get("service_forms") or []
     }
-    names = dict(
-        tx.execute(
-            select(ClientRow.id, ClientRow.first_name + " " + ClientRow.last_name).where(ClientRow.id.in_(client_ids))
-        ).all()
-    )
+    names = uow.clients.names(client_ids)
     return {entry.seq: _title(entry, names) for entry in entries}
 
 

@@ -5,14 +5,10 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy.orm import Session as DbSession
-
 from app.domain.clients import Client, display_name, is_possible_duplicate, validate_client
 from app.domain.errors import ValidationFailed
-from app.store import repository
-from app.store.db import DeviceDatabase
-from app.usecases.context import Actor, NotFound, local_today, utc_now
-from protocol.records import client_to_wire
+from app.store.unit_of_work import UnitOfWork
+from app.usecases.context import Actor, NotFound, UnitsOfWork, local_today, utc_now
 
 SEARCH_LIMIT = 50
 _FAMILY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and copied by hand
@@ -62,12 +58,12 @@ def new_family_code() -> str:
     return "F-" + "".join(secrets.choice(_FAMILY_ALPHABET) for _ in range(8))
 
 
-def find_duplicates(db: DeviceDatabase, draft: Client, *, family_of: str | None = None) -> list[ClientSummary]:
+def find_duplicates(db: UnitsOfWork, draft: Client, *, family_of: str | None = None) -> list[ClientSummary]:
     """Clients who may be the same person: same first+last name and date of birth, or the same phone outside the
     family the draft joins (``family_of``: a client of that family)."""
-    with db.reads() as tx:
-        candidates = repository.candidate_duplicates(tx, draft)
-        relative = repository.get_client(tx, family_of) if family_of else None
+    with db.reading() as uow:
+        candidates = uow.clients.candidate_duplicates(draft)
+        relative = uow.clients.get(family_of) if family_of else None
     if relative is not None:  # judged as a member already, even of a family the relative is about to start
         household = relative.family_code or relative.id
         draft = replace(draft, family_code=household)
@@ -76,7 +72,7 @@ def find_duplicates(db: DeviceDatabase, draft: Client, *, family_of: str | None 
 
 
 def register_client(
-    db: DeviceDatabase,
+    db: UnitsOfWork,
     actor: Actor,
     draft: Client,
     *,
@@ -99,58 +95,48 @@ def register_client(
         if duplicates:
             return Registration(client=None, duplicates=duplicates)
     now = utc_now()
-    with db.sessions.begin() as tx:
+    with db.writing() as uow:
         client = replace(draft, agency_id=actor.agency_id, created_by=actor.user_id, created_at=now, updated_at=now)
         if family_of:
-            client.family_code = _family_code_of(tx, family_of, now)
+            client.family_code = _family_code_of(uow, family_of, now)
         elif new_family and not client.family_code:
             client.family_code = new_family_code()
-        _write_client(tx, client, now)
+        uow.clients.add(client, now=now)
+        uow.commit()
     return Registration(client=client)
 
 
-def update_client(db: DeviceDatabase, actor: Actor, client: Client, *, today: date | None = None) -> Client:
+def update_client(db: UnitsOfWork, actor: Actor, client: Client, *, today: date | None = None) -> Client:
     """Save an edited profile and queue the change."""
     errors = validate_client(client, today=today or local_today())
     if errors:
         raise ValidationFailed(errors)
     now = utc_now()
-    with db.sessions.begin() as tx:
-        if repository.get_client(tx, client.id) is None:
+    with db.writing() as uow:
+        if uow.clients.get(client.id) is None:
             raise NotFound(client.id)
         updated = replace(client, agency_id=actor.agency_id, updated_at=now)
-        _write_client(tx, updated, now)
+        uow.clients.add(updated, now=now)
+        uow.commit()
     return updated
 
 
-def _family_code_of(tx: DbSession, client_id: str, now: str) -> str:
+def _family_code_of(uow: UnitOfWork, client_id: str, now: str) -> str:
     """The family code of ``client_id``, giving them a new one (and queueing that change) if they had none."""
-    relative = repository.get_client(tx, client_id)
+    relative = uow.clients.get(client_id)
     if relative is None:
         raise NotFound(client_id)
     if not relative.family_code:
         relative.family_code = new_family_code()
         relative.updated_at = now
-        _write_client(tx, relative, now)
+        uow.clients.add(relative, now=now)
     return relative.family_code
 
 
-def _write_client(tx: DbSession, client: Client, now: str) -> None:
-    repository.put_client(tx, client)
-    repository.queue_change(
-        tx,
-        entity="client",
-        record_id=client.id,
-        base_version=client.version or None,
-        payload=client_to_wire(client),
-        now=now,
-    )
-
-
-def search_clients(db: DeviceDatabase, query: str, *, limit: int = SEARCH_LIMIT) -> list[ClientSummary]:
+def search_clients(db: UnitsOfWork, query: str, *, limit: int = SEARCH_LIMIT) -> list[ClientSummary]:
     """Clients whose name parts start with the typed words, or with that date of birth, phone or identifier."""
-    with db.reads() as tx:
-        rows = repository.search_clients(tx, query, limit=limit)
+    with db.reading() as uow:
+        rows = uow.clients.search(query, limit=limit)
     return [
         ClientSummary(
             id=row.id,
@@ -164,17 +150,17 @@ def search_clients(db: DeviceDatabase, query: str, *, limit: int = SEARCH_LIMIT)
     ]
 
 
-def load_client(db: DeviceDatabase, client_id: str) -> Client:
-    with db.reads() as tx:
-        client = repository.get_client(tx, client_id)
+def load_client(db: UnitsOfWork, client_id: str) -> Client:
+    with db.reading() as uow:
+        client = uow.clients.get(client_id)
     if client is None:
         raise NotFound(client_id)
     return client
 
 
-def list_family(db: DeviceDatabase, client_id: str) -> list[ClientSummary]:
+def list_family(db: UnitsOfWork, client_id: str) -> list[ClientSummary]:
     """The other members of this client's family."""
     client = load_client(db, client_id)
-    with db.reads() as tx:
-        members = repository.family_members(tx, client.family_code)
+    with db.reading() as uow:
+        members = uow.clients.family_members(client.family_code)
     return [summarize(m) for m in members if m.id != client_id]

@@ -1,9 +1,22 @@
-"""Who is acting, and the clock: the two things every use case needs besides the database."""
+"""Who is acting, the clock, and the units of work: what every use case needs."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 from app.domain.roles import sees_every_agency_session
+from app.store.unit_of_work import UnitOfWork
+
+
+class UnitsOfWork(Protocol):
+    """Where use cases get their units of work: a new one per call (use cases run in worker threads).
+
+    ``DeviceDatabase`` is one; tests pass in-memory fakes.
+    """
+
+    def reading(self) -> UnitOfWork: ...
+
+    def writing(self) -> UnitOfWork: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,25 +5,23 @@ Screens call these to put a calm mark at each field the funder still needs; the 
 """
 
 from app.domain.reporting import ReportGap, client_report_gaps, session_report_gaps
-from app.store import repository
-from app.store.db import DeviceDatabase
-from app.usecases.context import NotFound
+from app.usecases.context import NotFound, UnitsOfWork
 
 
-def client_gaps(db: DeviceDatabase, client_id: str) -> list[ReportGap]:
+def client_gaps(db: UnitsOfWork, client_id: str) -> list[ReportGap]:
     """What the client's profile still needs before it can be reported; empty when it is reportable."""
-    with db.reads() as tx:
-        client = repository.get_client(tx, client_id)
+    with db.reading() as uow:
+        client = uow.clients.get(client_id)
     if client is None:
         raise NotFound(client_id)
     return client_report_gaps(client)
 
 
-def session_gaps(db: DeviceDatabase, session_id: str) -> dict[str, list[ReportGap]]:
+def session_gaps(db: UnitsOfWork, session_id: str) -> dict[str, list[ReportGap]]:
     """For each service form of the session (by form id), what keeps it from being reported, its client included."""
-    with db.reads() as tx:
-        session = repository.get_session(tx, session_id)
+    with db.reading() as uow:
+        session = uow.sessions.get(session_id)
         if session is None:
             raise NotFound(session_id)
-        clients = {form.client_id: repository.get_client(tx, form.client_id) for form in session.service_forms}
+        clients = {form.client_id: uow.clients.get(form.client_id) for form in session.service_forms}
     return session_report_gaps(session, {key: client for key, client in clients.items() if client is not None})

@@ -4,18 +4,12 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session as DbSession
-
 from app.domain.errors import FieldError, ValidationFailed
 from app.domain.sessions import ServiceForm, Session, completion_gaps, validate_session
 from app.domain.words import N_
-from app.store import repository
-from app.store.db import DeviceDatabase
-from app.store.models import ClientRow, OutboxRow, ServiceFormRow, SessionRow, SessionStaffRow
-from app.usecases.context import Actor, NotFound, local_today, utc_now
-from app.usecases.reference import known_codes
-from protocol.records import session_to_wire
+from app.store.repositories import SessionListing
+from app.store.unit_of_work import UnitOfWork
+from app.usecases.context import Actor, NotFound, UnitsOfWork, local_today, utc_now
 
 PAGE_SIZE = 20
 
@@ -47,7 +41,7 @@ class Page:
 
 
 def begin_session(
-    db: DeviceDatabase,
+    db: UnitsOfWork,
     actor: Actor,
     client_id: str | None = None,
     *,
@@ -66,8 +60,8 @@ def begin_session(
         staff=[actor.user_id],
     )
     if client_id is not None:
-        with db.reads() as tx:
-            if repository.get_client(tx, client_id) is None:
+        with db.reading() as uow:
+            if uow.clients.get(client_id) is None:
                 raise NotFound(client_id)
         add_client_to_session(session, client_id)
     return session
@@ -82,16 +76,16 @@ def add_client_to_session(session: Session, client_id: str) -> ServiceForm:
     return form
 
 
-def save_session(db: DeviceDatabase, actor: Actor, session: Session, *, today: date | None = None) -> Session:
+def save_session(db: UnitsOfWork, actor: Actor, session: Session, *, today: date | None = None) -> Session:
     """Validate, then write the session and its outbox entry in one local transaction.
 
     Raises ValidationFailed with every problem; nothing is written then. Saving the same session again updates
     the record and queues another change.
     """
     now = utc_now()
-    with db.sessions.begin() as tx:
-        previous = repository.get_session(tx, session.id)
-        known = known_codes(tx, session)
+    with db.writing() as uow:
+        previous = uow.sessions.get(session.id)
+        known = uow.reference.known_codes(session)
         errors = validate_session(session, today=today or local_today(), known=known, previous=previous)
         if errors:
             raise ValidationFailed(errors)
@@ -101,27 +95,20 @@ def save_session(db: DeviceDatabase, actor: Actor, session: Session, *, today: d
             updated_at=now,
             version=previous.version if previous else session.version,
         )
-        repository.put_session(tx, saved)
-        repository.queue_change(
-            tx,
-            entity="session",
-            record_id=saved.id,
-            base_version=saved.version or None,
-            payload=session_to_wire(saved),
-            now=now,
-        )
+        uow.sessions.add(saved, now=now)
+        uow.commit()
     return saved
 
 
-def load_session(db: DeviceDatabase, session_id: str) -> Session:
-    with db.reads() as tx:
-        session = repository.get_session(tx, session_id)
+def load_session(db: UnitsOfWork, session_id: str) -> Session:
+    with db.reading() as uow:
+        session = uow.sessions.get(session_id)
     if session is None:
         raise NotFound(session_id)
     return session
 
 
-def save_service_form(db: DeviceDatabase, actor: Actor, session_id: str, form: ServiceForm, *, complete: bool = False,
+def save_service_form(db: UnitsOfWork, actor: Actor, session_id: str, form: ServiceForm, *, complete: bool = False,
                       today: date | None = None) -> Session:  # fmt: skip
     """Store one service form in its session. With ``complete`` it must have everything a complete form needs."""
     if complete:
@@ -136,7 +123,7 @@ def save_service_form(db: DeviceDatabase, actor: Actor, session_id: str, form: S
 
 
 def list_my_sessions(
-    db: DeviceDatabase,
+    db: UnitsOfWork,
     actor: Actor,
     *,
     page: int = 0,
@@ -146,73 +133,46 @@ def list_my_sessions(
     date_to: date | None = None,
 ) -> Page:
     """Sessions where the worker is in Staff Involved, newest first, one page at a time."""
-    mine = select(SessionStaffRow.session_id).where(SessionStaffRow.user_id == actor.user_id)
-    query = select(SessionRow).where(SessionRow.id.in_(mine))
-    if incomplete_only:
-        query = query.where(SessionRow.complete.is_(False))
-    if date_from:
-        query = query.where(SessionRow.service_date >= date_from.isoformat())
-    if date_to:
-        query = query.where(SessionRow.service_date <= date_to.isoformat())
-    with db.reads() as tx:
-        total = tx.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = list(
-            tx.scalars(
-                query.order_by(SessionRow.service_date.desc(), SessionRow.created_at.desc())
-                .offset(page * page_size)
-                .limit(page_size)
-            )
+    with db.reading() as uow:
+        listings, total = uow.sessions.page_of_staff(
+            actor.user_id,
+            offset=page * page_size,
+            limit=page_size,
+            incomplete_only=incomplete_only,
+            date_from=date_from,
+            date_to=date_to,
         )
-        items = _summaries(tx, rows)
+        items = _summaries(uow, listings)
     return Page(items=items, page=page, page_size=page_size, total=total)
 
 
-def sessions_of_client(db: DeviceDatabase, client_id: str, *, limit: int = 20) -> list[SessionSummary]:
+def sessions_of_client(db: UnitsOfWork, client_id: str, *, limit: int = 20) -> list[SessionSummary]:
     """The client's sessions on this device, newest first (Client Profile and Client Dashboard)."""
-    with_client = select(ServiceFormRow.session_id).where(ServiceFormRow.client_id == client_id)
-    query = (
-        select(SessionRow)
-        .where(SessionRow.id.in_(with_client))
-        .order_by(SessionRow.service_date.desc(), SessionRow.created_at.desc())
-        .limit(limit)
-    )
-    with db.reads() as tx:
-        return _summaries(tx, list(tx.scalars(query)))
+    with db.reading() as uow:
+        return _summaries(uow, uow.sessions.of_client(client_id, limit=limit))
 
 
-def search_group_activities(db: DeviceDatabase, query: str, *, limit: int = 20) -> list[SessionSummary]:
+def search_group_activities(db: UnitsOfWork, query: str, *, limit: int = 20) -> list[SessionSummary]:
     """Group activity sessions whose activity name contains the typed text (Find Client/Activity)."""
     text = query.strip()
     if len(text) < 2:
         return []
-    statement = (
-        select(SessionRow)
-        .where(SessionRow.session_type == "group_activity", SessionRow.activity_name.icontains(text, autoescape=True))
-        .order_by(SessionRow.service_date.desc())
-        .limit(limit)
-    )
-    with db.reads() as tx:
-        return _summaries(tx, list(tx.scalars(statement)))
+    with db.reading() as uow:
+        return _summaries(uow, uow.sessions.group_activities(text, limit=limit))
 
 
-def _summaries(tx: DbSession, rows: list[SessionRow]) -> list[SessionSummary]:
-    client_ids = {form.client_id for row in rows for form in row.service_forms}
-    names = dict(
-        tx.execute(
-            select(ClientRow.id, ClientRow.first_name + " " + ClientRow.last_name).where(ClientRow.id.in_(client_ids))
-        ).all()
-    )
-    waiting = set(tx.scalars(select(OutboxRow.record_id).where(OutboxRow.record_id.in_([row.id for row in rows]))))
+def _summaries(uow: UnitOfWork, listings: list[SessionListing]) -> list[SessionSummary]:
+    names = uow.clients.names({client_id for listing in listings for client_id in listing.client_ids})
     return [
         SessionSummary(
-            id=row.id,
-            service_date=date.fromisoformat(row.service_date) if row.service_date else None,
-            session_type=row.session_type or "",
-            site_code=row.site_code or "",
-            client_names=[names.get(form.client_id, "") for form in row.service_forms],
-            activity_name=row.activity_name,
-            complete=row.complete,
-            waiting_to_sync=row.id in waiting,
+            id=listing.id,
+            service_date=listing.service_date,
+            session_type=listing.session_type or "",
+            site_code=listing.site_code,
+            client_names=[names.get(client_id, "") for client_id in listing.client_ids],
+            activity_name=listing.activity_name,
+            complete=listing.complete,
+            waiting_to_sync=listing.waiting_to_sync,
         )
-        for row in rows
+        for listing in listings
     ]

@@ -172,8 +172,8 @@ class FieldDevice:
             return {row.id: client_to_wire(repository.client_from_row(row)) for row in tx.scalars(select(ClientRow))}
 
     def outbox_counts(self) -> dict[str, int]:
-        with self.db.reads() as tx:
-            return repository.outbox_counts(tx)
+        with self.db.reading() as uow:
+            return uow.outbox.counts()
 
     def close(self) -> None:
         self.db.close()

@@ -17,6 +17,8 @@ from app.demodata.reference import DEMO_PASSWORD
 from app.i18n import translator
 from app.store import repository
 from app.store.models import ClientRow, OutboxRow, ServiceFormRow
+from app.store.outbox import QueuedChange
+from app.store.repositories import SyncKey
 from app.ui.sync_words import headline
 from app.usecases.accounts import SignInFailed, sign_in, sign_out
 from app.usecases.attention import keep_mine, needs_attention
@@ -24,7 +26,6 @@ from app.usecases.clients import load_client, search_clients, update_client
 from app.usecases.reference import load_reference_lists
 from app.usecases.sessions import list_my_sessions, load_session, save_session
 from protocol.records import client_to_wire
-from sync.engine import CURSOR_KEY
 from sync.runner import SyncRunner
 from sync.status import SyncStatus
 from sync.transport import HttpTransport, Offline
@@ -195,10 +196,10 @@ def test_another_agencys_worker_can_neither_read_nor_write(new_device, demo_serv
     outsider.sync()
     assert search_clients(outsider.db, client.last_name) == []
     assert load_reference_lists(outsider.db).sites == []
-    with outsider.db.sessions.begin() as tx:
+    with outsider.db.writing() as uow:
         stolen = replace(client, first_name="Changed", version=1)
-        repository.queue_change(tx, entity="client", record_id=client.id, base_version=1,
-                                payload=client_to_wire(stolen), now="")  # fmt: skip
+        uow.outbox.add(QueuedChange("client", client.id, 1, client_to_wire(stolen), ""))
+        uow.commit()
     report = outsider.sync()
     outsider.db.close()
 
@@ -226,7 +227,7 @@ def test_sign_in_works_offline_after_the_first_time_and_a_wrong_password_never_d
 def test_a_cursor_the_server_does_not_know_starts_a_full_pull(new_device):
     tablet = new_device(SUPERVISOR)
     with tablet.db.sessions.begin() as tx:
-        repository.set_state(tx, CURSOR_KEY, "0123456789abcdef-1")
+        repository.set_state(tx, SyncKey.CURSOR, "0123456789abcdef-1")
 
     report = tablet.sync()
 

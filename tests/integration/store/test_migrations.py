@@ -179,7 +179,8 @@ def test_upgrading_from_the_first_release_keeps_every_outbox_entry_and_unsynced_
         assert outbox_as_dicts(updated) == OUTBOX_AT_0001, "same entries, same order, nothing dropped"
         with updated.reads() as tx:
             assert repository.get_session(tx, "s-1") == EXPECTED_SESSION
-            assert repository.pending_record_ids(tx, "session") == {"s-1"}
+        with updated.reading() as uow:
+            assert uow.outbox.local_changes(["s-1"]) == ({"s-1"}, set())
     finally:
         updated.close()
 

@@ -11,6 +11,7 @@ from app.domain.sessions import Referral, ServiceForm, Session
 from app.store import repository
 from app.store.db import DeviceDatabase
 from app.store.models import ReferralRow, ServiceFormRow, SessionLanguageRow, SessionStaffRow
+from app.store.outbox import QueuedChange
 
 MakeSession = Callable[..., Session]
 MakeClient = Callable[..., Client]
@@ -131,14 +132,13 @@ def test_a_client_number_is_found_however_it_is_typed(device_db: DeviceDatabase,
 
 
 def test_the_outbox_keeps_changes_in_the_order_they_were_made(device_db: DeviceDatabase) -> None:
-    with device_db.sessions.begin() as tx:
+    with device_db.writing() as uow:
         for record_id in ("s-2", "s-1", "c-9"):
-            repository.queue_change(
-                tx, entity="session", record_id=record_id, base_version=None, payload={"id": record_id}, now="t"
-            )
+            uow.outbox.add(QueuedChange("session", record_id, None, {"id": record_id}, "t"))
+        uow.commit()
 
-    with device_db.reads() as tx:
-        queued = tx.scalars(text("SELECT record_id FROM outbox ORDER BY seq")).all()
-        counts = repository.outbox_counts(tx)
+    with device_db.reading() as uow:
+        queued = [entry.record_id for entry in uow.outbox.entries("pending")]
+        counts = uow.outbox.counts()
     assert queued == ["s-2", "s-1", "c-9"]
     assert counts == {"pending": 3, "needs_attention": 0}

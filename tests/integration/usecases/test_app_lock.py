@@ -7,7 +7,8 @@ from app.domain.device_access import MAX_PASSWORD_FAILURES, MAX_PIN_FAILURES, PI
 from app.store import repository
 from app.store.db import DeviceDatabase
 from app.store.models import AgencyRow, LocalAccountRow
-from app.usecases.accounts import SIGNED_IN_KEY, USER_KEY, current_actor, hash_password
+from app.store.repositories import SyncKey
+from app.usecases.accounts import current_actor, hash_password
 from app.usecases.app_lock import (
     FORGOTTEN,
     PIN_LOCKED_OUT,
@@ -30,8 +31,8 @@ def worker(device_db: DeviceDatabase) -> str:
         tx.add(AgencyRow(id="agency-north", name="North Centre", idle_lock_minutes=5))
         tx.add(LocalAccountRow(user_id="wlee", name="Wen Lee", role="worker", agency_id="agency-north",
                                password_salt=salt.hex(), password_hash=hash_password(PASSWORD, salt)))  # fmt: skip
-        repository.set_state(tx, USER_KEY, "wlee")
-        repository.set_state(tx, SIGNED_IN_KEY, "1")
+        repository.set_state(tx, SyncKey.USER, "wlee")
+        repository.set_state(tx, SyncKey.SIGNED_IN, "1")
     return "wlee"
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from app.domain.clients import Client
 from app.domain.errors import ValidationFailed
 from app.domain.sessions import ServiceForm, Session
-from app.store import repository
 from app.store.db import DeviceDatabase
 from app.store.models import OutboxRow, SessionRow
+from app.store.outbox import OutboxRepository
 from app.usecases.context import Actor, NotFound
 from app.usecases.sessions import (
     begin_session,
@@ -124,7 +124,7 @@ class TestSaveSession:
         def disk_full(*_args: object, **_kwargs: object) -> None:
             raise OSError("disk full")
 
-        monkeypatch.setattr(repository, "queue_change", disk_full)
+        monkeypatch.setattr(OutboxRepository, "queue", disk_full)
         with pytest.raises(OSError, match="disk full"):
             save_session(db, worker, fill_in(begin_session(db, worker, client.id, today=TODAY)), today=TODAY)
 
@@ -140,7 +140,7 @@ class TestSaveSession:
         def disk_full(*_args: object, **_kwargs: object) -> None:
             raise OSError("disk full")
 
-        monkeypatch.setattr(repository, "queue_change", disk_full)
+        monkeypatch.setattr(OutboxRepository, "queue", disk_full)
         with pytest.raises(OSError):
             save_session(db, worker, replace(saved, service_minutes=240, languages=["ar"]), today=TODAY)
 

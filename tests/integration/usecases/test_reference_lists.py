@@ -6,7 +6,7 @@ from datetime import date
 from app.domain.sessions import KnownCodes, Session, validate_session
 from app.store.db import DeviceDatabase
 from app.store.models import SiteRow
-from app.usecases.reference import find_sites, known_codes, load_reference_lists
+from app.usecases.reference import find_sites, load_reference_lists
 
 MakeSession = Callable[..., Session]
 TODAY = date(2025, 3, 10)
@@ -31,8 +31,8 @@ def test_the_site_filter_matches_code_name_or_address_ignoring_case(db: DeviceDa
 
 
 def codes_known_for(database: DeviceDatabase, session: Session) -> KnownCodes:
-    with database.reads() as tx:
-        return known_codes(tx, session)
+    with database.reading() as uow:
+        return uow.reference.known_codes(session)
 
 
 def test_codes_are_checked_against_synced_lists(db: DeviceDatabase, make_session: MakeSession) -> None:

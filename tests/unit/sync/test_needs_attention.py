@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.store import repository
 from app.store.db import DeviceDatabase
 from app.store.models import OutboxRow
+from app.store.repositories import SyncKey
 from app.usecases.attention import (
     RecordTitle,
     discard,
@@ -21,7 +22,6 @@ from app.usecases.attention import (
 from app.usecases.context import NotFound
 from app.usecases.sessions import load_session
 from protocol.records import session_to_wire
-from sync.engine import CURSOR_KEY
 
 REFUSAL = [{"field": "site_code", "message": "Site N-001 is closed."}]
 SESSION_WITH_AMAL = RecordTitle(
@@ -131,7 +131,7 @@ class TestChoices:
 
         discard(device_db, item.id)
         with device_db.reads() as tx:
-            assert repository.get_state(tx, CURSOR_KEY) == ""
+            assert repository.get_state(tx, SyncKey.CURSOR) == ""
         engine.sync()
 
         assert load_session(device_db, "session-1").notes == "first"

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.store import repository
 from app.store.db import DeviceDatabase
 from app.store.models import AgencyRow, ClientRow, LocalAccountRow, OutboxRow, SiteRow
+from app.store.repositories import SyncKey
 from app.usecases.accounts import (
     FIRST_SIGN_IN_OFFLINE,
     INVALID_CREDENTIALS,
@@ -20,7 +21,6 @@ from app.usecases.accounts import (
     sign_out,
     sync_engine_factory,
 )
-from sync.engine import CURSOR_KEY, LAST_SYNC_KEY
 from sync.transport import Offline, ServerError, Throttled, Unauthorized
 
 SERVER = "https://outpost.example.org/"
@@ -141,7 +141,7 @@ def age_last_contact(db: DeviceDatabase, days: int) -> None:
     then = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
     with db.sessions.begin() as tx:
         tx.get(LocalAccountRow, "wlee").last_contact = then
-        repository.set_state(tx, LAST_SYNC_KEY, then)
+        repository.set_state(tx, SyncKey.LAST_SYNC, then)
 
 
 @pytest.mark.parametrize(("agency_days", "days_away", "allowed"), [(14, 13, True), (14, 15, False), (30, 20, True)])
@@ -167,7 +167,7 @@ def test_a_sync_counts_as_contact_and_an_online_sign_in_starts_the_period_again(
     sign_out(device_db, accounts.transport)
     age_last_contact(device_db, 30)
     with device_db.sessions.begin() as tx:
-        repository.set_state(tx, LAST_SYNC_KEY, datetime.now(UTC).isoformat(timespec="seconds"))
+        repository.set_state(tx, SyncKey.LAST_SYNC, datetime.now(UTC).isoformat(timespec="seconds"))
     accounts.failure = Offline("no network")
     assert sign_in_as().actor.user_id == "wlee"
 
@@ -247,13 +247,13 @@ def test_another_worker_starts_from_a_fresh_copy_of_the_servers_data(device_db, 
     sign_in_as("wlee")
     with device_db.sessions.begin() as tx:
         tx.add(SiteRow(code="N-001", name="North Library"))
-        repository.set_state(tx, CURSOR_KEY, "abc-42")
+        repository.set_state(tx, SyncKey.CURSOR, "abc-42")
 
     sign_in_as("jdoe")
 
     with device_db.reads() as tx:
         assert tx.get(SiteRow, "N-001") is None
-        assert repository.get_state(tx, CURSOR_KEY) == ""
+        assert repository.get_state(tx, SyncKey.CURSOR) == ""
     assert current_actor(device_db).user_id == "jdoe"
 
 

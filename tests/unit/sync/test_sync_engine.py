@@ -12,8 +12,9 @@ from app.domain.sessions import Referral, ServiceForm, Session
 from app.store import repository
 from app.store.db import DeviceDatabase
 from app.store.models import LanguageRow, OutboxRow, SessionRow, SiteRow, WorkerRow
+from app.store.repositories import SyncKey, SyncStateRepository
 from protocol.records import client_to_wire, session_to_wire
-from sync.engine import CURSOR_KEY, SyncEngine, SyncReport
+from sync.engine import SyncEngine, SyncReport
 from sync.lock import DeviceSyncLock, SyncBusy
 from sync.transport import Offline, ProtocolError, ServerError
 
@@ -32,7 +33,7 @@ def local_session(db: DeviceDatabase, session_id: str = "session-1") -> Session 
 
 def cursor(db: DeviceDatabase) -> str:
     with db.reads() as tx:
-        return repository.get_state(tx, CURSOR_KEY)
+        return repository.get_state(tx, SyncKey.CURSOR)
 
 
 class TestPush:
@@ -408,7 +409,7 @@ class TestPull:
         def fail_to_store(*args: object) -> None:
             raise OSError("disk full")
 
-        monkeypatch.setattr("sync.engine.repository.set_state", fail_to_store)
+        monkeypatch.setattr(SyncStateRepository, "set", fail_to_store)
         with pytest.raises(OSError):
             engine.sync()
 

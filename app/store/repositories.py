@@ -1,0 +1,372 @@
+"""Repositories: what the use cases and the sync engine may ask of the device database, each bound to one unit of
+work's transaction (see ``unit_of_work.py``). They hold all the device's SQL; nothing here commits.
+
+Adding a client or a session also notes its change in the unit of work's queue, which ``commit()`` writes to the
+outbox in the same transaction.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session as DbSession
+
+from app.domain.clients import Client
+from app.domain.sessions import KnownCodes, Session
+from app.store import repository
+from app.store.models import (
+    AgencyRow,
+    ClientRow,
+    LanguageRow,
+    LocalAccountRow,
+    LocationTypeRow,
+    OutboxRow,
+    ServiceFormRow,
+    SessionRow,
+    SessionStaffRow,
+    SiteRow,
+    WorkerRow,
+)
+from app.store.outbox import QueuedChange
+from protocol.enums import Entity
+from protocol.records import DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_OFFLINE_SIGN_IN_DAYS, client_to_wire, session_to_wire
+
+
+def _chunks(ids: list[str], size: int = 2_000) -> list[list[str]]:
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+class ClientRepository:
+    def __init__(self, tx: DbSession, queued: list[QueuedChange]):
+        self.tx = tx
+        self.queued = queued
+
+    def get(self, client_id: str) -> Client | None:
+        return repository.get_client(self.tx, client_id)
+
+    def add(self, client: Client, *, now: str) -> None:
+        """Store the client as the worker saved it; its change goes to the outbox when the work commits."""
+        repository.put_client(self.tx, client)
+        self.queued.append(QueuedChange(Entity.CLIENT, client.id, client.version or None, client_to_wire(client), now))
+
+    def put_copy(self, client: Client) -> None:
+        """Store a copy that is already the server's (or already queued): no new change."""
+        repository.put_client(self.tx, client)
+
+    def insert_pulled(self, clients: list[Client]) -> None:
+        repository.insert_clients(self.tx, clients)
+
+    def remove(self, ids: list[str]) -> None:
+        """Remove clients; their search terms go with them (ON DELETE CASCADE)."""
+        for chunk in _chunks(ids):
+            self.tx.execute(delete(ClientRow).where(ClientRow.id.in_(chunk)),
+                            execution_options={"synchronize_session": False})  # fmt: skip
+
+    def search(self, query: str, *, limit: int) -> list[Row[Any]]:
+        return repository.search_clients(self.tx, query, limit=limit)
+
+    def candidate_duplicates(self, draft: Client) -> list[Client]:
+        return repository.candidate_duplicates(self.tx, draft)
+
+    def family_members(self, family_code: str) -> list[Client]:
+        return repository.family_members(self.tx, family_code)
+
+    def names(self, client_ids: set[str]) -> dict[str, str]:
+        """ "First Last" of each client on the device among ``client_ids``."""
+        rows = self.tx.execute(
+            select(ClientRow.id, ClientRow.first_name + " " + ClientRow.last_name).where(ClientRow.id.in_(client_ids))
+        )
+        return dict(rows.all())
+
+
+@dataclass(frozen=True, slots=True)
+class SessionListing:
+    """One session as a list shows it: a dashboard row, a client's past session."""
+
+    id: str
+    service_date: date | None
+    session_type: str | None
+    site_code: str
+    client_ids: list[str]
+    activity_name: str
+    complete: bool
+    waiting_to_sync: bool
+
+
+class SessionRepository:
+    def __init__(self, tx: DbSession, queued: list[QueuedChange]):
+        self.tx = tx
+        self.queued = queued
+
+    def get(self, session_id: str) -> Session | None:
+        return repository.get_session(self.tx, session_id)
+
+    def add(self, session: Session, *, now: str) -> None:
+        """Store the session as the worker saved it; its change goes to the outbox when the work commits."""
+        repository.put_session(self.tx, session)
+        change = QueuedChange(Entity.SESSION, session.id, session.version or None, session_to_wire(session), now)
+        self.queued.append(change)
+
+    def put_copy(self, session: Session) -> None:
+        """Store a copy that is already the server's (or already queued): no new change."""
+        repository.put_session(self.tx, session)
+
+    def insert_pulled(self, sessions: list[Session]) -> None:
+        repository.insert_sessions(self.tx, sessions)
+
+    def remove(self, ids: list[str]) -> None:
+        """Remove sessions; languages, staff, service forms and referrals go with them (ON DELETE CASCADE)."""
+        for chunk in _chunks(ids):
+            self.tx.execute(delete(SessionRow).where(SessionRow.id.in_(chunk)),
+                            execution_options={"synchronize_session": False})  # fmt: skip
+
+    def follow_merged_clients(self, survivors: dict[str, str]) -> None:
+        """Service forms of a merged client (of ``survivors``: merged id -> id) become its survivor's."""
+        for merged, survivor in survivors.items():
+            self.tx.execute(update(ServiceFormRow).where(ServiceFormRow.client_id == merged).values(client_id=survivor))
+
+    def page_of_staff(
+        self,
+        user_id: str,
+        *,
+        offset: int,
+        limit: int,
+        incomplete_only: bool = False,
+        date_from: date | None = None,
+        date_to: date | None = None,
+    ) -> tuple[list[SessionListing], int]:
+        """Sessions with ``user_id`` in Staff Involved, newest first: one page of them, and how many there are."""
+        mine = select(SessionStaffRow.session_id).where(SessionStaffRow.user_id == user_id)
+        query = select(SessionRow).where(SessionRow.id.in_(mine))
+        if incomplete_only:
+            query = query.where(SessionRow.complete.is_(False))
+        if date_from:
+            query = query.where(SessionRow.service_date >= date_from.isoformat())
+        if date_to:
+            query = query.where(SessionRow.service_date <= date_to.isoformat())
+        total = self.tx.scalar(select(func.count()).select_from(query.subquery())) or 0
+        page = query.order_by(SessionRow.service_date.desc(), SessionRow.created_at.desc()).offset(offset).limit(limit)
+        return self._listings(list(self.tx.scalars(page))), total
+
+    def of_client(self, client_id: str, *, limit: int) -> list[SessionListing]:
+        """The client's sessions on this device, newest first."""
+        with_client = select(ServiceFormRow.session_id).where(ServiceFormRow.client_id == client_id)
+        query = (
+            select(SessionRow)
+            .where(SessionRow.id.in_(with_client))
+            .order_by(SessionRow.service_date.desc(), SessionRow.created_at.desc())
+            .limit(limit)
+        )
+        return self._listings(list(self.tx.scalars(query)))
+
+    def group_activities(self, text: str, *, limit: int) -> list[SessionListing]:
+        """Group activity sessions whose activity name contains ``text``, newest first."""
+        statement = (
+            select(SessionRow)
+            .where(SessionRow.session_type == "group_activity",
+                   SessionRow.activity_name.icontains(text, autoescape=True))
+            .order_by(SessionRow.service_date.desc())
+            .limit(limit)
+        )  # fmt: skip
+        return self._listings(list(self.tx.scalars(statement)))
+
+    def _listings(self, rows: list[SessionRow]) -> list[SessionListing]:
+        ids = [row.id for row in rows]
+        waiting = set(self.tx.scalars(select(OutboxRow.record_id).where(OutboxRow.record_id.in_(ids))))
+        return [
+            SessionListing(
+                id=row.id,
+                service_date=date.fromisoformat(row.service_date) if row.service_date else None,
+                session_type=row.session_type,
+                site_code=row.site_code or "",
+                client_ids=[form.client_id for form in row.service_forms],
+                activity_name=row.activity_name,
+                complete=row.complete,
+                waiting_to_sync=row.id in waiting,
+            )
+            for row in rows
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceRows:
+    """The pickers' lists, sorted for display: (code, name, address) sites, (code, label) for the others."""
+
+    sites: list[tuple[str, str, str]]
+    workers: list[tuple[str, str]]
+    languages: list[tuple[str, str]]
+    location_types: list[tuple[str, str]]
+
+
+class ReferenceRepository:
+    """Sites, workers, languages and types of service location, as the server last sent them."""
+
+    def __init__(self, tx: DbSession):
+        self.tx = tx
+
+    def lists(self) -> ReferenceRows:
+        """Active sites and workers, all languages and location types."""
+        tx = self.tx
+        return ReferenceRows(
+            sites=[(s.code, s.name, s.address)
+                   for s in tx.scalars(select(SiteRow).where(SiteRow.active).order_by(SiteRow.code))],
+            workers=[(w.user_id, w.name)
+                     for w in tx.scalars(select(WorkerRow).where(WorkerRow.active).order_by(WorkerRow.name))],
+            languages=[(lang.code, lang.name) for lang in tx.scalars(select(LanguageRow).order_by(LanguageRow.name))],
+            location_types=[(loc.code, loc.label)
+                            for loc in tx.scalars(select(LocationTypeRow).order_by(LocationTypeRow.label))],
+        )  # fmt: skip
+
+    def known_codes(self, session: Session) -> KnownCodes:
+        """Of the codes ``session`` uses, those a saved session may use, list by list. A list not yet synced (empty)
+        is ``None``: it is not checked, so offline work can go on.
+
+        Validation only asks about the session's own codes, so looking up just those answers exactly as the whole
+        lists would. Every save calls this, and an agency may have thousands of sites: it is one statement of a few
+        primary-key reads, plus a "has the list any usable row" probe for each list.
+        """
+        used = {
+            "sites": [session.site_code] if session.site_code else [],
+            "service_location_types": [session.service_location_type] if session.service_location_type else [],
+            "languages": list(session.languages),
+            "workers": list(session.staff),
+        }
+        found: dict[str, set[str]] = {name: set() for name in used}
+        synced: set[str] = set()
+        for name, code in self.tx.connection().execute(_KNOWN_CODES, used):
+            if code is None:
+                synced.add(name)
+            else:
+                found[name].add(code)
+        return KnownCodes(**{name: found[name] if name in synced else None for name in used})
+
+    def clear_server_copy(self) -> None:
+        """Remove every row that came from the server (sessions and clients included)."""
+        for model in (SessionRow, ClientRow, SiteRow, WorkerRow, LanguageRow, LocationTypeRow, AgencyRow):
+            self.tx.execute(delete(model))
+
+    def offline_sign_in_days(self, agency_id: str) -> int:
+        """How long the agency lets a worker sign in on this device without reaching the server."""
+        agency = self.tx.get(AgencyRow, agency_id)
+        return agency.offline_sign_in_days if agency is not None else DEFAULT_OFFLINE_SIGN_IN_DAYS
+
+    def idle_lock_minutes(self, agency_id: str) -> int:
+        """After how many idle minutes the agency locks the app."""
+        agency = self.tx.get(AgencyRow, agency_id)
+        return agency.idle_lock_minutes if agency is not None else DEFAULT_IDLE_LOCK_MINUTES
+
+    def put_agency(self, agency_id: str, name: str) -> None:
+        self.tx.merge(AgencyRow(id=agency_id, name=name))
+
+    def key_column(self, entity: str) -> str:
+        """The name of the list's key column (a pulled change's ``id``)."""
+        table, _ = _REFERENCE_TABLES[entity]
+        [key] = table.primary_key.columns
+        return str(key.name)
+
+    def upsert_pulled(self, entity: str, rows: list[dict[str, Any]]) -> None:
+        """Insert or update the rows of one list in one statement (a first sync brings thousands of sites)."""
+        if not rows:
+            return
+        table, _ = _REFERENCE_TABLES[entity]
+        [key] = table.primary_key.columns
+        upsert = sqlite_insert(table)
+        replaced = {name: upsert.excluded[name] for name in rows[0] if name != key.name}
+        self.tx.connection().execute(upsert.on_conflict_do_update(index_elements=[key], set_=replaced), rows)
+
+    def remove_pulled(self, entity: str, keys: list[str]) -> None:
+        """Tombstones: sites and workers stay as inactive (old sessions still name them, so their names must still
+        show) but leave the pickers; the other lists lose the row."""
+        table, keep_inactive = _REFERENCE_TABLES[entity]
+        [key] = table.primary_key.columns
+        connection = self.tx.connection()
+        for chunk in _chunks(keys):
+            if keep_inactive:
+                connection.execute(table.update().where(key.in_(chunk)).values(active=False))
+            else:
+                connection.execute(table.delete().where(key.in_(chunk)))
+
+
+# Each reference list's table, and whether a tombstone keeps its row as inactive.
+_REFERENCE_TABLES: dict[str, tuple[Table, bool]] = {
+    Entity.AGENCY: (AgencyRow.__table__, False),
+    Entity.SITE: (SiteRow.__table__, True),
+    Entity.WORKER: (WorkerRow.__table__, True),
+    Entity.LANGUAGE: (LanguageRow.__table__, False),
+    Entity.SERVICE_LOCATION_TYPE: (LocationTypeRow.__table__, False),
+}
+
+
+def _usable(name: str, code: Column[str], *conditions: ColumnElement[bool]) -> list[Select[Any]]:
+    """For the list ``name``: the usable rows among the codes bound to ``name``, and one NULL row if it has any."""
+    table = code.table
+    return [
+        select(literal(name), code).where(code.in_(bindparam(name, expanding=True)), *conditions),
+        select(literal(name), null()).where(exists(select(literal(1)).select_from(table).where(*conditions))),
+    ]
+
+
+_KNOWN_CODES = union_all(
+    *_usable("sites", SiteRow.__table__.c.code, SiteRow.__table__.c.active),
+    *_usable("service_location_types", LocationTypeRow.__table__.c.code),
+    *_usable("languages", LanguageRow.__table__.c.code),
+    *_usable("workers", WorkerRow.__table__.c.user_id, WorkerRow.__table__.c.active),
+)
+
+
+class SyncStateRepository:
+    """Small facts about this device and its sync, by key (the keys are in ``SyncKey``)."""
+
+    def __init__(self, tx: DbSession):
+        self.tx = tx
+
+    def get(self, key: str, default: str = "") -> str:
+        return repository.get_state(self.tx, key, default)
+
+    def set(self, key: str, value: str) -> None:
+        repository.set_state(self.tx, key, value)
+
+
+class SyncKey:
+    """The keys of ``sync_state``."""
+
+    CURSOR = "pull_cursor"
+    LAST_SYNC = "last_sync_at"
+    DEVICE_ID = "device_id"
+    DEVICE_NAME = "device_name"
+    SERVER_URL = "server_url"
+    USER = "user_id"  # the worker whose data this device holds (kept after sign-out)
+    SIGNED_IN = "signed_in"  # "1" while that worker is signed in
+
+
+class AccountRepository:
+    """Workers who have signed in on this device, so they can sign in again offline."""
+
+    def __init__(self, tx: DbSession):
+        self.tx = tx
+
+    def get(self, user_id: str) -> LocalAccountRow | None:
+        return self.tx.get(LocalAccountRow, user_id) if user_id else None
+
+    def put(self, account: LocalAccountRow) -> LocalAccountRow:
+        return self.tx.merge(account)
+
+    def forget(self, user_id: str) -> None:
+        self.tx.execute(delete(LocalAccountRow).where(LocalAccountRow.user_id == user_id))
