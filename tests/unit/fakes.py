@@ -79,6 +79,12 @@ class FakeRecords:
     def candidate_duplicates(self, draft: Client) -> list[Client]:
         return [copy.deepcopy(client) for client in self.records.values()]
 
+    def follow_merged_clients(self, survivors: dict[str, str]) -> None:
+        """Service forms of a merged client become its survivor's (on sessions)."""
+        for session in self.records.values():
+            for form in session.service_forms:
+                form.client_id = survivors.get(form.client_id, form.client_id)
+
     def names(self, ids: set[str]) -> dict[str, str]:
         return {i: f"{c.first_name} {c.last_name}" for i, c in self.records.items() if i in ids}
 
@@ -130,6 +136,8 @@ class FakeOutbox:
     def acknowledge(self, entries: list[OutboxEntry], versions: dict[str, int], records: dict[str, Any]) -> None:
         for sent in entries:
             del self.entries_by_seq[sent.seq]
+            if sent.op_id not in versions:
+                continue  # applied to another record (a merged client's survivor)
             known = versions[sent.op_id]
             record = records.get(sent.record_id)
             if record is not None and record.version < known:
@@ -144,13 +152,19 @@ class FakeOutbox:
             return
         entry.state, entry.problem, entry.errors = NEEDS_ATTENTION, PushStatus.REJECTED, list(errors)
 
-    def conflict(self, seq: int, current: dict[str, Any] | None) -> FakeEntry:
+    def conflict(
+        self, seq: int, current: dict[str, Any] | None, *, survivor: dict[str, Any] | None = None
+    ) -> FakeEntry:
         entry = self.entries_by_seq[seq]
         later = self._later_pending(entry.record_id, seq)
         if later:
             entry.payload = later[-1].payload
             for newer in later:
                 del self.entries_by_seq[newer.seq]
+        if survivor is not None:
+            identity = ("id", "agency_id", "created_by", "created_at", "updated_at", "version")
+            entry.payload = entry.payload | {name: survivor[name] for name in identity if name in survivor}
+            entry.record_id = survivor["id"]
         entry.state, entry.problem, entry.server_record = NEEDS_ATTENTION, PushStatus.CONFLICT, current
         return entry
 
@@ -164,6 +178,13 @@ class FakeOutbox:
         for entry in self.entries_by_seq.values():
             if entry.record_id == record_id and entry.problem == PushStatus.CONFLICT:
                 entry.server_record = current
+
+    def follow_merged_clients(self, survivors: dict[str, str]) -> None:
+        for entry in self.entries_by_seq.values():
+            if entry.entity == Entity.SESSION:
+                forms = entry.payload.get("service_forms", [])
+                moved = [form | {"client_id": survivors.get(form["client_id"], form["client_id"])} for form in forms]
+                entry.payload = entry.payload | {"service_forms": moved}
 
     def _later_pending(self, record_id: str, seq: int) -> list[FakeEntry]:
         return [e for e in self.entries(PENDING) if e.record_id == record_id and e.seq > seq]

@@ -32,6 +32,7 @@ class FakeServer:
         self.pulls: list[str | None] = []
         self.max_push_bytes: int | None = None  # a push whose changes take more JSON than this is answered 413
         self.too_large: list[int] = []  # the sizes of pushes refused as too large
+        self.merged: dict[str, tuple[str, dict[str, Any]]] = {}  # merged client id -> (survivor id, its last record)
 
     def put(self, entity: str, key: str, data: dict[str, Any] | None = None, *, op: str = "upsert") -> int:
         """Store (or tombstone) a row as if an administrator or another device changed it; returns its version."""
@@ -41,6 +42,20 @@ class FakeServer:
         stored = None if op == "delete" else {**(data or {}), "version": version}
         self.rows[(entity, key)] = {"version": version, "seq": self.seq, "op": op, "data": stored}
         return version
+
+    def merge(self, merged: str, survivor: str) -> None:
+        """Merge client ``merged`` into ``survivor`` as a supervisor does on the console: sessions naming it name the
+        survivor (a new version each), and devices get a tombstone naming the survivor."""
+        for (entity, key), row in list(self.rows.items()):
+            forms = (row["data"] or {}).get("service_forms", []) if entity == "session" else []
+            if any(form["client_id"] == merged for form in forms):
+                moved = [form | {"client_id": survivor} if form["client_id"] == merged else form for form in forms]
+                self.put(entity, key, row["data"] | {"service_forms": moved})
+        record = self.rows[("client", merged)]
+        self.merged[merged] = (survivor, copy.deepcopy(record["data"]))
+        self.seq += 1
+        self.rows[("client", merged)] = {"version": record["version"] + 1, "seq": self.seq, "op": "delete",
+                                         "data": {"merged_into": survivor}}  # fmt: skip
 
     def refuse(self, when: Callable[[dict[str, Any]], bool], errors: list[dict[str, str]]) -> None:
         """Reject pushed changes for which ``when(change)`` is true, with ``errors`` as the reasons."""
@@ -64,6 +79,10 @@ class FakeServer:
         for when, errors in self.refusals:
             if when(change):
                 return {"op_id": op_id, "status": "rejected", "version": None, "errors": errors, "current": None}
+        if change["entity"] == "client" and change["id"] in self.merged:
+            return self._judge_merged(change)
+        if change["entity"] == "session":
+            change = self._redirected(change)
         row = self.rows.get((change["entity"], change["id"]))
         current_version = row["version"] if row else None
         if change["base_version"] != current_version:
@@ -73,6 +92,30 @@ class FakeServer:
         result = {"op_id": op_id, "status": "applied", "version": version, "errors": None, "current": None}
         self.applied_ops[op_id] = result
         return result
+
+    def _judge_merged(self, change: dict[str, Any]) -> dict[str, Any]:
+        """An edit of a merged client: its changed fields go to the survivor, or a conflict against the survivor
+        when the edit was not based on the merged record's last version."""
+        survivor, last = self.merged[change["id"]]
+        row = self.rows[("client", survivor)]
+        if change["base_version"] != last["version"]:
+            current = {**copy.deepcopy(row["data"]), "id": survivor}
+            return {"op_id": change["op_id"], "status": "conflict", "version": row["version"], "current": current,
+                    "merged_into": survivor}  # fmt: skip
+        identity = ("id", "version", "agency_id", "created_by", "created_at", "updated_at")
+        edited = {name: value for name, value in change["data"].items()
+                  if name not in identity and last.get(name) != value}  # fmt: skip
+        version = self.put("client", survivor, row["data"] | edited)
+        result = {"op_id": change["op_id"], "status": "applied", "version": version, "merged_into": survivor}
+        self.applied_ops[change["op_id"]] = result
+        return result
+
+    def _redirected(self, change: dict[str, Any]) -> dict[str, Any]:
+        """A session naming a merged client names its survivor."""
+        forms = change["data"].get("service_forms", [])
+        moved = [form | {"client_id": self.merged[form["client_id"]][0]} if form["client_id"] in self.merged
+                 else form for form in forms]  # fmt: skip
+        return change | {"data": change["data"] | {"service_forms": moved}}
 
     def pull(self, cursor: str | None, limit: int) -> dict[str, Any]:
         self.pulls.append(cursor)

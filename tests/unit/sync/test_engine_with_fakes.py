@@ -1,6 +1,7 @@
 """The sync engine against in-memory units of work and the fake server: the engine's decisions, without SQLite."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from app.store.repositories import SyncKey
 from app.usecases.context import Actor
 from app.usecases.sessions import save_session
 from protocol.records import client_to_wire
-from sync.engine import SyncEngine
+from sync.engine import SyncEngine, SyncReport
 from sync.transport import Offline
 
 TODAY = date(2025, 3, 11)
@@ -88,3 +89,23 @@ def test_a_pull_stores_the_records_and_the_cursor_together(
     assert set(fake_db.stored.clients) == {"c1"}
     assert fake_db.stored.reference["site"]["N-001"]["name"] == "North library"
     assert fake_db.stored.state[SyncKey.CURSOR] == "2"
+
+
+def test_a_pulled_merge_moves_local_and_queued_service_forms_to_the_survivor(
+    fake_db: FakeDatabase, fake_engine: SyncEngine, server: FakeServer, worker: Actor,
+    make_client: Callable[..., Client], make_session: Callable[..., Session],
+) -> None:  # fmt: skip
+    for client_id in ("merged", "survivor"):
+        server.put("client", client_id, client_to_wire(make_client(id=client_id)))
+    fake_engine.sync()
+    server.merge("merged", "survivor")
+    session = make_session()
+    form = replace(session.service_forms[0], client_id="merged")
+    save_session(fake_db, worker, replace(session, service_forms=[form]), today=TODAY)  # queued, not yet sent
+
+    fake_engine.pull(SyncReport())
+
+    assert set(fake_db.stored.clients) == {"survivor"}
+    assert [f.client_id for f in fake_db.stored.sessions[session.id].service_forms] == ["survivor"]
+    [entry] = fake_db.stored.outbox.values()
+    assert [f["client_id"] for f in entry.payload["service_forms"]] == ["survivor"]
