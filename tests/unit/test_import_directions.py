@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     # The screens still build the sync runner and open the database themselves; the bootstrap takes that away.
     "app.ui": {"app.domain", "app.usecases", "protocol", "sync", "app.store"},
     "app.demodata": {"app.domain"},
-    "app.main": {"app.store", "app.ui", "app.usecases"},
+    "app.main": {"app.store", "app.ui", "app.usecases", "sync"},  # where the app is put together
     "app.demo_launcher": {"app.demodata", "app.main", "server"},
     "server": {"app.domain", "app.demodata", "protocol"},
 }
