@@ -3,12 +3,16 @@ interface, on SQLite and PostgreSQL). The browser tests (tests/e2e/browser/test_
 Chromium; the authorization matrix (tests/reliability) checks every route against every kind of reader."""
 
 import re
+import shutil
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from console_browser import ConsoleBrowser, visible_text
 from server_harness import API, NORTH, PASSWORD, ServerHarness, change, client_data, deleted, now, records, session_data
 
+from server.main import create_app
 from server.models import AuditEvent, Worker
 
 ONE_TIME = re.compile(r'<code class="secret">([^<]+)</code>')
@@ -16,9 +20,23 @@ ONE_TIME = re.compile(r'<code class="secret">([^<]+)</code>')
 
 @pytest.fixture
 def agency(two_agencies: ServerHarness) -> ServerHarness:
-    """The two agencies plus north's administrator ``admin1``."""
+    """The two agencies plus north's administrator ``admin1``, on SQLite and on PostgreSQL: for the tests whose
+    queries differ between the two (paging, merging, reports, throttling)."""
     two_agencies.add_worker(NORTH, "admin1", role="administrator")
     return two_agencies
+
+
+@pytest.fixture
+def pages(migrated_sqlite_file: Path, tmp_path: Path) -> Iterator[ServerHarness]:
+    """The same agencies on SQLite only: for the tests about pages, cookies and forms, which no database changes."""
+    path = tmp_path / "server.sqlite3"
+    shutil.copyfile(migrated_sqlite_file, path)
+    server = ServerHarness(create_app(f"sqlite:///{path}"))
+    server.add_two_agencies()
+    server.add_worker(NORTH, "admin1", role="administrator")
+    yield server
+    server.app.dependency_overrides.clear()
+    server.db.close()
 
 
 def console(server: ServerHarness, user_id: str, **options: str) -> ConsoleBrowser:
@@ -34,8 +52,8 @@ def audit_actions(server: ServerHarness) -> list[tuple[str, str, str]]:
 # --- signing in and out -----------------------------------------------------------------------------------------------
 
 
-def test_signing_in_sets_a_guarded_cookie_and_goes_to_the_page_asked_for(agency: ServerHarness) -> None:
-    browser = ConsoleBrowser(agency.app, base_url="https://console.example.org")
+def test_signing_in_sets_a_guarded_cookie_and_goes_to_the_page_asked_for(pages: ServerHarness) -> None:
+    browser = ConsoleBrowser(pages.app, base_url="https://console.example.org")
     asked = browser.get("/sessions")
     assert (asked.status_code, asked.headers["location"]) == (303, "/console/sign-in?next=/console/sessions")
     signed_in = browser.sign_in("sboss", PASSWORD, next_path="/console/sessions")
@@ -43,16 +61,16 @@ def test_signing_in_sets_a_guarded_cookie_and_goes_to_the_page_asked_for(agency:
     cookie = next(value for value in signed_in.headers.get_list("set-cookie") if value.startswith("outpost_console="))
     assert {"HttpOnly", "Secure", "SameSite=lax", "Path=/console"} <= {part.strip() for part in cookie.split(";")}
     assert browser.get("/sessions").status_code == 200
-    assert ("sboss", "sign_in", "") in audit_actions(agency)
+    assert ("sboss", "sign_in", "") in audit_actions(pages)
 
 
-def test_without_tls_the_cookie_is_not_marked_secure(agency: ServerHarness) -> None:
-    response = ConsoleBrowser(agency.app).sign_in("sboss", PASSWORD)
+def test_without_tls_the_cookie_is_not_marked_secure(pages: ServerHarness) -> None:
+    response = ConsoleBrowser(pages.app).sign_in("sboss", PASSWORD)
     assert "Secure" not in response.headers["set-cookie"]
 
 
-def test_a_refused_sign_in_says_the_same_for_a_wrong_password_and_an_unknown_user(agency: ServerHarness) -> None:
-    browser = ConsoleBrowser(agency.app)
+def test_a_refused_sign_in_says_the_same_for_a_wrong_password_and_an_unknown_user(pages: ServerHarness) -> None:
+    browser = ConsoleBrowser(pages.app)
     wrong = browser.sign_in("sboss", "not the password")
     unknown = browser.sign_in("nobody", "not the password")
     assert wrong.status_code == unknown.status_code == 401
@@ -73,11 +91,11 @@ def test_failed_sign_ins_on_the_console_and_on_devices_count_together(agency: Se
     assert "Too many failed sign-ins" in visible_text(refused.text)
 
 
-def test_an_idle_sign_in_ends_and_the_reader_is_sent_to_sign_in_again(agency: ServerHarness) -> None:
-    browser = console(agency, "sboss")
-    agency.move_clock(now() + timedelta(minutes=20))
+def test_an_idle_sign_in_ends_and_the_reader_is_sent_to_sign_in_again(pages: ServerHarness) -> None:
+    browser = console(pages, "sboss")
+    pages.move_clock(now() + timedelta(minutes=20))
     assert browser.get("/sessions").status_code == 200  # in use: still signed in
-    agency.move_clock(now() + timedelta(minutes=20 + 31))
+    pages.move_clock(now() + timedelta(minutes=20 + 31))
     expired = browser.get("/sessions", site="N-001")
     assert expired.status_code == 303
     assert expired.headers["location"] == "/console/sign-in?next=/console/sessions%3Fsite%3DN-001&expired=1"
@@ -86,21 +104,21 @@ def test_an_idle_sign_in_ends_and_the_reader_is_sent_to_sign_in_again(agency: Se
     assert browser.get("/sessions").status_code == 303  # the sign-in is gone, not merely refused once
 
 
-def test_a_sign_in_ends_after_twelve_hours_even_in_use(agency: ServerHarness) -> None:
-    browser = console(agency, "sboss")
+def test_a_sign_in_ends_after_twelve_hours_even_in_use(pages: ServerHarness) -> None:
+    browser = console(pages, "sboss")
     for minutes in range(25, 12 * 60, 25):
-        agency.move_clock(now() + timedelta(minutes=minutes))
+        pages.move_clock(now() + timedelta(minutes=minutes))
         assert browser.get("/").status_code == 200
-    agency.move_clock(now() + timedelta(hours=12, minutes=1))
+    pages.move_clock(now() + timedelta(hours=12, minutes=1))
     assert browser.get("/").status_code == 303
 
 
-def test_signing_out_ends_the_sign_in_for_good(agency: ServerHarness) -> None:
-    browser = console(agency, "sboss")
+def test_signing_out_ends_the_sign_in_for_good(pages: ServerHarness) -> None:
+    browser = console(pages, "sboss")
     cookie = browser.client.cookies["outpost_console"]
     out = browser.post("/sign-out", form_on="/")
     assert (out.status_code, out.headers["location"]) == (303, "/console/sign-in?signed_out=1")
-    replay = ConsoleBrowser(agency.app)
+    replay = ConsoleBrowser(pages.app)
     replay.client.cookies.set("outpost_console", cookie, path="/console")
     assert replay.get("/").status_code == 303
 
@@ -108,8 +126,8 @@ def test_signing_out_ends_the_sign_in_for_good(agency: ServerHarness) -> None:
 # --- forms are the console's own -------------------------------------------------------------------------------------
 
 
-def test_a_form_without_its_token_or_from_another_site_changes_nothing(agency: ServerHarness) -> None:
-    browser = console(agency, "admin1")
+def test_a_form_without_its_token_or_from_another_site_changes_nothing(pages: ServerHarness) -> None:
+    browser = console(pages, "admin1")
     good = browser.token("/workers/new")
     attempts = [
         {"data": {"user_id": "mallory", "name": "Mallory", "role": "administrator"}},
@@ -117,15 +135,15 @@ def test_a_form_without_its_token_or_from_another_site_changes_nothing(agency: S
         {"data": {"csrf_token": good, "user_id": "mallory", "name": "Mallory", "role": "administrator"},
          "headers": {"Origin": "https://evil.example"}},
     ]  # fmt: skip
-    before = audit_actions(agency)
+    before = audit_actions(pages)
     for attempt in attempts:
         refused = browser.client.post("/console/workers", **attempt)
         assert refused.status_code == 403
         assert "Nothing was changed" in visible_text(refused.text)
-    assert audit_actions(agency) == before
-    with agency.db.reading() as session:
+    assert audit_actions(pages) == before
+    with pages.db.reading() as session:
         assert session.get(Worker, "mallory") is None
-    other_browser = ConsoleBrowser(agency.app).signed_in_as("sboss", PASSWORD)
+    other_browser = ConsoleBrowser(pages.app).signed_in_as("sboss", PASSWORD)
     stolen = browser.client.post(
         "/console/sign-out", data={"csrf_token": other_browser.token("/")}
     )  # another reader's token is not this reader's
@@ -136,9 +154,9 @@ def test_a_form_without_its_token_or_from_another_site_changes_nothing(agency: S
 
 
 def test_an_administrator_adds_a_worker_who_signs_in_on_a_tablet_with_the_handed_over_password(
-    agency: ServerHarness,
+    pages: ServerHarness,
 ) -> None:
-    browser = console(agency, "admin1")
+    browser = console(pages, "admin1")
     added = browser.post(
         "/workers", {"user_id": "nnew", "name": "  Nadia   New ", "role": "worker"}, form_on="/workers/new"
     )
@@ -146,36 +164,36 @@ def test_an_administrator_adds_a_worker_who_signs_in_on_a_tablet_with_the_handed
     password = ONE_TIME.search(added.text).group(1)
     assert re.fullmatch(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", password)
     assert added.headers["cache-control"] == "no-store"
-    signed_in = agency.login_response("nnew", password)
+    signed_in = pages.login_response("nnew", password)
     assert signed_in.json()["worker"] == {"user_id": "nnew", "name": "Nadia New", "role": "worker", "agency_id": NORTH}
     again = browser.post("/workers", {"user_id": "nnew", "name": "Twin", "role": "worker"}, form_on="/workers/new")
     assert again.status_code == 400
     assert "A worker with user ID nnew already exists." in visible_text(again.text)
     assert 'aria-invalid="true"' in again.text and 'href="#user_id"' in again.text
-    assert ("admin1", "worker_added", "nnew") in audit_actions(agency)
+    assert ("admin1", "worker_added", "nnew") in audit_actions(pages)
 
 
-def test_role_password_and_deactivation_reach_the_workers_devices(agency: ServerHarness) -> None:
-    browser = console(agency, "admin1")
-    device = agency.login("wlee")
+def test_role_password_and_deactivation_reach_the_workers_devices(pages: ServerHarness) -> None:
+    browser = console(pages, "admin1")
+    device = pages.login("wlee")
     made_supervisor = browser.post("/workers/wlee/role", {"role": "supervisor"}, form_on="/workers/wlee")
     assert made_supervisor.headers["location"] == "/console/workers/wlee?done=role"
-    assert records(agency.pull_all(agency.login("ajones"))[0], "worker")["wlee"]["role"] == "supervisor"
+    assert records(pages.pull_all(pages.login("ajones"))[0], "worker")["wlee"]["role"] == "supervisor"
     reset = browser.post("/workers/wlee/password", form_on="/workers/wlee")
     password = ONE_TIME.search(reset.text).group(1)
-    assert agency.client.get(f"{API}/sync/pull", headers=device).status_code == 401  # signed out everywhere
-    assert agency.login_response("wlee").status_code == 401
-    assert agency.login_response("wlee", password).status_code == 200
+    assert pages.client.get(f"{API}/sync/pull", headers=device).status_code == 401  # signed out everywhere
+    assert pages.login_response("wlee").status_code == 401
+    assert pages.login_response("wlee", password).status_code == 200
     assert browser.post("/workers/wlee/deactivate", form_on="/workers/wlee").status_code == 303
-    assert agency.login_response("wlee", password).status_code == 401
+    assert pages.login_response("wlee", password).status_code == 401
     own = browser.post("/workers/admin1/deactivate", form_on="/workers/admin1")
     assert own.status_code == 400 and "cannot deactivate your own account" in visible_text(own.text)
-    actions = [action for actor, action, target in audit_actions(agency) if target == "wlee"]
+    actions = [action for actor, action, target in audit_actions(pages) if target == "wlee"]
     assert actions == ["role_changed", "password_reset", "worker_deactivated"]
 
 
-def test_sites_are_added_renamed_closed_and_uploaded_with_every_bad_line_named(agency: ServerHarness) -> None:
-    browser = console(agency, "admin1")
+def test_sites_are_added_renamed_closed_and_uploaded_with_every_bad_line_named(pages: ServerHarness) -> None:
+    browser = console(pages, "admin1")
     assert (
         browser.post("/sites", {"code": "N-010", "name": "Library desk", "address": ""}, form_on="/sites").status_code
         == 303
@@ -191,18 +209,18 @@ def test_sites_are_added_renamed_closed_and_uploaded_with_every_bad_line_named(a
     good = b"code,name,address\nN-020,Fine,\nN-002,Reopened,\n"
     imported = browser.post("/sites/import", files={"file": ("sites.csv", good, "text/csv")}, form_on="/sites")
     assert imported.headers["location"] == "/console/sites?done=imported&count=2"
-    sites = records(agency.pull_all(agency.login("wlee"))[0], "site")
+    sites = records(pages.pull_all(pages.login("wlee"))[0], "site")
     assert sites["N-010"] == {"code": "N-010", "name": "Library outreach desk", "address": "5 Elm St", "active": True}
     assert sites["N-002"]["name"] == "Reopened" and "N-020" in sites
 
 
-def test_another_agencys_worker_or_site_is_not_found(agency: ServerHarness) -> None:
-    browser = console(agency, "admin1")
+def test_another_agencys_worker_or_site_is_not_found(pages: ServerHarness) -> None:
+    browser = console(pages, "admin1")
     assert browser.get("/workers/zsouth").status_code == 404
     assert browser.get("/sites/S-001").status_code == 404
     attempt = browser.post("/workers/zsouth/deactivate", form_on="/workers")
     assert attempt.status_code == 404
-    assert agency.login_response("zsouth").status_code == 200
+    assert pages.login_response("zsouth").status_code == 200
 
 
 # --- supervisors ------------------------------------------------------------------------------------------------------
@@ -262,27 +280,27 @@ def test_the_session_list_shows_every_matching_session_once_newest_first(agency:
     )
 
 
-def test_a_session_is_read_only_and_hides_private_notes_from_a_supervisor_off_its_staff(agency: ServerHarness) -> None:
+def test_a_session_is_read_only_and_hides_private_notes_from_a_supervisor_off_its_staff(pages: ServerHarness) -> None:
     data = session_data(notes="Met at the library")
     data["service_forms"][0].update(private=True, notes="Disclosed a safety concern")
-    assert agency.push_one(agency.login("wlee"), change("session", data))["status"] == "applied"
-    page = console(agency, "sboss").get(f"/sessions/{data['id']}")
+    assert pages.push_one(pages.login("wlee"), change("session", data))["status"] == "applied"
+    page = console(pages, "sboss").get(f"/sessions/{data['id']}")
     shown = visible_text(page.text)
     assert "Met at the library" in shown and "Disclosed a safety concern" not in shown
     assert "only the session's staff see these notes" in shown
     assert "<form" not in page.text.split("<main", 1)[1]  # nothing to change here
-    assert console(agency, "admin1").get("/sessions/" + data["id"]).status_code == 200
+    assert console(pages, "admin1").get("/sessions/" + data["id"]).status_code == 200
 
 
-def test_a_client_profile_lists_their_sessions(agency: ServerHarness) -> None:
-    headers = agency.login("wlee")
+def test_a_client_profile_lists_their_sessions(pages: ServerHarness) -> None:
+    headers = pages.login("wlee")
     client = client_data(first_name="Olena", last_name="Shevchenko")
-    assert agency.push_one(headers, change("client", client))["status"] == "applied"
+    assert pages.push_one(headers, change("client", client))["status"] == "applied"
     visits = [session_data(service_date=f"2025-02-{day:02d}") for day in (3, 17)]
     for visit in visits:
         visit["service_forms"][0]["client_id"] = client["id"]
-        assert agency.push_one(headers, change("session", visit))["status"] == "applied"
-    page = console(agency, "sboss").get(f"/clients/{client['id']}")
+        assert pages.push_one(headers, change("session", visit))["status"] == "applied"
+    page = console(pages, "sboss").get(f"/clients/{client['id']}")
     assert SESSION_LINK.findall(page.text) == [visits[1]["id"], visits[0]["id"]]
     assert "2 sessions." in visible_text(page.text)
 
@@ -382,12 +400,12 @@ def _events(html: str) -> str:
     return visible_text(html.split("<table", 1)[1])
 
 
-def test_the_audit_trail_is_filtered_and_a_worker_sees_only_their_own(agency: ServerHarness) -> None:
-    admin = console(agency, "admin1")
+def test_the_audit_trail_is_filtered_and_a_worker_sees_only_their_own(pages: ServerHarness) -> None:
+    admin = console(pages, "admin1")
     admin.post("/sites", {"code": "N-030", "name": "Pop-up", "address": ""}, form_on="/sites")
-    assert ConsoleBrowser(agency.app).sign_in("ajones", "wrong").status_code == 401
-    worker = console(agency, "wlee")
-    supervisor = console(agency, "sboss")
+    assert ConsoleBrowser(pages.app).sign_in("ajones", "wrong").status_code == 401
+    worker = console(pages, "wlee")
+    supervisor = console(pages, "sboss")
     everything = _events(supervisor.get("/audit").text)
     assert "Site added" in everything and "Sign-in refused" in everything
     only_sites = _events(supervisor.get("/audit", action="site_added").text)
@@ -397,8 +415,8 @@ def test_the_audit_trail_is_filtered_and_a_worker_sees_only_their_own(agency: Se
     assert worker.get("/workers").status_code == 403
 
 
-def test_pages_speak_canadian_french_when_chosen(agency: ServerHarness) -> None:
-    browser = console(agency, "sboss")
+def test_pages_speak_canadian_french_when_chosen(pages: ServerHarness) -> None:
+    browser = console(pages, "sboss")
     switched = browser.post("/language", {"language": "fr", "next": "/console/sessions"}, form_on="/")
     assert switched.headers["location"] == "/console/sessions"
     page = browser.get("/sessions")
@@ -406,14 +424,14 @@ def test_pages_speak_canadian_french_when_chosen(agency: ServerHarness) -> None:
     shown = visible_text(page.text)
     assert "Séances" in shown and "Type de séance" in shown and "Filtrer" in shown
     assert "English" in shown  # the button back to English, named in its own language
-    greeted = ConsoleBrowser(agency.app)
+    greeted = ConsoleBrowser(pages.app)
     greeted.client.headers["Accept-Language"] = "fr-CA,fr;q=0.9,en;q=0.5"
     assert "Identifiant" in visible_text(greeted.get("/sign-in").text)
 
 
-def test_the_app_keeps_json_errors_outside_the_console(agency: ServerHarness) -> None:
-    assert agency.client.get(f"{API}/nowhere").json() == {"detail": "Not Found"}
-    assert agency.client.get("/console/nowhere").headers["content-type"].startswith("text/html")
+def test_the_app_keeps_json_errors_outside_the_console(pages: ServerHarness) -> None:
+    assert pages.client.get(f"{API}/nowhere").json() == {"detail": "Not Found"}
+    assert pages.client.get("/console/nowhere").headers["content-type"].startswith("text/html")
 
 
 def test_a_supervisor_reads_the_months_reports_and_downloads_its_funder_export(agency: ServerHarness) -> None:

@@ -1,0 +1,183 @@
+"""The agency console in Chromium, as its three kinds of reader use it, against a real server.
+
+An administrator adds a worker and hands over a one-time password; the worker signs in with it on a tablet (the
+device's own sign-in, over HTTP) and records a session, but is refused the console's administration pages; a
+supervisor finds that session, merges two records of one client and downloads the month's funder export. The
+console is plain HTML, so these tests are quick next to the app's. Every page is photographed at laptop size in
+English and French (docs/screenshots/console-*.png).
+"""
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from e2e.sync.sync_devices import Device, unique
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from app.demodata.reference import DEMO_ADMINISTRATOR, DEMO_PASSWORD, DEMO_SUPERVISOR
+from app.usecases.clients import load_client
+
+LAPTOP = {"width": 1280, "height": 800}
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def laptop(chromium: Browser) -> Iterator[callable]:  # type: ignore[valid-type]
+    """``laptop(language="en")``: a fresh browser window at laptop size, reading pages in ``language``."""
+    contexts: list[BrowserContext] = []
+
+    def open_window(language: str = "en") -> Page:
+        context = chromium.new_context(viewport=LAPTOP, locale="fr-CA" if language == "fr" else "en-CA")
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_window
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page: Page, server_url: str, user_id: str, password: str = DEMO_PASSWORD, path: str = "/console/") -> None:
+    page.goto(server_url + path)
+    page.get_by_label("User ID").fill(user_id)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def photograph(page: Page, name: str, language: str = "en") -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"console-{name}-{language}.png")
+
+
+def test_an_administrator_hands_over_a_new_account_that_a_worker_uses_on_a_tablet_but_not_for_administration(
+    laptop, demo_server, tmp_path: Path
+) -> None:
+    page = laptop()
+    page.goto(demo_server.url + "/console/workers")
+    expect(page).to_have_url(f"{demo_server.url}/console/sign-in?next=/console/workers")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Skip to main content")
+    page.get_by_role("button", name="Sign in").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Enter your user ID.")
+    expect(summary).to_be_focused()  # heard first, each problem a link to its field
+    summary.get_by_role("link", name="Enter your user ID.").click()
+    expect(page.get_by_label("User ID")).to_be_focused()
+
+    page.get_by_label("User ID").fill(DEMO_ADMINISTRATOR.user_id)
+    page.get_by_label("Password").fill(DEMO_ADMINISTRATOR.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Workers")
+    page.get_by_role("link", name="Add a worker").click()
+    user_id = unique("nnew")
+    page.get_by_label("Name").fill("Nadia Newhire")
+    page.get_by_label("User ID").fill(user_id)
+    page.get_by_label("Role").select_option("worker")
+    page.get_by_role("button", name="Add the worker").click()
+    expect(page.get_by_role("status")).to_contain_text("Nadia Newhire can now sign in.")
+    password = page.locator("code.secret").inner_text()
+    photograph(page, "password-handover")
+
+    tablet = Device(tmp_path / "tablet", demo_server.url, "Nadia's tablet")
+    assert tablet.sign_in(user_id, password).user_id == user_id  # the first sign-in on a device needs the server
+    tablet.sync()  # the agency's lists
+    client = tablet.register(first_name=unique("Yara"))
+    tablet.record_session([client.id])
+    tablet.sync()
+    assert tablet.outbox() == []
+
+    worker = laptop()
+    sign_in(worker, demo_server.url, user_id, password)
+    expect(worker.get_by_role("heading", level=1)).to_have_text("Welcome, Nadia Newhire")
+    expect(worker.get_by_role("navigation").get_by_role("link", name="Workers")).to_have_count(0)
+    worker.goto(demo_server.url + "/console/workers")
+    expect(worker.get_by_role("heading", level=1)).to_have_text("Not allowed")
+    photograph(worker, "not-allowed")
+    worker.goto(demo_server.url + "/console/sessions")
+    expect(worker.get_by_role("heading", level=1)).to_have_text("Not allowed")
+
+    supervisor = laptop()
+    sign_in(supervisor, demo_server.url, DEMO_SUPERVISOR.user_id, path="/console/sessions")
+    supervisor.get_by_label("Worker", exact=True).select_option(user_id)
+    supervisor.get_by_role("button", name="Filter").click()
+    expect(supervisor.get_by_role("status")).to_have_text("1 session matches.")
+    supervisor.get_by_role("table").get_by_role("link").first.click()
+    expect(supervisor.get_by_role("main")).to_contain_text(client.first_name)
+    tablet.db.close()
+
+
+def test_a_supervisor_merges_a_client_registered_twice_and_downloads_the_months_export(
+    laptop, demo_server, tmp_path: Path
+) -> None:
+    first_name = unique("Olena")
+    tablets = [Device(tmp_path / name, demo_server.url, name) for name in ("front-desk", "outreach")]
+    registered = []
+    for tablet, user_id in zip(tablets, ("mhernandez", "lnguyen"), strict=True):
+        tablet.sign_in(user_id)
+        tablet.sync()
+        registered.append(
+            tablet.register(first_name=first_name, last_name="Shevchenko", date_of_birth=date(1985, 3, 2))
+        )
+        tablet.record_session([registered[-1].id])
+        tablet.sync()
+
+    page = laptop()
+    sign_in(page, demo_server.url, DEMO_SUPERVISOR.user_id, path="/console/duplicates")
+    pair = page.get_by_role("row").filter(has_text=first_name)
+    pair.get_by_role("link", name="Compare and merge").click()
+    expect(page.get_by_role("main")).to_contain_text("1 session moves to the kept record.")
+    photograph(page, "merge")
+    page.get_by_role("button", name="Merge into the kept record").click()
+    expect(page.get_by_role("status")).to_have_text("The clients were merged.")
+    expect(page.get_by_role("main")).to_contain_text("2 sessions.")
+
+    for tablet in tablets:
+        tablet.sync()
+    kept = registered[0].id
+    assert {load_client(tablet.db, kept).first_name for tablet in tablets} == {first_name}
+
+    page.get_by_role("link", name="Reports").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name=f"Download the export for {date.today():%Y-%m}").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.suffix == ".xlsx" and saved.read_bytes()[:2] == b"PK"
+    for tablet in tablets:
+        tablet.db.close()
+
+
+PAGES = {
+    "home": "/console/",
+    "sessions": "/console/sessions",
+    "duplicates": "/console/duplicates",
+    "reports": "/console/reports",
+    "workers": "/console/workers",
+    "worker-new": "/console/workers/new",
+    "worker": f"/console/workers/{DEMO_SUPERVISOR.user_id}",
+    "sites": "/console/sites",
+    "site": "/console/sites/TOR-001",
+    "reference": "/console/reference",
+    "audit": "/console/audit",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_console_page_in_english_and_french(laptop, demo_server, language: str) -> None:
+    """Photographs each page at laptop size (the first session and client of the list open their own pages)."""
+    page = laptop(language)
+    page.goto(demo_server.url + "/console/sign-in")
+    photograph(page, "sign-in", language)
+    page.get_by_label("Identifiant" if language == "fr" else "User ID").fill(DEMO_ADMINISTRATOR.user_id)
+    page.get_by_label("Mot de passe" if language == "fr" else "Password").fill(DEMO_ADMINISTRATOR.password)
+    page.get_by_role("button", name="Se connecter" if language == "fr" else "Sign in").click()
+    for name, path in PAGES.items():
+        page.goto(demo_server.url + path)
+        expect(page.locator("html")).to_have_attribute("lang", "fr-CA" if language == "fr" else "en-CA")
+        photograph(page, name, language)
+    page.goto(demo_server.url + PAGES["sessions"])
+    first_session = page.get_by_role("table").get_by_role("link").first
+    if first_session.count():
+        first_session.click()
+        photograph(page, "session", language)
+        page.get_by_role("main").locator("h3 a").first.click()
+        photograph(page, "client", language)
