@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.app_feel import app_feel_figures
+from bench.console_figures import console_figures
 from bench.device_figures import device_figures
 from bench.export_figures import export_figures
 from bench.load import load_figures
@@ -36,6 +37,7 @@ GROUPS: list[tuple[str, FigureGroup]] = [
     ("sync: many devices at once", load_figures),
     ("the app in a browser", app_feel_figures),
     ("reports: the funder export of a month", export_figures),
+    ("console: the agency's session list", console_figures),
 ]
 
 

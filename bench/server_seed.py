@@ -22,7 +22,7 @@ from server import crud
 from server.core.security import hash_password
 from server.db import Database
 from server.duplicates import client_columns
-from server.models import ClientRecord, SessionRecord, SessionStaff, Worker
+from server.models import ClientRecord, SessionForm, SessionRecord, SessionStaff, Worker
 from server.push import timestamp
 
 CHUNK = 5_000
@@ -104,20 +104,21 @@ def store_sessions(db: Database, sessions: Sequence[RecordedSession]) -> None:
     now = datetime.now(UTC)
     with db.writing() as tx:
         first = _reserve_seqs(tx, len(sessions))
-        records, staff = [], []
+        records, staff, forms = [], [], []
         for i, session in enumerate(sessions):
             stamped = _stamped(session, now)
             records.append(
                 {"id": session.id, "agency_id": session.agency_id, "created_by": session.created_by,
                  "service_date": session.service_date, "site_code": session.site_code or "",
-                 "complete": stamped.complete, "record": session_to_wire(stamped), "version": 1, "seq": first + i,
-                 "updated_at": now}
+                 "session_type": session.session_type or "", "complete": stamped.complete,
+                 "record": session_to_wire(stamped), "version": 1, "seq": first + i, "updated_at": now}
             )  # fmt: skip
             staff += [{"session_id": session.id, "user_id": user_id} for user_id in session.staff]
-        for start in range(0, len(records), CHUNK):
-            tx.execute(insert(SessionRecord), records[start : start + CHUNK])
-        for start in range(0, len(staff), CHUNK):
-            tx.execute(insert(SessionStaff), staff[start : start + CHUNK])
+            forms += [{"session_id": session.id, "client_id": form.client_id, "service_type": form.service_type or ""}
+                      for form in session.service_forms]  # fmt: skip
+        for table, rows in ((SessionRecord, records), (SessionStaff, staff), (SessionForm, forms)):
+            for start in range(0, len(rows), CHUNK):
+                tx.execute(insert(table), rows[start : start + CHUNK])
 
 
 def _stamped(record: R, now: datetime) -> R:
