@@ -293,6 +293,12 @@ def type_into() -> Callable[[Page, str, str], None]:
 
 
 @pytest.fixture
+def screenshots_dir() -> Path:
+    """Where pictures of pages that need no waiting for Flutter (the console's) go: the same place."""
+    return SCREENSHOTS
+
+
+@pytest.fixture
 def screenshot() -> Callable[[Page, str], Path]:
     """``screenshot(page, name)``: the one way a browser test takes a picture. It waits until Flutter has painted
     the screen, names the file after the tab's size, and writes it to build/screenshots, or to docs/screenshots

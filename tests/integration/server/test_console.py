@@ -1,6 +1,6 @@
 """The agency console, page by page, as administrators, supervisors and workers use it (through the server's HTTP
-interface, on SQLite and PostgreSQL). The browser tests (tests/e2e/browser/test_console.py) drive the same pages in
-Chromium; the authorization matrix (tests/reliability) checks every route against every kind of reader."""
+interface, on SQLite and PostgreSQL). The browser tests (tests/e2e/browser/test_console_in_chromium.py) drive the
+same pages in Chromium; the authorization matrix (tests/reliability) checks every route against every kind of reader."""
 
 import re
 import shutil

@@ -19,22 +19,36 @@ from app.demodata.reference import DEMO_ADMINISTRATOR, DEMO_PASSWORD, DEMO_SUPER
 from app.usecases.clients import load_client
 
 LAPTOP = {"width": 1280, "height": 800}
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+
+class Laptop:
+    """``laptop(language="en")`` opens a fresh browser window at laptop size, reading pages in ``language``;
+    ``laptop.photograph(page, name, language)`` saves the page where every browser test's pictures go."""
+
+    def __init__(self, chromium: Browser, pictures: Path) -> None:
+        self._chromium = chromium
+        self._pictures = pictures
+        self._contexts: list[BrowserContext] = []
+
+    def __call__(self, language: str = "en") -> Page:
+        context = self._chromium.new_context(viewport=LAPTOP, locale="fr-CA" if language == "fr" else "en-CA")
+        self._contexts.append(context)
+        return context.new_page()
+
+    def photograph(self, page: Page, name: str, language: str = "en") -> None:
+        self._pictures.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=self._pictures / f"console-{name}-{language}.png")
+
+    def close(self) -> None:
+        for context in self._contexts:
+            context.close()
 
 
 @pytest.fixture
-def laptop(chromium: Browser) -> Iterator[callable]:  # type: ignore[valid-type]
-    """``laptop(language="en")``: a fresh browser window at laptop size, reading pages in ``language``."""
-    contexts: list[BrowserContext] = []
-
-    def open_window(language: str = "en") -> Page:
-        context = chromium.new_context(viewport=LAPTOP, locale="fr-CA" if language == "fr" else "en-CA")
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_window
-    for context in contexts:
-        context.close()
+def laptop(chromium: Browser, screenshots_dir: Path) -> Iterator[Laptop]:
+    windows = Laptop(chromium, screenshots_dir)
+    yield windows
+    windows.close()
 
 
 def sign_in(page: Page, server_url: str, user_id: str, password: str = DEMO_PASSWORD, path: str = "/console/") -> None:
@@ -42,11 +56,6 @@ def sign_in(page: Page, server_url: str, user_id: str, password: str = DEMO_PASS
     page.get_by_label("User ID").fill(user_id)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-
-
-def photograph(page: Page, name: str, language: str = "en") -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"console-{name}-{language}.png")
 
 
 def test_an_administrator_hands_over_a_new_account_that_a_worker_uses_on_a_tablet_but_not_for_administration(
@@ -76,7 +85,7 @@ def test_an_administrator_hands_over_a_new_account_that_a_worker_uses_on_a_table
     page.get_by_role("button", name="Add the worker").click()
     expect(page.get_by_role("status")).to_contain_text("Nadia Newhire can now sign in.")
     password = page.locator("code.secret").inner_text()
-    photograph(page, "password-handover")
+    laptop.photograph(page, "password-handover")
 
     tablet = Device(tmp_path / "tablet", demo_server.url, "Nadia's tablet")
     assert tablet.sign_in(user_id, password).user_id == user_id  # the first sign-in on a device needs the server
@@ -92,7 +101,7 @@ def test_an_administrator_hands_over_a_new_account_that_a_worker_uses_on_a_table
     expect(worker.get_by_role("navigation").get_by_role("link", name="Workers")).to_have_count(0)
     worker.goto(demo_server.url + "/console/workers")
     expect(worker.get_by_role("heading", level=1)).to_have_text("Not allowed")
-    photograph(worker, "not-allowed")
+    laptop.photograph(worker, "not-allowed")
     worker.goto(demo_server.url + "/console/sessions")
     expect(worker.get_by_role("heading", level=1)).to_have_text("Not allowed")
 
@@ -126,7 +135,7 @@ def test_a_supervisor_merges_a_client_registered_twice_and_downloads_the_months_
     pair = page.get_by_role("row").filter(has_text=first_name)
     pair.get_by_role("link", name="Compare and merge").click()
     expect(page.get_by_role("main")).to_contain_text("1 session moves to the kept record.")
-    photograph(page, "merge")
+    laptop.photograph(page, "merge")
     page.get_by_role("button", name="Merge into the kept record").click()
     expect(page.get_by_role("status")).to_have_text("The clients were merged.")
     expect(page.get_by_role("main")).to_contain_text("2 sessions.")
@@ -166,18 +175,18 @@ def test_every_console_page_in_english_and_french(laptop, demo_server, language:
     """Photographs each page at laptop size (the first session and client of the list open their own pages)."""
     page = laptop(language)
     page.goto(demo_server.url + "/console/sign-in")
-    photograph(page, "sign-in", language)
+    laptop.photograph(page, "sign-in", language)
     page.get_by_label("Identifiant" if language == "fr" else "User ID").fill(DEMO_ADMINISTRATOR.user_id)
     page.get_by_label("Mot de passe" if language == "fr" else "Password").fill(DEMO_ADMINISTRATOR.password)
     page.get_by_role("button", name="Se connecter" if language == "fr" else "Sign in").click()
     for name, path in PAGES.items():
         page.goto(demo_server.url + path)
         expect(page.locator("html")).to_have_attribute("lang", "fr-CA" if language == "fr" else "en-CA")
-        photograph(page, name, language)
+        laptop.photograph(page, name, language)
     page.goto(demo_server.url + PAGES["sessions"])
     first_session = page.get_by_role("table").get_by_role("link").first
     if first_session.count():
         first_session.click()
-        photograph(page, "session", language)
+        laptop.photograph(page, "session", language)
         page.get_by_role("main").locator("h3 a").first.click()
-        photograph(page, "client", language)
+        laptop.photograph(page, "client", language)
