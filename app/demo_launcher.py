@@ -43,6 +43,19 @@ def port_is_open(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def banner(*, app_url: str, server_url: str) -> str:
+    """What `make demo` prints once both are up: where to open the app and the console, and who to sign in as."""
+    return (
+        f"\nOutpost is running.\n"
+        f"  Open:     {app_url}\n"
+        f"  Sign in:  User ID {DEMO_SIGN_IN.user_id}  Password {DEMO_SIGN_IN.password}\n"
+        f"  Console:  {server_url}/console/  (the agency's web console)\n"
+        f"            administrator: User ID {DEMO_ADMINISTRATOR.user_id}  Password {DEMO_ADMINISTRATOR.password}\n"
+        f"            supervisor:    User ID {DEMO_SUPERVISOR.user_id}  Password {DEMO_SUPERVISOR.password}\n"
+        f"  Server:   {server_url}\nPress Ctrl-C to stop.\n"
+    )
+
+
 def _stop_on_terminate(_signum: int, _frame: object) -> None:
     # Treat `kill` like Ctrl-C so the server and app processes are stopped too, not orphaned.
     raise KeyboardInterrupt
@@ -73,15 +86,7 @@ def main() -> None:
              "--data-dir", str(folder / "device")]
         )  # fmt: skip
         wait_until(lambda: port_is_open(args.app_port), "app", app)
-        print(
-            f"\nOutpost is running.\n  Open:     http://127.0.0.1:{args.app_port}\n"
-            f"  Sign in:  User ID {DEMO_SIGN_IN.user_id}  Password {DEMO_SIGN_IN.password}\n"
-            f"  Console:  {server_url}/console/  (the agency's web console)\n"
-            f"            administrator: User ID {DEMO_ADMINISTRATOR.user_id}  Password {DEMO_ADMINISTRATOR.password}\n"
-            f"            supervisor:    User ID {DEMO_SUPERVISOR.user_id}  Password {DEMO_SUPERVISOR.password}\n"
-            f"  Server:   {server_url}\nPress Ctrl-C to stop.\n",
-            flush=True,
-        )
+        print(banner(app_url=f"http://127.0.0.1:{args.app_port}", server_url=server_url), flush=True)
         app.wait()
     except KeyboardInterrupt:
         pass
