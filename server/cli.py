@@ -165,7 +165,7 @@ def _minute(moment: datetime | None) -> str:
 
 
 def revoke_device(db: Database, args: argparse.Namespace) -> str:
-    device = devices.revoke_device(db, device_id=args.device_id, now=datetime.now(UTC))
+    device = devices.revoke_device(db, actor=SERVER_COMMAND_LINE, device_id=args.device_id, now=_now())
     holders = ", ".join(device.workers) or "nobody"
     waiting = "" if not device.pending_changes else f" Its {device.pending_changes} unsent changes will be lost."
     return (
@@ -181,6 +181,8 @@ def agency_settings(db: Database, args: argparse.Namespace) -> str:
     else:
         settings = devices.change_device_settings(
             db,
+            actor=SERVER_COMMAND_LINE,
+            now=_now(),
             agency_id=args.agency,
             offline_sign_in_days=args.offline_days,
             idle_lock_minutes=args.idle_lock_minutes,

@@ -1,7 +1,8 @@
 """Devices and the rules they follow: what the administrator sees and changes, and what each call from a device notes.
 
 The administrator's functions (list, revoke, read and change the agency's device settings) take the database and
-return plain values, so the command line and a web page call the same ones. A device is noted at sign-in and on
+return plain values, so the command line and the console call the same ones; a revocation or a changed setting is
+kept in the audit trail in the same transaction. A device is noted at sign-in and on
 every call it makes with a token: who called, when, with which app version and how many changes it still holds.
 """
 
@@ -10,7 +11,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from server import crud
+from server import audit, crud
+from server.audit import Actor
 from server.db import Database
 from server.models import Agency, Device
 
@@ -70,11 +72,22 @@ def list_devices(db: Database, *, agency_id: str) -> list[DeviceSummary]:
         return [_summary(device, workers[device.device_id]) for device in devices]
 
 
-def revoke_device(db: Database, *, device_id: str, now: datetime) -> DeviceSummary:
-    """Report the device lost. Its next call is refused and it deletes its data; revoking again changes nothing."""
+def revoke_device(db: Database, *, actor: Actor, device_id: str, now: datetime) -> DeviceSummary:
+    """Report the device lost. Its next call is refused and it deletes its data; revoking again changes nothing.
+
+    Raises crud.NotFound for an unknown device, or one of another agency than a console administrator's own.
+    """
     with db.writing() as session:
-        device = crud.revoke_device(session, device_id=device_id, now=now)
-        return _summary(device, crud.device_workers(session, device_ids=[device_id])[device_id])
+        device = crud.get_device(session, device_id=device_id)
+        if device is None or (actor.agency_id is not None and device.agency_id != actor.agency_id):
+            raise crud.NotFound(f"There is no device with ID {device_id!r}.")
+        holders = crud.device_workers(session, device_ids=[device_id])[device_id]
+        if device.revoked_at is None:
+            crud.revoke_device(session, device_id=device_id, now=now)
+            audit.record(session, at=now, actor=actor, action="device_revoked", agency_id=device.agency_id,
+                         target=device_id, name=device.name, workers=holders,
+                         unsent_changes=device.pending_changes)  # fmt: skip
+        return _summary(device, holders)
 
 
 def device_settings(db: Database, *, agency_id: str) -> DeviceSettings:
@@ -83,21 +96,37 @@ def device_settings(db: Database, *, agency_id: str) -> DeviceSettings:
 
 
 def change_device_settings(
-    db: Database, *, agency_id: str, offline_sign_in_days: int | None = None, idle_lock_minutes: int | None = None
+    db: Database,
+    *,
+    actor: Actor,
+    now: datetime,
+    agency_id: str,
+    offline_sign_in_days: int | None = None,
+    idle_lock_minutes: int | None = None,
 ) -> DeviceSettings:
     """Change either setting (None keeps it); devices pick the new values up at their next sync.
 
-    Raises crud.InvalidSetting for a value out of range and crud.NotFound for an unknown agency.
+    Raises crud.InvalidSetting for a value out of range and crud.NotFound for an unknown agency (or, for a console
+    administrator, another agency than their own).
     """
+    if actor.agency_id is not None and actor.agency_id != agency_id:
+        raise crud.NotFound(f"There is no agency with ID {agency_id!r}.")
     with db.writing() as session:
         crud.lock_sequence(session)
-        agency = crud.set_agency_device_rules(
-            session,
-            agency_id=agency_id,
-            offline_sign_in_days=offline_sign_in_days,
-            idle_lock_minutes=idle_lock_minutes,
+        before = _settings(crud.get_agency(session, agency_id=agency_id))
+        after = _settings(
+            crud.set_agency_device_rules(
+                session,
+                agency_id=agency_id,
+                offline_sign_in_days=offline_sign_in_days,
+                idle_lock_minutes=idle_lock_minutes,
+            )
         )
-        return _settings(agency)
+        if after != before:
+            audit.record(session, at=now, actor=actor, action="settings_changed", agency_id=agency_id,
+                         target=agency_id, offline_sign_in_days=after.offline_sign_in_days,
+                         idle_lock_minutes=after.idle_lock_minutes)  # fmt: skip
+        return after
 
 
 # --- calls from devices ----------------------------------------------------------------------------------------------

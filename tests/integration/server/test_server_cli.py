@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from server_harness import PASSWORD, ServerHarness, records
+from sqlalchemy import select
 
 from app.demodata.caseload import CLIENTS, REGISTERED_TWICE
 from app.demodata.reference import DEMO_SIGN_IN, load_demo_reference, load_languages, load_location_types
@@ -15,6 +16,7 @@ from server import crud
 from server.cli import main
 from server.duplicates import possible_duplicates
 from server.main import create_app
+from server.models import AuditEvent
 
 
 def run(database_url: str, *args: str, stdin: str = "") -> int:
@@ -33,6 +35,13 @@ def harness(database_url: str):  # type: ignore[no-untyped-def]
     server = ServerHarness(create_app(database_url))
     yield server
     server.db.close()
+
+
+def trail(harness: ServerHarness, action: str) -> list[tuple[str, str]]:
+    """Who did ``action`` to what, by the audit trail."""
+    with harness.db.reading() as session:
+        found = session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
+        return [(event.actor, event.target) for event in found]
 
 
 def pulled(harness: ServerHarness, user_id: str, password: str = PASSWORD) -> list[dict]:
@@ -158,6 +167,7 @@ def test_an_administrator_lists_and_revokes_devices(database_url: str, harness: 
     assert harness.login_response("wlee").status_code == 401  # this harness speaks like an app older than 403
     run(database_url, "list-devices", "--agency", "north")
     assert "revoked" in capsys.readouterr().out.splitlines()[1]
+    assert trail(harness, "device_revoked") == [("", harness.device_id)]  # the command line, as the console would
 
 
 def test_agency_settings_are_shown_and_changed(database_url: str, harness: ServerHarness, capsys) -> None:
@@ -167,6 +177,7 @@ def test_agency_settings_are_shown_and_changed(database_url: str, harness: Serve
     assert run(database_url, "agency-settings", "--agency", "north", "--idle-lock-minutes", "5") == 0
     shown = capsys.readouterr().out
     assert "offline sign-in for 14 days" in shown and "after 5 minutes" in shown
+    assert trail(harness, "settings_changed") == [("", "north")]
 
 
 def test_demo_loads_a_sign_in_that_works_and_can_run_twice(database_url: str, harness: ServerHarness, capsys) -> None:

@@ -9,6 +9,7 @@ from server_harness import API, NORTH, PASSWORD, ServerHarness, change, new_id, 
 
 from protocol.api import APP_VERSION_HEADER, PENDING_CHANGES_HEADER
 from server import crud, devices
+from server.audit import SERVER_COMMAND_LINE
 
 APP = {APP_VERSION_HEADER: "0.3.1"}
 
@@ -56,7 +57,7 @@ def test_a_revoked_device_is_refused_everywhere_with_a_code_the_app_acts_on(two_
     lost, kept = new_id(), new_id()
     headers = sign_in(server, "wlee", lost)
     other_device = sign_in(server, "wlee", kept)
-    devices.revoke_device(server.db, device_id=lost, now=now())
+    devices.revoke_device(server.db, actor=SERVER_COMMAND_LINE, device_id=lost, now=now())
 
     for response in (
         pull(server, headers),
@@ -78,7 +79,7 @@ def test_an_app_older_than_the_refusal_codes_gets_the_401_it_knows(two_agencies:
     server = two_agencies
     lost = new_id()
     headers = sign_in(server, "wlee", lost, headers={})
-    devices.revoke_device(server.db, device_id=lost, now=now())
+    devices.revoke_device(server.db, actor=SERVER_COMMAND_LINE, device_id=lost, now=now())
     old_app = {"Authorization": headers["Authorization"]}
     response = pull(server, old_app)
     assert response.status_code == 401
@@ -105,7 +106,9 @@ def test_agency_settings_reach_devices_at_sign_in_and_at_the_next_pull(two_agenc
     headers = sign_in(server, "wlee", new_id())
     _, cursor = server.pull_all(headers)
 
-    changed = devices.change_device_settings(server.db, agency_id=NORTH, offline_sign_in_days=3)
+    changed = devices.change_device_settings(
+        server.db, actor=SERVER_COMMAND_LINE, now=now(), agency_id=NORTH, offline_sign_in_days=3
+    )
     assert (changed.offline_sign_in_days, changed.idle_lock_minutes) == (3, 10)
     changes, _ = server.pull_all(headers, cursor)
     assert records(changes, "agency")[NORTH] == {
@@ -123,7 +126,12 @@ def test_settings_out_of_range_change_nothing(
 ) -> None:
     with pytest.raises(crud.InvalidSetting):
         devices.change_device_settings(
-            two_agencies.db, agency_id=NORTH, offline_sign_in_days=days, idle_lock_minutes=minutes
+            two_agencies.db,
+            actor=SERVER_COMMAND_LINE,
+            now=now(),
+            agency_id=NORTH,
+            offline_sign_in_days=days,
+            idle_lock_minutes=minutes,
         )
     settings = devices.device_settings(two_agencies.db, agency_id=NORTH)
     assert (settings.offline_sign_in_days, settings.idle_lock_minutes) == (14, 10)
