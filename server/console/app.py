@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from server.console.auth import LANGUAGE_COOKIE, FormRefused, NotAllowed, SignInNeeded
 from server.console.forms import context
 from server.console.i18n import choose_language
-from server.console.routes import account, administration, agency, reports, trail
+from server.console.routes import account, administration, agency, devices, reports, trail
 from server.console.web import page
 from server.core.config import CONSOLE_PREFIX
 
@@ -28,7 +28,7 @@ def reader_language(request: Request) -> None:
     )
 
 
-PAGES = (account.router, administration.router, agency.router, reports.router, trail.router)
+PAGES = (account.router, administration.router, devices.router, agency.router, reports.router, trail.router)
 """Every console route, by who uses it; each is served under ``CONSOLE_PREFIX``."""
 
 

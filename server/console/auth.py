@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import roles
 from server.api.deps import DatabaseDep, NowDep, SettingsDep
+from server.audit import Actor
 from server.core.config import CONSOLE_PREFIX, Settings
 from server.core.security import new_token, token_digest
 from server.db import Database
@@ -60,6 +61,11 @@ class Viewer:
     worker: Worker
     agency_name: str
     csrf_token: str
+
+    @property
+    def actor(self) -> Actor:
+        """Who the audit trail names for what this reader does: themselves, within their own agency."""
+        return Actor(self.worker.user_id, self.worker.agency_id)
 
     @property
     def may_administer(self) -> bool:

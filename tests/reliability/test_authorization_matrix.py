@@ -413,6 +413,11 @@ CONSOLE_EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/console/sites/{code}"): (_TO_SIGN_IN, 403, 403, 200, 404),
     ("POST", "/console/sites/{code}"): (_TO_SIGN_IN, 403, 403, 400, 404),
     ("POST", "/console/sites/{code}/close"): (_TO_SIGN_IN, 403, 403, 303, 404),
+    ("GET", "/console/devices"): (_TO_SIGN_IN, 403, 403, 200, 200),
+    ("GET", "/console/devices/{device_id}"): (_TO_SIGN_IN, 403, 403, 200, 404),
+    ("POST", "/console/devices/{device_id}/revoke"): (_TO_SIGN_IN, 403, 403, 400, 404),
+    ("GET", "/console/settings"): (_TO_SIGN_IN, 403, 403, 200, 200),
+    ("POST", "/console/settings"): (_TO_SIGN_IN, 403, 403, 400, 400),
     ("GET", "/console/reference"): (_TO_SIGN_IN, 403, 403, 200, 200),
     ("POST", "/console/reference"): (_TO_SIGN_IN, 403, 403, 400, 400),
 }
@@ -422,7 +427,7 @@ CONSOLE_CELLS = [(route, reader) for route in CONSOLE_EXPECTED for reader in CON
 @dataclass
 class ConsoleWorld:
     server: ServerHarness
-    paths: dict[str, str]  # the path parameters: a north session, client, worker and site
+    paths: dict[str, str]  # the path parameters: a north session, client, worker, site and device
     query: dict[str, str]  # the merge page's two clients
     browsers: dict[str, ConsoleBrowser] = field(default_factory=dict)
 
@@ -452,7 +457,8 @@ def console_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleW
     visit["service_forms"][0]["client_id"] = first["id"]
     results = server.push(headers, change("client", first), change("client", second), change("session", visit))
     assert {result["status"] for result in results} == {"applied"}
-    paths = {"session_id": visit["id"], "client_id": first["id"], "user_id": "target", "code": "N-002"}
+    paths = {"session_id": visit["id"], "client_id": first["id"], "user_id": "target", "code": "N-002",
+             "device_id": server.device_id}  # fmt: skip
     yield ConsoleWorld(server=server, paths=paths, query={"keep": first["id"], "merge": second["id"]})
     server.db.close()
 

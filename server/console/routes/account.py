@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from server.api.deps import DatabaseDep, NowDep, SettingsDep
-from server.audit import Actor, record
+from server.audit import record
 from server.console.auth import (
     FORM_COOKIE,
     LANGUAGE_COOKIE,
@@ -94,7 +94,7 @@ def sign_in(
 def sign_out(request: Request, viewer: CurrentViewer, db: DatabaseDep, now: NowDep) -> Response:
     end_sign_in(db, request.cookies[SIGN_IN_COOKIE])
     with db.writing() as session:
-        actor = Actor(viewer.worker.user_id, viewer.worker.agency_id)
+        actor = viewer.actor
         record(session, at=now, actor=actor, action="sign_out", agency_id=viewer.worker.agency_id, channel=CONSOLE)
     response = redirect(f"{CONSOLE_PREFIX}/sign-in?signed_out=1")
     response.delete_cookie(SIGN_IN_COOKIE, path=CONSOLE_PREFIX)

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from server import admin
 from server.api.deps import DatabaseDep, NowDep
-from server.audit import Actor
 from server.console.auth import Administrator, CheckedForm, Viewer
 from server.console.forms import Problems, context, text
 from server.console.web import page, redirect
@@ -29,10 +28,6 @@ NOTICES = {
     "imported": N_("The file was imported."),
     "reference": N_("The list was changed. Devices receive it at their next sync."),
 }
-
-
-def _actor(viewer: Viewer) -> Actor:
-    return Actor(viewer.worker.user_id, viewer.worker.agency_id)
 
 
 def _notice(request: Request) -> str | None:
@@ -76,7 +71,7 @@ def add_worker(
 ) -> HTMLResponse:
     try:
         handover = admin.add_worker(
-            db, actor=_actor(viewer), now=now, agency_id=viewer.worker.agency_id, user_id=user_id, name=name, role=role
+            db, actor=viewer.actor, now=now, agency_id=viewer.worker.agency_id, user_id=user_id, name=name, role=role
         )
     except Refused as refusal:
         problems = Problems()
@@ -118,7 +113,7 @@ def change_role(
 ) -> Response:
     person = _worker_or_404(db, viewer, user_id)
     try:
-        admin.change_role(db, actor=_actor(viewer), now=now, user_id=user_id, role=role)
+        admin.change_role(db, actor=viewer.actor, now=now, user_id=user_id, role=role)
     except Refused as refusal:
         problems = Problems()
         problems.refused(request, refusal, default_field="role")
@@ -129,7 +124,7 @@ def change_role(
 @router.post("/workers/{user_id}/password", dependencies=[CheckedForm])
 def reset_password(request: Request, viewer: Administrator, db: DatabaseDep, now: NowDep, user_id: str) -> Response:
     person = _worker_or_404(db, viewer, user_id)
-    handover = admin.reset_password(db, actor=_actor(viewer), now=now, user_id=user_id)
+    handover = admin.reset_password(db, actor=viewer.actor, now=now, user_id=user_id)
     return page(request, "password_handover.html", context(viewer, handover=handover, name=person.name, added=False))
 
 
@@ -137,7 +132,7 @@ def reset_password(request: Request, viewer: Administrator, db: DatabaseDep, now
 def deactivate(request: Request, viewer: Administrator, db: DatabaseDep, now: NowDep, user_id: str) -> Response:
     person = _worker_or_404(db, viewer, user_id)
     try:
-        admin.deactivate_worker(db, actor=_actor(viewer), now=now, user_id=user_id)
+        admin.deactivate_worker(db, actor=viewer.actor, now=now, user_id=user_id)
     except Refused as refusal:
         problems = Problems()
         problems.refused(request, refusal, default_field="deactivate")
@@ -190,7 +185,7 @@ def add_site(
 ) -> Response:
     agency_id = viewer.worker.agency_id
     try:
-        admin.add_site(db, actor=_actor(viewer), now=now, agency_id=agency_id, code=code, name=name, address=address)
+        admin.add_site(db, actor=viewer.actor, now=now, agency_id=agency_id, code=code, name=name, address=address)
     except Refused as refusal:
         problems = Problems()
         problems.refused(request, refusal, default_field="code")
@@ -212,7 +207,7 @@ async def import_sites(
         try:
             rows = read_sites_bytes(content, source=source)
             count = admin.import_sites(
-                db, actor=_actor(viewer), now=now, agency_id=viewer.worker.agency_id, rows=rows, source=source
+                db, actor=viewer.actor, now=now, agency_id=viewer.worker.agency_id, rows=rows, source=source
             )
             return redirect(f"{CONSOLE_PREFIX}/sites?done=imported&count={count}")
         except SiteFileError as failure:
@@ -249,7 +244,7 @@ def change_site(
     found = _site_or_404(db, viewer, code)
     agency_id = viewer.worker.agency_id
     try:
-        admin.change_site(db, actor=_actor(viewer), now=now, agency_id=agency_id, code=code, name=name, address=address)
+        admin.change_site(db, actor=viewer.actor, now=now, agency_id=agency_id, code=code, name=name, address=address)
     except Refused as refusal:
         problems = Problems()
         problems.refused(request, refusal, default_field="name")
@@ -261,7 +256,7 @@ def change_site(
 @router.post("/sites/{code}/close", dependencies=[CheckedForm])
 def close_site(request: Request, viewer: Administrator, db: DatabaseDep, now: NowDep, code: str) -> Response:
     _site_or_404(db, viewer, code)
-    admin.close_site(db, actor=_actor(viewer), now=now, agency_id=viewer.worker.agency_id, code=code)
+    admin.close_site(db, actor=viewer.actor, now=now, agency_id=viewer.worker.agency_id, code=code)
     return redirect(f"{CONSOLE_PREFIX}/sites/{code}?done=site_closed")
 
 
@@ -310,7 +305,7 @@ def put_reference_entry(
     name: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     try:
-        admin.put_reference_entry(db, actor=_actor(viewer), now=now, kind=kind, code=code, name=name)
+        admin.put_reference_entry(db, actor=viewer.actor, now=now, kind=kind, code=code, name=name)
     except Refused as refusal:
         problems = Problems()
         problems.refused(request, refusal, default_field="code")

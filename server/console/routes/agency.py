@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, Response
 from app.domain.codes import SERVICE_TYPES, SESSION_TYPES
 from server import merge
 from server.api.deps import DatabaseDep, NowDep
-from server.audit import Actor
 from server.browse import (
     PagePosition,
     SessionFilter,
@@ -121,9 +120,7 @@ def merge_clients(
     merge_id: Annotated[str, Form(alias="merge", max_length=40)] = "",
 ) -> Response:
     try:
-        merge.merge_clients(
-            db, actor=Actor(viewer.worker.user_id, viewer.worker.agency_id), now=now, keep_id=keep, merge_id=merge_id
-        )
+        merge.merge_clients(db, actor=viewer.actor, now=now, keep_id=keep, merge_id=merge_id)
     except Refused as refusal:
         problems = Problems()
         problems.refused(request, refusal)

@@ -12,6 +12,7 @@ import pytest
 from console_browser import ConsoleBrowser, visible_text
 from server_harness import API, NORTH, PASSWORD, ServerHarness, change, client_data, deleted, now, records, session_data
 
+from protocol.api import APP_VERSION_HEADER
 from server.main import create_app
 from server.models import AuditEvent, Worker
 
@@ -221,6 +222,47 @@ def test_another_agencys_worker_or_site_is_not_found(pages: ServerHarness) -> No
     attempt = browser.post("/workers/zsouth/deactivate", form_on="/workers")
     assert attempt.status_code == 404
     assert pages.login_response("zsouth").status_code == 200
+
+
+def test_an_administrator_revokes_a_lost_device_only_once_confirmed(pages: ServerHarness) -> None:
+    browser = console(pages, "admin1")
+    lost = pages.device_id
+    device = pages.login("wlee")
+    listed = visible_text(browser.get("/devices").text)
+    assert "Test tablet" in listed and "In use" in listed
+    assert f'href="/console/devices/{lost}"' in browser.get("/devices").text
+
+    unconfirmed = browser.post(f"/devices/{lost}/revoke", form_on=f"/devices/{lost}")
+    assert unconfirmed.status_code == 400
+    assert "Tick the box to confirm" in visible_text(unconfirmed.text) and 'href="#confirm"' in unconfirmed.text
+    assert pages.client.get(f"{API}/sync/pull", headers=device).status_code == 200  # nothing happened
+
+    revoked = browser.post(f"/devices/{lost}/revoke", {"confirm": "yes"}, form_on=f"/devices/{lost}")
+    assert revoked.headers["location"] == f"/console/devices/{lost}?done=revoked"
+    refused = pages.client.get(f"{API}/sync/pull", headers=device | {APP_VERSION_HEADER: "1.0"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "device_revoked")
+    shown = visible_text(browser.get(f"/devices/{lost}").text)
+    assert "Revoked" in shown and "it was told and deleted its data" in shown and "Revoke this device" not in shown
+    assert browser.post(f"/devices/{lost}/revoke", {"confirm": "yes"}, form_on="/devices").status_code == 303
+    assert [target for _, action, target in audit_actions(pages) if action == "device_revoked"] == [lost]
+
+
+def test_device_settings_are_checked_then_reach_devices_at_their_next_sync(pages: ServerHarness) -> None:
+    browser = console(pages, "admin1")
+    device = pages.login("wlee")
+    _, cursor = pages.pull_all(device)
+    refused = browser.post("/settings", {"offline_sign_in_days": "0", "idle_lock_minutes": "ten"}, form_on="/settings")
+    assert refused.status_code == 400
+    shown = visible_text(refused.text)
+    assert "whole number of days from 1 to 90" in shown and "whole number of minutes from 1 to 60" in shown
+    assert 'value="ten"' in refused.text  # what was typed stays, to be corrected
+    saved = browser.post("/settings", {"offline_sign_in_days": "3", "idle_lock_minutes": "5"}, form_on="/settings")
+    assert saved.headers["location"] == "/console/settings?done=saved"
+    changes, _ = pages.pull_all(device, cursor)
+    agency = records(changes, "agency")[NORTH]
+    assert (agency["offline_sign_in_days"], agency["idle_lock_minutes"]) == (3, 5)
+    assert ("admin1", "settings_changed", NORTH) in audit_actions(pages)
+    assert "after 5 minutes" in visible_text(browser.get("/devices").text)
 
 
 # --- supervisors ------------------------------------------------------------------------------------------------------
