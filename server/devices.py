@@ -2,8 +2,8 @@
 
 The administrator's functions (list, revoke, read and change the agency's device settings) take the database and
 return plain values, so the command line and the console call the same ones; a revocation or a changed setting is
-kept in the audit trail in the same transaction. A device is noted at sign-in and on
-every call it makes with a token: who called, when, with which app version and how many changes it still holds.
+kept in the audit trail in the same transaction. A device is noted at sign-in and on every call it makes with a
+token: who called, when, with which app version and how many changes it still holds.
 """
 
 from dataclasses import dataclass
