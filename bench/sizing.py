@@ -13,6 +13,8 @@ from pathlib import Path
 
 from bench.measure import ms
 from bench.report import write_document
+from server.db import OTHER_REQUESTS_KEPT, OVERFLOW_CONNECTIONS
+from server.main import SYNC_SLOTS
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "scaling.md"
 NETWORKS = (1_000, 10_000, 100_000)
@@ -22,7 +24,7 @@ SYNC_EVERY_S = 300  # the sync runner's interval while the app is open (sync.run
 SAVES_PER_DAY = 16  # sessions and clients saved; each save triggers a sync that pushes
 PEAK_FACTOR = 3  # the busiest minutes (the morning start, the end of the day) against the day's average
 BUSY_SHARE = 0.6  # run a core at most this busy, so a burst queues for milliseconds, not seconds
-POOL_CONNECTIONS = 15  # per server process: SQLAlchemy's pool of 5 plus 10 overflow
+POOL_CONNECTIONS = SYNC_SLOTS + OTHER_REQUESTS_KEPT + OVERFLOW_CONNECTIONS  # the most one server process opens
 POSTGRES_CONNECTIONS = 100  # PostgreSQL's default max_connections
 
 

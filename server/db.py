@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -28,6 +29,12 @@ BUSY_TIMEOUT_MS = 10_000
 PING_AFTER_IDLE_S = 10.0
 _IDLE_SINCE = "outpost_idle_since"
 INSERT_ROWS_PER_STATEMENT = 100
+# PostgreSQL pool, beyond one connection per sync a process runs at once (see server.main.SYNC_SLOTS): a few kept
+# for sign-ins and the console, a few more opened under load, and a short wait for one before the request is answered
+# 503 (a wait longer than that would outlast the device's patience, and the queue would only grow).
+OTHER_REQUESTS_KEPT = 2
+OVERFLOW_CONNECTIONS = 5
+POOL_WAIT_S = 5.0
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _WRITER_OPTION = "outpost_writer"
 _JSON_CODEC = {"json_serializer": codec.dumps, "json_deserializer": codec.loads}
@@ -67,11 +74,13 @@ def _ping_if_idle(dbapi_connection, record: ConnectionPoolEntry, _proxy) -> None
         raise DisconnectionError("a pooled connection did not answer its ping") from problem
 
 
-def create_server_engine(database_url: str, *, lock_timeout_ms: int | None = None) -> Engine:
+def create_server_engine(database_url: str, *, lock_timeout_ms: int | None = None,
+                         syncs_at_once: int | None = None) -> Engine:  # fmt: skip
     """An engine for ``database_url`` with the per-connection settings of its database kind.
 
     ``lock_timeout_ms`` (PostgreSQL) bounds how long any statement on these connections waits for a lock; past
-    it the statement fails with a lock timeout, which the API answers 503 (see ``server.main``).
+    it the statement fails with a lock timeout, which the API answers 503 (see ``server.main``). ``syncs_at_once``
+    (PostgreSQL) sizes the pool so that each of that many syncs has a connection of its own.
     """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
@@ -80,8 +89,12 @@ def create_server_engine(database_url: str, *, lock_timeout_ms: int | None = Non
         event.listen(engine, "begin", _begin_sqlite_transaction)
         return engine
     options = {"options": f"-c lock_timeout={lock_timeout_ms}"} if lock_timeout_ms else {}
+    pool: dict[str, Any] = {}
+    if syncs_at_once is not None:
+        pool = {"pool_size": syncs_at_once + OTHER_REQUESTS_KEPT, "max_overflow": OVERFLOW_CONNECTIONS,
+                "pool_timeout": POOL_WAIT_S}  # fmt: skip
     engine = create_engine(url, connect_args=options, insertmanyvalues_page_size=INSERT_ROWS_PER_STATEMENT,
-                           **_JSON_CODEC)  # fmt: skip
+                           **pool, **_JSON_CODEC)  # fmt: skip
     engine.dialect.use_insertmanyvalues_wo_returning = True
     event.listen(engine.pool, "checkin", _note_idle)
     event.listen(engine.pool, "checkout", _ping_if_idle)
@@ -100,14 +113,15 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 class Database:
     """The open central database: migrated on open, handing out reading and writing transactions."""
 
-    def __init__(self, database_url: str, *, run_migrations: bool = True, lock_timeout_ms: int | None = None):
+    def __init__(self, database_url: str, *, run_migrations: bool = True, lock_timeout_ms: int | None = None,
+                 syncs_at_once: int | None = None):  # fmt: skip
         if run_migrations:
             migrating = create_server_engine(database_url)  # waits as long as another process's migration takes
             try:
                 migrate(migrating.execution_options(**{_WRITER_OPTION: True}))
             finally:
                 migrating.dispose()
-        self.engine = create_server_engine(database_url, lock_timeout_ms=lock_timeout_ms)
+        self.engine = create_server_engine(database_url, lock_timeout_ms=lock_timeout_ms, syncs_at_once=syncs_at_once)
         writer_engine = self.engine.execution_options(**{_WRITER_OPTION: True})
         reader_engine = self.engine
         if self.engine.dialect.name == "postgresql":

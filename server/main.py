@@ -11,10 +11,12 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from msgspec.json import schema_components
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from protocol import PROTOCOL_VERSION
-from protocol.api import API_PREFIX, APP_VERSION_HEADER
+from protocol.api import API_PREFIX, APP_VERSION_HEADER, PULL_PATH, PUSH_PATH
 from protocol.records import PULLED_RECORDS, TOMBSTONE_RECORDS
+from server.api.admission import SyncAdmission, busy_response
 from server.api.deps import DeviceRefusal
 from server.api.main import api_router
 from server.api.timing import ServerTimingMiddleware
@@ -26,18 +28,22 @@ GZIP_MINIMUM_BYTES = 1024
 # zlib's usual default: on a 1.4 MB pull page about half the time of level 9 for 3% more bytes (level 9 was a tenth
 # of a first sync's server time).
 GZIP_LEVEL = 6
-BUSY_RETRY_AFTER_S = 2
 BUSY_SIGNS = ("database is locked", "canceling statement due to lock timeout")  # SQLite's, PostgreSQL's
 # How long a request waits on PostgreSQL for a lock (in practice a push for the change counter, the one writer)
 # before the device is told to come back later. Without a limit, under more pushes than the writer can take, devices
 # time out and resend while their first push still waits, and the queue only grows; with it, the excess is shed and
 # the devices' jittered backoff spreads it out.
 LOCK_TIMEOUT_MS = 5_000
+# Syncs one process works on at once (see server.api.admission), and how long one more waits for a slot before it is
+# answered 503. A process runs Python on one core, so more at once only lengthens each; the database pool holds a
+# connection for each of them plus a few for sign-ins and the console (see server.db).
+SYNC_SLOTS = 8
+SYNC_SLOT_WAIT_S = 2.0
 
 
 def create_app(database_url: str, *, settings: Settings | None = None) -> FastAPI:
     """The API on ``database_url``, whose schema is brought up to date first."""
-    database = Database(database_url, lock_timeout_ms=LOCK_TIMEOUT_MS)
+    database = Database(database_url, lock_timeout_ms=LOCK_TIMEOUT_MS, syncs_at_once=SYNC_SLOTS)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -52,11 +58,14 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     )
     app.state.database = database
     app.state.settings = settings or settings_for(database_url)
+    sync_paths = frozenset({f"{API_PREFIX}{PUSH_PATH}", f"{API_PREFIX}{PULL_PATH}"})
+    app.add_middleware(SyncAdmission, paths=sync_paths, slots=SYNC_SLOTS, wait_s=SYNC_SLOT_WAIT_S)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(ServerTimingMiddleware)  # added last, so outermost: the time includes compression
     app.include_router(api_router, prefix=API_PREFIX)
     add_console(app)
     app.add_exception_handler(OperationalError, _busy_or_failed)
+    app.add_exception_handler(PoolTimeout, _busy_or_failed)
     app.add_exception_handler(DeviceRefusal, _refused)
     app.openapi = lambda: _openapi_with_records(app)  # type: ignore[method-assign]
     return app
@@ -88,14 +97,11 @@ async def _refused(request: Request, refusal: DeviceRefusal) -> JSONResponse:
 
 async def _busy_or_failed(_request: Request, problem: Exception) -> JSONResponse:
     """A SQLite database still locked after the busy timeout, a PostgreSQL push that waited its lock timeout for
-    the change counter, or a connection to the database that dropped (the pool replaces it) is a busy server, not a
-    broken one: answer 503 with Retry-After, so devices come back a little later (nothing was written). Anything
-    else goes on to the usual 500 and its logged traceback."""
+    the change counter, a request that found no free pooled connection in time, or a connection to the database
+    that dropped (the pool replaces it) is a busy server, not a broken one: answer 503 with Retry-After, so devices
+    come back a little later (nothing was written). Anything else goes on to the usual 500 and its logged
+    traceback."""
     dropped = isinstance(problem, DBAPIError) and problem.connection_invalidated
-    if not dropped and not any(sign in str(problem) for sign in BUSY_SIGNS):
+    if not isinstance(problem, PoolTimeout) and not dropped and not any(sign in str(problem) for sign in BUSY_SIGNS):
         raise problem
-    return JSONResponse(
-        status_code=503,
-        content={"detail": "The server is busy. Nothing was saved; try again shortly."},
-        headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
-    )
+    return busy_response()
