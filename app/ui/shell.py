@@ -20,6 +20,7 @@ import flet as ft
 from app.i18n import N_
 from app.ui import theme, widgets
 from app.ui.context import AppContext, NotSignedIn
+from app.ui.lock import AppLock, ask_for_pin
 from app.ui.screens.client_dashboard import client_dashboard_view
 from app.ui.screens.client_form import edit_client_view, register_client_view
 from app.ui.screens.client_profile import client_profile_view
@@ -31,6 +32,7 @@ from app.ui.screens.session_form import session_form_view, session_route
 from app.ui.screens.sign_in import sign_in_view
 from app.ui.screens.sync_details import sync_details_view
 from app.ui.sync_words import headline
+from app.usecases.app_lock import lock_settings
 from app.usecases.context import NotFound
 from sync.status import SyncStatus
 
@@ -166,7 +168,11 @@ class Shell:
         self._note_for_next_screen: str | None = None
         self.title = ft.Text(overflow=ft.TextOverflow.ELLIPSIS, max_lines=1)
         self.back = widgets.icon_button(ft.Icons.ARROW_BACK, "", self._go_back)
-        self.app_bar = ft.AppBar(title=self.title, leading=self.back, automatically_imply_leading=False)
+        self.lock = AppLock(ctx, on_unlocked=self._unlocked, on_forgotten=self._forgotten)
+        self.lock_button = widgets.icon_button(ft.Icons.LOCK_OUTLINE, "", self.lock.lock)
+        self.app_bar = ft.AppBar(
+            title=self.title, leading=self.back, automatically_imply_leading=False, actions=[self.lock_button]
+        )
         self.headline = ft.Text(weight=ft.FontWeight.W_600, expand=True, max_lines=2)
         self.sync_icon = ft.Icon(ft.Icons.CLOUD_DONE_OUTLINED)
         self.sync_button = ft.TextButton(icon=ft.Icons.SYNC, on_click=self._sync_button_pressed)
@@ -228,17 +234,22 @@ class Shell:
     async def start(self) -> None:
         self.page.on_route_change = self._route_changed
         self.page.on_resize = self._resized
+        self.page.on_keyboard_event = self.lock.touch
         self.ctx.watch_status(self._status_changed)
         self.ctx.redraw = self.redraw
         self._label_frame()
         self._layout_for(self.page.width)
         self._ticker = asyncio.create_task(self._keep_headline_fresh())
+        if self.ctx.actor is not None:  # still signed in from before: whoever holds the device proves who they are
+            self.page.views[:] = [self.view]
+            await self.lock.begin(locked=True)
         await self.show(self.page.route or HOME_ROUTE)
 
     def stop(self) -> None:
-        """The session is closing: stop refreshing the sync bar."""
+        """The session is closing: stop refreshing the sync bar and watching for idleness."""
         if self._ticker is not None:
             self._ticker.cancel()
+        self.lock.end()
 
     async def redraw(self) -> None:
         """Show the frame and the current screen again, in the worker's language as it is now."""
@@ -252,6 +263,8 @@ class Shell:
         tr = self.ctx.tr
         self.back.tooltip = tr("Back")
         self.back.icon.semantics_label = tr("Back")
+        self.lock_button.tooltip = tr("Lock")
+        self.lock_button.icon.semantics_label = tr("Lock")
         for destination, bar_item, rail_item in zip(
             DESTINATIONS, self.nav_bar.destinations, self.rail.destinations, strict=True
         ):
@@ -267,6 +280,9 @@ class Shell:
         ticket = self._showing
         self.ctx.screen_changed()
         signed_in, on_sign_in = self.ctx.actor is not None, urlsplit(route).path == SIGN_IN_ROUTE
+        if self.lock.locked and signed_in:  # the screen under the lock stays as it was (browser back included)
+            return
+        self.lock.touch()
         if signed_in == on_sign_in:  # signed out anywhere but the sign-in screen, or signed in on it (browser back)
             await self.page.push_route(HOME_ROUTE if signed_in else SIGN_IN_ROUTE)
             return
@@ -284,6 +300,7 @@ class Shell:
             self._put(screen)
 
     def _show_sign_in(self) -> None:
+        self.lock.end()
         self._history.clear()
         self.page.views.clear()
         self.page.views.append(
@@ -300,6 +317,17 @@ class Shell:
     async def _signed_in(self, note: str | None) -> None:
         self._note_for_next_screen = note
         await self.page.push_route(HOME_ROUTE)
+        await self.lock.begin(locked=False)
+        if not (await self.ctx.call(lock_settings, self.ctx.db, self.ctx.signed_in_actor.user_id)).has_pin:
+            await ask_for_pin(self.ctx, first_time=True)
+
+    def _unlocked(self) -> None:
+        self._status_changed(self.ctx.sync_status)
+
+    async def _forgotten(self, message: str) -> None:
+        """Ten wrong passwords at the lock: the device forgot the worker; back to the sign-in screen."""
+        await self.ctx.sign_out()
+        self.ctx.show_message(message, error=True)
 
     async def _build(self, route: Route, match: RouteMatch) -> ft.Control:
         try:
@@ -398,8 +426,9 @@ class Shell:
     # --- sync bar ----------------------------------------------------------------------------------------------
 
     def _frame_showing(self) -> bool:
-        """Whether the frame (and so the sync bar) is on the page, rather than the sign-in screen."""
-        return len(self.page.views) == 1 and self.page.views[0] is self.view
+        """Whether the frame (and so the sync bar) is on the page, rather than the sign-in screen (the locked screen
+        may cover it)."""
+        return bool(self.page.views) and self.page.views[0] is self.view
 
     def _status_changed(self, _status: SyncStatus) -> None:
         self._refresh_sync_bar()

@@ -6,6 +6,7 @@ import flet as ft
 from app.domain.codes import ROLES
 from app.ui import widgets
 from app.ui.context import AppContext
+from app.ui.lock import ask_for_pin
 from app.ui.screens.sign_in import language_switch
 from app.usecases.accounts import DeviceInfo, device_info
 
@@ -20,6 +21,10 @@ async def my_profile_view(ctx: AppContext) -> ft.Control:
         attention = tr.ngettext("{num} needs attention", "{num} need attention", device.needs_attention)
         waiting = tr("{waiting}, {attention}", waiting=waiting, attention=attention)
     role = tr(ROLES[actor.role]) if actor.role in ROLES else actor.role
+
+    async def set_pin(_event: ft.ControlEvent) -> None:
+        await ask_for_pin(ctx)
+
     return widgets.screen(
         widgets.section(
             tr("You"),
@@ -49,5 +54,8 @@ async def my_profile_view(ctx: AppContext) -> ft.Control:
         widgets.muted(
             tr("Signing out keeps everything saved on this device; unsynced work is sent after you sign in.")
         ),
-        widgets.actions(ft.OutlinedButton(tr("Sign out"), icon=ft.Icons.LOGOUT, on_click=ctx.sign_out)),
+        widgets.actions(
+            ft.OutlinedButton(tr("Set a PIN"), icon=ft.Icons.PIN_OUTLINED, on_click=set_pin),
+            ft.OutlinedButton(tr("Sign out"), icon=ft.Icons.LOGOUT, on_click=ctx.sign_out),
+        ),
     )

@@ -46,14 +46,22 @@ class Worker:
         self.tap(self.button(name))
 
     def sign_in(self) -> None:
-        """Sign in as the demo worker, unless this device already has them signed in."""
+        """Sign in as the demo worker (putting off the PIN the app offers), or, when this device already has them
+        signed in, unlock the app with the password."""
         user_id = self.page.get_by_role("textbox", name="User ID")
+        unlock = self.button("Unlock")
         dashboard = self.button("Register a New Client")
-        expect(user_id.or_(dashboard).first).to_be_visible()
+        expect(user_id.or_(unlock).or_(dashboard).first).to_be_visible()
         if user_id.is_visible():
             self.type("User ID", DEMO_SIGN_IN.user_id)
             self.type("Password", DEMO_SIGN_IN.password)
             self.press("Sign in")
+            self.press("Not now")
+        elif unlock.is_visible():
+            if self.button("Use your password instead").is_visible():
+                self.press("Use your password instead")
+            self.type("Password", DEMO_SIGN_IN.password)
+            self.press("Unlock")
         expect(dashboard).to_be_visible()
 
     def destination(self, name: str) -> Locator:
@@ -214,12 +222,54 @@ def test_worker_signs_in_without_the_server_after_a_first_online_sign_in(worker,
     expect(me.page.get_by_text("Invalid user ID or password")).to_be_visible()
     me.type("Password", DEMO_SIGN_IN.password)
     me.press("Sign in")
+    me.press("Not now")  # the PIN the app offers until one is set
     expect(me.button("Register a New Client")).to_be_visible()
     # Without a token from the server this device cannot sync until the worker signs in with it again.
     again = me.button("Sign in again")
     expect(again).to_be_visible()
     again.click()  # in the sync bar, always in sight
     expect(me.page.get_by_role("textbox", name="User ID")).to_be_visible()
+
+
+def test_a_locked_tablet_hides_the_form_and_the_pin_brings_it_back_as_it_was(
+    open_app, second_outpost_app, viewports, reveal, type_into, screenshot, small_targets, unique: str
+) -> None:
+    """On its own device (the PIN set here stays there): set a PIN, leave a client half registered, lock; nothing of
+    the form shows until the right PIN, and a new window on the same device starts locked."""
+    me = Worker(open_app("tablet", second_outpost_app), viewports, reveal, type_into, screenshot, small_targets)
+    me.sign_in()
+    me.go_to("My Profile")
+    me.press("Set a PIN")
+    me.type("New PIN", "123456")
+    me.type("New PIN again", "123456")
+    me.press("Save PIN")
+    expect(me.page.get_by_text("Choose a PIN that is not a run or a repeat of one digit.")).to_be_visible()
+    me.type("New PIN", "402918")
+    me.type("New PIN again", "402918")
+    me.press("Save PIN")
+    expect(me.page.get_by_role("alertdialog")).to_have_count(0)
+    me.go_to("My Dashboard")
+    me.press("Register a New Client")
+    me.type("First name", f"Zephyrine{unique}")
+
+    me.button("Lock").click()  # in the app bar, always in sight
+    expect(me.page.get_by_text("Outpost is locked")).to_be_visible()
+    expect(me.page.get_by_role("textbox", name="First name")).to_have_count(0)
+    me.photograph("locked")
+    me.type("PIN", "999999")
+    me.press("Unlock")
+    expect(me.page.get_by_text("Wrong PIN. 4 tries left before the password is needed.")).to_be_visible()
+    stranger = Worker(open_app("phone", second_outpost_app), viewports, reveal, type_into, screenshot, small_targets)
+    expect(stranger.page.get_by_text("Outpost is locked")).to_be_visible()
+    expect(stranger.button("Register a New Client")).to_have_count(0)
+    me.type("PIN", "402918")
+    me.press("Unlock")
+
+    first_name = me.page.get_by_role("textbox", name="First name")
+    expect(first_name).to_be_visible()
+    me.photograph("unlocked")
+    first_name.focus()
+    expect(first_name).to_have_value(f"Zephyrine{unique}")
 
 
 def test_clients_named_in_cyrillic_arabic_and_han_are_registered_found_and_drawn(worker) -> None:

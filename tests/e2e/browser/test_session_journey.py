@@ -127,14 +127,20 @@ class SessionWorker:
     # --- whole steps -----------------------------------------------------------------------------------------------
 
     def sign_in(self, user_id: str = DEMO_SIGN_IN.user_id, password: str = DEMO_SIGN_IN.password) -> None:
+        """Sign in (putting off the PIN the app offers), or unlock with the password when still signed in."""
         user_box = self.page.get_by_role("textbox", name="User ID")
+        unlock = self.button("Unlock")
         dashboard = self.button("Register a New Client")
-        expect(user_box.or_(dashboard).first).to_be_visible(timeout=SEMANTICS_MS)
+        expect(user_box.or_(unlock).or_(dashboard).first).to_be_visible(timeout=SEMANTICS_MS)
         if user_box.is_visible():
             self.type("User ID", user_id)
             self.type("Password", password)
             self.page.wait_for_timeout(TYPED_TEXT_SETTLES_MS)
             self.press("Sign in")
+            self.press("Not now")
+        elif unlock.is_visible():
+            self.type("Password", password)
+            self.press("Unlock")
         expect(dashboard).to_be_visible()
 
     def register(self, first: str, last: str, born: str) -> None:
