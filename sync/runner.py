@@ -20,9 +20,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
+from protocol.enums import RefusalCode
 from sync.lock import SyncBusy
 from sync.status import SIGN_IN_AGAIN, SyncStatus
-from sync.transport import Offline, ServerError, Throttled, Unauthorized
+from sync.transport import DeviceRevoked, Offline, ServerError, Throttled, Unauthorized, WorkerDeactivated
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +180,12 @@ class SyncRunner:
             engine = self._engine()
             engine.sync()
         except Unauthorized as exc:
+            self._stop_for_sign_in(str(exc))
+        except DeviceRevoked as exc:
+            self.status.refused = RefusalCode.DEVICE_REVOKED
+            self._stop_for_sign_in(str(exc))
+        except WorkerDeactivated as exc:
+            self.status.refused = RefusalCode.WORKER_DEACTIVATED
             self._stop_for_sign_in(str(exc))
         except SyncBusy:
             with self._cond:

@@ -17,3 +17,6 @@ class SyncStatus:
     last_success: datetime | None = None
     last_error: str = ""
     needs_sign_in: bool = False
+    refused: str = ""
+    """The server's refusal (a ``RefusalCode``: ``device_revoked``, ``worker_deactivated``): it will not sync with
+    this device, or this worker, again; the app removes what it must and asks for a sign-in."""

@@ -18,6 +18,7 @@ from typing import Self
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
+from app.store import erase
 from app.store.outbox import OutboxRepository, QueuedChange
 from app.store.repositories import (
     AccountRepository,
@@ -73,6 +74,12 @@ class UnitOfWork:
             self.outbox.queue(change)
         self.queued.clear()
         self._tx.commit()
+
+    def erase_every_row(self) -> None:
+        """Delete every row of every table (a device reported lost); nothing is queued for the outbox."""
+        assert self._tx is not None
+        self.queued.clear()
+        erase.delete_every_row(self._tx)
 
     def set_page_cache(self, kibibytes: int) -> None:
         """Give this transaction's connection a larger page cache (a first sync's term index)."""

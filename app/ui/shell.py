@@ -32,8 +32,10 @@ from app.ui.screens.session_form import session_form_view, session_route
 from app.ui.screens.sign_in import sign_in_view
 from app.ui.screens.sync_details import sync_details_view
 from app.ui.sync_words import headline
+from app.usecases.accounts import DEVICE_REVOKED, WORKER_DEACTIVATED, forget_worker, wipe_device
 from app.usecases.app_lock import lock_settings
 from app.usecases.context import NotFound
+from protocol.enums import RefusalCode
 from sync.status import SyncStatus
 
 log = logging.getLogger(__name__)
@@ -166,6 +168,7 @@ class Shell:
         self._narrow: bool | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._note_for_next_screen: str | None = None
+        self._acting_on_refusal = False
         self.title = ft.Text(overflow=ft.TextOverflow.ELLIPSIS, max_lines=1)
         self.back = widgets.icon_button(ft.Icons.ARROW_BACK, "", self._go_back)
         self.lock = AppLock(ctx, on_unlocked=self._unlocked, on_forgotten=self._forgotten)
@@ -301,6 +304,7 @@ class Shell:
 
     def _show_sign_in(self) -> None:
         self.lock.end()
+        self._acting_on_refusal = False
         self._history.clear()
         self.page.views.clear()
         self.page.views.append(
@@ -324,8 +328,21 @@ class Shell:
     def _unlocked(self) -> None:
         self._status_changed(self.ctx.sync_status)
 
+    async def _refused(self, refusal: str) -> None:
+        """The server will not sync with this device (reported lost) or this worker (deactivated) again: delete what
+        it says to delete, then back to the sign-in screen with the reason."""
+        actor = self.ctx.signed_in_actor
+        if refusal == RefusalCode.DEVICE_REVOKED:
+            await self.ctx.call(wipe_device, self.ctx.db)
+            message = DEVICE_REVOKED
+        else:
+            await self.ctx.call(forget_worker, self.ctx.db, actor.user_id)
+            message = WORKER_DEACTIVATED
+        await self._forgotten(self.ctx.tr(message))
+
     async def _forgotten(self, message: str) -> None:
-        """Ten wrong passwords at the lock: the device forgot the worker; back to the sign-in screen."""
+        """The device forgot the worker (ten wrong passwords at the lock, or the server's refusal): back to the sign-in
+        screen, saying why."""
         await self.ctx.sign_out()
         self.ctx.show_message(message, error=True)
 
@@ -430,7 +447,10 @@ class Shell:
         may cover it)."""
         return bool(self.page.views) and self.page.views[0] is self.view
 
-    def _status_changed(self, _status: SyncStatus) -> None:
+    def _status_changed(self, status: SyncStatus) -> None:
+        if status.refused and not self._acting_on_refusal:
+            self._acting_on_refusal = True
+            self.page.run_task(self._refused, status.refused)
         self._refresh_sync_bar()
         if self._frame_showing():
             self.sync_bar.update()

@@ -19,6 +19,8 @@ from typing import Any
 
 from app.domain.device_access import offline_sign_in_allowed
 from app.domain.words import N_
+from app.store import erase
+from app.store.db import DeviceDatabase
 from app.store.models import LocalAccountRow
 from app.store.outbox import NEEDS_ATTENTION, PENDING
 from app.store.repositories import SyncKey
@@ -27,6 +29,7 @@ from app.usecases.context import Actor, UnitsOfWork, utc_now
 from sync.engine import Database as SyncedDatabase
 from sync.engine import SyncEngine
 from sync.transport import (
+    DeviceRevoked,
     InsecureServer,
     Offline,
     ServerError,
@@ -46,6 +49,10 @@ MISSING_CREDENTIALS = N_("Enter your user ID and password.")
 SESSION_EXPIRED = N_("Your sign-in has expired. Sign in again.")
 NOT_SIGNED_IN = N_("Sign in to sync.")
 SERVER_REFUSED = N_("The server did not accept the sign-in: {reason}")
+DEVICE_REVOKED = N_(
+    "This device was reported lost, so everything Outpost kept on it was deleted. Ask your administrator for help."
+)
+WORKER_DEACTIVATED = N_("Your account is no longer active, so this device forgot you. Your work reached the server.")
 OTHERS_WORK_WAITS = N_(
     "Changes made by {who} have not reached the server yet. "
     "They need to sign in and sync before someone else uses this device."
@@ -110,6 +117,9 @@ def sign_in(
         raise SignInFailed(TOO_MANY_ATTEMPTS) from None
     except InsecureServer as refusal:
         raise SignInFailed(str(refusal)) from None
+    except DeviceRevoked:
+        wipe_device(db)
+        raise SignInFailed(DEVICE_REVOKED) from None
     except (Offline, ServerError):
         return SignedIn(actor=_sign_in_offline(db, user_id, password), online=False)
     except TransportError as exc:
@@ -302,3 +312,28 @@ def _forget_account(db: UnitsOfWork, user_id: str) -> None:
     with db.writing() as uow:
         uow.accounts.forget(user_id)
         uow.commit()
+
+
+def wipe_device(db: UnitsOfWork) -> None:
+    """The server says this device was reported lost: delete every record, queued change and worker, and every wrap
+    of the data key. Only the device's id and server stay, so the server goes on refusing it whoever signs in."""
+    with db.writing() as uow:
+        kept = {key: uow.sync_state.get(key) for key in (SyncKey.DEVICE_ID, SyncKey.SERVER_URL)}
+        uow.erase_every_row()
+        for key, value in kept.items():
+            uow.sync_state.set(key, value)
+        uow.commit()
+    if isinstance(db, DeviceDatabase):  # an in-memory stand-in has no files to scrub
+        erase.scrub_files(db)
+
+
+def forget_worker(db: UnitsOfWork, user_id: str) -> None:
+    """The server says ``user_id`` was deactivated (after taking every change they had queued): sign them out and
+    remove what lets them in offline. The records stay, for whoever signs in next."""
+    with db.writing() as uow:
+        uow.accounts.forget(user_id)
+        if uow.sync_state.get(SyncKey.USER) == user_id:
+            uow.sync_state.set(SyncKey.SIGNED_IN, "")
+        uow.commit()
+    if isinstance(db, DeviceDatabase):
+        erase.remove_wrap(db, user_id)

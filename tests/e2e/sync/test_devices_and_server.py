@@ -20,11 +20,21 @@ from app.store.models import ClientRow, OutboxRow, ServiceFormRow
 from app.store.outbox import QueuedChange
 from app.store.repositories import SyncKey
 from app.ui.sync_words import headline
-from app.usecases.accounts import SignInFailed, sign_in, sign_out
+from app.usecases.accounts import (
+    SignInFailed,
+    current_actor,
+    device_info,
+    forget_worker,
+    sign_in,
+    sign_out,
+    sync_engine_factory,
+    wipe_device,
+)
 from app.usecases.attention import keep_mine, needs_attention
 from app.usecases.clients import load_client, search_clients, update_client
 from app.usecases.reference import load_reference_lists
 from app.usecases.sessions import list_my_sessions, load_session, save_session
+from protocol.enums import RefusalCode
 from protocol.records import client_to_wire
 from sync.runner import SyncRunner
 from sync.status import SyncStatus
@@ -301,3 +311,56 @@ def test_a_console_merge_reaches_two_tablets_and_queued_work_for_the_merged_clie
     assert load_client(front_desk.db, kept.id).phone == "613-555-0199"
     with front_desk.db.reads() as tx:
         assert tx.scalars(select(OutboxRow)).all() == []
+
+
+def refusal_after_one_sync(device: Device) -> SyncStatus:
+    """Run one sync with the app's own runner and return the status it reports."""
+    statuses: list[SyncStatus] = []
+    runner = SyncRunner(sync_engine_factory(device.db, HttpTransport), on_status=statuses.append)
+    runner.sync_now()
+    runner.run_due()
+    return statuses[-1]
+
+
+def test_a_revoked_tablet_is_refused_at_its_next_contact_and_wipes_itself(new_device, demo_server):
+    tablet = new_device(WORKER, name="lost-tablet")
+    client = tablet.register(last_name=unique("Zephyrine"))
+    tablet.sync()
+    device_id = device_info(tablet.db).device_id
+    demo_server.admin("revoke-device", "--device-id", device_id)
+
+    status = refusal_after_one_sync(tablet)
+    assert (status.refused, status.needs_sign_in) == (RefusalCode.DEVICE_REVOKED, True)
+    wipe_device(tablet.db)  # what the app does on that status
+
+    assert search_clients(tablet.db, client.last_name) == []
+    assert current_actor(tablet.db) is None
+    assert device_info(tablet.db).device_id == device_id  # so every later sign-in from it is refused too
+    folder = tablet.db.path.parent
+    assert not any(client.last_name.encode() in path.read_bytes() for path in folder.iterdir() if path.is_file())
+    with pytest.raises(SignInFailed, match="reported lost"):
+        sign_in(tablet.db, HttpTransport, demo_server.url, WORKER, DEMO_PASSWORD, "lost-tablet")
+
+
+def test_a_deactivated_workers_queued_work_arrives_before_the_device_forgets_them(new_device, demo_server,
+                                                                                unreachable_url):  # fmt: skip
+    colleague = new_device(WORKER)
+    leaver_id = unique("leaver")
+    demo_server.admin("add-worker", "--agency", colleague.worker.agency_id, "--user-id", leaver_id,
+                      "--name", "Lea Ver", stdin="a long enough password\n")  # fmt: skip
+    tablet = Device(demo_server.log_path.parent / leaver_id, demo_server.url, "leavers-tablet")
+    tablet.sign_in(leaver_id, "a long enough password")
+    tablet.sync()
+    client = tablet.register(last_name=unique("Queued"))  # saved on the tablet only
+    demo_server.admin("deactivate-worker", "--user-id", leaver_id)
+
+    status = refusal_after_one_sync(tablet)
+    assert status.refused == RefusalCode.WORKER_DEACTIVATED
+    forget_worker(tablet.db, leaver_id)  # what the app does on that status
+
+    colleague.sync()
+    assert search_clients(colleague.db, client.last_name) != []
+    assert current_actor(tablet.db) is None
+    with pytest.raises(SignInFailed):
+        sign_in(tablet.db, HttpTransport, unreachable_url, leaver_id, "a long enough password", "leavers-tablet")
+    tablet.db.close()
