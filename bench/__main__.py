@@ -22,6 +22,7 @@ from bench.measure import Figure, could_not_run
 from bench.report import code_version, generated_part, markdown_table, write_document
 from bench.sizes import FULL, QUICK, Sizes
 from bench.sync_figures import first_sync_figures, push_figures
+from bench.unlock_figures import unlock_figures
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 # The full run's table and its write-up live in benchmarks.md; a quick run (CI, a check while working) writes its
@@ -32,6 +33,7 @@ SEED = 20_240_601
 FigureGroup = Callable[[Path, Sizes, int], list[Figure]]
 GROUPS: list[tuple[str, FigureGroup]] = [
     ("device: search, save session, memory", device_figures),
+    ("device: unlock with a password or the PIN", unlock_figures),
     ("sync: push to a local server, bytes per session", push_figures),
     ("sync: first sync and no-op sync", first_sync_figures),
     ("sync: many devices at once", load_figures),

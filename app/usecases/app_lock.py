@@ -34,7 +34,7 @@ NO_PIN = N_("No PIN is set. Unlock with your password.")
 
 # Argon2id at OWASP's first recommended cost (19 MiB, 2 passes): the hash sits inside the encrypted store, and five
 # wrong tries end the PIN's use, so it need not cost what the password's derivation costs (see ``keyring``).
-_PIN_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+PIN_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 class PinRefused(ValueError):
@@ -69,7 +69,7 @@ def set_pin(db: UnitsOfWork, user_id: str, pin: str, repeated: str) -> None:
     """Keep a new PIN for ``user_id`` (replacing any earlier one); raises PinRefused when it breaks a rule."""
     if (problem := pin_problem(pin, repeated)) is not None:
         raise PinRefused(problem)
-    hashed = _PIN_HASHER.hash(pin)
+    hashed = PIN_HASHER.hash(pin)
     with db.writing() as uow:
         account = _account(uow, user_id)
         account.pin_hash, account.pin_failures = hashed, 0
@@ -141,6 +141,6 @@ def _account(uow: UnitOfWork, user_id: str) -> LocalAccountRow:
 
 def _pin_matches(pin_hash: str, pin: str) -> bool:
     try:
-        return _PIN_HASHER.verify(pin_hash, pin)
+        return PIN_HASHER.verify(pin_hash, pin)
     except (VerificationError, InvalidHashError):
         return False
