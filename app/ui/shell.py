@@ -283,7 +283,7 @@ class Shell:
         ticket = self._showing
         self.ctx.screen_changed()
         signed_in, on_sign_in = self.ctx.actor is not None, urlsplit(route).path == SIGN_IN_ROUTE
-        if self.lock.locked and signed_in:  # the screen under the lock stays as it was (browser back included)
+        if self.lock.locked and signed_in and self._history:  # the screen under the lock stays as it was
             return
         self.lock.touch()
         if signed_in == on_sign_in:  # signed out anywhere but the sign-in screen, or signed in on it (browser back)
