@@ -54,12 +54,12 @@ def server_state(session: Session) -> ServerState:
 
 
 _state = ServerState.__table__
-_COUNTER = select(_state.c.epoch, _state.c.last_seq).where(_state.c.id == _STATE_ID)
+_COUNTER = select(_state.c.epoch, _state.c.last_seq, _state.c.history_from_seq).where(_state.c.id == _STATE_ID)
 
 
-def counter(session: Session) -> Row[tuple[str, int]]:
-    """The database's epoch and its last change sequence number, read without loading the ORM row (every pull
-    asks; the statement is built once)."""
+def counter(session: Session) -> Row[tuple[str, int, int]]:
+    """The database's epoch, its last change sequence number and where the history it keeps begins (see
+    server.retention), read without loading the ORM row (every pull asks; the statement is built once)."""
     return session.connection().execute(_COUNTER).one()
 
 

@@ -1,6 +1,8 @@
 """Building the server application. Everything a request needs lives in the database, so any number of processes
 built from the same database URL can serve the same devices."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,6 +25,7 @@ from server.api.timing import ServerTimingMiddleware
 from server.console.app import add_console
 from server.core.config import Settings, settings_for
 from server.db import Database
+from server.retention import prune_periodically
 
 GZIP_MINIMUM_BYTES = 1024
 # zlib's usual default: on a 1.4 MB pull page about half the time of level 9 for 3% more bytes (level 9 was a tenth
@@ -46,8 +49,12 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     database = Database(database_url, lock_timeout_ms=LOCK_TIMEOUT_MS, syncs_at_once=SYNC_SLOTS)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pruning = asyncio.create_task(prune_periodically(database, app.state.settings.retention))
         yield
+        pruning.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pruning
         database.close()
 
     app = FastAPI(

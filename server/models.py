@@ -60,12 +60,16 @@ class Base(DeclarativeBase):
 
 
 class ServerState(Base):
-    """The one row holding the change counter and the epoch that makes cursors specific to this database."""
+    """The one row holding the change counter, the epoch that makes cursors specific to this database, and where the
+    change history the server still keeps begins."""
 
     __tablename__ = "server_state"
     id: Mapped[int] = mapped_column(primary_key=True)
     epoch: Mapped[str] = mapped_column(String(32))
     last_seq: Mapped[int] = mapped_column(BigInteger)
+    # Removals up to this change were forgotten (see server.retention): an older cursor would miss one, so it is
+    # answered 410 and the device pulls everything again.
+    history_from_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Agency(Base):
@@ -204,15 +208,18 @@ class SessionStaff(Base):
 
 class SessionFormerStaff(Base):
     """Workers taken off a session's staff; their next pull carries a delete tombstone so the session leaves their
-    device."""
+    device. Kept for the retention window: ``removed_seq`` is the change that took them off."""
 
     __tablename__ = "session_former_staff"
     session_id: Mapped[str] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    removed_at: Mapped[datetime] = mapped_column(index=True)
+    removed_seq: Mapped[int] = mapped_column(BigInteger)
 
 
 class AppliedOp(Base):
-    """A pushed change that was applied, kept so a repeated ``op_id`` is answered without writing twice."""
+    """A pushed change that was applied, kept for the retention window so a repeated ``op_id`` is answered without
+    writing twice."""
 
     __tablename__ = "applied_op"
     op_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -220,7 +227,7 @@ class AppliedOp(Base):
     entity: Mapped[str] = mapped_column(String(40))
     record_id: Mapped[str] = mapped_column(String(36))
     version: Mapped[int]
-    applied_at: Mapped[datetime]
+    applied_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class AuthToken(Base):

@@ -55,9 +55,15 @@ _ME, _AGENCY = bindparam("me"), bindparam("agency")
 
 def pull_changes(session: Session, *, worker: Worker, cursor: str | None, limit: int) -> PullResponse:
     """The next page after ``cursor`` (None: from the start), read in ``session``, a reading transaction (see
-    ``Database.reading``); raises CursorNotRecognised for a foreign cursor."""
+    ``Database.reading``); raises CursorNotRecognised for a foreign cursor, or one that could have missed a removal
+    the server has forgotten."""
     state = crud.counter(session)
-    after = decode_cursor(cursor, epoch=state.epoch, last_seq=state.last_seq).seq if cursor else 0
+    start = Cursor(epoch=state.epoch, seq=0, since=state.last_seq)  # a pull from the beginning starts now
+    if cursor:
+        start = decode_cursor(
+            cursor, epoch=state.epoch, last_seq=state.last_seq, history_from_seq=state.history_from_seq
+        )
+    after = start.seq
     if after == state.last_seq:  # nothing has changed anywhere since this cursor
         return PullResponse(changes=[], cursor=Cursor(epoch=state.epoch, seq=after).encode(), has_more=False)
     connection = session.connection()
@@ -75,10 +81,11 @@ def pull_changes(session: Session, *, worker: Worker, cursor: str | None, limit:
         for row in connection.execute(source.rows, params)
     ]
     page = [change for _, change in sorted(found, key=lambda item: item[0])]
+    more = last is not None
     return PullResponse(
         changes=page,
-        cursor=Cursor(epoch=state.epoch, seq=params["upto"]).encode(),
-        has_more=last is not None,
+        cursor=Cursor(epoch=state.epoch, seq=params["upto"], since=start.since if more else None).encode(),
+        has_more=more,
     )
 
 

@@ -417,7 +417,11 @@ class _Pusher:
         staff = _pairs(sessions, lambda held: held.staff_before), _pairs(sessions, lambda held: held.record["staff"])
         _write_pairs(connection, SessionStaff.__table__, before=staff[0], after=staff[1])
         former = _pairs(sessions, lambda held: held.former_before), _pairs(sessions, lambda held: held.former)
-        _write_pairs(connection, SessionFormerStaff.__table__, before=former[0], after=former[1])
+
+        def removal(session_id: str) -> dict[str, Any]:  # when and by which change someone was taken off
+            return {"removed_at": self.now, "removed_seq": sessions[session_id].seq}
+
+        _write_pairs(connection, SessionFormerStaff.__table__, before=former[0], after=former[1], added_with=removal)
         write_session_forms(connection, {key: held.record for key, held in sessions.items()},
                             new={key for key, held in sessions.items() if not held.in_database})  # fmt: skip
         if self.new_ops:
@@ -473,10 +477,18 @@ def _pairs(sessions: dict[str, _Held], users: Callable[[_Held], Iterable[str]]) 
     return {(session_id, user_id) for session_id, held in sessions.items() for user_id in users(held)}
 
 
-def _write_pairs(connection: Connection, table: Table, *, before: set[_Pair], after: set[_Pair]) -> None:
-    """Bring a (session_id, user_id) table from ``before`` to ``after`` for the sessions this push touched."""
+def _write_pairs(
+    connection: Connection,
+    table: Table,
+    *,
+    before: set[_Pair],
+    after: set[_Pair],
+    added_with: Callable[[str], dict[str, Any]] = lambda _session_id: {},
+) -> None:
+    """Bring a (session_id, user_id) table from ``before`` to ``after`` for the sessions this push touched; a new
+    row also gets the columns ``added_with(session_id)`` gives."""
     if gone := [{"pair_session": s, "pair_user": u} for s, u in sorted(before - after)]:
         match = (table.c.session_id == bindparam("pair_session")) & (table.c.user_id == bindparam("pair_user"))
         connection.execute(delete(table).where(match), gone)
-    if added := [{"session_id": s, "user_id": u} for s, u in sorted(after - before)]:
+    if added := [{"session_id": s, "user_id": u, **added_with(s)} for s, u in sorted(after - before)]:
         connection.execute(insert(table), added)

@@ -59,6 +59,7 @@ class SyncReport:
     unreadable: int = 0
     pages: int = 0
     full_pull: bool = False
+    removed: int = 0  # records a full pull after a 410 no longer named, removed from the device
 
 
 class SyncEngine:
@@ -169,8 +170,9 @@ class SyncEngine:
         network and the server's work overlap the device's (a first sync is dozens of pages)."""
         with self.db.reading() as uow:
             cursor = uow.sync_state.get(SyncKey.CURSOR) or None
+            sweeping = uow.full_pull.under_way()
         fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outpost-pull")
-        writer = _PageWriter(self.db, report)
+        writer = _PageWriter(self.db, report, sweeping=sweeping)
         try:
             fetching = fetcher.submit(self.transport.pull, cursor, self.pull_limit)
             while True:
@@ -179,10 +181,14 @@ class SyncEngine:
                 try:
                     page = fetching.result()
                 except CursorExpired:
-                    if cursor is None:
+                    if cursor is None or report.full_pull:  # starting over again would never end
                         raise ProtocolError("The server refused a pull from the beginning as expired.", 410) from None
                     log.warning("Pull cursor expired; pulling everything again (the outbox is kept).")
-                    cursor = None
+                    with self.db.writing() as uow:
+                        uow.sync_state.set(SyncKey.CURSOR, "")
+                        uow.full_pull.begin()
+                        uow.commit()
+                    cursor, writer.sweeping = None, True
                     report.full_pull = True
                     fetching = fetcher.submit(self.transport.pull, None, self.pull_limit)
                     continue
@@ -191,7 +197,7 @@ class SyncEngine:
                     if next_cursor == cursor and not page["changes"]:
                         raise ProtocolError("The server says it has more changes but its cursor did not move.")
                     fetching = fetcher.submit(self.transport.pull, next_cursor, self.pull_limit)
-                writer.store(page["changes"], next_cursor)
+                writer.store(page["changes"], next_cursor, last=not more)
                 if not more:
                     writer.commit()
                     return
@@ -212,20 +218,25 @@ class _PageWriter:
     worker saving meanwhile waits at most that long (well inside the busy timeout).
     """
 
-    def __init__(self, db: Database, report: SyncReport):
+    def __init__(self, db: Database, report: SyncReport, *, sweeping: bool = False):
         self.db = db
         self.report = report
+        self.sweeping = sweeping  # a full pull after a 410: note what it names, remove the rest at its end
         self.uow: UnitOfWork | None = None
         self.started = 0.0
         self.pending: list[PageOutcome] = []  # written in the open transaction, counted in the report once committed
 
-    def store(self, changes: list[dict[str, Any]], cursor: str) -> None:
+    def store(self, changes: list[dict[str, Any]], cursor: str, *, last: bool = False) -> None:
         if self.uow is None:
             self.uow = self.db.writing().__enter__()
             self.uow.set_page_cache(PULL_CACHE_KIB)
             self.started = time.monotonic()
         self.pending.append(apply_page(self.uow, changes))
         self.uow.sync_state.set(SyncKey.CURSOR, cursor)
+        if self.sweeping:
+            self.uow.full_pull.note(changes)
+            if last:
+                self.report.removed += _remove_what_the_full_pull_did_not_name(self.uow)
         if time.monotonic() - self.started >= PULL_COMMIT_AFTER_S:
             self.commit()
 
@@ -248,6 +259,16 @@ class _PageWriter:
             self.uow.__exit__(None, None, None)  # rolls back
             self.uow = None
             self.pending = []
+
+
+def _remove_what_the_full_pull_did_not_name(uow: UnitOfWork) -> int:
+    """The full pull's last page is stored: remove the clients and sessions it did not name (the server no longer
+    lets the worker see them) unless something queued needs them; returns how many went."""
+    gone = uow.full_pull.not_named()
+    uow.clients.remove(gone[Entity.CLIENT])
+    uow.sessions.remove(gone[Entity.SESSION])
+    uow.full_pull.end()
+    return sum(len(ids) for ids in gone.values())
 
 
 def _wire_change(entry: OutboxEntry) -> dict[str, Any]:

@@ -228,3 +228,11 @@ class LocalAccountRow(Base):
     password_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     last_contact: Mapped[str] = mapped_column(String(40), default="", server_default="")
     """When the server last accepted this worker from this device (ISO 8601, UTC): the offline period counts from it."""
+
+
+class FullPullSeenRow(Base):
+    """A client or session a full pull (after a 410) has named so far; see repositories.FullPullRepository."""
+
+    __tablename__ = "full_pull_seen"
+    entity: Mapped[str] = mapped_column(String(20), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -34,6 +34,7 @@ from app.store import repository
 from app.store.models import (
     AgencyRow,
     ClientRow,
+    FullPullSeenRow,
     LanguageRow,
     LocalAccountRow,
     LocationTypeRow,
@@ -344,10 +345,58 @@ class SyncStateRepository:
         repository.set_state(self.tx, key, value)
 
 
+class FullPullRepository:
+    """What a full pull after a 410 has named so far, and which records it did not name.
+
+    A 410 means the device's cursor is no good any more (another or a restored database, or history the server has
+    forgotten: docs/sync-protocol.md, *Retention*). A full pull carries every record the worker may see now, but not
+    the removals the server has forgotten, so a client or session it does not name is no longer the worker's to
+    hold. The pull may be cut off and resume in a later sync, so what it named is kept in ``full_pull_seen`` and a
+    flag in ``sync_state`` says one is under way, both written in the transactions that store its pages.
+    """
+
+    def __init__(self, tx: DbSession):
+        self.tx = tx
+
+    def begin(self) -> None:
+        repository.set_state(self.tx, SyncKey.FULL_PULL, "1")
+        self.tx.execute(delete(FullPullSeenRow))
+
+    def under_way(self) -> bool:
+        return repository.get_state(self.tx, SyncKey.FULL_PULL) == "1"
+
+    def note(self, changes: list[dict[str, Any]]) -> None:
+        """Remember the clients and sessions a page names (tombstones too: those records go anyway)."""
+        if named := _named_records(changes):
+            self.tx.execute(sqlite_insert(FullPullSeenRow).on_conflict_do_nothing(), named)
+
+    def not_named(self) -> dict[str, list[str]]:
+        """The clients and sessions the full pull did not name and nothing in the outbox needs, by entity."""
+        found = {}
+        for entity, model in ((Entity.CLIENT, ClientRow), (Entity.SESSION, SessionRow)):
+            named = exists().where(FullPullSeenRow.entity == entity, FullPullSeenRow.id == model.id)
+            queued = exists().where(OutboxRow.record_id == model.id)
+            found[entity] = list(self.tx.scalars(select(model.id).where(~named, ~queued)))
+        return found
+
+    def end(self) -> None:
+        self.tx.execute(delete(FullPullSeenRow))
+        repository.set_state(self.tx, SyncKey.FULL_PULL, "")
+
+
+def _named_records(changes: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {"entity": str(change.get("entity")), "id": str(change.get("id"))}
+        for change in changes
+        if change.get("entity") in (Entity.CLIENT, Entity.SESSION)
+    ]
+
+
 class SyncKey:
     """The keys of ``sync_state``."""
 
     CURSOR = "pull_cursor"
+    FULL_PULL = "full_pull"  # "1" while a full pull after a 410 is under way (see FullPullRepository)
     LAST_SYNC = "last_sync_at"
     DEVICE_ID = "device_id"
     DEVICE_NAME = "device_name"

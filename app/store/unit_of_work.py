@@ -23,6 +23,7 @@ from app.store.outbox import OutboxRepository, QueuedChange
 from app.store.repositories import (
     AccountRepository,
     ClientRepository,
+    FullPullRepository,
     ReferenceRepository,
     SessionRepository,
     SyncStateRepository,
@@ -36,6 +37,7 @@ class UnitOfWork:
     sessions: SessionRepository
     outbox: OutboxRepository
     sync_state: SyncStateRepository
+    full_pull: FullPullRepository
     reference: ReferenceRepository
     accounts: AccountRepository
 
@@ -53,6 +55,7 @@ class UnitOfWork:
         self.sessions = SessionRepository(tx, self.queued)
         self.outbox = OutboxRepository(tx, self.queued)
         self.sync_state = SyncStateRepository(tx)
+        self.full_pull = FullPullRepository(tx)
         self.reference = ReferenceRepository(tx)
         self.accounts = AccountRepository(tx)
         return self

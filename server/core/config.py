@@ -20,6 +20,7 @@ class Settings:
     login_lockout: timedelta = timedelta(minutes=5)
     console_idle_limit: timedelta = timedelta(minutes=30)
     console_sign_in_limit: timedelta = timedelta(hours=12)
+    retention: timedelta = timedelta(days=90)  # applied op_ids and removals are kept this long (server.retention)
 
 
 def database_url_from(explicit: str | None) -> str:
@@ -28,6 +29,10 @@ def database_url_from(explicit: str | None) -> str:
 
 
 def settings_for(database_url: str) -> Settings:
-    """Settings for a server on ``database_url``; ``OUTPOST_TOKEN_DAYS`` shortens or lengthens sign-ins."""
+    """Settings for a server on ``database_url``; ``OUTPOST_TOKEN_DAYS`` shortens or lengthens sign-ins and
+    ``OUTPOST_RETENTION_DAYS`` the retention window."""
     days = int(os.environ.get("OUTPOST_TOKEN_DAYS", "30"))
-    return Settings(database_url=database_url, token_lifetime=timedelta(days=days))
+    retention_days = int(os.environ.get("OUTPOST_RETENTION_DAYS", "90"))
+    return Settings(
+        database_url=database_url, token_lifetime=timedelta(days=days), retention=timedelta(days=retention_days)
+    )

@@ -90,7 +90,7 @@ def _empty_server_database(database_url: str) -> None:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name != ServerState.__tablename__:
                 session.execute(table.delete())
-        session.execute(update(ServerState).values(last_seq=0))
+        session.execute(update(ServerState).values(last_seq=0, history_from_seq=0))
     database.close()
 
 

@@ -47,6 +47,7 @@ class Stored:
     outbox: dict[int, FakeEntry] = field(default_factory=dict)
     state: dict[str, str] = field(default_factory=dict)
     reference: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    full_pull_named: set[tuple[str, str]] | None = None  # None: no full pull under way
 
 
 class FakeRecords:
@@ -201,6 +202,34 @@ class FakeState:
         self.values[key] = value
 
 
+class FakeFullPull:
+    """What a full pull after a 410 has named so far (``None`` when none is under way)."""
+
+    def __init__(self, work: Stored):
+        self.work = work
+
+    def begin(self) -> None:
+        self.work.full_pull_named = set()
+
+    def under_way(self) -> bool:
+        return self.work.full_pull_named is not None
+
+    def note(self, changes: list[dict[str, Any]]) -> None:
+        assert self.work.full_pull_named is not None
+        self.work.full_pull_named |= {(change["entity"], change["id"]) for change in changes}
+
+    def not_named(self) -> dict[str, list[str]]:
+        named = self.work.full_pull_named or set()
+        queued = {entry.record_id for entry in self.work.outbox.values()}
+        return {
+            entity: [key for key in records if (entity, key) not in named and key not in queued]
+            for entity, records in ((Entity.CLIENT, self.work.clients), (Entity.SESSION, self.work.sessions))
+        }
+
+    def end(self) -> None:
+        self.work.full_pull_named = None
+
+
 class FakeReference:
     """Reference lists by entity and key. Codes are not checked (as before a first sync)."""
 
@@ -242,6 +271,7 @@ class FakeUnitOfWork:
         self.sessions = FakeRecords(self.work.sessions, Entity.SESSION, self.queued)
         self.outbox = _Outbox(self)
         self.sync_state = FakeState(self.work.state)
+        self.full_pull = FakeFullPull(self.work)
         self.reference = FakeReference(self.work.reference)
         return self
 

@@ -44,7 +44,11 @@ def push(body: PushRequest, token: TokenDep, report: DeviceReportDep, db: Databa
     responses={
         401: _ENVELOPE_ERRORS[401],
         403: REFUSALS,
-        410: {"model": ErrorDetail, "description": "The cursor is not from this database: pull again without one."},
+        410: {
+            "model": ErrorDetail,
+            "description": "The cursor is not from this database, or older than the history it keeps: pull again "
+            "without one.",
+        },
     },
 )
 def pull(

@@ -24,7 +24,27 @@ def test_a_cursor_ahead_of_the_database_is_not_recognised() -> None:
         decode_cursor(Cursor(EPOCH, 11).encode(), epoch=EPOCH, last_seq=10)
 
 
-@pytest.mark.parametrize("text", ["", "garbage", f"{EPOCH}", f"{EPOCH}-", f"{EPOCH}--1", f"{EPOCH}-01", f"{EPOCH}-1x"])
+def test_a_cursor_from_before_forgotten_history_is_not_recognised_and_one_at_its_edge_is() -> None:
+    with pytest.raises(CursorNotRecognised, match="older than the changes this server still keeps"):
+        decode_cursor(Cursor(EPOCH, 6).encode(), epoch=EPOCH, last_seq=10, history_from_seq=7)
+    assert decode_cursor(Cursor(EPOCH, 7).encode(), epoch=EPOCH, last_seq=10, history_from_seq=7).seq == 7
+
+
+def test_a_pull_from_the_beginning_is_judged_by_where_it_began_not_by_its_pages() -> None:
+    """Its pages are old, but it began after everything forgotten: it goes on (else it would start over forever)."""
+    under_way = Cursor(EPOCH, 3, since=8)
+    assert decode_cursor(under_way.encode(), epoch=EPOCH, last_seq=10, history_from_seq=7) == under_way
+    with pytest.raises(CursorNotRecognised):
+        decode_cursor(Cursor(EPOCH, 3, since=6).encode(), epoch=EPOCH, last_seq=10, history_from_seq=7)
+    with pytest.raises(CursorNotRecognised):
+        decode_cursor(Cursor(EPOCH, 3, since=11).encode(), epoch=EPOCH, last_seq=10)
+
+
+MALFORMED = ["", "garbage", f"{EPOCH}", f"{EPOCH}-", f"{EPOCH}--1", f"{EPOCH}-01", f"{EPOCH}-1x", f"{EPOCH}-1-",
+             f"{EPOCH}-1-2-3"]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", MALFORMED)
 def test_malformed_cursors_are_not_recognised(text: str) -> None:
     with pytest.raises(CursorNotRecognised):
         decode_cursor(text, epoch=EPOCH, last_seq=10**6)

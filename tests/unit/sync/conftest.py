@@ -65,6 +65,10 @@ class FakeServer:
         row = self.rows.get((entity, key))
         return copy.deepcopy(row["data"]) if row else None
 
+    def forget(self, entity: str, key: str) -> None:
+        """Drop a row without a tombstone, as a removal the server has since forgotten looks to a full pull."""
+        del self.rows[(entity, key)]
+
     def push(self, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if self.max_push_bytes is not None and len(json.dumps(changes)) > self.max_push_bytes:
             self.too_large.append(len(changes))
@@ -118,11 +122,16 @@ class FakeServer:
         return change | {"data": change["data"] | {"service_forms": moved}}
 
     def pull(self, cursor: str | None, limit: int) -> dict[str, Any]:
+        """Cursors work as the real server's (server/core/cursor.py): "<seq>" once the device holds everything up to
+        it; "<seq>:<since>" on the pages of a pull that began without a cursor, ``since`` being the counter then. A
+        cursor is refused (410) when what it may have missed starts before ``oldest_cursor``: for a pull from the
+        beginning, that is where it began, not its pages."""
         self.pulls.append(cursor)
-        after = int(cursor) if cursor else 0
-        if cursor and after < self.oldest_cursor:
+        after, _, began = (cursor or f"0:{self.seq}").partition(":")
+        complete_from = int(began or after)
+        if cursor and complete_from < self.oldest_cursor:
             raise CursorExpired("This cursor is older than the server keeps.")
-        newer = sorted((row["seq"], key) for key, row in self.rows.items() if row["seq"] > after)
+        newer = sorted((row["seq"], key) for key, row in self.rows.items() if row["seq"] > int(after))
         page = newer[:limit]
         changes = [
             {
@@ -134,8 +143,9 @@ class FakeServer:
             }
             for _, (entity, key) in page
         ]
-        last = page[-1][0] if page else after
-        return {"changes": changes, "cursor": str(last), "has_more": len(newer) > limit}
+        last, more = (page[-1][0] if page else int(after)), len(newer) > limit
+        next_cursor = f"{last}:{began}" if more and began else str(last)
+        return {"changes": changes, "cursor": next_cursor, "has_more": more}
 
 
 class FakeTransport:

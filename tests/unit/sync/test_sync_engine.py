@@ -320,7 +320,7 @@ class TestPull:
         report = engine.sync()
 
         assert (report.pages, report.pulled) == (3, 5)
-        assert server.pulls == [None, "2", "4"]
+        assert server.pulls == [None, "2:5", "4:5"]  # a first pull's cursors say where it began, until its end
         assert cursor(device_db) == "5"
 
     def test_an_interrupted_pull_resumes_after_the_last_page_it_stored(self, device_db, transport, server,
@@ -338,12 +338,12 @@ class TestPull:
         transport.pull_hook = drop_the_second_page
         with pytest.raises(Offline):
             engine.sync()
-        assert cursor(device_db) == "2"
+        assert cursor(device_db) == "2:5"
         transport.pull_hook = None
 
         engine.sync()
 
-        assert server.pulls == [None, "2", "4"]  # the failed call never reached the server
+        assert server.pulls == [None, "2:5", "4:5"]  # the failed call never reached the server
         with device_db.reads() as tx:
             assert all(repository.get_client(tx, f"c{n}") for n in range(5))
 
@@ -401,6 +401,72 @@ class TestPull:
         assert [entry.problem for entry in outbox(device_db)] == ["rejected"]
         with device_db.reads() as tx:
             assert repository.get_client(tx, "c1") and repository.get_client(tx, "c2")
+
+    def test_after_a_410_what_the_full_pull_no_longer_names_leaves_the_device_but_queued_work_stays(
+        self, device_db, engine, server, save, register, make_client, make_session
+    ):
+        for key in ("kept", "forgotten"):
+            server.put("client", key, client_to_wire(make_client(id=key)))
+        server.put("session", "off-staff", session_to_wire(make_session(id="off-staff", service_forms=[])))
+        engine.sync()
+        register(id="registered-offline")
+        save(id="saved-offline")
+        server.forget("client", "forgotten")  # e.g. taken off a session, the removal forgotten by the server
+        server.forget("session", "off-staff")
+        server.put("client", "new-on-server", client_to_wire(make_client(id="new-on-server")))
+        server.oldest_cursor = server.seq  # the device's cursor is older than what the server still keeps
+        server.refuse(lambda change: True, [{"field": "notes", "message": "No."}])
+
+        report = engine.sync()
+
+        assert report.full_pull and report.removed == 2
+        with device_db.reads() as tx:
+            assert all(repository.get_client(tx, key) for key in ("kept", "new-on-server", "registered-offline"))
+            assert repository.get_client(tx, "forgotten") is None
+            assert {row.id for row in tx.scalars(select(SessionRow))} == {"saved-offline"}
+        assert {entry.record_id for entry in outbox(device_db)} == {"registered-offline", "saved-offline"}
+
+    def test_a_full_pull_cut_off_part_way_still_drops_what_it_did_not_name_when_it_ends(
+        self, device_db, transport, server, make_client
+    ):
+        for key in ("a", "b", "c", "gone"):
+            server.put("client", key, client_to_wire(make_client(id=key)))
+        engine = SyncEngine(device_db, transport, device_id="device-a", pull_limit=1)
+        engine.sync()
+        server.forget("client", "gone")
+        server.put("client", "d", client_to_wire(make_client(id="d")))
+        server.oldest_cursor = server.seq
+        pulls = iter([None, None, Offline("cut")])  # the 410, the first page, then the link is cut
+
+        def cut_after_the_first_page() -> None:
+            failure = next(pulls, None)
+            if failure is not None:
+                raise failure
+
+        transport.pull_hook = cut_after_the_first_page
+        with pytest.raises(Offline):
+            engine.sync()
+        with device_db.reads() as tx:
+            assert repository.get_client(tx, "gone") is not None  # not before the full pull has ended
+
+        report = engine.sync()
+
+        assert not report.full_pull and report.removed == 1
+        with device_db.reads() as tx:
+            assert repository.get_client(tx, "gone") is None
+            assert all(repository.get_client(tx, key) for key in "abcd")
+
+    def test_a_server_that_refuses_the_cursors_of_a_pull_from_the_beginning_too_ends_the_sync(
+        self, device_db, transport, server, make_client
+    ):
+        for key in ("a", "b"):
+            server.put("client", key, client_to_wire(make_client(id=key)))
+        engine = SyncEngine(device_db, transport, device_id="device-a", pull_limit=1)
+        engine.sync()
+        server.oldest_cursor = server.seq + 1  # not what a real server does: every cursor is too old
+
+        with pytest.raises(ProtocolError):
+            engine.sync()
 
     def test_a_page_and_its_cursor_are_stored_together_or_not_at_all(self, device_db, engine, server, make_client,
                                                                      monkeypatch):  # fmt: skip
