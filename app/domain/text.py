@@ -80,6 +80,8 @@ _HANGUL_INNER = ((0x1160, 0x11FF), (0xD7B0, 0xD7FF))
 # Scripts that leave short vowels unwritten (abjads): their romanisation ("فاطمة" -> "ftmh") is not what anyone
 # types, so they get no Latin search terms (the profile's name in Latin letters covers them).
 _ABJADS = ((0x0590, 0x08FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
+# Unicode's strong right-to-left directions: Hebrew and the like ("R"), Arabic script ("AL").
+_RIGHT_TO_LEFT = {"R", "AL"}
 
 
 def _within(code: int, ranges: tuple[tuple[int, int], ...]) -> bool:
@@ -171,6 +173,20 @@ def is_latin_letters(text: str) -> bool:
     return text.isascii() or all(
         unicodedata.name(char, "").startswith("LATIN") for char in unicodedata.normalize("NFC", text) if char.isalpha()
     )
+
+
+def reads_right_to_left(text: str | None) -> bool:
+    """Whether ``text`` is a right-to-left paragraph by Unicode's rule: its first letter with a strong direction is
+    in a right-to-left script ("فاطمة (Fatima)" is, "Fatima (فاطمة)" is not; digits and punctuation do not count)."""
+    if not text or text.isascii():
+        return False
+    for char in text:
+        direction = unicodedata.bidirectional(char)
+        if direction == "L":
+            return False
+        if direction in _RIGHT_TO_LEFT:
+            return True
+    return False
 
 
 def is_abjad(word: str) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 import flet as ft
 
 from app.domain.codes import SESSION_TYPES
+from app.domain.text import reads_right_to_left
 from app.i18n import Translator
 from app.ui import theme
 from app.usecases.clients import ClientSummary
@@ -29,7 +30,15 @@ Handler = Callable[[Any], Any]
 
 
 def heading(text: str) -> ft.Text:
-    return ft.Text(text, theme_style=ft.TextThemeStyle.TITLE_LARGE, weight=ft.FontWeight.W_600)
+    return ft.Text(
+        text, theme_style=ft.TextThemeStyle.TITLE_LARGE, weight=ft.FontWeight.W_600, rtl=reads_right_to_left(text)
+    )
+
+
+def directed_text(text: str, **style: Any) -> ft.Text:
+    """Text a worker typed (a name, an address), as a paragraph in its own direction: "فاطمة الزهراء (Fatima)" reads
+    right to left with the Latin part where an Arabic reader expects it, inside a screen laid out left to right."""
+    return ft.Text(text, rtl=reads_right_to_left(text), **style)
 
 
 def section(title: str, *controls: ft.Control) -> ft.Column:
@@ -88,8 +97,16 @@ def waiting_badge(tr: Translator) -> ft.Container:
 
 def text_input(label: str, value: str = "", *, required_note: str | None = None, **options: Any) -> ft.TextField:
     """A text box whose accessible name is exactly ``label``; a required one says so under the box
-    (``required_note``, "Required" in the worker's language)."""
-    return ft.TextField(label=label, value=value, helper=required_note, error_max_lines=ERROR_LINES, **options)
+    (``required_note``, "Required" in the worker's language). It opens in the writing direction of what it holds,
+    so an Arabic name being edited sits on the right with its cursor at its end."""
+    return ft.TextField(
+        label=label,
+        value=value,
+        helper=required_note,
+        error_max_lines=ERROR_LINES,
+        rtl=reads_right_to_left(value),
+        **options,
+    )
 
 
 def choice_input(label: str, choices: Mapping[str, str], value: str | None = None) -> ft.Dropdown:
@@ -317,7 +334,7 @@ def card(*lines: ft.Control) -> ft.Container:
 def client_card(summary: ClientSummary, buttons: list[ft.Control], tr: Translator) -> ft.Container:
     """A client in a list, with the buttons that act on them underneath (room for thumbs on a phone)."""
     return card(
-        ft.Text(summary.display_name, weight=ft.FontWeight.W_600, size=16),
+        directed_text(summary.display_name, weight=ft.FontWeight.W_600, size=16),
         muted(client_details(summary, tr)),
         actions(*buttons),
     )
@@ -329,6 +346,6 @@ def detail(label: str, value: str) -> ft.Column:
         spacing=2,
         controls=[
             ft.Text(label, size=13, color=ft.Colors.ON_SURFACE_VARIANT),
-            ft.Text(value or "—", size=16),
+            directed_text(value or "—", size=16),
         ],
     )

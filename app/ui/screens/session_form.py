@@ -971,7 +971,7 @@ class ClientPicker:
     def _row(self, client: ClientSummary) -> ft.Control:
         already = client.id in self.in_session
         return ft.ListTile(
-            title=ft.Text(client.display_name),
+            title=widgets.directed_text(client.display_name),
             subtitle=ft.Text(
                 self.tr("Already in this session") if already else widgets.client_details(client, self.tr)
             ),

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain.text import fold, latin_fold, name_words, phone_digits, romanize
+from app.domain.text import fold, latin_fold, name_words, phone_digits, reads_right_to_left, romanize
 
 
 @pytest.mark.parametrize(
@@ -141,3 +141,23 @@ def test_phone_digits_ignore_formatting_and_the_north_american_1(written: str | 
 
 def test_name_words_lists_each_folded_word_once_in_order() -> None:
     assert name_words("Thi Lan", "Nguyễn", "Lan") == ["thi", "lan", "nguyen"]
+
+
+@pytest.mark.parametrize(
+    ("written", "right_to_left"),
+    [
+        ("فاطمة الزهراء", True),
+        ("فاطمة (Fatima)", True),  # the first letter decides, as for a paragraph
+        ("Fatima (فاطمة)", False),
+        ("יוסף כהן", True),
+        ("۱۹۸۵ کریمی", True),  # digits have no direction of their own
+        ("Олена Шевченко", False),
+        ("王芳", False),
+        ("1985-03-02", False),
+        ("", False),
+    ],
+)
+def test_text_reads_right_to_left_when_its_first_letter_is_in_a_right_to_left_script(
+    written: str, right_to_left: bool
+) -> None:
+    assert reads_right_to_left(written) is right_to_left
