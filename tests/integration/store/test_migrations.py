@@ -155,17 +155,17 @@ def outbox_as_dicts(database: DeviceDatabase) -> list[dict[str, Any]]:
         return [{name: getattr(row, name) for name in OUTBOX_AT_0001[0]} for row in rows]
 
 
-def first_release_file(path: Path) -> sqlite3.Connection:
-    """A device file at revision 0001, opened as a plain connection for writing rows the way that release did."""
+def file_at(path: Path, revision: str) -> sqlite3.Connection:
+    """A device file at ``revision``, opened as a plain connection for writing rows the way that release did."""
     old_engine = create_device_engine(path)
-    migrate(old_engine, "0001")
+    migrate(old_engine, revision)
     old_engine.dispose()
     return sqlite3.connect(path)
 
 
 def test_upgrading_from_the_first_release_keeps_every_outbox_entry_and_unsynced_session(tmp_path: Path) -> None:
     path = tmp_path / "outpost.sqlite3"
-    old_app = first_release_file(path)
+    old_app = file_at(path, "0001")
     with old_app:
         for entry in OUTBOX_AT_0001:
             insert(old_app, "outbox", **entry)
@@ -187,7 +187,7 @@ def test_upgrading_from_the_first_release_keeps_every_outbox_entry_and_unsynced_
 
 def test_upgrading_from_the_first_release_keeps_clients_searchable_in_name_order(tmp_path: Path) -> None:
     path = tmp_path / "outpost.sqlite3"
-    old_app = first_release_file(path)
+    old_app = file_at(path, "0001")
     with old_app:
         for client_id, first, last, born in (("c-1", "Omar", "Said", "1990-01-02"), ("c-2", "Omid", "Karimi", None)):
             insert(
@@ -241,10 +241,7 @@ CLIENTS_AT_0002 = [  # id, first name, last name; that release folded names to a
 
 def test_upgrading_from_ascii_only_terms_makes_every_script_searchable(tmp_path: Path) -> None:
     path = tmp_path / "outpost.sqlite3"
-    old_engine = create_device_engine(path)
-    migrate(old_engine, "0002")
-    old_engine.dispose()
-    old_app = sqlite3.connect(path)
+    old_app = file_at(path, "0002")
     with old_app:
         for client_id, first, last in CLIENTS_AT_0002:
             ascii_words = [w for w in f"{last} {first}".lower().split() if w.isascii()]
@@ -279,10 +276,7 @@ def test_upgrading_from_ascii_only_terms_makes_every_script_searchable(tmp_path:
 
 def test_upgrading_to_names_in_two_forms_keeps_clients_and_their_search_terms(tmp_path: Path) -> None:
     path = tmp_path / "outpost.sqlite3"
-    old_engine = create_device_engine(path)
-    migrate(old_engine, "0007")
-    old_engine.dispose()
-    old_app = sqlite3.connect(path)
+    old_app = file_at(path, "0007")
     with old_app:
         insert(
             old_app, "client",
