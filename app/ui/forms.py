@@ -13,6 +13,7 @@ from typing import Protocol, TypeVar
 
 from app.domain.codes import SERVICES_BY_TYPE
 from app.domain.errors import FieldError
+from app.domain.fields import REFERRAL_FIELDS, SERVICE_FORM_FIELDS, SESSION_FIELDS, labels
 from app.domain.sessions import Referral, Session, service_time_errors, split_service_time
 from app.domain.words import N_
 from app.i18n import Translator
@@ -22,35 +23,10 @@ YES = "yes"
 NO = "no"
 YES_NO = {YES: N_("Yes"), NO: N_("No")}
 
-SESSION_FIELD_LABELS = {
-    "session_type": N_("Session Type"),
-    "activity_name": N_("Activity"),
-    "unnamed_participants": N_("Unnamed participants"),
-    "service_date": N_("Service Date"),
-    "site_code": N_("Site"),
-    "delivery_methods": N_("Delivery Method"),
-    "service_location_type": N_("Type of Service Location"),
-    "interpreter_present": N_("Interpreter Present"),
-    "interpreters": N_("Interpreters (#)"),
-    "service_hours": N_("Hours"),
-    "service_minutes": N_("Service Time"),
-    "languages": N_("Delivery Language"),
-    "staff": N_("Staff Involved"),
-    "notes": N_("Session Notes"),
-    "service_forms": N_("Clients"),
-}
+SESSION_FIELD_LABELS = labels(SESSION_FIELDS)
 """The words the session form shows for each wire field name, in the order the fields appear."""
-
-SERVICE_FORM_FIELD_LABELS = {
-    "service_type": N_("Service Type"),
-    "services": N_("Services Received"),
-    "referrals": N_("Referrals"),
-    "client_attended": N_("Client Attended"),
-    "status": N_("Status of Service"),
-    "notes": N_("Notes"),
-}
-
-REFERRAL_FIELD_LABELS = {"to": N_("Referred to"), "reason": N_("Reason"), "follow_up_date": N_("Follow-up date")}
+SERVICE_FORM_FIELD_LABELS = labels(SERVICE_FORM_FIELDS)
+REFERRAL_FIELD_LABELS = labels(REFERRAL_FIELDS)
 BAD_FOLLOW_UP_DATE = N_("Enter the follow-up date as YYYY-MM-DD, for example 2025-03-31.")
 
 _TIME_FIELDS = frozenset({"service_hours", "service_minutes"})

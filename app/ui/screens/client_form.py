@@ -6,22 +6,15 @@ The rules themselves live in app/domain; this screen only turns the boxes into a
 problems the rules report beside their fields.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date
 
 import flet as ft
 
 from app.domain.clients import Client, validate_client
-from app.domain.codes import (
-    CLIENT_IDENTIFIER_KINDS,
-    GENDERS,
-    IMMIGRATION_CATEGORIES,
-    MARITAL_STATUSES,
-    OFFICIAL_LANGUAGES,
-)
 from app.domain.errors import ValidationFailed
-from app.domain.words import N_
+from app.domain.fields import CLIENT_FIELDS, Kind, labels
 from app.i18n import Translator
 from app.ui import theme, widgets
 from app.ui.context import AppContext
@@ -43,42 +36,13 @@ FAMILY_NEW = "new"
 FAMILY_LINK = "link"
 FAMILY_SEARCH_LIMIT = 8
 
-CLIENT_FIELD_LABELS = {
-    "first_name": N_("First name"),
-    "last_name": N_("Last name"),
-    "preferred_name": N_("Preferred name"),
-    "latin_name": N_("Name in Latin letters"),
-    "own_script_name": N_("Name in own script"),
-    "date_of_birth": N_("Date of birth"),
-    "gender": N_("Gender"),
-    "marital_status": N_("Marital status"),
-    "official_language": N_("Preferred official language"),
-    "immigration_category": N_("Immigration category"),
-    "country_of_origin": N_("Country of origin"),
-    "arrival_date": N_("Arrival date"),
-    "phone": N_("Phone"),
-    "email": N_("Email"),
-    "client_identifier": N_("Client identifier"),
-    "client_identifier_kind": N_("Kind of client identifier"),
-    "address": N_("Address"),
-    "consent": N_("Privacy statement acknowledged"),
-    "family_code": N_("Family code"),
-}
+CLIENT_FIELD_LABELS = labels(CLIENT_FIELDS)
 """The words shown for each wire field name, in the order the form shows them (also used to explain the server's
 answers on the Sync screen)."""
-_TEXT_FIELDS = (
-    "first_name", "last_name", "preferred_name", "latin_name", "own_script_name", "country_of_origin", "phone", "email",
-    "address", "client_identifier",
-)  # fmt: skip
-CLIENT_CHOICES = {  # coded fields: wire code -> the words shown
-    "gender": GENDERS,
-    "marital_status": MARITAL_STATUSES,
-    "official_language": OFFICIAL_LANGUAGES,
-    "immigration_category": IMMIGRATION_CATEGORIES,
-    "client_identifier_kind": CLIENT_IDENTIFIER_KINDS,
-}
-_DATE_FIELDS = ("date_of_birth", "arrival_date")
-_REQUIRED = frozenset({"first_name", "last_name", "date_of_birth"})
+_TEXT_FIELDS = tuple(spec.name for spec in CLIENT_FIELDS if spec.kind in (Kind.TEXT, Kind.NOTES))
+CLIENT_CHOICES = {spec.name: spec.choices for spec in CLIENT_FIELDS if isinstance(spec.choices, Mapping)}
+_DATE_FIELDS = tuple(spec.name for spec in CLIENT_FIELDS if spec.kind is Kind.DATE)
+_REQUIRED = frozenset(spec.name for spec in CLIENT_FIELDS if spec.required)
 
 
 def shown_value(client: Client, name: str, tr: Translator) -> str:

@@ -13,11 +13,14 @@ import flet as ft
 
 from app.domain.codes import SERVICE_STATUSES, SERVICE_TYPES, SERVICES_BY_TYPE
 from app.domain.errors import FieldError, ValidationFailed
+from app.domain.fields import SERVICE_FORM_FIELDS, field_named
 from app.domain.sessions import ServiceForm, Session, completion_gaps
 from app.i18n import Translator
 from app.ui import widgets
 from app.ui.context import AppContext
 from app.ui.forms import (
+    REFERRAL_FIELD_LABELS,
+    SERVICE_FORM_FIELD_LABELS,
     YES_NO,
     ReferralDraft,
     describe_service_date,
@@ -85,9 +88,13 @@ class ReferralRow:
     ):
         tr = self.tr = ctx.tr
         self.draft = draft
-        self.to = ft.TextField(label=tr("Referred to"), value=draft.to, on_change=self._typed, col=HALF)
-        self.reason = ft.TextField(label=tr("Reason"), value=draft.reason, on_change=self._typed, col=HALF)
-        self.follow_up = widgets.DateInput(ctx.page, tr, tr("Follow-up date"), on_change=self._date_changed)
+        self.to = ft.TextField(label=tr(REFERRAL_FIELD_LABELS["to"]), value=draft.to, on_change=self._typed, col=HALF)
+        self.reason = ft.TextField(
+            label=tr(REFERRAL_FIELD_LABELS["reason"]), value=draft.reason, on_change=self._typed, col=HALF
+        )
+        self.follow_up = widgets.DateInput(
+            ctx.page, tr, tr(REFERRAL_FIELD_LABELS["follow_up_date"]), on_change=self._date_changed
+        )
         self.follow_up.field.value = draft.follow_up_text
         self.follow_up.field.on_change = self._typed
         self.on_edit = on_edit
@@ -137,6 +144,12 @@ class ServiceFormScreen(EditedForm):
         self.referrals = referral_drafts(form.referrals)
         self.dirty = False
 
+    def _label(self, name: str) -> str:
+        return self.tr(SERVICE_FORM_FIELD_LABELS[name])
+
+    def _help(self, name: str) -> str:
+        return self.tr(field_named(SERVICE_FORM_FIELDS, name).help)
+
     @property
     def client_name(self) -> str:
         return self.client_names[self.index]
@@ -149,28 +162,33 @@ class ServiceFormScreen(EditedForm):
         self.save_state = widgets.muted(tr("Saved"))
         self.summary = ProblemBox()
         self.service_type = ChoiceField(
-            tr("Service Type"), choice_labels(SERVICE_TYPES, tr), f.service_type, self._type_chosen
+            self._label("service_type"), choice_labels(SERVICE_TYPES, tr), f.service_type, self._type_chosen
         )
         self.services = CheckGroup(
-            tr("Services Received"), {}, [], self._services_changed, tr("Select all that apply.")
+            self._label("services"), {}, [], self._services_changed, tr("Select all that apply.")
         )
         self._offer_services(f.services)
         self.referral_rows = ft.Column(spacing=8)
         self.referral_controls: list[ReferralRow] = []
         self._show_referrals()
         self.attended = ChoiceField(
-            tr("Client Attended"),
+            self._label("client_attended"),
             choice_labels(YES_NO, tr),
             yes_no_key(f.client_attended),
             self._attended_chosen,
             col=HALF,
         )
         self.status = ChoiceField(
-            tr("Status of Service"), choice_labels(SERVICE_STATUSES, tr), f.status, self._status_chosen, col=HALF
+            self._label("status"), choice_labels(SERVICE_STATUSES, tr), f.status, self._status_chosen, col=HALF
         )
-        self.private = ft.Switch(label=tr("Private"), value=f.private, on_change=self._private_switched)
+        self.private = ft.Switch(label=self._label("private"), value=f.private, on_change=self._private_switched)
         self.notes = ft.TextField(
-            label=tr("Notes"), value=f.notes, multiline=True, min_lines=3, max_lines=10, on_change=self._notes_typed
+            label=self._label("notes"),
+            value=f.notes,
+            multiline=True,
+            min_lines=3,
+            max_lines=10,
+            on_change=self._notes_typed,
         )
         notes: ft.Control = self.notes
         if self.session.notes_withheld_from(f, self.ctx.signed_in_actor().user_id):
@@ -183,13 +201,13 @@ class ServiceFormScreen(EditedForm):
             self.service_type.control,
             self.services.control,
             widgets.section(
-                tr("Referrals"),
-                widgets.muted(tr("Organisations the client was referred to, if any.")),
+                self._label("referrals"),
+                widgets.muted(self._help("referrals")),
                 self.referral_rows,
                 ft.OutlinedButton(tr("Add Referral"), icon=ft.Icons.ADD, on_click=self._add_referral),
             ),
             ft.ResponsiveRow([self.attended.control, self.status.control]),
-            ft.Column([self.private, widgets.muted(tr("Only the staff involved in the session see private notes."))]),
+            ft.Column([self.private, widgets.muted(self._help("private"))]),
             notes,
             self._buttons(),
         )

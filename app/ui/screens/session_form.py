@@ -14,11 +14,13 @@ import flet as ft
 
 from app.domain.codes import DELIVERY_METHODS, SESSION_TYPES
 from app.domain.errors import FieldError, ValidationFailed
+from app.domain.fields import SESSION_FIELDS, field_named
 from app.domain.sessions import ServiceForm, Session, is_session_complete
 from app.i18n import Translator
 from app.ui import theme, widgets
 from app.ui.context import AppContext
 from app.ui.forms import (
+    SESSION_FIELD_LABELS,
     YES_NO,
     SessionDraft,
     describe_service_date,
@@ -433,6 +435,15 @@ class SessionFormScreen(EditedForm):
     def session(self) -> Session:
         return self.draft.session
 
+    def _label(self, name: str) -> str:
+        return self.tr(SESSION_FIELD_LABELS[name])
+
+    def _part_label(self, field_name: str, part: str) -> str:
+        return self.tr(dict(field_named(SESSION_FIELDS, field_name).parts)[part])
+
+    def _help(self, name: str) -> str:
+        return self.tr(field_named(SESSION_FIELDS, name).help)
+
     @property
     def forms(self) -> list[ServiceForm]:
         return self.session.service_forms
@@ -475,17 +486,19 @@ class SessionFormScreen(EditedForm):
         s, tr = self.session, self.tr
         actor = self.ctx.signed_in_actor
         self.session_type = ChoiceField(
-            tr("Session Type"), choice_labels(SESSION_TYPES, tr), s.session_type, self._type_chosen
+            self._label("session_type"), choice_labels(SESSION_TYPES, tr), s.session_type, self._type_chosen
         )
         self.activity = ft.TextField(
-            label=tr("Activity"), value=s.activity_name, on_change=self._activity_typed, col=HALF
+            label=self._label("activity_name"), value=s.activity_name, on_change=self._activity_typed, col=HALF
         )
-        self.topic = ft.TextField(label=tr("Topic"), value=s.activity_topic, on_change=self._topic_typed, col=HALF)
+        self.topic = ft.TextField(
+            label=self._label("activity_topic"), value=s.activity_topic, on_change=self._topic_typed, col=HALF
+        )
         self.unnamed = number_field(
-            tr("Unnamed participants"),
+            self._label("unnamed_participants"),
             self.draft.unnamed_text,
             self._unnamed_typed,
-            helper=tr("People who took part without being registered as clients."),
+            helper=self._help("unnamed_participants"),
             col=HALF,
         )
         self.group_fields = ft.ResponsiveRow([self.activity, self.topic, self.unnamed], visible=s.is_group_activity)
@@ -505,14 +518,16 @@ class SessionFormScreen(EditedForm):
     def _when_and_where(self) -> ft.Control:
         s, tr = self.session, self.tr
         self.service_date = ft.TextField(
-            label=tr("Service Date"),
+            label=self._label("service_date"),
             value=describe_service_date(s.service_date, tr),
             read_only=True,
             on_click=self._pick_date,
             suffix_icon=ft.Icons.CALENDAR_MONTH,
         )
         choose_date = ft.Button(tr("Choose date"), icon=ft.Icons.EDIT_CALENDAR, on_click=self._pick_date)
-        self.site = ft.TextField(label=tr("Site"), value=s.site_code or "", read_only=True, hint_text=tr("Use Find..."))
+        self.site = ft.TextField(
+            label=self._label("site_code"), value=s.site_code or "", read_only=True, hint_text=tr("Use Find...")
+        )
         self.site_name = read_only_field(tr("Site Name"), self._site_name(s.site_code))
         find = ft.Button(tr("Find..."), icon=ft.Icons.SEARCH, on_click=self._find_site)
         return ft.ResponsiveRow(
@@ -534,28 +549,28 @@ class SessionFormScreen(EditedForm):
     def _delivery(self) -> ft.Control:
         s, tr = self.session, self.tr
         self.methods = CheckGroup(
-            tr("Delivery Method"),
+            self._label("delivery_methods"),
             choice_labels(DELIVERY_METHODS, tr),
             s.delivery_methods,
             self._methods_changed,
-            tr("Select all that apply."),
+            self._help("delivery_methods"),
         )
         self.location = ChoiceField(
-            tr("Type of Service Location"),
+            self._label("service_location_type"),
             {option.code: option.label for option in self.refs.location_types},
             s.service_location_type,
             self._location_chosen,
             col=HALF,
         )
         self.interpreter = ChoiceField(
-            tr("Interpreter Present"),
+            self._label("interpreter_present"),
             choice_labels(YES_NO, tr),
             yes_no_key(s.interpreter_present),
             self._interpreter_chosen,
             col=HALF,
         )
         self.interpreters = number_field(
-            tr("Interpreters (#)"),
+            self._label("interpreters"),
             self.draft.interpreters_text,
             self._interpreters_typed,
             disabled=s.interpreter_present is not True,
@@ -571,11 +586,16 @@ class SessionFormScreen(EditedForm):
 
     def _service_time(self) -> ft.Control:
         tr = self.tr
-        self.hours = number_field(tr("Hours"), self.draft.hours_text, self._hours_typed, col=QUARTER)
-        self.minutes = number_field(tr("Minutes"), self.draft.minutes_text, self._minutes_typed, col=QUARTER)
+        self.hours = number_field(self._label("service_hours"), self.draft.hours_text, self._hours_typed, col=QUARTER)
+        self.minutes = number_field(
+            self._part_label("service_minutes", "service_minutes"),
+            self.draft.minutes_text,
+            self._minutes_typed,
+            col=QUARTER,
+        )
         self.languages = PickList(
             tr,
-            title=tr("Delivery Language"),
+            title=self._label("languages"),
             add_text=tr("Add Language"),
             picker_label=tr("Language"),
             choose_first=tr("Choose a language first."),
@@ -584,10 +604,10 @@ class SessionFormScreen(EditedForm):
             codes=self.session.languages,
             on_change=self._languages_changed,
         )
-        self.languages.note.value = tr("The language(s) you provided the service in.")
+        self.languages.note.value = self._help("languages")
         return widgets.section(
-            tr("Service Time"),
-            widgets.muted(tr("How long the service took. With several clients, the total time of the session.")),
+            self._label("service_minutes"),
+            widgets.muted(self._help("service_minutes")),
             ft.ResponsiveRow([self.hours, self.minutes]),
         )
 
@@ -595,7 +615,7 @@ class SessionFormScreen(EditedForm):
         tr = self.tr
         self.staff = PickList(
             tr,
-            title=tr("Staff Involved"),
+            title=self._label("staff"),
             add_text=tr("Add Worker"),
             picker_label=tr("Worker"),
             choose_first=tr("Choose a worker first."),
@@ -623,7 +643,7 @@ class SessionFormScreen(EditedForm):
 
     def _notes_section(self) -> ft.Control:
         self.notes = ft.TextField(
-            label=self.tr("Session Notes"),
+            label=self._label("notes"),
             value=self.session.notes,
             multiline=True,
             min_lines=3,
@@ -639,7 +659,7 @@ class SessionFormScreen(EditedForm):
         tr = self.tr
         return widgets.section(
             tr("Clients in this session"),
-            widgets.muted(tr("Each client has a service form of their own; family members get one each.")),
+            widgets.muted(self._help("service_forms")),
             self.client_rows,
             self.clients_error,
             ft.OutlinedButton(tr("Add Client"), icon=ft.Icons.PERSON_ADD, on_click=self._add_client),
@@ -715,7 +735,7 @@ class SessionFormScreen(EditedForm):
                 value=datetime.combine(self.session.service_date or today, time(12)),
                 first_date=datetime.combine(EARLIEST_SERVICE_DATE, time()),
                 last_date=datetime.combine(today, time(23, 59)),
-                help_text=self.tr("Service Date"),
+                help_text=self._label("service_date"),
                 on_change=self._date_picked,
             )
         )

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from app.domain.codes import DELIVERY_METHODS
+from app.domain.fields import SESSION_FIELDS, labels
 from app.domain.sessions import (
     MAX_INTERPRETERS,
     MAX_SERVICE_MINUTES,
@@ -288,3 +289,16 @@ class TestUnnamedParticipants:
 
     def test_only_a_group_activity_counts_unnamed_participants(self, make_session: MakeSession) -> None:
         assert fields_of(make_session(unnamed_participants=3)) == {"unnamed_participants"}
+
+
+def test_every_field_the_session_rules_name_is_in_the_field_table(make_session: MakeSession) -> None:
+    """A problem always points at a field the form can name: the table holds every field a rule reports on."""
+    named = labels(SESSION_FIELDS)
+    wrong = make_session(
+        session_type=None, service_date=None, site_code=None, delivery_methods=[], service_location_type=None,
+        interpreter_present=True, interpreters=0, service_minutes=0, languages=[], staff=[], service_forms=[],
+        notes="x" * 20_000, unnamed_participants=5,
+    )  # fmt: skip
+    reported = {error.field for error in validate_session(wrong, today=TODAY)}
+    reported |= {error.field for error in service_time_errors(None, 99)}
+    assert reported <= named.keys()
