@@ -191,7 +191,7 @@ class ServiceFormScreen(EditedForm):
             on_change=self._notes_typed,
         )
         notes: ft.Control = self.notes
-        if self.session.notes_withheld_from(f, self.ctx.signed_in_actor().user_id):
+        if self.session.notes_withheld_from(f, self.ctx.signed_in_actor.user_id):
             self.private.disabled = True
             notes = withheld_notes(tr)
         self.save_problems = error_line()
