@@ -112,6 +112,18 @@ def test_an_administrator_hands_over_a_new_account_that_a_worker_uses_on_a_table
     expect(supervisor.get_by_role("status")).to_have_text("1 session matches.")
     supervisor.get_by_role("table").get_by_role("link").first.click()
     expect(supervisor.get_by_role("main")).to_contain_text(client.first_name)
+
+    # The tablet is lost: the administrator finds it by its worker and revokes it, once the box confirms it.
+    page.get_by_role("navigation").get_by_role("link", name="Devices", exact=True).click()
+    page.get_by_role("row").filter(has_text="Nadia Newhire").get_by_role("link", name="Nadia's tablet").click()
+    laptop.photograph(page, "device")
+    page.get_by_role("button", name="Revoke Nadia's tablet").click()
+    expect(page.get_by_role("alert")).to_be_focused()
+    expect(page.get_by_role("alert")).to_contain_text("Tick the box to confirm")
+    page.get_by_label("I confirm this device is to be revoked").check()
+    page.get_by_role("button", name="Revoke Nadia's tablet").click()
+    expect(page.get_by_role("status")).to_contain_text("The device was revoked.")
+    expect(page.get_by_role("button", name="Revoke Nadia's tablet")).to_have_count(0)
     tablet.db.close()
 
 
