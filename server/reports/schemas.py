@@ -13,6 +13,7 @@ class Figures(BaseModel):
     hours: float = Field(description="Service Time of the sessions, in hours (two decimals).")
     group_activities: int
     named_participants: int = Field(description="Service forms in Group Activity sessions.")
+    unnamed_participants: int = Field(description="People in Group Activity sessions who were not named.")
     referrals: int
 
 

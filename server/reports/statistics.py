@@ -4,7 +4,8 @@ What each figure counts (docs/reports.md says the same in words):
 - ``sessions``: sessions with a service date in the period.  ``hours``: their Service Time, each session once.
 - ``service_forms``: service forms in those sessions; ``unique_clients``: distinct clients among them.
 - ``services_received``: services ticked on those forms; ``referrals``: referral rows on them.
-- ``group_activities``: Group Activity sessions; ``named_participants``: service forms in them.
+- ``group_activities``: Group Activity sessions; ``named_participants``: service forms in them;
+  ``unnamed_participants``: the people who took part without being named, as each activity counted them.
 - ``languages``: sessions delivered in each language (a session in two languages counts under both).
 A session counts under every group it belongs to (each worker in its Staff Involved, each delivery method ticked,
 each service type among its forms), so the groups of one breakdown can add up to more than the total; a service
@@ -31,12 +32,15 @@ class Tally:
     referrals: int = 0
     group_activities: int = 0
     named_participants: int = 0
+    unnamed_participants: int = 0
     clients: set[str] = field(default_factory=set)
 
     def add_session(self, session: Session) -> None:
         self.sessions += 1
         self.minutes += session.service_minutes
         self.group_activities += session.is_group_activity
+        if session.is_group_activity:
+            self.unnamed_participants += session.unnamed_participants
 
     def add_form(self, session: Session, form: ServiceForm) -> None:
         self.service_forms += 1
@@ -54,6 +58,7 @@ class Tally:
             "hours": round(self.minutes / 60, 2),
             "group_activities": self.group_activities,
             "named_participants": self.named_participants,
+            "unnamed_participants": self.unnamed_participants,
             "referrals": self.referrals,
         }
 

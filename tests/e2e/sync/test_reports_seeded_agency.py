@@ -168,6 +168,7 @@ def record(device: Device, rng: random.Random, clients: list[Client], day: date)
         "service_minutes": rng.choice([30, 45, 60, 90, 125]),
         "languages": rng.sample(list(LANGUAGES), rng.randint(1, 2)),
         "staff": staff,
+        "unnamed_participants": rng.randint(0, 6) if group else 0,
     }
     return save_session(device.db, device.worker, replace(session, **values), today=day)
 
@@ -212,6 +213,7 @@ def expected_figures(sessions: list[Session]) -> dict[str, Any]:
         "hours": round(sum(session.service_minutes for session in sessions) / 60, 2),
         "group_activities": sum(session.session_type == "group_activity" for session in sessions),
         "named_participants": sum(session.session_type == "group_activity" for session, _ in forms),
+        "unnamed_participants": sum(session.unnamed_participants for session in sessions),
         "referrals": sum(len(form.referrals) for _, form in forms),
     }
 

@@ -63,7 +63,8 @@ FIELDS = {
     "Refusal": "detail code",
     "StatisticsResponse": "agency_id start end totals by_site by_worker by_service_type by_delivery_method languages",
     "Figures": (
-        "sessions unique_clients service_forms services_received hours group_activities named_participants referrals"
+        "sessions unique_clients service_forms services_received hours group_activities named_participants"
+        " unnamed_participants referrals"
     ),
     "GroupFigures": "key label",
     "LanguageCount": "key label sessions",

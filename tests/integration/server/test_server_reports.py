@@ -67,7 +67,8 @@ def test_figures_count_the_period_and_the_agency_only(reporting: ServerHarness) 
         ),
         session_data(service_forms=[form(omar["id"], service_type="support_services", services=["ss_child_care"])],
                      service_date="2025-03-31", site_code="N-002", delivery_methods=["in_person", "phone_text_email"]),
-        group_session_data(["wlee", "ajones"], service_forms=[form(amal["id"]), form(lina["id"])], service_minutes=60),
+        group_session_data(["wlee", "ajones"], service_forms=[form(amal["id"]), form(lina["id"])], service_minutes=60,
+                           unnamed_participants=5),
         session_data(service_forms=[form(amal["id"])], service_date="2025-04-01"),  # next month
     ]  # fmt: skip
     assert {r["status"] for r in reporting.push(wlee, *(change("session", s) for s in sessions))} == {"applied"}
@@ -87,6 +88,7 @@ def test_figures_count_the_period_and_the_agency_only(reporting: ServerHarness) 
         "hours": round(sum(s["service_minutes"] for s in march) / 60, 2),
         "group_activities": 1,
         "named_participants": 2,
+        "unnamed_participants": 5,
         "referrals": 1,
     }
     by_worker = {row["key"]: row for row in body["by_worker"]}
