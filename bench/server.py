@@ -69,10 +69,10 @@ def _wait_until_healthy(server: RunningServer, process: subprocess.Popen[bytes])
         if process.poll() is not None:
             raise RuntimeError(f"outpost-server exited with {process.returncode}; see {server.log}")
         try:
-            if requests.get(f"{server.base_url}/api/v1/health", timeout=1).ok:
+            if requests.get(f"{server.base_url}/api/v1/health", timeout=5).ok:
                 return
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or still starting on a loaded machine: ask again until the deadline
         time.sleep(0.2)
     raise RuntimeError(f"outpost-server did not answer within {START_TIMEOUT_S} s; see {server.log}")
 
