@@ -29,8 +29,10 @@ test: lint
 demo: venv
 	$(BIN)/python -m app.demo_launcher --data-dir $(DEMO_DIR) --server-port $(SERVER_PORT) --app-port $(APP_PORT)
 
+# FULL=1 also syncs over emulated field links (2G, 3G, a link cut every minute) and writes docs/field-conditions.md.
 bench: venv
 	$(BIN)/python -m bench $(if $(FULL),--full,--quick)
+	$(if $(FULL),$(BIN)/python -m bench.field_conditions,)
 
 # The browser tests, writing their pictures to docs/screenshots instead of build/screenshots: run it on purpose
 # when a screen changed, and commit the pictures.
