@@ -19,7 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "app.store": {"app.domain", "protocol"},
     "sync": {"app.domain", "app.store", "protocol"},
     "app.usecases": {"app.domain", "app.store", "protocol", "sync"},
-    # The screens still build the sync runner and open the database themselves; the bootstrap takes that away.
+    # The screens still open the database and build the sync runner (docs/architecture.md); a bootstrap takes that away.
     "app.ui": {"app.domain", "app.usecases", "protocol", "sync", "app.store"},
     "app.demodata": {"app.domain"},
     "app.main": {"app.store", "app.ui", "app.usecases", "sync"},  # where the app is put together
