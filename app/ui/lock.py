@@ -3,7 +3,7 @@
 Locking puts an opaque screen on top of the app's own; the screen underneath (a half-filled form, say) stays exactly
 as it was and comes back on unlock, unlike an idle sign-out. While locked nothing of it shows, to the eye or to a
 screen reader. The app locks after the agency's idle time without navigation, typing or saving, when the worker
-taps "Lock", and when it starts with a worker still signed in (a restarted app is not proof of who holds it).
+taps "Lock".
 Touches that change nothing (scrolling, ticking a box) do not reach the app's code, so they do not count as use:
 the form is kept either way.
 """
@@ -125,6 +125,9 @@ class AppLock:
             await self._try_unlock(secret, problem, with_pin=with_pin)
 
         secret.on_submit = unlock
+        # Retyping hides the last problem; handling each change also keeps the typed value current here, so a quick
+        # tap on "Unlock" checks what the worker sees.
+        secret.on_change = _hide_on_change(problem)
         switch = ft.TextButton(
             tr("Use your password instead") if with_pin else tr("Use your PIN instead"),
             on_click=self._switch_secret,
@@ -203,6 +206,7 @@ async def ask_for_pin(ctx: AppContext, *, first_time: bool = False) -> None:
     repeated = ft.TextField(label=tr("New PIN again"), password=True, keyboard_type=ft.KeyboardType.NUMBER,
                             max_length=6)  # fmt: skip
     problem = ft.Text(color=theme.ERROR_TEXT, visible=False)
+    pin.on_change = repeated.on_change = _hide_on_change(problem)
 
     async def save(_event: ft.ControlEvent) -> None:
         try:
@@ -234,3 +238,12 @@ async def ask_for_pin(ctx: AppContext, *, first_time: bool = False) -> None:
             ],
         )
     )
+
+
+def _hide_on_change(problem: ft.Text) -> Callable[[ft.ControlEvent], None]:
+    def hide(_event: ft.ControlEvent) -> None:
+        if problem.visible:
+            problem.visible = False
+            problem.update()
+
+    return hide

@@ -243,9 +243,8 @@ class Shell:
         self._label_frame()
         self._layout_for(self.page.width)
         self._ticker = asyncio.create_task(self._keep_headline_fresh())
-        if self.ctx.actor is not None:  # still signed in from before: whoever holds the device proves who they are
-            self.page.views[:] = [self.view]
-            await self.lock.begin(locked=True)
+        if self.ctx.actor is not None:  # still signed in from before (another window, a restart): watch for idleness
+            await self.lock.begin(locked=False)
         await self.show(self.page.route or HOME_ROUTE)
 
     def stop(self) -> None:
