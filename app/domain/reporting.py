@@ -60,7 +60,7 @@ CLIENT_REPORT_RULES: tuple[ReportRule[Client], ...] = (
     ReportRule(
         "client_identifier_kind",
         "report.client_identifier_kind.missing",
-        "Choose the kind of client identifier (IRCC client ID, permanent resident card...).",
+        N_("Choose the kind of client identifier (IRCC client ID, permanent resident card...)."),
         lambda client: client.client_identifier_kind is None,
     ),
     ReportRule(
@@ -72,7 +72,7 @@ CLIENT_REPORT_RULES: tuple[ReportRule[Client], ...] = (
     ReportRule(
         "client_identifier",
         "report.client_identifier.not_a_uci",
-        "An IRCC client ID (UCI) has 8 or 10 digits, e.g. 1234-5678 or 12-3456-7890.",
+        N_("An IRCC client ID (UCI) has 8 or 10 digits, e.g. 1234-5678 or 12-3456-7890."),
         lambda client: _not_a_uci(client),
     ),
     ReportRule(
