@@ -109,6 +109,8 @@ CLIENT_MISSING = ReportGap(
     "client_id", "report.client.not_on_server", N_("The client's profile has not reached the server yet.")
 )
 CLIENT_NOT_REPORTABLE_CODE = "report.client.not_reportable"
+MISSING = ".missing"
+"""How the code of a gap ends when the field is simply empty (``report.official_language.missing``)."""
 
 REPORT_FIELDS: Mapping[str, frozenset[str]] = {
     "client": frozenset(rule.field for rule in CLIENT_REPORT_RULES),

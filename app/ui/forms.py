@@ -14,6 +14,7 @@ from typing import Protocol, TypeVar
 from app.domain.codes import SERVICES_BY_TYPE
 from app.domain.errors import FieldError
 from app.domain.fields import REFERRAL_FIELDS, SERVICE_FORM_FIELDS, SESSION_FIELDS, labels
+from app.domain.reporting import MISSING, ReportGap
 from app.domain.sessions import Referral, Session, service_time_errors, split_service_time
 from app.domain.words import N_
 from app.i18n import Translator
@@ -292,3 +293,14 @@ def referrals_from_drafts(drafts: Sequence[ReferralDraft]) -> tuple[list[Referra
 def describe_service_date(value: date | None, tr: Translator) -> str:
     """How the chosen Service Date reads in its field: with its weekday, the worker's way ("mer. 2 déc. 2026")."""
     return tr.date(value, weekday=True) if value else ""
+
+
+def report_marks(gaps: Iterable[ReportGap], tr: Translator) -> dict[str, str]:
+    """A calm note under each field the funder still needs, in the worker's language: "Needed for reports" where
+    the field is empty (its label says what), the rule's own words otherwise ("An IRCC client ID (UCI) has 8 or 10
+    digits..."). Saving never waits for these; they are the rules of the console's "Not reported" list."""
+    marks: dict[str, str] = {}
+    for gap in gaps:
+        note = tr("Needed for reports") if gap.code.endswith(MISSING) else tr(gap.message)
+        marks.setdefault(gap.field, note)
+    return marks

@@ -15,9 +15,11 @@ import flet as ft
 from app.domain.clients import Client, validate_client
 from app.domain.errors import ValidationFailed
 from app.domain.fields import CLIENT_FIELDS, Kind, labels
+from app.domain.reporting import REPORT_FIELDS, client_report_gaps
 from app.i18n import Translator
 from app.ui import theme, widgets
 from app.ui.context import AppContext
+from app.ui.forms import report_marks
 from app.ui.messages import choice_label, choice_labels, error_text, first_messages, yes_no
 from app.usecases.clients import (
     ClientSummary,
@@ -110,7 +112,27 @@ class _ClientForm:
         self.save_button = ft.FilledButton(
             tr("Save client") if is_new else tr("Save changes"), icon=ft.Icons.SAVE, on_click=self._save
         )
+        for name in REPORT_FIELDS["client"]:
+            if name in self.texts:
+                self.texts[name].on_change = self._report_field_changed
+            else:
+                self.choices[name].on_select = self._report_field_changed
+        self._mark_report_gaps(client)
         self.root = self._layout()
+
+    def _mark_report_gaps(self, client: Client) -> None:
+        """Under each field the funder still needs, a calm note saying what (kept out of the way of errors)."""
+        marks = report_marks(client_report_gaps(client), self.tr)
+        for name in REPORT_FIELDS["client"]:
+            if name in self.texts:
+                self.texts[name].helper = marks.get(name)
+                self.texts[name].helper_max_lines = 3
+            else:
+                self.choices[name].helper_text = marks.get(name)
+
+    def _report_field_changed(self, _event: ft.ControlEvent) -> None:
+        self._mark_report_gaps(self._read()[0])
+        self.root.update()
 
     def _layout(self) -> ft.Column:
         tr = self.tr

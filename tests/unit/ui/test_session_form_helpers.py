@@ -1,10 +1,12 @@
 """What the session and service forms do with typed text and with the problems a save reports."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from app.domain.errors import FieldError
+from app.domain.reporting import client_report_gaps
 from app.domain.sessions import Referral, validate_session
 from app.i18n import translator
 from app.ui.forms import (
@@ -25,6 +27,7 @@ from app.ui.forms import (
     referrals_from_drafts,
     remaining_options,
     replace_lone_zero,
+    report_marks,
     service_form_problem_lines,
     service_minutes_from_text,
     session_from_draft,
@@ -247,3 +250,20 @@ def test_family_shortcuts_list_each_relative_once_and_skip_those_already_in() ->
     relatives_of_both = [_person("rui"), _person("ana"), _person("rui"), _person("eva")]
     shortcuts = family_shortcuts(relatives_of_both, in_session=["ana"])
     assert [p.id for p in shortcuts] == ["rui", "eva"]
+
+
+def test_report_marks_say_under_each_field_what_the_funder_still_needs_in_the_workers_language(make_client) -> None:
+    client = replace(make_client(), client_identifier_kind=None, client_identifier="", official_language=None)
+
+    marks = report_marks(client_report_gaps(client), FR)
+
+    assert set(marks) == {"client_identifier_kind", "client_identifier", "official_language"}
+    assert marks["official_language"] == "Requis pour les rapports"
+    wrong_uci = replace(client, **(_REPORTABLE | {"client_identifier": "12345"}))
+    assert report_marks(client_report_gaps(wrong_uci), EN) == {
+        "client_identifier": "An IRCC client ID (UCI) has 8 or 10 digits, e.g. 1234-5678 or 12-3456-7890."
+    }
+    assert report_marks(client_report_gaps(replace(client, **_REPORTABLE)), FR) == {}
+
+
+_REPORTABLE = {"client_identifier_kind": "ircc_client_id", "client_identifier": "1234-5678", "official_language": "fr"}
