@@ -192,6 +192,10 @@ def get_worker(session: Session, *, user_id: str) -> Worker | None:
     return session.get(Worker, user_id)
 
 
+def set_password_hash(session: Session, *, user_id: str, password_hash: str) -> None:
+    session.execute(update(Worker).where(Worker.user_id == user_id).values(password_hash=password_hash))
+
+
 def add_worker(session: Session, *, agency_id: str, user_id: str, name: str, role: str, password_hash: str) -> Worker:
     """Add an active worker; ``password_hash`` comes from ``security.hash_password`` (hashed before the transaction,
     as it is deliberately slow)."""

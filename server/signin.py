@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from credentials.passwords import check_secret, hash_secret, spend_check_time
 from server import audit, crud, devices
 from server.core.config import Settings
-from server.core.security import spend_password_check_time, verify_password
 from server.db import Database
 from server.devices import DeviceReport
 from server.models import Agency, Worker
@@ -60,10 +60,13 @@ def check_password(
         _refuse_if_throttled(session, settings=settings, user_id=user_id, now=now)
         worker = crud.get_worker(session, user_id=user_id)
     if worker is None:
-        spend_password_check_time(password)
+        spend_check_time(password)
         accepted = False
     else:  # check the password even for a deactivated worker, so the refusal takes the usual time
-        accepted = verify_password(password, worker.password_hash) and worker.active
+        check = check_secret(password, worker.password_hash)
+        accepted = check.matches and worker.active
+        if accepted and check.needs_rehash:
+            _store_fresh_hash(db, worker=worker, password=password)
     if worker is None or not accepted:
         with db.writing() as session:
             crud.record_login_failure(session, user_id=user_id, now=now, keep_for=settings.failed_login_window)
@@ -72,6 +75,13 @@ def check_password(
                              agency_id=worker.agency_id, channel=channel)  # fmt: skip
         raise SignInRefused("Invalid user ID or password")
     return worker
+
+
+def _store_fresh_hash(db: Database, *, worker: Worker, password: str) -> None:
+    """Replace a hash made by the earlier scheme or at an older cost, now that the password is known to be right."""
+    fresh = hash_secret(password)
+    with db.writing() as session:
+        crud.set_password_hash(session, user_id=worker.user_id, password_hash=fresh)
 
 
 def signed_in(session: Session, *, worker: Worker, now: datetime, channel: str, **details: str) -> None:

@@ -15,21 +15,22 @@ ROOT = Path(__file__).resolve().parents[2]
 # Layer (a module prefix) -> the layers of ours it may import. The most specific prefix wins.
 ALLOWED: dict[str, set[str]] = {
     "app.domain": set(),
+    "credentials": set(),
     "protocol": {"app.domain"},
     "app.store": {"app.domain", "protocol"},
     "sync": {"app.domain", "app.store", "protocol"},
-    "app.usecases": {"app.domain", "app.store", "protocol", "sync"},
+    "app.usecases": {"app.domain", "app.store", "credentials", "protocol", "sync"},
     # The screens still open the database and build the sync runner (docs/architecture.md); a bootstrap takes that away.
     "app.ui": {"app.domain", "app.usecases", "protocol", "sync", "app.store"},
     "app.demodata": {"app.domain"},
     "app.main": {"app.store", "app.ui", "app.usecases", "sync"},  # where the app is put together
     "app.demo_launcher": {"app.demodata", "app.main", "server"},
-    "server": {"app.domain", "app.demodata", "protocol"},
+    "server": {"app.domain", "app.demodata", "credentials", "protocol"},
 }
 
 
 def modules() -> Iterator[tuple[str, Path]]:
-    for package in ("app", "protocol", "sync", "server"):
+    for package in ("app", "credentials", "protocol", "sync", "server"):
         for path in sorted((ROOT / package).rglob("*.py")):
             if "migrations" not in path.parts:
                 yield ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"), path
@@ -46,7 +47,9 @@ def imports_of_ours(path: Path) -> set[str]:
         names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names = [node.module]
-        found |= {name for name in names if layer_of(name) is not None or name in ("app", "protocol", "sync")}
+        found |= {
+            name for name in names if layer_of(name) is not None or name in ("app", "credentials", "protocol", "sync")
+        }
     return found
 
 

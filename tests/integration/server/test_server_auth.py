@@ -1,9 +1,12 @@
 """Signing in and out: tokens, refusals that reveal nothing, throttling kept in the database, revocation."""
 
+import hashlib
 from datetime import datetime, timedelta
 
 from server_harness import API, NORTH, PASSWORD, ServerHarness, now
 
+from credentials.passwords import Check, check_secret, scrypt_hash_of
+from server import crud
 from server.main import create_app
 
 REFUSAL = {"detail": "Invalid user ID or password"}
@@ -114,3 +117,25 @@ def test_tokens_are_stored_only_as_hashes(two_agencies: ServerHarness) -> None:
 
         stored = [row.token_hash for row in session.query(AuthToken)]
     assert stored and token not in stored
+
+
+def test_a_password_hashed_by_the_earlier_scheme_is_rehashed_at_the_next_sign_in(two_agencies: ServerHarness) -> None:
+    salt = b"an old salt 1234"
+    old_key = hashlib.scrypt(PASSWORD.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    with two_agencies.db.writing() as session:
+        crud.set_password_hash(session, user_id="wlee", password_hash=scrypt_hash_of(salt, old_key))
+    assert two_agencies.login_response("wlee", "not the password").status_code == 401
+    assert _stored_hash(two_agencies, "wlee").startswith("scrypt$")  # a wrong password changes nothing
+
+    assert two_agencies.login_response("wlee").status_code == 200
+    fresh = _stored_hash(two_agencies, "wlee")
+    assert fresh.startswith("$argon2id$") and check_secret(PASSWORD, fresh) == Check(matches=True, needs_rehash=False)
+    assert two_agencies.login_response("wlee").status_code == 200
+    assert _stored_hash(two_agencies, "wlee") == fresh  # already at today's cost: left alone
+
+
+def _stored_hash(harness: ServerHarness, user_id: str) -> str:
+    with harness.db.reading() as session:
+        worker = crud.get_worker(session, user_id=user_id)
+        assert worker is not None
+        return worker.password_hash
