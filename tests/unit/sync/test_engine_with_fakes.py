@@ -109,3 +109,23 @@ def test_a_pulled_merge_moves_local_and_queued_service_forms_to_the_survivor(
     assert [f.client_id for f in fake_db.stored.sessions[session.id].service_forms] == ["survivor"]
     [entry] = fake_db.stored.outbox.values()
     assert [f["client_id"] for f in entry.payload["service_forms"]] == ["survivor"]
+
+
+def test_after_a_410_what_the_full_pull_no_longer_names_leaves_and_queued_work_stays(
+    fake_db: FakeDatabase, fake_engine: SyncEngine, server: FakeServer, worker: Actor,
+    make_client: Callable[..., Client], make_session: Callable[..., Session],
+) -> None:  # fmt: skip
+    for client_id in ("kept", "forgotten"):
+        server.put("client", client_id, client_to_wire(make_client(id=client_id)))
+    fake_engine.sync()
+    saved = save_session(fake_db, worker, make_session(), today=TODAY)
+    server.refuse(lambda change: True, [{"field": "notes", "message": "No."}])  # it stays queued for the worker
+    server.forget("client", "forgotten")  # a removal the server has since forgotten
+    server.oldest_cursor = server.seq + 1
+
+    report = fake_engine.sync()
+
+    assert report.full_pull and report.removed == 1
+    assert set(fake_db.stored.clients) == {"kept"}
+    assert set(fake_db.stored.sessions) == {saved.id}
+    assert fake_db.stored.full_pull_named is None
