@@ -117,7 +117,6 @@ class AppLock:
             can_reveal_password=not with_pin,
             keyboard_type=ft.KeyboardType.NUMBER if with_pin else ft.KeyboardType.TEXT,
             max_length=6 if with_pin else None,
-            autofocus=True,
         )
         problem = ft.Text(color=theme.ERROR_TEXT, visible=False)
 
