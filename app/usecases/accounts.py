@@ -1,6 +1,6 @@
 """Signing in and out on a device, and what the device knows about itself.
 
-The first sign-in needs the server; it leaves a salted scrypt hash of the password on the device so the worker can
+The first sign-in needs the server; it leaves an Argon2id hash of the password on the device so the worker can
 sign in again without a connection, within the agency's offline period since the server last accepted them (see
 ``app.domain.device_access``). The server stays the judge whenever it can be reached: a password it refuses
 stops working offline too (a deactivated worker's device forgets them on its next try). Signing out never
@@ -8,9 +8,6 @@ deletes data: unsynced changes stay queued until their author signs in again and
 """
 
 import contextlib
-import hashlib
-import hmac
-import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +23,7 @@ from app.store.outbox import NEEDS_ATTENTION, PENDING
 from app.store.repositories import SyncKey
 from app.store.unit_of_work import UnitOfWork
 from app.usecases.context import Actor, UnitsOfWork, utc_now
+from credentials.passwords import check_secret, hash_secret, scrypt_hash_of
 from sync.engine import Database as SyncedDatabase
 from sync.engine import SyncEngine
 from sync.transport import (
@@ -58,8 +56,6 @@ OTHERS_WORK_WAITS = N_(
     "They need to sign in and sync before someone else uses this device."
 )
 
-# scrypt at n=2**14, r=8 (16 MiB, tens of milliseconds): slow for a guesser with a copied database, quick to sign in.
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
 TransportFactory = Callable[..., Transport]
 """Builds a transport: ``factory(server_url, token=None)``; ``HttpTransport`` itself is one."""
@@ -201,13 +197,16 @@ def sync_engine_factory(db: SyncedDatabase, transport_factory: TransportFactory)
 # --- helpers -----------------------------------------------------------------------------------------------------
 
 
-def hash_password(password: str, salt: bytes) -> str:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, **_SCRYPT).hex()
-
-
-def _password_matches(account: LocalAccountRow, password: str) -> bool:
-    expected = hash_password(password, bytes.fromhex(account.password_salt))
-    return hmac.compare_digest(expected, account.password_hash)
+def check_password(account: LocalAccountRow, password: str) -> bool:
+    """Whether ``password`` is this worker's; a right one stored by the earlier scheme (scrypt, its salt in a column
+    of its own) or at an older cost is hashed afresh, so the caller's commit keeps today's hash."""
+    stored = account.password_hash
+    if account.password_salt:
+        stored = scrypt_hash_of(bytes.fromhex(account.password_salt), bytes.fromhex(account.password_hash))
+    check = check_secret(password, stored)
+    if check.matches and check.needs_rehash:
+        account.password_salt, account.password_hash = "", hash_secret(password)
+    return check.matches
 
 
 def _current_account(uow: UnitOfWork) -> LocalAccountRow | None:
@@ -240,7 +239,7 @@ def _sign_in_offline(db: UnitsOfWork, user_id: str, password: str) -> Actor:
         account = uow.accounts.get(user_id)
         if account is None:
             raise SignInFailed(FIRST_SIGN_IN_OFFLINE)
-        if not _password_matches(account, password):
+        if not check_password(account, password):
             raise SignInFailed(INVALID_CREDENTIALS)
         offline_days = uow.reference.offline_sign_in_days(account.agency_id)
         if not offline_sign_in_allowed(_last_contact(uow, account), datetime.now(UTC), offline_days):
@@ -263,7 +262,6 @@ def _last_contact(uow: UnitOfWork, account: LocalAccountRow) -> datetime | None:
 def _remember(db: UnitsOfWork, answer: dict[str, Any], password: str, *, server_url: str, device_name: str) -> Actor:
     """Store what the server said about the worker, a local hash of the password, and the token."""
     worker, agency = answer.get("worker") or {}, answer.get("agency") or {}
-    salt = secrets.token_bytes(16)
     with db.writing() as uow:
         _make_current(uow, str(worker["user_id"]))
         account = uow.accounts.put(
@@ -273,8 +271,8 @@ def _remember(db: UnitsOfWork, answer: dict[str, Any], password: str, *, server_
                 role=str(worker.get("role") or "worker"),
                 agency_id=str(worker.get("agency_id") or agency.get("id") or ""),
                 agency_name=str(agency.get("name") or ""),
-                password_salt=salt.hex(),
-                password_hash=hash_password(password, salt),
+                password_salt="",  # the Argon2id hash holds its own salt
+                password_hash=hash_secret(password),
                 token=str(answer["token"]),
                 token_expires_at=str(answer.get("expires_at") or ""),
                 last_sign_in=utc_now(),

@@ -1,16 +1,12 @@
 """The app lock: setting the PIN, unlocking with it or with the password, and the agency's idle time.
 
 The lock keeps the worker signed in and whatever is on the screen; it only hides it until they prove who they are.
-The PIN is kept as an Argon2id hash (salt and cost inside it) in the device store, which is itself encrypted: it
-unlocks a running app, it never opens the store after a restart (the password does). The rules (how many wrong
-tries, what a PIN may be) are in ``app.domain.device_access``.
+The PIN is kept as an Argon2id hash (``credentials.passwords``, like the password) in the device store, which is
+itself encrypted: it unlocks a running app, it never opens the store after a restart (the password does). The rules
+(how many wrong tries, what a PIN may be) are in ``app.domain.device_access``.
 """
 
-import hmac
 from dataclasses import dataclass
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.domain.device_access import (
     MAX_PASSWORD_FAILURES,
@@ -23,18 +19,15 @@ from app.domain.words import N_
 from app.store.models import LocalAccountRow
 from app.store.repositories import SyncKey
 from app.store.unit_of_work import UnitOfWork
-from app.usecases.accounts import hash_password
+from app.usecases.accounts import check_password
 from app.usecases.context import NotFound, UnitsOfWork
+from credentials.passwords import check_secret, hash_secret
 
 WRONG_PIN = N_("Wrong PIN. {left} tries left before the password is needed.")
 PIN_LOCKED_OUT = N_("Too many wrong PINs. Unlock with your password.")
 WRONG_PASSWORD = N_("Wrong password. {left} tries left before this device forgets you.")
 FORGOTTEN = N_("Too many wrong passwords: this device forgot you. Sign in again with a connection.")
 NO_PIN = N_("No PIN is set. Unlock with your password.")
-
-# Argon2id at OWASP's first recommended cost (19 MiB, 2 passes): the hash sits inside the encrypted store, and five
-# wrong tries end the PIN's use, so it need not cost what the password's derivation costs (see ``keyring``).
-PIN_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 class PinRefused(ValueError):
@@ -69,7 +62,7 @@ def set_pin(db: UnitsOfWork, user_id: str, pin: str, repeated: str) -> None:
     """Keep a new PIN for ``user_id`` (replacing any earlier one); raises PinRefused when it breaks a rule."""
     if (problem := pin_problem(pin, repeated)) is not None:
         raise PinRefused(problem)
-    hashed = PIN_HASHER.hash(pin)
+    hashed = hash_secret(pin)
     with db.writing() as uow:
         account = _account(uow, user_id)
         account.pin_hash, account.pin_failures = hashed, 0
@@ -119,8 +112,7 @@ def unlock_with_password(db: UnitsOfWork, user_id: str, password: str) -> Unlock
 
 
 def _try_password(uow: UnitOfWork, account: LocalAccountRow, password: str) -> Unlock:
-    expected = hash_password(password, bytes.fromhex(account.password_salt))
-    if hmac.compare_digest(expected, account.password_hash):
+    if check_password(account, password):
         account.password_failures = account.pin_failures = 0
         return Unlock(True)
     account.password_failures += 1
@@ -140,7 +132,4 @@ def _account(uow: UnitOfWork, user_id: str) -> LocalAccountRow:
 
 
 def _pin_matches(pin_hash: str, pin: str) -> bool:
-    try:
-        return PIN_HASHER.verify(pin_hash, pin)
-    except (VerificationError, InvalidHashError):
-        return False
+    return check_secret(pin, pin_hash).matches

@@ -1,6 +1,8 @@
 """The app lock on a real device store: a PIN set after sign-in unlocks, wrong tries count, the password always
 works until ten wrong ones make the device forget the worker."""
 
+import hashlib
+
 import pytest
 
 from app.domain.device_access import MAX_PASSWORD_FAILURES, MAX_PIN_FAILURES, PIN_TOO_SIMPLE
@@ -8,7 +10,7 @@ from app.store import repository
 from app.store.db import DeviceDatabase
 from app.store.models import AgencyRow, LocalAccountRow
 from app.store.repositories import SyncKey
-from app.usecases.accounts import current_actor, hash_password
+from app.usecases.accounts import current_actor
 from app.usecases.app_lock import (
     FORGOTTEN,
     PIN_LOCKED_OUT,
@@ -18,6 +20,7 @@ from app.usecases.app_lock import (
     unlock_with_password,
     unlock_with_pin,
 )
+from credentials.passwords import hash_secret
 
 PASSWORD = "correct horse"
 PIN = "402918"
@@ -26,11 +29,10 @@ PIN = "402918"
 @pytest.fixture
 def worker(device_db: DeviceDatabase) -> str:
     """Wen Lee, signed in on this device as an online sign-in leaves her."""
-    salt = bytes(16)
     with device_db.sessions.begin() as tx:
         tx.add(AgencyRow(id="agency-north", name="North Centre", idle_lock_minutes=5))
         tx.add(LocalAccountRow(user_id="wlee", name="Wen Lee", role="worker", agency_id="agency-north",
-                               password_salt=salt.hex(), password_hash=hash_password(PASSWORD, salt)))  # fmt: skip
+                               password_salt="", password_hash=hash_secret(PASSWORD)))  # fmt: skip
         repository.set_state(tx, SyncKey.USER, "wlee")
         repository.set_state(tx, SyncKey.SIGNED_IN, "1")
     return "wlee"
@@ -89,3 +91,21 @@ def test_a_right_password_clears_the_count_of_wrong_ones(device_db, worker) -> N
 
     assert not unlock_with_password(device_db, worker, "guess").forgotten
     assert current_actor(device_db) is not None
+
+
+def test_a_password_kept_by_the_earlier_scheme_still_unlocks_and_is_then_kept_as_argon2id(device_db, worker) -> None:
+    salt = bytes(range(16))
+    key = hashlib.scrypt(PASSWORD.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    with device_db.sessions.begin() as tx:
+        account = tx.get(LocalAccountRow, worker)
+        account.password_salt, account.password_hash = salt.hex(), key.hex()
+    assert not unlock_with_password(device_db, worker, "guess").unlocked
+    with device_db.sessions.begin() as tx:
+        assert tx.get(LocalAccountRow, worker).password_salt == salt.hex()  # a wrong password changes nothing
+
+    assert unlock_with_password(device_db, worker, PASSWORD).unlocked
+    with device_db.sessions.begin() as tx:
+        account = tx.get(LocalAccountRow, worker)
+        assert (account.password_salt, account.password_hash[:10]) == ("", "$argon2id$")
+    assert unlock_with_password(device_db, worker, PASSWORD).unlocked
+    assert not unlock_with_password(device_db, worker, "guess").unlocked
