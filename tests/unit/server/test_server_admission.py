@@ -1,6 +1,9 @@
 """Bounding the syncs one server process works on at once: the rest wait for a slot, then are told to come back."""
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 from starlette.types import Receive, Scope, Send
@@ -30,6 +33,13 @@ def _client(app: HeldApp, *, wait_s: float) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=admitted), base_url="http://server")
 
 
+def _run_in_a_thread_of_its_own(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run the scenario on a fresh event loop in another thread: a browser test earlier in the same pytest worker
+    leaves Playwright's event loop running in this one, where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
+
+
 def test_a_sync_past_the_bound_is_told_to_come_back_and_others_still_run() -> None:
     async def scenario() -> None:
         app = HeldApp()
@@ -45,7 +55,7 @@ def test_a_sync_past_the_bound_is_told_to_come_back_and_others_still_run() -> No
             assert (await first).status_code == 200
             assert (await client.post(SYNC)).status_code == 200, "the slot is free again"
 
-    asyncio.run(scenario())
+    _run_in_a_thread_of_its_own(scenario)
 
 
 def test_a_sync_waiting_for_a_slot_runs_when_one_frees() -> None:
@@ -62,4 +72,4 @@ def test_a_sync_waiting_for_a_slot_runs_when_one_frees() -> None:
             app.release.set()
             assert [(await first).status_code, (await second).status_code] == [200, 200]
 
-    asyncio.run(scenario())
+    _run_in_a_thread_of_its_own(scenario)
