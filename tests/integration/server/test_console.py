@@ -347,6 +347,16 @@ def test_a_client_profile_lists_their_sessions(pages: ServerHarness) -> None:
     assert "2 sessions." in visible_text(page.text)
 
 
+def test_a_name_in_a_right_to_left_script_is_shown_in_its_own_direction(pages: ServerHarness) -> None:
+    headers = pages.login("wlee")
+    client = client_data(first_name="فاطمة", last_name="الزهراء", latin_name="Fatima Al-Zahraa",
+                         own_script_name="فاطمة الزهراء")  # fmt: skip
+    assert pages.push_one(headers, change("client", client))["status"] == "applied"
+    page = console(pages, "sboss").get(f"/clients/{client['id']}").text
+    assert "<h1><bdi>فاطمة الزهراء</bdi></h1>" in page
+    assert '<dd dir="auto">فاطمة الزهراء</dd>' in page and '<dd dir="auto">Fatima Al-Zahraa</dd>' in page
+
+
 # --- merging duplicates -----------------------------------------------------------------------------------------------
 
 
