@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 DEMO_DIR ?= demo-data
 # Two workers, one test file each at a time: files share module-scoped servers, and the machine has two cores.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+PYTEST_ARGS ?= -n 2 --dist loadfile --durations=25
 SERVER_PORT ?= 8000
 APP_PORT ?= 8550
 

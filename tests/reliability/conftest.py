@@ -74,7 +74,7 @@ def memory_dir() -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def demo_database_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite server database with the demo agency, made once by ``outpost-server demo`` and copied by each test
-    (loading it hashes a dozen passwords with scrypt, which is slow on purpose)."""
+    (loading it hashes a dozen passwords with Argon2id, which is slow on purpose)."""
     template = tmp_path_factory.mktemp("demo-template") / "server.sqlite3"
     run_admin(f"sqlite:///{template}", "demo")
     return template

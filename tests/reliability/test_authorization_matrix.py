@@ -326,7 +326,9 @@ def test_tokens_and_passwords_are_stored_only_hashed(two_agency_world: ServerHar
     secrets = (token, PASSWORD, "a wrong guess 4321")
     assert not [value for value in stored for secret in secrets if secret in value]
     assert hashlib.sha256(token.encode()).hexdigest() in stored
-    assert all(value.startswith("scrypt$") for value in _column(tmp_path / "server.sqlite3", "worker", "password_hash"))
+    assert all(
+        value.startswith("$argon2id$") for value in _column(tmp_path / "server.sqlite3", "worker", "password_hash")
+    )
     raw_files = b"".join(path.read_bytes() for path in tmp_path.glob("server.sqlite3*"))
     for secret in secrets:
         assert secret.encode() not in raw_files  # nor in the WAL, nor in freed pages
