@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -62,10 +63,13 @@ def _scrypt_matches(secret: str, stored_hash: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-# Checked against when the account is unknown, so that answer takes as long as a wrong password does.
-_DECOY_HASH = hash_secret(secrets.token_urlsafe(16))
+@cache
+def _decoy_hash() -> str:
+    """Checked against when the account is unknown, so that answer takes as long as a wrong password does; made on
+    first use, so the device (which never needs it) does not hash a decoy at start-up."""
+    return hash_secret(secrets.token_urlsafe(16))
 
 
 def spend_check_time(secret: str) -> None:
     """Do the work of a check for an account that does not exist, so timing reveals nothing."""
-    check_secret(secret, _DECOY_HASH)
+    check_secret(secret, _decoy_hash())
