@@ -5,11 +5,11 @@ the semantics tree is switched on (``open_app`` does that). The app talks to the
 tests/e2e/conftest.py (``demo_server``), here on SQLite only: these tests are about the screens, not the server's
 storage. Without /usr/bin/chromium the tests are skipped, except under CI, where that is a failure.
 
-Helpers are fixtures (``open_app``, ``reveal``, ``type_into``, ``small_targets``, ``screenshot``, ``viewports``), so
-test modules need no imports from here. Flutter scrolls its own views and the DOM cannot, so a control below the
-fold is brought into sight with the mouse wheel (``reveal``) before it is tapped. Pictures are taken only with
-``screenshot(page, name)``: it writes to build/screenshots, so a test run leaves the tree clean, and
-`make screenshots` sends them to docs/screenshots.
+Helpers are fixtures (``open_app``, ``reveal``, ``type_into``, ``close_dialog``, ``small_targets``, ``screenshot``,
+``viewports``), so test modules need no imports from here. Flutter scrolls its own views and the DOM cannot, so a
+control below the fold is brought into sight with the mouse wheel (``reveal``) before it is tapped. Pictures are
+taken only with ``screenshot(page, name)``: it writes to build/screenshots, so a test run leaves the tree clean,
+and `make screenshots` sends them to docs/screenshots.
 """
 
 import os
@@ -46,6 +46,8 @@ FIRST_PAINT_MS = 60_000  # the first load compiles Flutter's wasm bundle; later 
 STEP_MS = 20_000
 TYPING_ATTEMPTS = 3
 KEYBOARD_SETTLE_MS = 150
+DIALOG_PRESSES = 3
+DIALOG_CLOSES_MS = 3_000
 TOP_BARS_HEIGHT = 110  # app bar and sync bar, above every screen's scroll view
 BOTTOM_BAR_HEIGHT = 90  # the phone's navigation bar
 NARROW_BELOW = 640  # the app's breakpoint: bottom navigation bar below it, rail from it on
@@ -241,6 +243,23 @@ def _type_into(page: Page, name: str, text: str) -> None:
     raise AssertionError(f"Could not type into {name!r}")
 
 
+def _close_dialog(page: Page, button: str) -> None:
+    """Press ``button`` in the dialog on screen until the dialog has gone.
+
+    While Flutter pushes a dialog's route it drops the pointer events of that frame, so a press that comes the
+    moment the button appears can be lost, as a person's hurried tap is; like them, the test presses again.
+    """
+    dialog = page.get_by_role("alertdialog")
+    for _attempt in range(DIALOG_PRESSES):
+        _reveal(page, page.get_by_role("button", name=button, exact=True)).click()
+        try:
+            expect(dialog).to_have_count(0, timeout=DIALOG_CLOSES_MS)
+            return
+        except AssertionError:
+            continue
+    expect(dialog).to_have_count(0)
+
+
 def _painted(page: Page) -> bytes:
     """A picture of the screen once Flutter has painted it and it holds still.
 
@@ -290,6 +309,11 @@ def small_targets() -> Callable[[Page], list[str]]:
 @pytest.fixture
 def type_into() -> Callable[[Page, str, str], None]:
     return _type_into
+
+
+@pytest.fixture
+def close_dialog() -> Callable[[Page, str], None]:
+    return _close_dialog
 
 
 @pytest.fixture

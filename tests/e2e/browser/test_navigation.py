@@ -25,6 +25,7 @@ class Worker:
     type_into: Callable[[Page, str, str], None]
     screenshot: Callable[[Page, str], Path]
     small_targets: Callable[[Page], list[str]]
+    close_dialog: Callable[[Page, str], None]
 
     @property
     def on_phone(self) -> bool:
@@ -56,7 +57,7 @@ class Worker:
             self.type("User ID", DEMO_SIGN_IN.user_id)
             self.type("Password", DEMO_SIGN_IN.password)
             self.press("Sign in")
-            self.press("Not now")
+            self.close_dialog(self.page, "Not now")
         elif unlock.is_visible():
             if self.button("Use your password instead").is_visible():
                 self.press("Use your password instead")
@@ -90,8 +91,8 @@ class Worker:
 
 
 @pytest.fixture
-def worker(open_app, viewports, reveal, type_into, screenshot, small_targets) -> Callable[[str], Worker]:
-    return lambda size: Worker(open_app(size), viewports, reveal, type_into, screenshot, small_targets)
+def worker(open_app, viewports, reveal, type_into, screenshot, small_targets, close_dialog) -> Callable[[str], Worker]:
+    return lambda size: Worker(open_app(size), viewports, reveal, type_into, screenshot, small_targets, close_dialog)
 
 
 @pytest.fixture
@@ -222,7 +223,7 @@ def test_worker_signs_in_without_the_server_after_a_first_online_sign_in(worker,
     expect(me.page.get_by_text("Invalid user ID or password")).to_be_visible()
     me.type("Password", DEMO_SIGN_IN.password)
     me.press("Sign in")
-    me.press("Not now")  # the PIN the app offers until one is set
+    me.close_dialog(me.page, "Not now")  # the PIN the app offers until one is set
     expect(me.button("Register a New Client")).to_be_visible()
     # Without a token from the server this device cannot sync until the worker signs in with it again.
     again = me.button("Sign in again")
@@ -232,11 +233,13 @@ def test_worker_signs_in_without_the_server_after_a_first_online_sign_in(worker,
 
 
 def test_a_locked_tablet_hides_the_form_and_the_pin_brings_it_back_as_it_was(
-    open_app, second_outpost_app, viewports, reveal, type_into, screenshot, small_targets, unique: str
+    open_app, second_outpost_app, viewports, reveal, type_into, screenshot, small_targets, close_dialog, unique: str
 ) -> None:
     """On its own device (the PIN set here stays there): set a PIN, leave a client half registered, lock; nothing of
     the form shows until the right PIN."""
-    me = Worker(open_app("tablet", second_outpost_app), viewports, reveal, type_into, screenshot, small_targets)
+    me = Worker(
+        open_app("tablet", second_outpost_app), viewports, reveal, type_into, screenshot, small_targets, close_dialog
+    )
     me.sign_in()
     me.go_to("My Profile")
     me.press("Set a PIN")

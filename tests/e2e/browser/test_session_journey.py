@@ -55,6 +55,7 @@ class SessionWorker:
     screenshot: Callable[[Page, str], Path]
     reveal_in: Callable[[Page, Locator], Locator]
     small_targets_in: Callable[[Page], list[str]]
+    close_dialog_in: Callable[[Page, str], None]
 
     # --- finding and touching controls ---------------------------------------------------------------------------
 
@@ -137,7 +138,7 @@ class SessionWorker:
             self.type("Password", password)
             self.page.wait_for_timeout(TYPED_TEXT_SETTLES_MS)
             self.press("Sign in")
-            self.press("Not now")
+            self.close_dialog_in(self.page, "Not now")
         elif unlock.is_visible():
             self.type("Password", password)
             self.press("Unlock")
@@ -223,8 +224,10 @@ def _english_only_messages() -> frozenset[str]:
 
 
 @pytest.fixture
-def session_worker(open_app, type_into, screenshot, reveal, small_targets) -> Callable[[str], SessionWorker]:
-    return lambda size: SessionWorker(open_app(size), type_into, screenshot, reveal, small_targets)
+def session_worker(
+    open_app, type_into, screenshot, reveal, small_targets, close_dialog
+) -> Callable[[str], SessionWorker]:
+    return lambda size: SessionWorker(open_app(size), type_into, screenshot, reveal, small_targets, close_dialog)
 
 
 @pytest.fixture
@@ -389,9 +392,9 @@ def test_session_screens_fit_a_tablet(session_worker, unique: str) -> None:
 
 
 def test_a_worker_records_a_session_in_french_on_a_phone(
-    open_app, fresh_outpost_app, type_into, screenshot, reveal, small_targets, unique: str
+    open_app, fresh_outpost_app, type_into, screenshot, reveal, small_targets, close_dialog, unique: str
 ) -> None:
-    me = SessionWorker(open_app("phone", fresh_outpost_app), type_into, screenshot, reveal, small_targets)
+    me = SessionWorker(open_app("phone", fresh_outpost_app), type_into, screenshot, reveal, small_targets, close_dialog)
     fr, en = translator(FRENCH), translator(ENGLISH)
     synced = re.compile("^" + re.escape(fr("Synced {when}", when="")) + "[^·]+$")  # nothing left waiting
 
@@ -406,7 +409,7 @@ def test_a_worker_records_a_session_in_french_on_a_phone(
     me.type(fr("Password"), DEMO_PASSWORD)
     me.page.wait_for_timeout(TYPED_TEXT_SETTLES_MS)
     me.press(fr("Sign in"))
-    me.press(fr("Not now"))  # the PIN the app offers after sign-in
+    me.close_dialog_in(me.page, fr("Not now"))  # the PIN the app offers after sign-in
     expect(me.button(fr("Register a New Client"))).to_be_visible()
     expect(me.page.get_by_text(synced).first).to_be_visible()
     assert me.english_left() == []
