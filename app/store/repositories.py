@@ -29,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.clients import Client
-from app.domain.sessions import KnownCodes, Session
+from app.domain.sessions import KnownCodes, ServiceForm, Session
 from app.store import repository
 from app.store.models import (
     AgencyRow,
@@ -111,6 +111,14 @@ class SessionListing:
     waiting_to_sync: bool
 
 
+@dataclass(frozen=True, slots=True)
+class FormListing:
+    """A client's service form and the session it is in, as a list of forms to finish shows them."""
+
+    session: SessionListing
+    form: ServiceForm
+
+
 class SessionRepository:
     def __init__(self, tx: DbSession, queued: list[QueuedChange]):
         self.tx = tx
@@ -176,6 +184,23 @@ class SessionRepository:
             .limit(limit)
         )
         return self._listings(list(self.tx.scalars(query)))
+
+    def forms_of_client_in_incomplete_sessions(self, client_id: str) -> list[FormListing]:
+        """The client's service forms in every session of theirs on this device that is not complete, newest session
+        first. Only there can a form of theirs be open: a complete session has every form complete."""
+        with_client = select(ServiceFormRow.session_id).where(ServiceFormRow.client_id == client_id)
+        query = (
+            select(SessionRow)
+            .where(SessionRow.id.in_(with_client), SessionRow.complete.is_(False))
+            .order_by(SessionRow.service_date.desc(), SessionRow.created_at.desc())
+        )
+        rows = list(self.tx.scalars(query))
+        return [
+            FormListing(listing, _service_form(form))
+            for listing, row in zip(self._listings(rows), rows, strict=True)
+            for form in row.service_forms
+            if form.client_id == client_id
+        ]
 
     def group_activities(self, text: str, *, limit: int) -> list[SessionListing]:
         """Group activity sessions whose activity name contains ``text``, newest first."""
@@ -303,6 +328,10 @@ class ReferenceRepository:
                 connection.execute(table.update().where(key.in_(chunk)).values(active=False))
             else:
                 connection.execute(table.delete().where(key.in_(chunk)))
+
+
+def _service_form(row: ServiceFormRow) -> ServiceForm:
+    return repository.service_form_from_row(row, [repository.referral_from_row(r) for r in row.referrals])
 
 
 # Each reference list's table, and whether a tombstone keeps its row as inactive.

@@ -238,9 +238,7 @@ def get_session(db: DbSession, session_id: str) -> Session | None:
         return None
     referrals: dict[str, list[Referral]] = {}
     for referral in connection.execute(_REFERRALS_OF, key):
-        referrals.setdefault(referral.service_form_id, []).append(
-            Referral(to=referral.to, reason=referral.reason, follow_up_date=_day(referral.follow_up_date))
-        )
+        referrals.setdefault(referral.service_form_id, []).append(referral_from_row(referral))
     return Session(
         **{name: getattr(row, name) for name in _SESSION_SCALARS},
         service_date=_day(row.service_date),
@@ -248,19 +246,28 @@ def get_session(db: DbSession, session_id: str) -> Session | None:
         languages=list(connection.scalars(_LANGUAGES_OF, key)),
         staff=list(connection.scalars(_STAFF_OF, key)),
         service_forms=[
-            ServiceForm(
-                id=form.id,
-                client_id=form.client_id,
-                service_type=form.service_type,
-                services=list(form.services),
-                referrals=referrals.get(form.id, []),
-                client_attended=form.client_attended,
-                status=form.status,
-                private=form.private,
-                notes=form.notes,
-            )
-            for form in connection.execute(_FORMS_OF, key)
+            service_form_from_row(form, referrals.get(form.id, [])) for form in connection.execute(_FORMS_OF, key)
         ],
+    )
+
+
+def referral_from_row(row: Any) -> Referral:
+    """A referral from its ``referral`` row (a statement's row or a ``ReferralRow``: they name columns alike)."""
+    return Referral(to=row.to, reason=row.reason, follow_up_date=_day(row.follow_up_date))
+
+
+def service_form_from_row(row: Any, referrals: list[Referral]) -> ServiceForm:
+    """A service form from its ``service_form`` row (a statement's row or a ``ServiceFormRow``) and its referrals."""
+    return ServiceForm(
+        id=row.id,
+        client_id=row.client_id,
+        service_type=row.service_type,
+        services=list(row.services),
+        referrals=referrals,
+        client_attended=row.client_attended,
+        status=row.status,
+        private=row.private,
+        notes=row.notes,
     )
 
 

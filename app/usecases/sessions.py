@@ -29,6 +29,15 @@ class SessionSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenForm:
+    """A service form of a client that is not complete yet, the session it is in, and what it still needs."""
+
+    session: SessionSummary
+    form_id: str
+    missing: list[FieldError]
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     items: list[SessionSummary]
     page: int
@@ -150,6 +159,19 @@ def sessions_of_client(db: UnitsOfWork, client_id: str, *, limit: int = 20) -> l
     """The client's sessions on this device, newest first (Client Profile and Client Dashboard)."""
     with db.reading() as uow:
         return _summaries(uow, uow.sessions.of_client(client_id, limit=limit))
+
+
+def open_service_forms(db: UnitsOfWork, client_id: str) -> list[OpenForm]:
+    """Every service form of the client still to finish, from all their sessions on this device, newest session
+    first (Client Dashboard)."""
+    with db.reading() as uow:
+        found = uow.sessions.forms_of_client_in_incomplete_sessions(client_id)
+        summaries = _summaries(uow, [item.session for item in found])
+    return [
+        OpenForm(summary, item.form.id, missing)
+        for summary, item in zip(summaries, found, strict=True)
+        if (missing := completion_gaps(item.form))
+    ]
 
 
 def search_group_activities(db: UnitsOfWork, query: str, *, limit: int = 20) -> list[SessionSummary]:

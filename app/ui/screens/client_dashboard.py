@@ -1,42 +1,22 @@
-"""Client Dashboard: what is still open for this client (incomplete service forms), their recent sessions, and
-"Start Session"."""
-
-from dataclasses import dataclass
+"""Client Dashboard: what is still open for this client (incomplete service forms, from all their sessions), their
+recent sessions, and "Start Session"."""
 
 import flet as ft
 
 from app.domain.clients import Client
-from app.domain.errors import FieldError
-from app.domain.sessions import completion_gaps
 from app.ui import widgets
 from app.ui.context import AppContext
 from app.ui.messages import error_text
 from app.usecases.clients import load_client, summarize
-from app.usecases.sessions import SessionSummary, load_session, sessions_of_client
+from app.usecases.sessions import OpenForm, SessionSummary, open_service_forms, sessions_of_client
 
 RECENT_SESSIONS_SHOWN = 10
 
 
-@dataclass(frozen=True, slots=True)
-class OpenForm:
-    """A service form of this client that is not complete yet, and what it still needs."""
-
-    session: SessionSummary
-    form_id: str
-    missing: list[FieldError]
-
-
 def _load_dashboard(ctx: AppContext, client_id: str) -> tuple[Client, list[OpenForm], list[SessionSummary]]:
     client = load_client(ctx.db, client_id)
-    recent = sessions_of_client(ctx.db, client_id, limit=RECENT_SESSIONS_SHOWN)
-    open_forms = [
-        OpenForm(summary, form.id, completion_gaps(form))
-        for summary in recent
-        if not summary.complete
-        for form in load_session(ctx.db, summary.id).service_forms
-        if form.client_id == client_id and not form.complete
-    ]
-    return client, open_forms, recent
+    open_forms = open_service_forms(ctx.db, client_id)
+    return client, open_forms, sessions_of_client(ctx.db, client_id, limit=RECENT_SESSIONS_SHOWN)
 
 
 async def client_dashboard_view(ctx: AppContext, client_id: str) -> ft.Control:

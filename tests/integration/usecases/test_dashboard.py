@@ -9,7 +9,7 @@ from app.domain.clients import Client
 from app.domain.sessions import ServiceForm, Session
 from app.store.db import DeviceDatabase
 from app.usecases.context import Actor
-from app.usecases.sessions import list_my_sessions, search_group_activities, sessions_of_client
+from app.usecases.sessions import list_my_sessions, open_service_forms, search_group_activities, sessions_of_client
 
 Register = Callable[..., Client]
 Record = Callable[..., Session]
@@ -145,3 +145,31 @@ def test_a_clients_history_lists_only_their_sessions_newest_first(
     assert [row.id for row in sessions_of_client(db, client.id)] == [newer.id, older.id]
     assert [row.client_names for row in sessions_of_client(db, other.id)] == [["Omar Saleh"]]
     assert sessions_of_client(db, "nobody") == []
+
+
+class TestOpenServiceForms:
+    def test_an_open_form_behind_ten_newer_complete_sessions_is_still_listed(
+        self, db: DeviceDatabase, record: Record, client: Client
+    ) -> None:
+        forgotten = record(client.id, service_date=FIRST_DAY)
+        for day in range(1, 11):
+            record(client.id, service_date=FIRST_DAY + timedelta(days=day),
+                   service_forms=complete_form(client.id, f"done-{day}"))  # fmt: skip
+
+        (open_form,) = open_service_forms(db, client.id)
+
+        assert (open_form.session.id, open_form.form_id) == (forgotten.id, forgotten.service_forms[0].id)
+        assert {gap.field for gap in open_form.missing} == {"service_type", "status"}
+
+    def test_only_this_clients_unfinished_forms_are_listed_newest_first(
+        self, db: DeviceDatabase, register: Register, record: Record, client: Client
+    ) -> None:
+        brother = register(first_name="Karim", last_name="Haddad")
+        older = record(client.id, service_date=date(2025, 2, 1))
+        hers_done_his_open = [*complete_form(client.id, "hers"), ServiceForm(id="his", client_id=brother.id)]
+        newer = record(brother.id, service_date=date(2025, 2, 20), service_forms=hers_done_his_open)
+        newest = record(client.id, service_date=date(2025, 3, 1))
+
+        assert [item.session.id for item in open_service_forms(db, client.id)] == [newest.id, older.id]
+        assert [item.form_id for item in open_service_forms(db, brother.id)] == ["his"]
+        assert newer.id not in {item.session.id for item in open_service_forms(db, client.id)}
