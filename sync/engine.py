@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from app.domain.errors import problem as declare
+from app.domain.words import N_
 from app.store.outbox import OutboxEntry
 from app.store.repositories import SyncKey
 from app.store.unit_of_work import UnitOfWork
@@ -35,6 +37,17 @@ PULL_CACHE_KIB = 65_536
 # How long one pull transaction may keep taking pages that are already here (see _PageWriter).
 PULL_COMMIT_AFTER_S = 1.5
 _KNOWN_STATUSES = frozenset(PushStatus)
+
+# What a worker may read when the server's answers do not hold together (the Sync screen's "last problem").
+PULL_RESTART_EXPIRED = declare(
+    "sync.pull.restart_expired", N_("The server refused a pull from the beginning as expired.")
+)
+CURSOR_STUCK = declare("sync.pull.cursor_stuck", N_("The server says it has more changes but its cursor did not move."))
+NO_RESULT = declare("sync.push.no_result", N_("The server's answer has no usable result for change {op_id}."))
+NO_VERSION = declare("sync.push.no_version", N_("The server applied change {op_id} without giving its version."))
+COPY_UNREADABLE = declare(
+    "sync.copy_unreadable", N_("The server's copy of record {record_id} cannot be read by this version of the app.")
+)
 
 
 class Database(Protocol):
@@ -144,7 +157,7 @@ class SyncEngine:
 
     def _record_failed_attempt(self, batch: list[OutboxEntry], exc: TransportError) -> None:
         with self.db.writing() as uow:
-            uow.outbox.record_failed_attempt(batch, str(exc) or exc.__class__.__name__)
+            uow.outbox.record_failed_attempt(batch, exc.problem)
             uow.commit()
 
     def _record_results(self, batch: list[OutboxEntry], results: dict[str, dict[str, Any]], report: SyncReport) -> None:
@@ -182,7 +195,7 @@ class SyncEngine:
                     page = fetching.result()
                 except CursorExpired:
                     if cursor is None or report.full_pull:  # starting over again would never end
-                        raise ProtocolError("The server refused a pull from the beginning as expired.", 410) from None
+                        raise ProtocolError(PULL_RESTART_EXPIRED, 410) from None
                     log.warning("Pull cursor expired; pulling everything again (the outbox is kept).")
                     with self.db.writing() as uow:
                         uow.sync_state.set(SyncKey.CURSOR, "")
@@ -195,7 +208,7 @@ class SyncEngine:
                 next_cursor, more = page["cursor"], bool(page.get("has_more"))
                 if more:
                     if next_cursor == cursor and not page["changes"]:
-                        raise ProtocolError("The server says it has more changes but its cursor did not move.")
+                        raise ProtocolError(CURSOR_STUCK)
                     fetching = fetcher.submit(self.transport.pull, next_cursor, self.pull_limit)
                 writer.store(page["changes"], next_cursor, last=not more)
                 if not more:
@@ -287,9 +300,9 @@ def _results_by_op(batch: list[OutboxEntry], results: list[dict[str, Any]]) -> d
     for entry in batch:
         result = by_op.get(entry.op_id)
         if result is None or result.get("status") not in _KNOWN_STATUSES:
-            raise ProtocolError(f"The server's answer has no usable result for change {entry.op_id}.", 200, result)
+            raise ProtocolError(NO_RESULT, 200, result, op_id=entry.op_id)
         if result["status"] in ACCEPTED_STATUSES and not isinstance(result.get("version"), int):
-            raise ProtocolError(f"The server applied change {entry.op_id} without giving its version.", 200, result)
+            raise ProtocolError(NO_VERSION, 200, result, op_id=entry.op_id)
     return by_op
 
 
@@ -325,4 +338,5 @@ def store_wire_record(uow: UnitOfWork, entity: str, record_id: str, data: dict[s
         else:
             uow.sessions.put_copy(session_from_wire(data, record_id=record_id, trusted=True))
     except WireErrors as exc:
-        raise ProtocolError(f"The copy of {entity} {record_id} is unreadable: {exc}") from exc
+        log.error("The server's copy of %s %s is unreadable: %s", entity, record_id, exc)
+        raise ProtocolError(COPY_UNREADABLE, record_id=record_id) from exc

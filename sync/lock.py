@@ -7,6 +7,7 @@ drops it if the process dies, so a crash never leaves the device unable to sync.
 import os
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 if os.name == "nt":  # pragma: no cover - exercised on Windows only
     import msvcrt
@@ -46,7 +47,7 @@ class DeviceSyncLock:
         self.path = database_path.with_name(database_path.name + ".sync-lock")
         self._fd: int | None = None
 
-    def __enter__(self) -> "DeviceSyncLock":
+    def __enter__(self) -> Self:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         if not _try_lock(fd):
             os.close(fd)

@@ -20,10 +20,19 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
+from app.domain.errors import FieldError
 from protocol.enums import RefusalCode
 from sync.lock import SyncBusy
-from sync.status import SIGN_IN_AGAIN, SyncStatus
-from sync.transport import DeviceRevoked, Offline, ServerError, Throttled, Unauthorized, WorkerDeactivated
+from sync.status import SyncStatus
+from sync.transport import (
+    DeviceRevoked,
+    Offline,
+    ServerError,
+    Throttled,
+    TransportError,
+    Unauthorized,
+    WorkerDeactivated,
+)
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +143,7 @@ class SyncRunner:
         """The worker signed in again: retries start afresh with a sync at once."""
         with self._cond:
             self.status.needs_sign_in = False
-            self.status.last_error = ""
+            self.status.last_error = None
             self._failures = 0
             self._schedule(self.clock())
             self._cond.notify_all()
@@ -180,25 +189,24 @@ class SyncRunner:
             engine = self._engine()
             engine.sync()
         except Unauthorized as exc:
-            self._stop_for_sign_in(str(exc))
+            self._stop_for_sign_in(exc.problem)
         except DeviceRevoked as exc:
             self.status.refused = RefusalCode.DEVICE_REVOKED
-            self._stop_for_sign_in(str(exc))
+            self._stop_for_sign_in(exc.problem)
         except WorkerDeactivated as exc:
             self.status.refused = RefusalCode.WORKER_DEACTIVATED
-            self._stop_for_sign_in(str(exc))
+            self._stop_for_sign_in(exc.problem)
         except SyncBusy:
             with self._cond:
                 self._schedule(self.clock() + BUSY_RETRY)
-        except Throttled as exc:
-            self._fail(str(exc) or "The server asked to slow down.", exc.retry_after_seconds, online=True)
-        except ServerError as exc:  # a busy server (503) says when to come back; other 5xx back off as usual
-            self._fail(str(exc), exc.retry_after_seconds, online=True)
+        except (Throttled, ServerError) as exc:  # a busy server (503) says when to come back; other 5xx back off
+            self._fail(exc.problem, exc.retry_after_seconds, online=True)
         except Offline as exc:
-            self._fail(str(exc), None, online=False)
+            self._fail(exc.problem, None, online=False)
         except Exception as exc:  # the UI must never see a sync error raised; it reads the status instead
             log.exception("Sync failed")
-            self._fail(str(exc) or exc.__class__.__name__, None, online=True)
+            problem = exc.problem if isinstance(exc, TransportError) else FieldError("", str(exc) or type(exc).__name__)
+            self._fail(problem, None)
         else:
             self._succeed(engine)
         finally:
@@ -208,15 +216,15 @@ class SyncRunner:
 
     def _succeed(self, engine: Engine) -> None:
         self.status.online = True
-        self.status.last_error = ""
+        self.status.last_error = None
         self.status.last_success = engine.last_success()
         with self._cond:
             self._failures = 0
             self._schedule(self.clock() + self.interval)
 
-    def _fail(self, message: str, retry_after: float | None, *, online: bool) -> None:
+    def _fail(self, problem: FieldError, retry_after: float | None, *, online: bool = True) -> None:
         self.status.online = online
-        self.status.last_error = message
+        self.status.last_error = problem
         with self._cond:
             self._failures += 1
             delay = self.backoff.delay(self._failures, retry_after)
@@ -224,10 +232,10 @@ class SyncRunner:
                 self._not_before = self.clock() + retry_after
             self._due = self.clock() + delay
 
-    def _stop_for_sign_in(self, message: str) -> None:
+    def _stop_for_sign_in(self, problem: FieldError) -> None:
         self.status.online = True
         self.status.needs_sign_in = True
-        self.status.last_error = message or SIGN_IN_AGAIN
+        self.status.last_error = problem
         with self._cond:
             self._due = math.inf
 

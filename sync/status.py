@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-SIGN_IN_AGAIN = "Sign in again"
+from app.domain.errors import FieldError
 
 
 @dataclass(slots=True)
@@ -15,7 +15,8 @@ class SyncStatus:
     pending: int = 0
     needs_attention: int = 0
     last_success: datetime | None = None
-    last_error: str = ""
+    last_error: FieldError | None = None
+    """Why the last attempt failed, as a problem the screens say in the worker's language."""
     needs_sign_in: bool = False
     refused: str = ""
     """The server's refusal (a ``RefusalCode``: ``device_revoked``, ``worker_deactivated``): it will not sync with

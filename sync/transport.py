@@ -2,6 +2,9 @@
 
 The engine and the runner decide what to do from the exception's type alone (wait and retry, ask the worker to
 sign in again, pull everything again), so nothing above this module looks at status codes or ``requests`` errors.
+What the worker reads of a failure (the Sync screen's "last problem", a refused sign-in) is the exception's
+``problem``: a code with its values, declared here like the domain's problems, so the screen says it in the
+worker's language (``app.ui.messages.error_text``); ``str()`` of the exception is the English, for logs.
 """
 
 import gzip
@@ -15,6 +18,9 @@ from urllib.parse import urlsplit
 
 import requests
 
+from app.domain.errors import FieldError, Problem
+from app.domain.errors import problem as declare
+from app.domain.words import N_
 from protocol import codec
 from protocol.api import (
     API_PREFIX,
@@ -43,67 +49,127 @@ def _app_version() -> str:
 APP_VERSION = _app_version()
 
 
+# What a worker may read of a failure to talk to the server.
+NOT_SIGNED_IN_ON_SERVER = declare("sync.not_signed_in", N_("Not signed in on the server."))
+SIGN_IN_REFUSED = declare("sync.sign_in_refused", N_("The server no longer accepts this sign-in. Sign in again."))
+UNREACHABLE = declare("sync.unreachable", N_("Cannot reach the server."))
+CONNECTION_FAILED = declare("sync.connection_failed", N_("The connection to the server failed."))
+UNTRUSTED = declare("sync.untrusted", N_("The server's certificate is not trusted; nothing was sent."))
+INSECURE = declare(
+    "sync.insecure",
+    N_(
+        "This server address is not secure (http://). Passwords travel only over https://, or over http:// to "
+        "this computer or a private network address (such as 192.168.1.20). Ask your administrator for the "
+        "https:// address."
+    ),
+)
+SERVER_FAILED = declare("sync.server_failed", N_("The server had a problem (error {http_status})."))
+SLOW_DOWN = declare("sync.slow_down", N_("The server asked to slow down."))
+REQUEST_TOO_LARGE = declare("sync.too_large", N_("The request is too large for the server."))
+DEVICE_REPORTED_LOST = declare("sync.device_revoked", N_("The server says this device was reported lost."))
+WORKER_NO_LONGER_ACTIVE = declare("sync.worker_deactivated", N_("The server says this account is no longer active."))
+CURSOR_EXPIRED = declare("sync.cursor_expired", N_("The server no longer keeps the changes this device asked for."))
+REQUEST_REFUSED = declare("sync.refused", N_("The server refused the request (error {http_status}): {answer}"))
+NOT_JSON = declare("sync.answer.not_json", N_("The server's answer is not JSON."))
+NOT_AN_OBJECT = declare("sync.answer.not_object", N_("The server's answer is not a JSON object."))
+NO_TOKEN = declare("sync.answer.no_token", N_("The server's sign-in answer has no token."))
+PUSH_RESULTS_MISSING = declare(
+    "sync.answer.push_results", N_("The server's push answer does not have one result per change.")
+)
+PULL_PAGE_MALFORMED = declare("sync.answer.pull_page", N_("The server's pull answer lacks changes or a cursor."))
+
+
 class TransportError(Exception):
-    """Any reason a request to the server did not produce a usable answer."""
+    """Any reason a request to the server did not produce a usable answer.
+
+    ``problem`` is what the worker reads: ``reason``, a problem declared above filled in with ``params``, or a
+    message written elsewhere (one of the catalog's, or a test's) shown as it is."""
+
+    default: Problem | None = None
+    """The reason of an exception raised without one."""
+
+    def __init__(self, reason: Problem | str = "", /, **params: str | int):
+        if reason == "" and self.default is not None:
+            reason = self.default
+        self.problem = reason.at("", **params) if isinstance(reason, Problem) else FieldError("", reason)
+        super().__init__(self.problem.message)
 
 
 class Offline(TransportError):
     """The server could not be reached, or stopped answering (no network, refused, timed out, dropped)."""
+
+    default = UNREACHABLE
 
 
 class UntrustedServer(Offline):
     """The server's TLS certificate could not be verified: a wrong address, a misconfigured server, a captive
     portal or someone in the middle. Nothing was sent; the device treats the server as out of reach."""
 
+    default = UNTRUSTED
+
 
 class ServerError(TransportError):
     """The server answered 5xx: it is there but failing; try again later. ``retry_after_seconds`` is the
     Retry-After of a 503 (a busy server says when to come back), when it gave one."""
 
-    def __init__(self, message: str, retry_after_seconds: float | None = None):
-        super().__init__(message)
+    def __init__(self, reason: Problem | str = "", retry_after_seconds: float | None = None, **params: str | int):
+        super().__init__(reason, **params)
         self.retry_after_seconds = retry_after_seconds
 
 
 class Throttled(TransportError):
     """The server answered 429; ``retry_after_seconds`` is its Retry-After, when it gave one."""
 
-    def __init__(self, message: str, retry_after_seconds: float | None = None):
-        super().__init__(message)
+    default = SLOW_DOWN
+
+    def __init__(self, reason: Problem | str = "", retry_after_seconds: float | None = None, **params: str | int):
+        super().__init__(reason, **params)
         self.retry_after_seconds = retry_after_seconds
 
 
 class Unauthorized(TransportError):
     """401: the credentials or token are not accepted; only signing in again helps."""
 
+    default = SIGN_IN_REFUSED
+
 
 class DeviceRevoked(TransportError):
     """403 ``device_revoked``: the administrator reported this device lost; it must delete all its data."""
+
+    default = DEVICE_REPORTED_LOST
 
 
 class WorkerDeactivated(TransportError):
     """403 ``worker_deactivated``: this worker left; the device must remove their key (their work was pushed)."""
 
+    default = WORKER_NO_LONGER_ACTIVE
+
 
 class TooLarge(TransportError):
     """413: the request is over the server's size limit; the same changes must go in smaller pushes."""
+
+    default = REQUEST_TOO_LARGE
 
 
 class CursorExpired(TransportError):
     """410: the server no longer keeps changes back to this cursor; the device must pull everything again."""
 
+    default = CURSOR_EXPIRED
+
 
 class ProtocolError(TransportError):
     """Another 4xx, or an answer that is not what the protocol promises; ``detail`` says what the server said."""
 
-    def __init__(self, message: str, status: int | None = None, detail: Any = None):
-        super().__init__(message)
+    def __init__(self, reason: Problem | str = "", status: int | None = None, detail: Any = None, **params: str | int):
+        super().__init__(reason, **params)
         self.status = status
         self.detail = detail
 
 
 class InsecureServer(TransportError):
     """The server's address would carry a password or token in clear text across networks we do not control."""
+
+    default = INSECURE
 
 
 # Where plain http:// may carry a password: this computer, and the private address ranges a LAN or VPN uses.
@@ -112,10 +178,6 @@ _PRIVATE_NETWORKS = tuple(
     for network in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
                     "::1/128", "fc00::/7", "fe80::/10")
 )  # fmt: skip
-INSECURE_SERVER = (
-    "This server address is not secure (http://). Passwords travel only over https://, or over http:// to this "
-    "computer or a private network address (such as 192.168.1.20). Ask your administrator for the https:// address."
-)
 
 
 def refuse_insecure_server(base_url: str) -> None:
@@ -130,7 +192,7 @@ def refuse_insecure_server(base_url: str) -> None:
     host = (parts.hostname or "").lower()
     if parts.scheme == "http" and (host == "localhost" or host.endswith(".localhost") or _is_private_address(host)):
         return
-    raise InsecureServer(INSECURE_SERVER)
+    raise InsecureServer()
 
 
 def _is_private_address(host: str) -> bool:
@@ -171,7 +233,7 @@ def push_results(answer: dict[str, Any], sent: int) -> list[dict[str, Any]]:
     """The results of a push answer, checked to hold one per change sent."""
     results = answer.get("results")
     if not isinstance(results, list) or len(results) != sent:
-        raise ProtocolError("The server's push answer does not have one result per change.", 200, answer)
+        raise ProtocolError(PUSH_RESULTS_MISSING, 200, answer)
     return results
 
 
@@ -183,7 +245,7 @@ def pull_params(cursor: str | None, limit: int) -> dict[str, Any]:
 def pull_page(answer: dict[str, Any]) -> dict[str, Any]:
     """A pull answer, checked to hold a list of changes and a cursor."""
     if not isinstance(answer.get("changes"), list) or not isinstance(answer.get("cursor"), str):
-        raise ProtocolError("The server's pull answer lacks changes or a cursor.", 200, answer)
+        raise ProtocolError(PULL_PAGE_MALFORMED, 200, answer)
     return answer
 
 
@@ -218,7 +280,7 @@ class HttpTransport:
         answer = self._json(self._request("POST", LOGIN_PATH, json=body, carries_secret=True))
         token = answer.get("token")
         if not isinstance(token, str) or not token:
-            raise ProtocolError("The server's sign-in answer has no token.", 200, answer)
+            raise ProtocolError(NO_TOKEN, 200, answer)
         self.token = token
         return answer
 
@@ -253,7 +315,7 @@ class HttpTransport:
             refuse_insecure_server(self.base_url)
         if authorized:
             if not self.token:
-                raise Unauthorized("Not signed in on the server.")
+                raise Unauthorized(NOT_SIGNED_IN_ON_SERVER)
             headers["Authorization"] = f"Bearer {self.token}"
             if self.pending_changes is not None:
                 headers[PENDING_CHANGES_HEADER] = str(self.pending_changes)
@@ -268,11 +330,11 @@ class HttpTransport:
                 # and pull only, which the server applies at most once however often they arrive.
                 response = self.http.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
         except requests.exceptions.SSLError as exc:
-            raise UntrustedServer("The server's certificate is not trusted; nothing was sent.") from exc
+            raise UntrustedServer() from exc
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise Offline(f"Cannot reach the server: {exc.__class__.__name__}") from exc
+            raise Offline() from exc  # which failure it was stays in the exception chain, for the log
         except requests.RequestException as exc:
-            raise Offline(f"The connection to the server failed: {exc}") from exc
+            raise Offline(CONNECTION_FAILED) from exc
         _raise_for_status(response)
         return response
 
@@ -281,9 +343,9 @@ class HttpTransport:
         try:
             answer = codec.loads(response.content)
         except ValueError as exc:
-            raise ProtocolError("The server's answer is not JSON.", response.status_code) from exc
+            raise ProtocolError(NOT_JSON, response.status_code) from exc
         if not isinstance(answer, dict):
-            raise ProtocolError("The server's answer is not a JSON object.", response.status_code, answer)
+            raise ProtocolError(NOT_AN_OBJECT, response.status_code, answer)
         return answer
 
 
@@ -294,18 +356,18 @@ def _raise_for_status(response: requests.Response) -> None:
     detail = _detail(response)
     if status >= 500:
         retry_after = parse_retry_after(response.headers.get("Retry-After")) if status == 503 else None
-        raise ServerError(f"The server had a problem ({status}).", retry_after)
+        raise ServerError(SERVER_FAILED, retry_after, http_status=status)
     if status == 413:
-        raise TooLarge(str(detail or "The request is too large for the server."))
+        raise TooLarge()
     if status == 429:
-        raise Throttled("The server asked to slow down.", parse_retry_after(response.headers.get("Retry-After")))
+        raise Throttled(SLOW_DOWN, parse_retry_after(response.headers.get("Retry-After")))
     if status == 401:
-        raise Unauthorized(str(detail or "Sign in again."))
+        raise Unauthorized()
     if status == 403 and (refusal := _REFUSALS.get(_code(response))) is not None:
-        raise refusal(str(detail))
+        raise refusal()
     if status == 410:
-        raise CursorExpired(str(detail or "The pull cursor has expired."))
-    raise ProtocolError(f"The server refused the request ({status}): {detail}", status, detail)
+        raise CursorExpired()
+    raise ProtocolError(REQUEST_REFUSED, status, detail, http_status=status, answer=str(detail))
 
 
 _REFUSALS: dict[str, type[TransportError]] = {

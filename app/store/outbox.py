@@ -5,6 +5,7 @@ oldest pending entries; its answer either drops them (the server holds the chang
 attention" with the server's reasons or its copy of the record. Nothing leaves the outbox silently.
 """
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session as DbSession
 
+from app.domain.errors import FieldError
 from app.store.models import ClientRow, OutboxRow, SessionRow
 from protocol.enums import Entity, PushStatus
 
@@ -160,11 +162,12 @@ class OutboxRepository:
                     break
         return batch
 
-    def record_failed_attempt(self, batch: list[OutboxEntry], message: str) -> None:
+    def record_failed_attempt(self, batch: list[OutboxEntry], problem: FieldError) -> None:
+        """Count a push of ``batch`` that did not reach the server, and keep why (see ``attempt_problem``)."""
         self.tx.execute(
             update(OutboxRow)
             .where(OutboxRow.seq.in_([entry.seq for entry in batch]))
-            .values(attempts=OutboxRow.attempts + 1, last_error=message)
+            .values(attempts=OutboxRow.attempts + 1, last_error=json.dumps(problem.as_dict()))
         )
 
     def still_queued(self, batch: list[OutboxEntry]) -> list[OutboxEntry]:
@@ -265,3 +268,16 @@ _DROP_REJECTED = _OUTBOX.delete().where(
     _OUTBOX.c.problem == PushStatus.REJECTED,
 )
 _QUEUE = _OUTBOX.insert()
+
+
+def attempt_problem(last_error: str) -> FieldError | None:
+    """Why the last push of an entry failed, as ``record_failed_attempt`` keeps it: the problem as JSON (its code
+    and values, so it is shown in the worker's language), or the English words a device kept before problems had
+    codes."""
+    if not last_error:
+        return None
+    try:
+        kept = json.loads(last_error)
+    except ValueError:
+        kept = None
+    return FieldError.from_dict(kept) if isinstance(kept, dict) else FieldError("", last_error)

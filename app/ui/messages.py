@@ -9,11 +9,14 @@ from collections.abc import Iterable, Mapping
 import app.domain.clients
 import app.domain.sessions
 import protocol.problems
+import sync.engine
+import sync.transport
 from app.domain.errors import PROBLEMS, FieldError
 from app.i18n import Translator
 
-DECLARING_PROBLEMS = (app.domain.sessions, app.domain.clients, protocol.problems)
-"""The modules that declare every problem a device can be told about (so their codes are known here)."""
+DECLARING_PROBLEMS = (app.domain.sessions, app.domain.clients, protocol.problems, sync.transport, sync.engine)
+"""The modules that declare every problem a device can be told about (so their codes are known here), a failed
+sync's included."""
 
 
 def error_text(error: FieldError, tr: Translator) -> str:

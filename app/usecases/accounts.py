@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.domain.device_access import offline_sign_in_allowed
+from app.domain.errors import FieldError
 from app.domain.words import N_
 from app.store import erase
 from app.store.db import DeviceDatabase
@@ -63,11 +64,12 @@ TransportFactory = Callable[..., Transport]
 
 class SignInFailed(Exception):
     """Sign-in did not succeed. ``message`` is an English template for the sign-in screen (marked for the catalog),
-    filled in with ``params`` once translated."""
+    filled in with ``params`` once translated; ``reason`` is the server's problem its ``{reason}`` names."""
 
-    def __init__(self, message: str, **params: str):
-        super().__init__(message.format(**params))
+    def __init__(self, message: str, /, *, reason: FieldError | None = None, **params: str):
+        super().__init__(message.format(**params, **({"reason": reason.message} if reason else {})))
         self.message = message
+        self.reason = reason
         self.params = params
 
 
@@ -112,14 +114,14 @@ def sign_in(
     except Throttled:
         raise SignInFailed(TOO_MANY_ATTEMPTS) from None
     except InsecureServer as refusal:
-        raise SignInFailed(str(refusal)) from None
+        raise SignInFailed(refusal.problem.message) from None
     except DeviceRevoked:
         wipe_device(db)
         raise SignInFailed(DEVICE_REVOKED) from None
     except (Offline, ServerError):
         return SignedIn(actor=_sign_in_offline(db, user_id, password), online=False)
     except TransportError as exc:
-        raise SignInFailed(SERVER_REFUSED, reason=str(exc)) from exc
+        raise SignInFailed(SERVER_REFUSED, reason=exc.problem) from exc
     actor = _remember(db, answer, password, server_url=server_url, device_name=device_name)
     return SignedIn(actor=actor, online=True)
 

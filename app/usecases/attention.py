@@ -10,7 +10,7 @@ from typing import Any
 
 from app.domain.errors import FieldError
 from app.store.models import OutboxRow
-from app.store.outbox import NEEDS_ATTENTION, PENDING, QueuedChange
+from app.store.outbox import NEEDS_ATTENTION, PENDING, QueuedChange, attempt_problem
 from app.store.repositories import SyncKey
 from app.store.unit_of_work import UnitOfWork
 from app.usecases.context import NotFound, UnitsOfWork, utc_now
@@ -44,7 +44,7 @@ class PendingItem:
     title: RecordTitle
     saved_at: str
     attempts: int
-    last_error: str
+    last_problem: FieldError | None  # why the last push did not reach the server
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +76,7 @@ def pending_items(db: UnitsOfWork) -> list[PendingItem]:
             title=titles[entry.seq],
             saved_at=entry.created_at,
             attempts=entry.attempts,
-            last_error=entry.last_error,
+            last_problem=attempt_problem(entry.last_error),
         )
         for entry in entries
     ]

@@ -6,6 +6,7 @@ implement the methods the use cases and the engine call, with the same meaning a
 """
 
 import copy
+import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Self
 
 from app.domain.clients import Client
+from app.domain.errors import FieldError
 from app.domain.sessions import KnownCodes, Session
 from app.store.outbox import NEEDS_ATTENTION, PENDING, OutboxEntry, QueuedChange
 from protocol.enums import Entity, PushStatus
@@ -126,10 +128,10 @@ class FakeOutbox:
                                          copy.deepcopy(entry.payload)))  # fmt: skip
         return batch
 
-    def record_failed_attempt(self, batch: list[OutboxEntry], message: str) -> None:
+    def record_failed_attempt(self, batch: list[OutboxEntry], problem: FieldError) -> None:
         for sent in batch:
             self.entries_by_seq[sent.seq].attempts += 1
-            self.entries_by_seq[sent.seq].last_error = message
+            self.entries_by_seq[sent.seq].last_error = json.dumps(problem.as_dict())
 
     def still_queued(self, batch: list[OutboxEntry]) -> list[OutboxEntry]:
         return [sent for sent in batch if sent.seq in self.entries_by_seq]

@@ -17,6 +17,7 @@ import flet as ft
 from app.i18n import ENGLISH, FRENCH, LANGUAGES
 from app.ui import theme, widgets
 from app.ui.context import AppContext
+from app.ui.messages import error_text
 from app.usecases.accounts import SignedIn, SignInFailed, sign_in
 from app.usecases.preferences import preferred_language, remember_language
 
@@ -149,7 +150,8 @@ class _SignIn:
                 device_name(self.ctx.page),
             )
         except SignInFailed as failed:
-            self._show_problem(self.ctx.tr(failed.message, **failed.params))
+            reason = {"reason": error_text(failed.reason, self.ctx.tr)} if failed.reason else {}
+            self._show_problem(self.ctx.tr(failed.message, **failed.params, **reason))
             return
         except Exception as error:
             self.ctx.report(error, self.ctx.tr("Could not sign in."))

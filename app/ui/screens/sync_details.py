@@ -86,8 +86,7 @@ class _SyncDetails:
         if status.last_success:
             facts.append(tr("Last successful sync {when}.", when=status.last_success))
         if status.last_error:
-            # The runner's last error: a message of the catalog (a refused sign-in) or a transport's own words.
-            facts.append(tr("Last problem: {problem}", problem=tr(status.last_error)))
+            facts.append(tr("Last problem: {problem}", problem=error_text(status.last_error, tr)))
         self.facts.value = " ".join(facts) or tr("No sync has finished yet on this device.")
         self.sign_in_again.visible = status.needs_sign_in
 
@@ -114,9 +113,10 @@ class _SyncDetails:
             ft.Text(record_title(item.title, tr), weight=ft.FontWeight.W_600),
             widgets.muted(tr("Saved {when}", when=_moment(item.saved_at))),
         ]
-        if item.last_error:
+        if item.last_problem:
             tries = tr.ngettext("Tried {num} time", "Tried {num} times", item.attempts)
-            lines.append(widgets.muted(tr("{tries}, last problem: {problem}", tries=tries, problem=item.last_error)))
+            problem = error_text(item.last_problem, tr)
+            lines.append(widgets.muted(tr("{tries}, last problem: {problem}", tries=tries, problem=problem)))
         return widgets.card(widgets.waiting_badge(tr), *lines)
 
     def _attention_card(self, item: AttentionItem) -> ft.Control:

@@ -24,14 +24,20 @@ ROOT = Path(__file__).resolve().parents[3]
 KEYWORDS = {**DEFAULT_KEYWORDS, "tr": None, "N_": None}
 """As ``make catalogs-extract`` calls them: ``tr(...)`` on screens, ``N_(...)`` in tables."""
 TRANSLATING_CALLS = {"tr", "N_", "ngettext", "pgettext"}
-UNSHOWN_CALLS = {"debug", "info", "warning", "error", "exception", "TypeVar", "ParamSpec", "NotFound", "NotSignedIn"}
+UNSHOWN_CALLS = {
+    *("debug", "info", "warning", "error", "exception", "TypeVar", "ParamSpec"),
+    *("NotFound", "NotSignedIn", "SyncBusy"),
+}
 """Log lines, type variables, and exceptions caught before any worker reads them."""
-SCANNED = ("app/ui", "app/usecases")
-"""Where words shown to a worker are written: screens, and what use cases hand them (e.g. a refused sign-in)."""
+SCANNED = ("app/ui", "app/usecases", "sync")
+"""Where words shown to a worker are written: screens, what use cases hand them (e.g. a refused sign-in), and why a
+sync failed (the Sync screen's last problem)."""
+HTTP_HEADERS = ("Content-Type", "Content-Encoding", "Authorization", "Bearer {}", "Retry-After")
 NOT_SHOWN = {
     ("app/ui/screens/sign_in.py", "Outpost"): "the app's name, the same in every language",
     ("app/ui/screens/sign_in.py", "Outpost{} ({})"): "the device's name: the app's, the platform's (see device_name)",
     ("app/ui/fonts.py", "Roboto"): "a font's name, which the text theme refers to",
+    **{("sync/transport.py", header): "an HTTP header's name or value" for header in HTTP_HEADERS},
 }
 """Literal words in the scanned folders that no worker reads in a sentence, with the reason."""
 _LETTERS = re.compile(r"[^\W\d_]{2,}")

@@ -10,8 +10,9 @@ from unit.fakes import FakeDatabase
 from unit.sync.conftest import FakeServer, FakeTransport
 
 from app.domain.clients import Client
+from app.domain.errors import FieldError
 from app.domain.sessions import Session
-from app.store.outbox import NEEDS_ATTENTION
+from app.store.outbox import NEEDS_ATTENTION, attempt_problem
 from app.store.repositories import SyncKey
 from app.usecases.context import Actor
 from app.usecases.sessions import save_session
@@ -74,7 +75,7 @@ def test_a_failed_push_keeps_the_change_and_notes_the_attempt(
         fake_engine.sync()
 
     [entry] = fake_db.stored.outbox.values()
-    assert (entry.attempts, entry.last_error) == (1, "no network")
+    assert (entry.attempts, attempt_problem(entry.last_error)) == (1, FieldError("", "no network"))
 
 
 def test_a_pull_stores_the_records_and_the_cursor_together(

@@ -9,14 +9,17 @@ import pytest
 from sqlalchemy import select
 
 from app.domain.sessions import Referral, ServiceForm, Session
+from app.i18n import translator
 from app.store import repository
 from app.store.db import DeviceDatabase
 from app.store.models import LanguageRow, OutboxRow, SessionRow, SiteRow, WorkerRow
 from app.store.repositories import SyncKey, SyncStateRepository
+from app.ui.messages import error_text
+from app.usecases.attention import pending_items
 from protocol.records import client_to_wire, session_to_wire
 from sync.engine import SyncEngine, SyncReport
 from sync.lock import DeviceSyncLock, SyncBusy
-from sync.transport import Offline, ProtocolError, ServerError
+from sync.transport import SERVER_FAILED, Offline, ProtocolError, ServerError
 
 Save = Callable[..., Session]
 
@@ -83,14 +86,15 @@ class TestPush:
 
     def test_a_push_that_fails_records_the_attempt_and_stops_the_sync(self, device_db, engine, server, transport, save):
         save()
-        transport.failures["push"].append(ServerError("The server had a problem (503)."))
+        transport.failures["push"].append(ServerError(SERVER_FAILED, http_status=503))
 
         with pytest.raises(ServerError):
             engine.sync()
 
         [entry] = outbox(device_db)
         assert (entry.attempts, entry.state) == (1, "pending")
-        assert "503" in entry.last_error
+        [waiting] = pending_items(device_db)
+        assert error_text(waiting.last_problem, translator("fr")) == "Le serveur a eu un problème (erreur 503)."
         assert server.pulls == []  # nothing pulled after a failed push
 
     def test_a_reply_lost_after_the_server_committed_creates_no_duplicate_on_retry(self, device_db, engine, server,

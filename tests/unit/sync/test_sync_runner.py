@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 import sync.runner
+from app.domain.errors import FieldError
 from app.i18n import translator
 from app.store.db import DeviceDatabase
 from app.ui.sync_words import headline
@@ -274,7 +275,7 @@ class TestStatus:
 
         runner.run_due()
 
-        assert runner.status.last_error == "database disk image is malformed"
+        assert runner.status.last_error == FieldError("", "database disk image is malformed")
         assert runner.seconds_until_next() == 2
 
     def test_a_failing_status_listener_does_not_stop_syncing(self) -> None:

@@ -9,6 +9,8 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 
+from app.i18n import translator
+from app.ui.messages import error_text
 from protocol.api import APP_VERSION_HEADER, PENDING_CHANGES_HEADER
 from sync.transport import (
     APP_VERSION,
@@ -279,3 +281,17 @@ def test_retry_after_is_read_as_seconds_or_an_http_date(header: str, seconds: fl
     now = datetime(2031, 1, 1, 0, 0, 0, tzinfo=UTC)
 
     assert parse_retry_after(header, now=now) == seconds
+
+
+def test_a_failure_is_a_problem_the_worker_reads_in_their_language() -> None:
+    transport, _ = transport_with(answer(503, {"detail": "Service Unavailable"}))
+
+    with pytest.raises(ServerError) as busy:
+        transport.pull(None, 10)
+    with pytest.raises(InsecureServer) as insecure:
+        transport_with(url="http://public.example/")[0].pull(None, 10)
+
+    assert str(busy.value) == "The server had a problem (error 503)."
+    assert error_text(busy.value.problem, translator("fr")) == "Le serveur a eu un problème (erreur 503)."
+    french = error_text(insecure.value.problem, translator("fr"))
+    assert french.startswith("Cette adresse de serveur n'est pas sécurisée")

@@ -7,6 +7,7 @@ import pytest
 from app.i18n import translator
 from app.ui.sync_words import headline
 from sync.status import SyncStatus
+from sync.transport import SERVER_FAILED
 
 NOW = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)
 
@@ -27,7 +28,7 @@ NOW = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)
         (SyncStatus(online=False, needs_attention=2, pending=3), "2 need attention"),
         (SyncStatus(online=True, needs_attention=1), "1 needs attention"),
         (SyncStatus(online=True, needs_sign_in=True, needs_attention=1), "Sign in again"),
-        (SyncStatus(online=True, last_error="The server had a problem (503).", pending=4), "Sync failed · 4 waiting"),
+        (SyncStatus(last_error=SERVER_FAILED.at("", http_status=503), pending=4), "Sync failed · 4 waiting"),
     ],
 )
 def test_headline_says_the_most_useful_thing_first(status: SyncStatus, expected: str) -> None:
