@@ -4,11 +4,13 @@ A refused change shows the server's reasons beside the field names the worker kn
 of each field that differs, with "Keep mine" and "Keep server's". Nothing is dropped without the worker choosing it.
 """
 
+import functools
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, get_args
 
 import flet as ft
+import msgspec
 
 from app.domain.codes import SESSION_TYPES
 from app.i18n import Translator
@@ -30,6 +32,7 @@ from app.usecases.attention import (
     pending_items,
     retry,
 )
+from protocol.records import ClientData, SessionData
 from sync.status import SyncStatus
 
 PENDING_SHOWN = 50
@@ -241,8 +244,8 @@ def _comparison(item: AttentionItem, tr: Translator) -> ft.Control:
             spacing=2,
             controls=[
                 ft.Text(_field_label(item.entity, name, tr), weight=ft.FontWeight.W_600),
-                ft.Text(tr("Mine: {value}", value=_shown(item.mine.get(name), tr))),
-                ft.Text(tr("Server's: {value}", value=_shown(item.theirs.get(name), tr))),
+                ft.Text(tr("Mine: {value}", value=field_value(item.entity, name, item.mine.get(name), tr))),
+                ft.Text(tr("Server's: {value}", value=field_value(item.entity, name, item.theirs.get(name), tr))),
             ],
         )
         for name in item.differences
@@ -250,11 +253,17 @@ def _comparison(item: AttentionItem, tr: Translator) -> ft.Control:
     return ft.Column(spacing=8, controls=rows or [widgets.muted(tr("Both versions say the same."))])
 
 
-def _shown(value: object, tr: Translator) -> str:
+def field_value(entity: str, name: str, value: object, tr: Translator) -> str:
+    """One field of a record in its wire form, as the worker reads it: numbers and days written the language's way
+    ("1 234", "2 déc. 2026"), yes or no, a count of nested items; long text cut short."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return yes_no(value, tr)
+    if isinstance(value, int | float):
+        return tr.number(value)
+    if isinstance(value, str) and name in _day_fields(entity):
+        return _day(value, tr)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         text = ", ".join(value) or "—"
     elif isinstance(value, list):
@@ -262,6 +271,23 @@ def _shown(value: object, tr: Translator) -> str:
     else:
         text = str(value)
     return text if len(text) <= VALUE_CHARACTERS_SHOWN else text[: VALUE_CHARACTERS_SHOWN - 1] + "…"
+
+
+_WIRE_RECORDS: dict[str, type[msgspec.Struct]] = {"client": ClientData, "session": SessionData}
+
+
+@functools.cache
+def _day_fields(entity: str) -> frozenset[str]:
+    """The wire fields of ``entity`` that hold a day (as ISO text on the wire), read from its record's definition."""
+    fields = msgspec.structs.fields(_WIRE_RECORDS[entity]) if entity in _WIRE_RECORDS else ()
+    return frozenset(field.encode_name for field in fields if date in (field.type, *get_args(field.type)))
+
+
+def _day(value: str, tr: Translator) -> str:
+    try:
+        return tr.date(date.fromisoformat(value))
+    except ValueError:  # not a day after all: shown as it came
+        return value
 
 
 def _moment(saved_at: str) -> datetime | str:
