@@ -18,6 +18,17 @@ from app.domain.sessions import ServiceForm, Session, completion_gaps
 from app.i18n import Translator
 from app.ui import widgets
 from app.ui.context import AppContext
+from app.ui.edited_form import EditedForm
+from app.ui.field_kit import (
+    HALF,
+    CheckGroup,
+    ChoiceField,
+    ProblemBox,
+    error_line,
+    not_saved_line,
+    scrolling_screen,
+    show_error,
+)
 from app.ui.forms import (
     REFERRAL_FIELD_LABELS,
     SERVICE_FORM_FIELD_LABELS,
@@ -35,19 +46,7 @@ from app.ui.forms import (
     yes_no_value,
 )
 from app.ui.messages import choice_labels, first_messages
-from app.ui.screens.session_form import (
-    HALF,
-    CheckGroup,
-    ChoiceField,
-    EditedForm,
-    ProblemBox,
-    client_names,
-    error_line,
-    not_saved_line,
-    scrolling_screen,
-    session_route,
-    show_error,
-)
+from app.ui.screens.session_form import client_names, session_route
 from app.usecases.context import NotFound
 from app.usecases.sessions import load_session, save_service_form
 
