@@ -12,7 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from app.demodata.reference import DEMO_ADMINISTRATOR, DEMO_SIGN_IN, DEMO_SUPERVISOR
+from seed_data.reference import DEMO_ADMINISTRATOR, DEMO_SIGN_IN, DEMO_SUPERVISOR
 
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 60

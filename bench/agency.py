@@ -3,14 +3,14 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.demodata.reference import DemoWorker, Site, load_languages, load_location_types
-from app.demodata.synthetic import synthetic_clients, synthetic_sites, synthetic_workers
 from app.domain.clients import Client
 from app.domain.sessions import Session
 from app.store.db import DeviceDatabase
 from app.usecases.context import Actor
 from bench.device import store_reference
 from bench.server_seed import AgencySeed
+from seed_data.reference import DemoWorker, Site, load_languages, load_location_types
+from seed_data.synthetic import synthetic_clients, synthetic_sites, synthetic_workers
 
 AGENCY_ID = "agency-bench"
 AGENCY_NAME = "Benchmark Settlement Services"

@@ -28,7 +28,6 @@ from pathlib import Path
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from app.demodata.reference import DemoWorker
 from app.store.db import DeviceDatabase
 from app.usecases.accounts import sign_in, sign_out, sync_engine_factory
 from app.usecases.sessions import save_session
@@ -38,6 +37,7 @@ from bench.measure import Figure, Latency, ms
 from bench.server import free_port, running_server, sqlite_url, stop_process
 from bench.server_seed import seed_server
 from bench.sizes import Sizes
+from seed_data.reference import DemoWorker
 from sync.transport import HttpTransport
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -14,12 +14,12 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.demodata.synthetic import synthetic_sessions
 from bench.agency import AGENCY_ID, language_codes, location_codes, make_agency
 from bench.measure import Figure, ms, time_each
 from bench.server import sqlite_url
 from bench.server_seed import seed_server
 from bench.sizes import Sizes
+from seed_data.synthetic import synthetic_sessions
 from server import admin
 from server.audit import SERVER_COMMAND_LINE
 from server.browse import PagePosition

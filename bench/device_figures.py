@@ -12,7 +12,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.demodata.reference import load_location_types
 from app.domain.sessions import Referral, Session
 from app.domain.text import fold, is_abjad, latin_fold
 from app.store.db import DeviceDatabase
@@ -25,6 +24,7 @@ from bench.device import open_device, store_clients
 from bench.measure import Figure, Latency, ms, time_each
 from bench.memory import memory_figure
 from bench.sizes import Sizes
+from seed_data.reference import load_location_types
 
 SEARCH_TARGET_MS = 15.0
 SEARCH_TARGET_SPEEDUP = 20.0

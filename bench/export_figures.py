@@ -14,12 +14,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.demodata.synthetic import synthetic_sessions
 from bench.agency import AGENCY_ID, language_codes, location_codes, make_agency
 from bench.measure import Figure, stopwatch
 from bench.server import sqlite_url
 from bench.server_seed import seed_server
 from bench.sizes import Sizes
+from seed_data.synthetic import synthetic_sessions
 from server.db import Database
 from server.models import ClientRecord, SessionRecord
 from server.reports.export import ExportOrder, run_export

@@ -27,7 +27,6 @@ from pathlib import Path
 import requests
 from sqlalchemy import func, select
 
-from app.demodata.synthetic import synthetic_sessions
 from app.domain.sessions import Session
 from bench.agency import AGENCY_ID, Agency, language_codes, location_codes, make_agency
 from bench.cpu import CpuSampler, process_tree
@@ -51,6 +50,7 @@ from bench.sizing import SyncCosts, write_scaling
 from bench.sync_figures import server_database
 from protocol.api import API_PREFIX, MAX_CHANGES_PER_PUSH
 from protocol.records import session_to_wire
+from seed_data.synthetic import synthetic_sessions
 from server import crud
 from server.core.cursor import Cursor
 from server.db import Database

@@ -14,10 +14,10 @@ from typing import TypeVar
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from app.demodata.reference import DemoWorker, Site, load_languages, load_location_types
 from app.domain.clients import Client
 from app.domain.sessions import Session as RecordedSession
 from protocol.records import client_to_wire, session_to_wire
+from seed_data.reference import DemoWorker, Site, load_languages, load_location_types
 from server import crud
 from server.core.security import hash_password
 from server.db import Database

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.demodata.synthetic import synthetic_sessions
 from app.domain.sessions import Session
 from app.store.db import DeviceDatabase
 from app.store.models import OutboxRow
@@ -41,6 +40,7 @@ from bench.server_seed import seed_server, store_sessions
 from bench.sizes import Sizes
 from bench.wire import WireCounter, counting_transport_factory
 from protocol.records import session_from_wire
+from seed_data.synthetic import synthetic_sessions
 from server.db import Database
 from sync.engine import SyncReport
 from sync.transport import HttpTransport

@@ -16,11 +16,11 @@ from typing import TextIO
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from app.demodata.caseload import CLIENTS, WEEKS_OF_SESSIONS, demo_caseload
-from app.demodata.reference import DEMO_SIGN_IN, load_demo_reference, load_languages, load_location_types
 from app.domain.codes import ROLES
 from protocol.enums import PushStatus
 from protocol.records import DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_OFFLINE_SIGN_IN_DAYS, client_to_wire, session_to_wire
+from seed_data.caseload import CLIENTS, WEEKS_OF_SESSIONS, demo_caseload
+from seed_data.reference import DEMO_SIGN_IN, load_demo_reference, load_languages, load_location_types
 from server import admin, crud, devices
 from server.audit import SERVER_COMMAND_LINE
 from server.core.config import database_url_from

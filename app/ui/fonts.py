@@ -8,12 +8,15 @@ lists them as fallback families: text is drawn in Roboto (Material's font, serve
 letter Roboto lacks in the first of these that has it.
 """
 
+from importlib.resources import files
 from pathlib import Path
 
 import flet as ft
 
-ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
-"""Flet's assets folder: served to browsers, packaged into desktop and mobile builds."""
+ASSETS_DIR = Path(str(files("app").joinpath("assets")))
+"""Flet's assets folder: served to browsers, packaged into desktop and mobile builds. Flet wants a folder on disk;
+pip and ``flet build`` both unpack the ``app`` package (its fonts are package data), so the package's folder is
+one."""
 
 _FONT_FILES = (
     "fonts/NotoSans-Regular.ttf",  # Latin, Greek, Cyrillic, Vietnamese

@@ -4,7 +4,7 @@ A mapping file names the template, then lists its sheets in upload order. A ``cl
 profile; a ``services`` sheet one row per service form of the ``service_types`` it lists. Each column has a
 ``header`` and either a ``value`` (one of ``VALUES`` below: what Outpost puts there) or a ``fixed`` text; ``codes``
 turns Outpost's codes into the funder's words, ``join`` writes a list in one cell and ``first`` keeps its first
-item. docs/reports.md describes the format; assets/reports/icare-bulk-upload.toml is the one that ships.
+item. docs/reports.md describes the format; server/reports/icare-bulk-upload.toml is the one that ships.
 """
 
 import tomllib
@@ -163,7 +163,7 @@ class ExportTemplate:
 def load_template(path: Path | None = None) -> ExportTemplate:
     """The mapping file at ``path``, or the one that ships; TemplateError says what is wrong with it."""
     if path is None:
-        text = files("assets.reports").joinpath(SHIPPED).read_text(encoding="utf-8")
+        text = files("server.reports").joinpath(SHIPPED).read_text(encoding="utf-8")
         where = SHIPPED
     else:
         try:

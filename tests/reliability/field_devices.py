@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.demodata.reference import DEMO_PASSWORD
 from app.domain.clients import Client
 from app.domain.sessions import Session
 from app.store import repository
@@ -26,6 +25,7 @@ from app.usecases.context import Actor
 from app.usecases.reference import load_reference_lists
 from app.usecases.sessions import add_client_to_session, begin_session, load_session, save_session
 from protocol.records import client_to_wire, session_to_wire
+from seed_data.reference import DEMO_PASSWORD
 from sync.engine import SyncEngine, SyncReport
 from sync.runner import SyncRunner
 from sync.transport import HttpTransport

@@ -22,15 +22,16 @@ ALLOWED: dict[str, set[str]] = {
     "app.usecases": {"app.domain", "app.store", "credentials", "protocol", "sync"},
     # The screens still open the database and build the sync runner (docs/architecture.md); a bootstrap takes that away.
     "app.ui": {"app.domain", "app.usecases", "protocol", "sync", "app.store"},
-    "app.demodata": {"app.domain"},
+    "seed_data": {"app.domain"},  # the shipped lists and the demo agency: loaded by the server, read by the launcher
     "app.main": {"app.store", "app.ui", "app.usecases", "sync"},  # where the app is put together
-    "app.demo_launcher": {"app.demodata", "app.main", "server"},
-    "server": {"app.domain", "app.demodata", "credentials", "protocol"},
+    "app.demo_launcher": {"app.main", "seed_data", "server"},
+    # The server shares only the pure rules with the app: it installs without Flet, the device store or the sync client.
+    "server": {"app.domain", "credentials", "protocol", "seed_data"},
 }
 
 
 def modules() -> Iterator[tuple[str, Path]]:
-    for package in ("app", "credentials", "protocol", "sync", "server"):
+    for package in ("app", "credentials", "protocol", "seed_data", "sync", "server"):
         for path in sorted((ROOT / package).rglob("*.py")):
             if "migrations" not in path.parts:
                 yield ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"), path
@@ -48,7 +49,9 @@ def imports_of_ours(path: Path) -> set[str]:
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names = [node.module]
         found |= {
-            name for name in names if layer_of(name) is not None or name in ("app", "credentials", "protocol", "sync")
+            name
+            for name in names
+            if layer_of(name) is not None or name in ("app", "credentials", "protocol", "seed_data", "sync", "server")
         }
     return found
 

@@ -15,8 +15,8 @@ import pytest
 from e2e.sync.sync_devices import Device, unique
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from app.demodata.reference import DEMO_ADMINISTRATOR, DEMO_PASSWORD, DEMO_SUPERVISOR
 from app.usecases.clients import load_client
+from seed_data.reference import DEMO_ADMINISTRATOR, DEMO_PASSWORD, DEMO_SUPERVISOR
 
 LAPTOP = {"width": 1280, "height": 800}
 

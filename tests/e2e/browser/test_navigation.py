@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from app.demodata.reference import DEMO_SIGN_IN
 from app.ui.fonts import FALLBACK_FONTS
+from seed_data.reference import DEMO_SIGN_IN
 
 
 @dataclass

@@ -30,10 +30,10 @@ import pytest
 from babel.messages.pofile import read_po
 from playwright.sync_api import Locator, Page, expect
 
-from app.demodata.reference import DEMO_PASSWORD, DEMO_SIGN_IN
 from app.i18n import CATALOG_LOCALES, ENGLISH, FRENCH, LANGUAGES, Translator, catalog_path, translator
 from app.ui.forms import describe_service_date
 from app.ui.screens.find import result_summary
+from seed_data.reference import DEMO_PASSWORD, DEMO_SIGN_IN
 
 OTHER_WORKER = ("lnguyen", "Lan Nguyễn")
 FRENCH_WORKER = "okovalenko"

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.demodata.reference import DEMO_PASSWORD
 from app.domain.clients import Client
 from app.domain.sessions import Session
 from app.store.db import DB_FILENAME, DeviceDatabase
@@ -19,6 +18,7 @@ from app.usecases.clients import new_client_draft, register_client
 from app.usecases.context import Actor
 from app.usecases.reference import load_reference_lists
 from app.usecases.sessions import add_client_to_session, begin_session, save_session
+from seed_data.reference import DEMO_PASSWORD
 from sync.engine import SyncEngine, SyncReport
 from sync.transport import HttpTransport
 

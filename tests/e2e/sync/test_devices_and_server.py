@@ -13,7 +13,6 @@ from integration.server.console_browser import ConsoleBrowser
 from sqlalchemy import select
 from sync_devices import COLLEAGUE, SUPERVISOR, WORKER, Device, unique
 
-from app.demodata.reference import DEMO_PASSWORD
 from app.i18n import translator
 from app.store import repository
 from app.store.models import ClientRow, OutboxRow, ServiceFormRow
@@ -36,6 +35,7 @@ from app.usecases.reference import load_reference_lists
 from app.usecases.sessions import list_my_sessions, load_session, save_session
 from protocol.enums import RefusalCode
 from protocol.records import client_to_wire
+from seed_data.reference import DEMO_PASSWORD
 from sync.runner import SyncRunner
 from sync.status import SyncStatus
 from sync.transport import HttpTransport, Offline

@@ -10,8 +10,8 @@ import pytest
 from server_harness import PASSWORD, ServerHarness, records
 from sqlalchemy import select
 
-from app.demodata.caseload import CLIENTS, REGISTERED_TWICE
-from app.demodata.reference import DEMO_SIGN_IN, load_demo_reference, load_languages, load_location_types
+from seed_data.caseload import CLIENTS, REGISTERED_TWICE
+from seed_data.reference import DEMO_SIGN_IN, load_demo_reference, load_languages, load_location_types
 from server import crud
 from server.cli import main
 from server.duplicates import possible_duplicates

@@ -3,9 +3,9 @@
 import pytest
 from fontTools.ttLib import TTFont
 
-from app.demodata.names import ORIGINS, PREFERRED_ANY, PREFERRED_FEMALE, PREFERRED_MALE
-from app.demodata.native_names import NATIVE_NAMES
 from app.ui.fonts import ASSETS_DIR, FALLBACK_FONTS
+from seed_data.names import ORIGINS, PREFERRED_ANY, PREFERRED_FEMALE, PREFERRED_MALE
+from seed_data.native_names import NATIVE_NAMES
 
 SIZE_BUDGET_MB = 6.0
 

@@ -1,4 +1,4 @@
-"""The shipped reference lists and the demo agency, read from the CSV files under ``assets/``.
+"""The shipped reference lists and the demo agency, read from the CSV files under ``seed_data/data/``.
 
 The languages and types of service location are the lists every agency's server offers; the demo agency, its sites
 and workers let someone try the app (and the tests drive it) without real data. Files are checked as they are read,
@@ -9,6 +9,8 @@ primary-key error deep in a sync.
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -77,19 +79,22 @@ class ReferenceDataError(ValueError):
     """A reference CSV that cannot be used as it is; the message names the file and line to fix."""
 
 
-def assets_dir() -> Path:
-    """The repository's ``assets`` folder. Outpost is installed editable (``pip install -e .``), so it sits beside
-    the ``app`` package rather than inside site-packages."""
-    return Path(__file__).resolve().parents[2] / "assets"
+CsvFile = Path | Traversable
+"""A CSV to read: a file an administrator names, or one shipped inside this package."""
+
+
+def shipped(folder: str, name: str) -> Traversable:
+    """A CSV shipped in ``seed_data/data/<folder>``, found through the package (importlib.resources), so it is
+    found the same way from a checkout, an installed wheel or a zipped app bundle."""
+    return files("seed_data").joinpath("data", folder, name)
 
 
 def load_demo_reference() -> DemoReference:
     """The demo agency with its sites and workers, plus the shared language and location-type lists."""
-    demo = assets_dir() / "demo"
     return DemoReference(
-        agency=_load_agency(demo / "agency.csv"),
-        sites=load_sites(demo / "sites.csv"),
-        workers=_load_demo_workers(demo / "workers.csv"),
+        agency=_load_agency(shipped("demo", "agency.csv")),
+        sites=load_sites(shipped("demo", "sites.csv")),
+        workers=_load_demo_workers(shipped("demo", "workers.csv")),
         languages=load_languages(),
         location_types=load_location_types(),
     )
@@ -97,30 +102,30 @@ def load_demo_reference() -> DemoReference:
 
 def load_languages(path: Path | None = None) -> list[Language]:
     """Languages a session can be delivered in, in file order; the shipped list unless ``path`` is given."""
-    rows = _read_unique(path or assets_dir() / "reference" / "languages.csv", ("code", "name"))
+    rows = _read_unique(path or shipped("reference", "languages.csv"), ("code", "name"))
     return [Language(code=row["code"], name=row["name"]) for row in rows]
 
 
 def load_location_types(path: Path | None = None) -> list[LocationType]:
     """Types of service location, in file order; the shipped list unless ``path`` is given."""
-    rows = _read_unique(path or assets_dir() / "reference" / "service_location_types.csv", ("code", "label"))
+    rows = _read_unique(path or shipped("reference", "service_location_types.csv"), ("code", "label"))
     return [LocationType(code=row["code"], label=row["label"]) for row in rows]
 
 
-def load_sites(path: Path) -> list[Site]:
+def load_sites(path: CsvFile) -> list[Site]:
     """Sites from a ``code,name,address`` CSV (the address may be blank)."""
     rows = _read_unique(path, ("code", "name", "address"), optional=("address",))
     return [Site(code=row["code"], name=row["name"], address=row["address"]) for row in rows]
 
 
-def _load_agency(path: Path) -> Agency:
+def _load_agency(path: CsvFile) -> Agency:
     rows = _read_unique(path, ("id", "name"))
     if len(rows) != 1:
         raise ReferenceDataError(f"{path}: expected exactly one agency, found {len(rows)}")
     return Agency(id=rows[0]["id"], name=rows[0]["name"])
 
 
-def _load_demo_workers(path: Path) -> list[DemoWorker]:
+def _load_demo_workers(path: CsvFile) -> list[DemoWorker]:
     numbered = list(_numbered_rows(path, ("user_id", "name", "role"), optional=()))
     for line, row in numbered:
         if row["role"] not in ROLES:
@@ -129,7 +134,7 @@ def _load_demo_workers(path: Path) -> list[DemoWorker]:
     return [DemoWorker(row["user_id"], row["name"], row["role"], DEMO_PASSWORD) for _, row in numbered]
 
 
-def _read_unique(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[dict[str, str]]:
+def _read_unique(path: CsvFile, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[dict[str, str]]:
     """Rows of ``path`` whose first column is a key that must not repeat."""
     numbered = list(_numbered_rows(path, columns, optional))
     _check_unique(path, ((line, row[columns[0]]) for line, row in numbered))
@@ -137,10 +142,10 @@ def _read_unique(path: Path, columns: tuple[str, ...], optional: tuple[str, ...]
 
 
 def _numbered_rows(
-    path: Path, columns: tuple[str, ...], optional: tuple[str, ...]
+    path: CsvFile, columns: tuple[str, ...], optional: tuple[str, ...]
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Each data row with its line number, values trimmed; every column not in ``optional`` must have a value."""
-    with path.open(encoding="utf-8-sig", newline="") as file:
+    with path.open("r", encoding="utf-8-sig", newline="") as file:
         reader = csv.reader(file)
         header = next(reader, None)
         if header is None or tuple(name.strip() for name in header) != columns:
@@ -159,7 +164,7 @@ def _numbered_rows(
             yield reader.line_num, row
 
 
-def _check_unique(path: Path, keys: Iterable[tuple[int, str]]) -> None:
+def _check_unique(path: CsvFile, keys: Iterable[tuple[int, str]]) -> None:
     first_seen: dict[str, int] = {}
     for line, key in keys:
         if key in first_seen:

@@ -8,7 +8,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from app.demodata.draw import between, pick
+from seed_data.draw import between, pick
 
 _POSTAL_LETTERS = "ABCEGHJKLMNPRSTVWXYZ"  # Canada Post never uses D, F, I, O, Q or U
 

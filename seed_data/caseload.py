@@ -13,10 +13,10 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import date
 
-from app.demodata.reference import DemoReference
-from app.demodata.synthetic import synthetic_clients, synthetic_sessions
 from app.domain.clients import Client
 from app.domain.sessions import Session
+from seed_data.reference import DemoReference
+from seed_data.synthetic import synthetic_clients, synthetic_sessions
 
 SEED = 20_250_301
 CLIENTS = 300

@@ -8,11 +8,11 @@ from datetime import date
 
 import pytest
 
-from app.demodata.reference import DEMO_PASSWORD, load_demo_reference
-from app.demodata.synthetic import synthetic_clients, synthetic_sessions, synthetic_sites, synthetic_workers
 from app.domain.clients import Client, validate_client
 from app.domain.codes import GROUP_ACTIVITY, SESSION_TYPES
 from app.domain.sessions import KnownCodes, Session, validate_session
+from seed_data.reference import DEMO_PASSWORD, load_demo_reference
+from seed_data.synthetic import synthetic_clients, synthetic_sessions, synthetic_sites, synthetic_workers
 
 TODAY = date(2025, 6, 1)
 AGENCY = "maplebridge"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from app.demodata.reference import (
+from seed_data.reference import (
     DEMO_PASSWORD,
     DEMO_SIGN_IN,
     ReferenceDataError,

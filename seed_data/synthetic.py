@@ -13,12 +13,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 
-from app.demodata.draw import between, pick, weighted_pool
-from app.demodata.names import ORIGINS, PREFERRED_ANY, PREFERRED_FEMALE, PREFERRED_MALE, Origin
-from app.demodata.native_names import NATIVE_NAMES, NativeNames
-from app.demodata.phrases import ACTIVITIES, FORM_NOTES, REFERRALS, SESSION_NOTES, SITE_KINDS
-from app.demodata.places import CITIES, PhoneNumbers, random_address
-from app.demodata.reference import DEMO_PASSWORD, DemoWorker, Site
 from app.domain.clients import Client
 from app.domain.codes import (
     DELIVERY_METHODS,
@@ -28,6 +22,12 @@ from app.domain.codes import (
 )
 from app.domain.sessions import Referral, ServiceForm, Session
 from app.domain.text import latin_fold
+from seed_data.draw import between, pick, weighted_pool
+from seed_data.names import ORIGINS, PREFERRED_ANY, PREFERRED_FEMALE, PREFERRED_MALE, Origin
+from seed_data.native_names import NATIVE_NAMES, NativeNames
+from seed_data.phrases import ACTIVITIES, FORM_NOTES, REFERRALS, SESSION_NOTES, SITE_KINDS
+from seed_data.places import CITIES, PhoneNumbers, random_address
+from seed_data.reference import DEMO_PASSWORD, DemoWorker, Site
 
 _ORIGIN_POOL = weighted_pool({origin: origin.weight for origin in ORIGINS})
 _EARLIEST_BIRTH = date(1940, 1, 1).toordinal()

@@ -1,1 +1,0 @@
-"""Demo reference data shipped with Outpost, and a seeded generator of large realistic data sets."""

@@ -1,1 +1,0 @@
-"""Funder export mapping files shipped with the server (read through importlib.resources)."""
