@@ -2,15 +2,15 @@
 
 Saving never depends on these rules. A record that breaks one is still saved and synced; it is simply left out of
 the funder export (and listed on its "Not reported" sheet) until someone fills the gap. The rules are data, so a
-screen can mark every field the funder needs before anything is missing, and a gap carries a stable ``code``
-besides its English ``message`` (screens in other languages look the code up).
+screen can mark every field the funder needs before anything is missing, and a gap carries a stable ``code`` and
+its words as a template with values, which a screen says in its reader's language (``ReportGap.said``).
 
 A service form is reportable when it is complete (``sessions.completion_gaps``), the rules below hold for it, and
 its client's profile is reportable: the funder rejects every service of a client it cannot identify.
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from app.domain.clients import Client
@@ -30,16 +30,42 @@ def _not_a_uci(client: Client) -> bool:
     return any(not (c.isdigit() or c in " -") for c in text) or len(digits) not in (8, 10)
 
 
+GapValue = str | tuple["ReportGap", ...]
+
+
 @dataclass(frozen=True, slots=True)
 class ReportGap:
-    """One reason a record cannot be reported yet: which field (wire name), a stable code, and plain words."""
+    """One reason a record cannot be reported yet: which field (wire name), a stable code, and what it says: an
+    English ``template`` marked for the catalogs, filled in with ``params``. A value may itself be gaps (a client
+    profile's own, behind "the client's profile is not reportable"), said in the same language one after another."""
 
     field: str
     code: str
-    message: str
+    template: str
+    params: Mapping[str, GapValue] = field(default_factory=dict, hash=False)
+
+    @property
+    def message(self) -> str:
+        """In English, as the server's list and the funder export's "Not reported" sheet write it."""
+        return self.said(_as_written)
+
+    def said(self, translate: Callable[[str], str]) -> str:
+        """In the language of ``translate`` (a catalog's ``gettext``): the template and the gaps among its values."""
+        if not self.params:
+            return translate(self.template)
+        values = {name: _said(value, translate) for name, value in self.params.items()}
+        return translate(self.template).format(**values)
 
     def as_dict(self) -> dict[str, str]:
         return {"field": self.field, "code": self.code, "message": self.message}
+
+
+def _said(value: GapValue, translate: Callable[[str], str]) -> str:
+    return value if isinstance(value, str) else "; ".join(gap.said(translate) for gap in value)
+
+
+def _as_written(message: str) -> str:
+    return message
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +135,7 @@ CLIENT_MISSING = ReportGap(
     "client_id", "report.client.not_on_server", N_("The client's profile has not reached the server yet.")
 )
 CLIENT_NOT_REPORTABLE_CODE = "report.client.not_reportable"
+CLIENT_NOT_REPORTABLE = N_("The client's profile is not reportable: {missing}")
 MISSING = ".missing"
 """How the code of a gap ends when the field is simply empty (``report.official_language.missing``)."""
 
@@ -151,5 +178,4 @@ def session_report_gaps(session: Session, clients: Mapping[str, Client]) -> dict
 def _client_gap_for_form(client_gaps: list[ReportGap]) -> list[ReportGap]:
     if not client_gaps:
         return []
-    missing = "; ".join(gap.message for gap in client_gaps)
-    return [ReportGap("client_id", CLIENT_NOT_REPORTABLE_CODE, f"The client's profile is not reportable: {missing}")]
+    return [ReportGap("client_id", CLIENT_NOT_REPORTABLE_CODE, CLIENT_NOT_REPORTABLE, {"missing": tuple(client_gaps)})]

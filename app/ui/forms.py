@@ -301,6 +301,6 @@ def report_marks(gaps: Iterable[ReportGap], tr: Translator) -> dict[str, str]:
     digits..."). Saving never waits for these; they are the rules of the console's "Not reported" list."""
     marks: dict[str, str] = {}
     for gap in gaps:
-        note = tr("Needed for reports") if gap.code.endswith(MISSING) else tr(gap.message)
+        note = tr("Needed for reports") if gap.code.endswith(MISSING) else gap.said(tr)
         marks.setdefault(gap.field, note)
     return marks

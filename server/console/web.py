@@ -85,6 +85,7 @@ def environment(language: str) -> Environment:
     env.filters["number"] = lambda value: format_decimal(value, locale=locale)
     env.filters["label"] = lambda code, vocabulary: _label(gettext_, vocabulary, code)
     env.filters["message"] = lambda message: translate(message, gettext_)
+    env.filters["report_gap"] = lambda gap: gap.said(gettext_)
     env.filters["hours"] = lambda minutes: f"{minutes // 60}:{minutes % 60:02d}"
     env.globals.update(language=language, languages=LANGUAGES, vocabularies=VOCABULARIES)
     env.globals["options"] = lambda vocabulary: [

@@ -13,6 +13,7 @@ from app.domain.reporting import (
     session_report_gaps,
 )
 from app.domain.sessions import ServiceForm, Session, validate_session
+from app.i18n import translator
 
 MakeClient = Callable[..., Client]
 MakeSession = Callable[..., Session]
@@ -109,8 +110,15 @@ class TestSessions:
         gaps = session_report_gaps(session, {"client-1": identified, "client-2": unidentified})
         assert gaps["form-1"] == []
         assert codes(gaps["form-2"]) == ["report.client_attended.missing", CLIENT_NOT_REPORTABLE_CODE]
-        assert "kind of client identifier" in gaps["form-2"][1].message
-        assert "client identifier" in gaps["form-2"][1].message
+        assert gaps["form-2"][1].message == (
+            "The client's profile is not reportable: Choose the kind of client identifier (IRCC client ID, permanent "
+            "resident card...).; Enter the client identifier (the funder identifies each client by it)."
+        )
+        assert gaps["form-2"][1].said(translator("fr")) == (
+            "Le profil du client ne peut pas être déclaré\u00a0: Choisissez le type d'identifiant du client (numéro de "
+            "client d'IRCC, carte de résident permanent…).; Entrez l'identifiant du client (le bailleur de fonds "
+            "identifie chaque client par celui-ci)."
+        )
 
     def test_a_client_not_on_the_server_keeps_the_form_out(self, make_session: MakeSession) -> None:
         assert session_report_gaps(make_session(service_forms=[reportable_form()]), {}) == {"form-1": [CLIENT_MISSING]}
