@@ -3,17 +3,14 @@
 One ``ft.View`` is kept and re-filled on each route change: an app bar (title, back), the sync bar (headline and
 "Sync now", always visible), the navigation (a bottom NavigationBar below ``NARROW_BREAKPOINT``, a NavigationRail
 from it on, switched on resize) and the screen itself. Screens load their data before they are shown; a newer
-route change wins over a slower older one, so a quick double tap never shows the wrong screen.
+route change wins over a slower older one, so a quick double tap never shows the wrong screen. Which screen a route
+shows is the route table's (``routes.py``); the sync bar draws itself (``sync_bar.py``).
 """
 
 import asyncio
 import inspect
 import logging
-import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import flet as ft
 
@@ -21,17 +18,9 @@ from app.i18n import N_
 from app.ui import theme, widgets
 from app.ui.context import AppContext, NotSignedIn
 from app.ui.lock import AppLock, ask_for_pin
-from app.ui.screens.client_dashboard import client_dashboard_view
-from app.ui.screens.client_form import edit_client_view, register_client_view
-from app.ui.screens.client_profile import client_profile_view
-from app.ui.screens.dashboard import dashboard_view
-from app.ui.screens.find import find_view
-from app.ui.screens.my_profile import my_profile_view
-from app.ui.screens.service_form import service_form_view
-from app.ui.screens.session_form import session_form_view, session_route
+from app.ui.routes import DASHBOARD, DESTINATIONS, HOME_ROUTE, SIGN_IN_ROUTE, Route, RouteMatch, find_route
 from app.ui.screens.sign_in import sign_in_view
-from app.ui.screens.sync_details import sync_details_view
-from app.ui.sync_words import headline
+from app.ui.sync_bar import SyncBar
 from app.usecases.accounts import DEVICE_REVOKED, WORKER_DEACTIVATED, forget_worker, wipe_device
 from app.usecases.app_lock import lock_settings
 from app.usecases.context import NotFound
@@ -40,121 +29,12 @@ from sync.status import SyncStatus
 
 log = logging.getLogger(__name__)
 
-SIGN_IN_ROUTE = "/sign-in"
-HOME_ROUTE = "/"
 RAIL_MIN_WIDTH = 136  # fits the longest label, "Find Client/Activity", so the rail's width is known in advance
 RAIL_WIDTH = RAIL_MIN_WIDTH + 1  # and its divider
 CONTENT_PADDING = 16
-HEADLINE_REFRESH_SECONDS = 30  # "Synced 2 min ago" must not stay "just now" while the worker reads
 # Padding above or below a scroll view would cut its content off short of the bars; it goes inside instead.
 _FRAME_PADDING = ft.Padding.symmetric(horizontal=CONTENT_PADDING)
 _SCREEN_PADDING = ft.Padding.only(top=CONTENT_PADDING, bottom=2 * CONTENT_PADDING)
-
-
-@dataclass(frozen=True, slots=True)
-class Destination:
-    label: str
-    icon: ft.IconData
-    selected_icon: ft.IconData
-    route: str
-
-
-DESTINATIONS = (
-    Destination(N_("My Dashboard"), ft.Icons.HOME_OUTLINED, ft.Icons.HOME, "/"),
-    Destination(N_("Find Client/Activity"), ft.Icons.PERSON_SEARCH_OUTLINED, ft.Icons.PERSON_SEARCH, "/find"),
-    Destination(N_("Sync"), ft.Icons.SYNC_OUTLINED, ft.Icons.SYNC, "/sync"),
-    Destination(N_("My Profile"), ft.Icons.ACCOUNT_CIRCLE_OUTLINED, ft.Icons.ACCOUNT_CIRCLE, "/profile"),
-)
-_DASHBOARD, _FIND, _SYNC, _PROFILE = range(len(DESTINATIONS))
-
-
-@dataclass(frozen=True, slots=True)
-class RouteMatch:
-    params: dict[str, str]
-    query: dict[str, str]
-
-
-ScreenBuilder = Callable[[AppContext, RouteMatch], ft.Control | Awaitable[ft.Control]]
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    pattern: re.Pattern[str]
-    title: str
-    """The app bar's title, marked for the catalog and translated when shown."""
-    build: ScreenBuilder
-    destination: int
-    top_level: bool = False
-    parent: Callable[[RouteMatch], str] | None = None
-    """Where the back arrow goes whatever came before (a service form's session, even if it was opened as new)."""
-
-
-def _route(pattern: str, title: str, build: ScreenBuilder, destination: int, *, top_level: bool = False,
-           parent: Callable[[RouteMatch], str] | None = None) -> Route:  # fmt: skip
-    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
-    return Route(re.compile(f"^{regex}$"), title, build, destination, top_level, parent)
-
-
-ROUTES = (
-    _route("/", N_("My Dashboard"), lambda ctx, m: dashboard_view(ctx), _DASHBOARD, top_level=True),
-    _route("/find", N_("Find Client/Activity"), lambda ctx, m: find_view(ctx), _FIND, top_level=True),
-    _route("/sync", N_("Sync"), lambda ctx, m: sync_details_view(ctx), _SYNC, top_level=True),
-    _route("/profile", N_("My Profile"), lambda ctx, m: my_profile_view(ctx), _PROFILE, top_level=True),
-    _route(
-        "/clients/new",
-        N_("Register a New Client"),
-        lambda ctx, m: register_client_view(ctx, family_of=m.query.get("family_of")),
-        _FIND,
-    ),
-    _route(
-        "/clients/{client_id}",
-        N_("Client Profile"),
-        lambda ctx, m: client_profile_view(ctx, m.params["client_id"]),
-        _FIND,
-    ),
-    _route(
-        "/clients/{client_id}/dashboard",
-        N_("Client Dashboard"),
-        lambda ctx, m: client_dashboard_view(ctx, m.params["client_id"]),
-        _FIND,
-    ),
-    _route(
-        "/clients/{client_id}/edit",
-        N_("Edit Client Profile"),
-        lambda ctx, m: edit_client_view(ctx, m.params["client_id"]),
-        _FIND,
-    ),
-    _route(
-        "/sessions/new",
-        N_("Session"),
-        lambda ctx, m: session_form_view(
-            ctx, session_id=None, client_id=m.query.get("client"), session_type=m.query.get("type")
-        ),
-        _DASHBOARD,
-    ),
-    _route(
-        "/sessions/{session_id}",
-        N_("Session"),
-        lambda ctx, m: session_form_view(ctx, session_id=m.params["session_id"], client_id=None),
-        _DASHBOARD,
-    ),
-    _route(
-        "/sessions/{session_id}/forms/{form_id}",
-        N_("Service Form"),
-        lambda ctx, m: service_form_view(ctx, m.params["session_id"], m.params["form_id"]),
-        _DASHBOARD,
-        parent=lambda m: session_route(m.params["session_id"]),
-    ),
-)
-
-
-def find_route(route: str) -> tuple[Route, RouteMatch] | None:
-    parts = urlsplit(route)
-    for candidate in ROUTES:
-        found = candidate.pattern.match(parts.path or "/")
-        if found:
-            return candidate, RouteMatch(params=found.groupdict(), query=dict(parse_qsl(parts.query)))
-    return None
 
 
 class Shell:
@@ -176,19 +56,7 @@ class Shell:
         self.app_bar = ft.AppBar(
             title=self.title, leading=self.back, automatically_imply_leading=False, actions=[self.lock_button]
         )
-        self.headline = ft.Text(weight=ft.FontWeight.W_600, expand=True, max_lines=2)
-        self.sync_icon = ft.Icon(ft.Icons.CLOUD_DONE_OUTLINED)
-        self.sync_button = ft.TextButton(icon=ft.Icons.SYNC, on_click=self._sync_button_pressed)
-        self.sync_bar = ft.Container(
-            padding=ft.Padding.symmetric(horizontal=12, vertical=0),
-            content=ft.Row(
-                controls=[
-                    self.sync_icon,
-                    ft.Semantics(live_region=True, content=self.headline, expand=True),
-                    self.sync_button,
-                ]
-            ),
-        )
+        self.sync_bar = SyncBar(ctx)
         self.nav_bar = ft.NavigationBar(
             destinations=[
                 ft.NavigationBarDestination(icon=d.icon, selected_icon=d.selected_icon) for d in DESTINATIONS
@@ -212,7 +80,7 @@ class Shell:
             spacing=0,
             appbar=self.app_bar,
             controls=[
-                self.sync_bar,
+                self.sync_bar.control,
                 ft.Divider(height=1),
                 ft.Row(
                     expand=True,
@@ -242,7 +110,7 @@ class Shell:
         self.ctx.redraw = self.redraw
         self._label_frame()
         self._layout_for(self.page.width)
-        self._ticker = asyncio.create_task(self._keep_headline_fresh())
+        self._ticker = asyncio.create_task(self.sync_bar.keep_fresh(self._frame_showing))
         if self.ctx.actor is not None:  # still signed in from before (another window, a restart): watch for idleness
             await self.lock.begin(locked=False)
         await self.show(self.page.route or HOME_ROUTE)
@@ -388,7 +256,7 @@ class Shell:
         chosen = int(event.control.selected_index)
         if not await self.ctx.may_leave():
             matched = find_route(self.view.route or "")
-            self.nav_bar.selected_index = self.rail.selected_index = matched[0].destination if matched else _DASHBOARD
+            self.nav_bar.selected_index = self.rail.selected_index = matched[0].destination if matched else DASHBOARD
             self.page.update()
             return
         await self.page.push_route(DESTINATIONS[chosen].route)
@@ -399,11 +267,11 @@ class Shell:
         self.view.route = route
         self.title.value = self.ctx.tr(matched.title if matched else N_("Not found"))
         self.back.visible = not (matched and matched.top_level)
-        selected = matched.destination if matched else _DASHBOARD
+        selected = matched.destination if matched else DASHBOARD
         self.nav_bar.selected_index = selected
         self.rail.selected_index = selected
         self.content.content = widgets.loading()
-        self._refresh_sync_bar()
+        self.sync_bar.refresh()
         if not self._frame_showing():
             self.page.views.clear()
             self.page.views.append(self.view)
@@ -439,7 +307,7 @@ class Shell:
         self.content.width = content_width
         return changed
 
-    # --- sync bar ----------------------------------------------------------------------------------------------
+    # --- sync status ----------------------------------------------------------------------------------------------
 
     def _frame_showing(self) -> bool:
         """Whether the frame (and so the sync bar) is on the page, rather than the sign-in screen (the locked screen
@@ -450,43 +318,9 @@ class Shell:
         if status.refused and not self._acting_on_refusal:
             self._acting_on_refusal = True
             self.page.run_task(self._refused, status.refused)
-        self._refresh_sync_bar()
+        self.sync_bar.refresh()
         if self._frame_showing():
             self.sync_bar.update()
-
-    def _refresh_sync_bar(self) -> None:
-        status = self.ctx.sync_status
-        self.headline.value = headline(status, datetime.now(UTC), self.ctx.tr)
-        if status.needs_attention or status.needs_sign_in:
-            icon, background = ft.Icons.ERROR_OUTLINE, theme.ATTENTION_BACKGROUND
-        elif status.online is False or status.last_error:
-            icon, background = ft.Icons.CLOUD_OFF_OUTLINED, theme.WAITING_BACKGROUND
-        elif status.syncing:
-            icon, background = ft.Icons.SYNC, theme.OK_BACKGROUND
-        else:
-            icon, background = ft.Icons.CLOUD_DONE_OUTLINED, theme.OK_BACKGROUND
-        self.sync_icon.icon = icon
-        self.sync_bar.bgcolor = background
-        self.sync_button.content = self.ctx.tr("Sign in again") if status.needs_sign_in else self.ctx.tr("Sync now")
-        self.sync_button.icon = ft.Icons.LOGIN if status.needs_sign_in else ft.Icons.SYNC
-
-    async def _keep_headline_fresh(self) -> None:
-        while True:
-            await asyncio.sleep(HEADLINE_REFRESH_SECONDS)
-            if not self._frame_showing():
-                continue
-            self._refresh_sync_bar()
-            try:
-                self.sync_bar.update()
-            except Exception:  # the session went away under us; nothing left to refresh
-                log.debug("Stopped refreshing the sync bar", exc_info=True)
-                return
-
-    async def _sync_button_pressed(self, _event: ft.ControlEvent) -> None:
-        if self.ctx.sync_status.needs_sign_in:
-            await self.ctx.sign_out()
-        else:
-            self.ctx.sync_now()
 
 
 def _problem(message: str, ctx: AppContext) -> ft.Control:
