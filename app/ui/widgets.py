@@ -109,6 +109,45 @@ def text_input(label: str, value: str = "", *, required_note: str | None = None,
     )
 
 
+def follow_writing_direction(box: ft.TextField) -> ft.TextField:
+    """Keep ``box`` in the writing direction of what is typed into it (Unicode's first-strong rule): a worker typing
+    an Arabic, Hebrew or Persian name sees it on the right, each new letter where their eye expects it.
+
+    While they type, only the text's alignment follows: turning the box itself (``rtl``) rebuilds Flutter's editable
+    text, and in the browser the keys that come next go to a detached input and are lost. The box turns when they
+    leave it, so the name then reads in its own paragraph direction, as it does in a box that opens holding it."""
+    typed, left = box.on_change, box.on_blur
+
+    async def on_change(event: ft.ControlEvent) -> None:
+        _align_with_typed_text(box)
+        if typed:
+            await _call(typed, event)
+
+    async def on_blur(event: ft.ControlEvent) -> None:
+        _turn_to_typed_text(box)
+        if left:
+            await _call(left, event)
+
+    box.on_change, box.on_blur = on_change, on_blur
+    return box
+
+
+def _align_with_typed_text(box: ft.TextField) -> None:
+    rtl = reads_right_to_left(box.value)
+    align = None if rtl == bool(box.rtl) else ft.TextAlign.RIGHT if rtl else ft.TextAlign.LEFT
+    if align != box.text_align:
+        box.text_align = align
+        box.update()
+
+
+def _turn_to_typed_text(box: ft.TextField) -> None:
+    rtl = reads_right_to_left(box.value)
+    if rtl != bool(box.rtl) or box.text_align is not None:
+        box.rtl = rtl
+        box.text_align = None
+        box.update()
+
+
 def choice_input(label: str, choices: Mapping[str, str], value: str | None = None) -> ft.Dropdown:
     """A drop-down of coded choices (code -> label); ``value`` holds the code."""
     return ft.Dropdown(

@@ -45,6 +45,8 @@ _TEXT_FIELDS = tuple(spec.name for spec in CLIENT_FIELDS if spec.kind in (Kind.T
 CLIENT_CHOICES = {spec.name: spec.choices for spec in CLIENT_FIELDS if isinstance(spec.choices, Mapping)}
 _DATE_FIELDS = tuple(spec.name for spec in CLIENT_FIELDS if spec.kind is Kind.DATE)
 _REQUIRED = frozenset(spec.name for spec in CLIENT_FIELDS if spec.required)
+_NAMES = ("first_name", "last_name", "preferred_name", "own_script_name")
+"""The boxes a name is typed into in whatever script the client writes it (the Latin form has its own box)."""
 
 
 def shown_value(client: Client, name: str, tr: Translator) -> str:
@@ -117,6 +119,8 @@ class _ClientForm:
                 self.texts[name].on_change = self._report_field_changed
             else:
                 self.choices[name].on_select = self._report_field_changed
+        for name in _NAMES:
+            widgets.follow_writing_direction(self.texts[name])
         self._mark_report_gaps(client)
         self.root = self._layout()
 

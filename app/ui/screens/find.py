@@ -34,11 +34,10 @@ class _Finder:
         self.ctx = ctx
         self.latest = widgets.LatestOnly()
         self.hint = tr("Type a name, date of birth (YYYY-MM-DD), phone or client number.")
-        self.box = ft.TextField(
-            label=tr("Search clients"),
-            prefix_icon=ft.Icons.SEARCH,
-            on_change=self._typed,
-            on_submit=self._typed,
+        self.box = widgets.follow_writing_direction(
+            ft.TextField(
+                label=tr("Search clients"), prefix_icon=ft.Icons.SEARCH, on_change=self._typed, on_submit=self._typed
+            )
         )
         self.status = widgets.muted(self.hint)
         self.results = ft.Column(spacing=8)

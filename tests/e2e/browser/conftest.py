@@ -224,18 +224,26 @@ def _small_targets(page: Page) -> list[str]:
     return found
 
 
-def _type_into(page: Page, name: str, text: str) -> None:
+def _type_into(page: Page, name: str, text: str, *, key_by_key: bool = False) -> None:
     """Type into the text box called ``name``, the way a person does: tap it, wait for it to take the keyboard,
     type. Flutter listens to one DOM input at a time and moves to the tapped one a moment after the tap; text put in
     before that is overwritten when it arrives, so the box is checked afterwards and typed into again if needed.
     Right after a navigation tab was pressed, the first tap on a box may not focus it: then it is tapped again.
-    The focused element is used after the tap because a focused box that shows a hint carries a longer name."""
+    The focused element is used after the tap because a focused box that shows a hint carries a longer name.
+
+    ``key_by_key`` presses one key per letter instead of filling the box at once, so the app sees every change as
+    the worker makes it; then every key must land in the box, which must keep the keyboard (nothing is retyped)."""
     for _attempt in range(TYPING_ATTEMPTS):
         _reveal(page, page.get_by_role("textbox", name=name, exact=True)).click()
         page.wait_for_timeout(KEYBOARD_SETTLE_MS)
         if not page.evaluate(_EDITING_SOMETHING):
             continue
         focused = page.locator(":focus")
+        if key_by_key:
+            page.keyboard.type(text)
+            expect(focused).to_have_value(text)
+            expect(focused).to_have_attribute("aria-label", name)
+            return
         focused.fill(text)
         page.wait_for_timeout(KEYBOARD_SETTLE_MS)
         if focused.input_value() == text:
@@ -307,7 +315,7 @@ def small_targets() -> Callable[[Page], list[str]]:
 
 
 @pytest.fixture
-def type_into() -> Callable[[Page, str, str], None]:
+def type_into() -> Callable[..., None]:
     return _type_into
 
 

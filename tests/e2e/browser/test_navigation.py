@@ -3,6 +3,7 @@ register a client (and be warned before registering them twice), find them again
 and reach "Begin Session with Client". Every screen is photographed at phone and tablet size (``screenshot``).
 """
 
+import base64
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,30 @@ from playwright.sync_api import Locator, Page, expect
 from app.ui.fonts import FALLBACK_FONTS
 from seed_data.reference import DEMO_SIGN_IN
 
+# Which columns of a picture hold dark pixels (letters; the box's light border and background do not count).
+_DARK_COLUMNS = """async (png) => {
+  const picture = await createImageBitmap(await (await fetch('data:image/png;base64,' + png)).blob());
+  const canvas = new OffscreenCanvas(picture.width, picture.height);
+  const context = canvas.getContext('2d');
+  context.drawImage(picture, 0, 0);
+  const pixels = context.getImageData(0, 0, picture.width, picture.height).data;
+  const dark = [];
+  for (let x = 0; x < picture.width; x++) {
+    for (let y = 0; y < picture.height; y++) {
+      const at = 4 * (y * picture.width + x);
+      if (pixels[at] + pixels[at + 1] + pixels[at + 2] < 300) {
+        dark.push(x);
+        break;
+      }
+    }
+  }
+  return {dark, width: picture.width};
+}"""
+# The line a text box draws its text on: Flutter's outlined box is 56 px tall, its label on the top edge and its
+# helper below; the middle 24 px, short of the outline at each side, hold only the text (and the caret).
+TEXT_LINE = {"top": 16, "height": 24, "side": 16}
+LETTERS_SETTLE_TRIES = 40
+
 
 @dataclass
 class Worker:
@@ -22,7 +47,7 @@ class Worker:
     page: Page
     viewports: dict[str, dict[str, int]]
     reveal: Callable[[Page, Locator], Locator]
-    type_into: Callable[[Page, str, str], None]
+    type_into: Callable[..., None]
     screenshot: Callable[[Page, str], Path]
     small_targets: Callable[[Page], list[str]]
     close_dialog: Callable[[Page, str], None]
@@ -31,8 +56,29 @@ class Worker:
     def on_phone(self) -> bool:
         return self.page.viewport_size["width"] < self.viewports["tablet"]["width"]
 
-    def type(self, box: str, text: str) -> None:
-        self.type_into(self.page, box, text)
+    def type(self, box: str, text: str, *, key_by_key: bool = False) -> None:
+        self.type_into(self.page, box, text, key_by_key=key_by_key)
+
+    def letters_side(self, box: str) -> str:
+        """Which half of the text box ``box`` its letters are drawn in, "left" or "right", as the worker sees it
+        (only its text line is looked at: not the label on its top edge, the helper under it or its outline)."""
+        frame = self.reveal(self.page, self.page.get_by_role("textbox", name=box, exact=True)).bounding_box()
+        assert frame is not None, f"No text box {box!r} on the screen"
+        clip = {"x": frame["x"] + TEXT_LINE["side"], "y": frame["y"] + TEXT_LINE["top"],
+                "width": frame["width"] - 2 * TEXT_LINE["side"], "height": TEXT_LINE["height"]}  # fmt: skip
+        picture = base64.b64encode(self.page.screenshot(clip=clip)).decode()
+        columns = self.page.evaluate(_DARK_COLUMNS, picture)
+        assert columns["dark"], f"No letters drawn in {box!r}"
+        middle = (columns["dark"][0] + columns["dark"][-1]) / 2
+        return "right" if middle > columns["width"] / 2 else "left"
+
+    def expect_letters_on(self, box: str, side: str) -> None:
+        """Wait until the letters in ``box`` are drawn on ``side`` (Flutter paints a moment after the app answers)."""
+        for _try in range(LETTERS_SETTLE_TRIES):
+            if self.letters_side(box) == side:
+                return
+            self.page.wait_for_timeout(250)
+        raise AssertionError(f"The letters in {box!r} are not on the {side}")
 
     def photograph(self, name: str) -> None:
         self.screenshot(self.page, name)
@@ -74,11 +120,14 @@ class Worker:
     def go_to(self, name: str) -> None:
         self.destination(name).click()
 
-    def register(self, first: str, last: str, born: str, phone: str = "") -> None:
-        """Fill in "Register a New Client" (opened from My Dashboard) without saving yet."""
+    def register(self, first: str, last: str, born: str, phone: str = "", *, names_on: str = "") -> None:
+        """Fill in "Register a New Client" (opened from My Dashboard) without saving yet. With ``names_on`` (a side),
+        the names are typed key by key, and each is seen drawn on that side of its box while the worker types."""
         self.press("Register a New Client")
-        self.type("First name", first)
-        self.type("Last name", last)
+        for box, name in (("First name", first), ("Last name", last)):
+            self.type(box, name, key_by_key=bool(names_on))
+            if names_on:
+                self.expect_letters_on(box, names_on)
         self.type("Date of birth", born)
         if phone:
             self.type("Phone", phone)
@@ -274,23 +323,30 @@ def test_a_locked_tablet_hides_the_form_and_the_pin_brings_it_back_as_it_was(
 
 def test_clients_named_in_cyrillic_arabic_and_han_are_registered_found_and_drawn(worker) -> None:
     """Typed in their own script (an Arabic name with its Latin form from the client's documents), found in it and in
-    Latin letters, and drawn with the fonts the app serves itself (the screenshots show the letters, not boxes, and
-    the Arabic typed right to left); a Latin spelling of a registered Cyrillic name is a duplicate."""
+    Latin letters, and drawn with the fonts the app serves itself (the screenshots show the letters, not boxes); a
+    Latin spelling of a registered Cyrillic name is a duplicate. The Arabic name sits on the right of its box from
+    the first key, every key landing in that box, and stays there once the worker moves on."""
     me = worker("tablet")
     fonts_served: dict[str, int] = {}
     me.page.on("response", lambda r: fonts_served.update({r.url.rsplit("/", 1)[-1]: r.status}))
     me.sign_in()
     born = "1985-03-02"
-    registered = (("Олена", "Шевченко", "", ""), ("فاطمة", "الزهراء", "Fatima Al-Zahraa", "register-arabic"),
-                  ("芳", "王", "", ""))  # fmt: skip
-    for first, last, latin, photo in registered:
+    registered = (("Олена", "Шевченко", "left", "", ""),
+                  ("فاطمة", "الزهراء", "right", "Fatima Al-Zahraa", "register-arabic"),
+                  ("芳", "王", "left", "", ""))  # fmt: skip
+    for first, last, side, latin, photo in registered:
         me.go_to("My Dashboard")
-        me.register(first, last, born)
+        if photo:  # the Arabic form on a phone, where a box flipped the wrong way shows most
+            me.page.set_viewport_size(me.viewports["phone"])
+        me.register(first, last, born, names_on=side)
+        me.expect_letters_on("First name", side)  # and still once the worker has moved on to the next box
         if latin:  # Arabic script leaves vowels unwritten, so it has no romanised terms: documents give the Latin form
             me.type("Name in Latin letters", latin)
+            me.expect_letters_on("Name in Latin letters", "left")
         if photo:
             me.reveal(me.page, me.page.get_by_role("textbox", name="First name", exact=True))
             me.photograph(photo)
+            me.page.set_viewport_size(me.viewports["tablet"])
         me.save()
         expect(me.button("Begin Session with Client")).to_be_attached()
     me.photograph("client-profile-han")
