@@ -4,6 +4,10 @@ XlsxWriter in ``constant_memory`` mode writes each row to a temporary file as so
 workbook of any size is written without holding it (openpyxl's write-only mode also streams, at about half the
 speed here; see docs/reports.md). Identifiers are always written as text, so "00123" keeps its zeros. CSV files are
 UTF-8 with a byte-order mark, which is how Excel recognises UTF-8 (names in any script stay readable).
+
+An export repeats the same few texts on every row (a sheet's reasons, codes, site and service names), and in this
+mode XlsxWriter escapes each text cell anew as it writes it out; ``_StreamedSheet`` keeps the escaped form of the
+texts it has written, a bounded number of them, and writes exactly the XML XlsxWriter would.
 """
 
 import csv
@@ -11,9 +15,11 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import CellStringTuple, Worksheet
 
 CellValue = str | int | float | date | None
 XLSX = "xlsx"
@@ -31,10 +37,57 @@ class BookWriter(Protocol):
     def close(self) -> None: ...
 
 
+class _StreamedSheet(Worksheet):
+    """A ``constant_memory`` worksheet that writes a plain text cell (no format of its own, its row's or its column's)
+    from the escaped XML it made for the same text before, byte for byte what ``Worksheet`` writes.
+
+    ``_write_cell`` is XlsxWriter's inner loop (not public API); tests/unit/server/test_workbook.py compares this
+    sheet's XML with the stock worksheet's for the same cells, so an XlsxWriter that changes it is caught.
+    """
+
+    CACHED_TEXTS = 20_000
+    """Texts whose XML is kept at a time: a row's repeated words stay; unique names and ids come and go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._text_xml: dict[str, str] = {}
+        self._column_names: dict[int, str] = {}
+
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        plain_text = self.constant_memory and type(cell) is CellStringTuple and cell.format is None
+        text_xml = None
+        if plain_text and self._plain(row, col):
+            text_xml = self._text_xml.get(cell.string) or self._inline_text_xml(cell.string)
+        if text_xml is None:
+            super()._write_cell(row, col, cell)
+            return
+        column = self._column_names.get(col) or self._column_names.setdefault(col, xl_col_to_name(col))
+        self.fh.write(f'<c r="{column}{row + 1}" t="inlineStr">{text_xml}</c>')
+
+    def _plain(self, row: int, col: int) -> bool:
+        """No row or column format that XlsxWriter would give the cell."""
+        if row in self.row_info and self.row_info[row].row_format:
+            return False
+        column = self.col_info.get(col)
+        return column is None or column.column_format is None
+
+    def _inline_text_xml(self, text: str) -> str | None:
+        """The cell's ``<is>`` element for ``text``, kept for next time; None for what XlsxWriter takes as rich text."""
+        escaped = self._escape_control_characters(text)
+        if escaped.startswith("<r>") and escaped.endswith("</r>"):
+            return None
+        preserve = ' xml:space="preserve"' if escaped != escaped.strip() else ""
+        text_xml = f"<is><t{preserve}>{self._escape_data(escaped)}</t></is>"
+        if len(self._text_xml) >= self.CACHED_TEXTS:
+            self._text_xml.clear()
+        self._text_xml[text] = text_xml
+        return text_xml
+
+
 class _XlsxSheet:
     def __init__(self, book: "XlsxBook", name: str, headers: Sequence[str]):
         self.book = book
-        self.sheet = book.workbook.add_worksheet(name)
+        self.sheet = book.workbook.add_worksheet(name, worksheet_class=_StreamedSheet)
         for index, header in enumerate(headers):
             self.sheet.set_column(index, index, max(12, min(len(header) + 2, 40)))
             self.sheet.write_string(0, index, header, book.bold)
