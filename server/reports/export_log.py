@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exists, select
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.clients import Client
@@ -102,8 +103,11 @@ class LoggedItem:
     facts: dict[str, Any]
 
 
-def _item(row: ExportItem) -> LoggedItem:
-    return LoggedItem(row.export_id, row.entity, row.record_id, row.session_id, row.month, row.action, row.facts)
+_ITEM_COLUMNS = (
+    ExportItem.export_id, ExportItem.entity, ExportItem.record_id, ExportItem.session_id, ExportItem.month,
+    ExportItem.action, ExportItem.facts,
+)  # fmt: skip
+"""A logged item's columns, read as plain rows: an export looks up every record it meets."""
 
 
 class ExportLog:
@@ -121,20 +125,19 @@ class ExportLog:
 
     def latest(self, record_ids: Iterable[str]) -> dict[str, LoggedItem]:
         """The latest logged item of each of these records that has one."""
-        found: dict[str, LoggedItem] = {}
-        for chunk in in_chunks(sorted(set(record_ids))):
-            query = select(ExportItem).where(ExportItem.agency_id == self.agency_id, ExportItem.record_id.in_(chunk))
-            for row in self.db.scalars(query.order_by(ExportItem.id)):
-                found[row.record_id] = _item(row)
-        return found
+        return self._latest_by_record(ExportItem.record_id, record_ids)
 
     def latest_in_sessions(self, session_ids: Iterable[str]) -> dict[str, LoggedItem]:
         """The latest logged item of every service form ever exported from these sessions, by form id."""
+        return self._latest_by_record(ExportItem.session_id, session_ids)
+
+    def _latest_by_record(self, key: InstrumentedAttribute[Any], values: Iterable[str]) -> dict[str, LoggedItem]:
+        """The latest item of each record among the items whose ``key`` is one of ``values``."""
         found: dict[str, LoggedItem] = {}
-        for chunk in in_chunks(sorted(set(session_ids))):
-            query = select(ExportItem).where(ExportItem.agency_id == self.agency_id, ExportItem.session_id.in_(chunk))
-            for row in self.db.scalars(query.order_by(ExportItem.id)):
-                found[row.record_id] = _item(row)
+        for chunk in in_chunks(sorted(set(values))):
+            query = select(*_ITEM_COLUMNS).where(ExportItem.agency_id == self.agency_id, key.in_(chunk))
+            for row in self.db.execute(query.order_by(ExportItem.id)):
+                found[row.record_id] = LoggedItem(*row)
         return found
 
     def gone(self) -> Iterator[LoggedItem]:
