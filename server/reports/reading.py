@@ -109,11 +109,14 @@ class ClientBook:
         wanted = {form.client_id for session in sessions for form in session.service_forms}
         missing = wanted - self.known.keys() - self.absent
         for chunk in in_chunks(sorted(missing)):
-            query = select(ClientRecord.id, ClientRecord.record).where(
-                ClientRecord.agency_id == self.agency_id, ClientRecord.id.in_(chunk)
+            # By primary key alone, the agency checked on each row: given the agency in the WHERE clause as well,
+            # SQLite's planner walks one of the agency's client indexes instead, every client of it for each chunk.
+            query = select(ClientRecord.id, ClientRecord.agency_id, ClientRecord.record).where(
+                ClientRecord.id.in_(chunk)
             )
             for row in self.db.execute(query):
-                self.known[row.id] = client_from_wire(row.record, record_id=row.id, trusted=True)
+                if row.agency_id == self.agency_id:
+                    self.known[row.id] = client_from_wire(row.record, record_id=row.id, trusted=True)
         self.absent |= missing - self.known.keys()
 
     def get(self, client_id: str) -> Client | None:
