@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from app.domain.clients import Client
+from app.domain.reporting import session_is_reportable
 from app.domain.sessions import Session as RecordedSession
 from protocol.records import client_to_wire, session_to_wire
 from seed_data.reference import DemoWorker, Site, load_languages, load_location_types
@@ -54,7 +55,7 @@ def seed_server(database_url: str, seed: AgencySeed) -> None:
                 crud.upsert_site(tx, agency_id=seed.agency_id, code=site.code, name=site.name, address=site.address)
         store_workers(db, seed.agency_id, seed.workers)
         store_clients(db, seed.clients)
-        store_sessions(db, seed.sessions)
+        store_sessions(db, seed.sessions, seed.clients)
     finally:
         db.close()
 
@@ -97,11 +98,13 @@ def store_clients(db: Database, clients: Sequence[Client]) -> None:
             tx.execute(insert(ClientRecord), rows)
 
 
-def store_sessions(db: Database, sessions: Sequence[RecordedSession]) -> None:
-    """All of ``sessions`` in one transaction (the bulk-insert baseline of the push figure), staff rows included."""
+def store_sessions(db: Database, sessions: Sequence[RecordedSession], clients: Sequence[Client]) -> None:
+    """All of ``sessions`` in one transaction (the bulk-insert baseline of the push figure), staff rows included,
+    each judged reportable or not against ``clients`` (those stored on the server) as a push would."""
     if not sessions:
         return
     now = datetime.now(UTC)
+    profiles = {client.id: client for client in clients}
     with db.writing() as tx:
         first = _reserve_seqs(tx, len(sessions))
         records, staff, forms = [], [], []
@@ -111,6 +114,7 @@ def store_sessions(db: Database, sessions: Sequence[RecordedSession]) -> None:
                 {"id": session.id, "agency_id": session.agency_id, "created_by": session.created_by,
                  "service_date": session.service_date, "site_code": session.site_code or "",
                  "session_type": session.session_type or "", "complete": stamped.complete,
+                 "reportable": session_is_reportable(stamped, profiles),
                  "record": session_to_wire(stamped), "version": 1, "seq": first + i, "updated_at": now}
             )  # fmt: skip
             staff += [{"session_id": session.id, "user_id": user_id} for user_id in session.staff]

@@ -149,7 +149,7 @@ def _bulk_insert_once(folder: Path, backend: str, agency: Agency, sessions: list
         db = Database(url)
         try:
             with stopwatch() as elapsed:
-                store_sessions(db, sessions)
+                store_sessions(db, sessions, agency.clients)
         finally:
             db.close()
     return elapsed()

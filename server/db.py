@@ -104,10 +104,15 @@ def create_server_engine(database_url: str, *, lock_timeout_ms: int | None = Non
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision``. Safe to run from several processes at once: on PostgreSQL they take turns
     on an advisory lock (see migrations/env.py); on SQLite a writer engine's ``BEGIN IMMEDIATE`` does the same."""
+    command.upgrade(migration_config(engine), revision)
+
+
+def migration_config(engine: Engine) -> Config:
+    """Alembic's configuration for the server's migrations, run on ``engine``."""
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.attributes["engine"] = engine
-    command.upgrade(config, revision)
+    return config
 
 
 class Database:

@@ -4,8 +4,9 @@ The supervisor keeps one client (the survivor) and merges the other into it. In 
 holding a service form for the merged client now names the survivor (each gets a new version, so it reaches every
 device that holds it); the survivor takes any profile field it left blank from the merged record; the merged record
 stays on the server with ``merged_into`` set, and devices receive it as a delete tombstone naming the survivor
-(docs/sync-protocol.md). Changes still queued on devices that name the merged client are redirected by the push
-(``server.push``), so none is lost or refused.
+(docs/sync-protocol.md); the survivor's sessions are judged again for reporting, since its profile may have been
+filled and the moved sessions now name it. Changes still queued on devices that name the merged client are
+redirected by the push (``server.push``), so none is lost or refused.
 """
 
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.clients import display_name
 from protocol.records import client_from_wire
-from server import audit, crud
+from server import audit, crud, reportable
 from server.audit import Actor
 from server.core.messages import N_, Refused
 from server.db import Database
@@ -74,6 +75,7 @@ def merge_clients(db: Database, *, actor: Actor, now: datetime, keep_id: str, me
         merged.updated_at = now
         session.execute(update(ClientRecord).where(ClientRecord.merged_into == merge_id).values(merged_into=keep_id))
         moved = _move_sessions(session, merge_id=merge_id, keep_id=keep_id, now=now, stamp=stamp)
+        reportable.rejudge_sessions_naming(session.connection(), agency_id=actor.agency_id, client_ids=[keep_id])
         audit.record(
             session, at=now, actor=actor, action="clients_merged", agency_id=actor.agency_id, target=keep_id,
             merged=merge_id, kept_name=_name(plan.survivor), merged_name=_name(plan.merged), sessions=moved,

@@ -165,7 +165,9 @@ class ClientRecord(Base):
 
 class SessionRecord(Base):
     """A session. Besides the wire record, the columns the console filters on; its list pages newest first by
-    (service_date, id), walking ``ix_session_agency_date``."""
+    (service_date, id), walking ``ix_session_agency_service_date`` (or, filtered by reportable or not,
+    ``ix_session_agency_reportable_date``). ``reportable`` is the domain's verdict, judged again whenever the record
+    or one of its clients' profiles changes (``server.reportable``)."""
 
     __tablename__ = "session"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -175,6 +177,7 @@ class SessionRecord(Base):
     site_code: Mapped[str] = mapped_column(String(40))
     session_type: Mapped[str] = mapped_column(String(40), default="")
     complete: Mapped[bool]
+    reportable: Mapped[bool]
     record: Mapped[dict[str, Any]]
     version: Mapped[int]
     seq: Mapped[int] = mapped_column(BigInteger)
@@ -184,6 +187,7 @@ class SessionRecord(Base):
         Index("ix_session_agency_seq", "agency_id", "seq"),
         Index("ix_session_agency_service_date", "agency_id", "service_date", "id"),
         Index("ix_session_agency_site_date", "agency_id", "site_code", "service_date", "id"),
+        Index("ix_session_agency_reportable_date", "agency_id", "reportable", "service_date", "id"),
     )
 
 

@@ -37,7 +37,7 @@ from protocol.records import (
     session_from_wire,
     session_to_wire,
 )
-from server import crud
+from server import crud, reportable
 from server.duplicates import client_columns
 from server.models import (
     AppliedOp,
@@ -409,9 +409,11 @@ class _Pusher:
     # --- writing -----------------------------------------------------------------------------------------------------
 
     def write(self, connection: Connection) -> None:
-        """Everything this push applied, set-wise: records first (staff rows refer to sessions), then op_ids."""
+        """Everything this push applied, set-wise: records first (staff rows refer to sessions), then op_ids; the
+        stored sessions naming a client it changed are judged again for reporting once the client is written."""
         sessions = {key: held for key, held in self.sessions.items() if held.changed}
         clients = {key: held for key, held in self.clients.items() if held.changed}
+        self._judge_reportable(connection, sessions)
         _write_records(connection, SessionRecord.__table__, sessions, self.now)
         _write_records(connection, ClientRecord.__table__, clients, self.now)
         staff = _pairs(sessions, lambda held: held.staff_before), _pairs(sessions, lambda held: held.record["staff"])
@@ -424,8 +426,22 @@ class _Pusher:
         _write_pairs(connection, SessionFormerStaff.__table__, before=former[0], after=former[1], added_with=removal)
         write_session_forms(connection, {key: held.record for key, held in sessions.items()},
                             new={key for key, held in sessions.items() if not held.in_database})  # fmt: skip
+        if clients:
+            reportable.rejudge_sessions_naming(connection, agency_id=self.worker.agency_id, client_ids=clients,
+                                               judged=sessions)  # fmt: skip
         if self.new_ops:
             connection.execute(insert(AppliedOp.__table__), self.new_ops)
+
+    def _judge_reportable(self, connection: Connection, sessions: dict[str, _Held]) -> None:
+        """Whether each session this push writes can be reported, against its clients as the push leaves them."""
+        named = reportable.clients_named(held.record for held in sessions.values())
+        agency_id = self.worker.agency_id
+        clients = {client_id: held.record for client_id, held in self.clients.items()
+                   if client_id in named and held.agency_id == agency_id}  # fmt: skip
+        clients |= reportable.stored_clients(connection, agency_id=agency_id, ids=named - clients.keys())
+        records = {session_id: held.record for session_id, held in sessions.items()}
+        for session_id, verdict in reportable.judge(records, clients).items():
+            sessions[session_id].columns["reportable"] = verdict
 
 
 def _note_former_staff(held: _Held, *, previous: set[str], current: set[str]) -> None:

@@ -175,6 +175,13 @@ def session_report_gaps(session: Session, clients: Mapping[str, Client]) -> dict
     return gaps
 
 
+def session_is_reportable(session: Session, clients: Mapping[str, Client]) -> bool:
+    """Whether nothing in ``session`` keeps it from being reported: none of its service forms has a gap, its
+    client's profile included (``clients`` as for ``session_report_gaps``). A group activity with only unnamed
+    participants has no form to hold back, so it is reportable."""
+    return not any(session_report_gaps(session, clients).values())
+
+
 def _client_gap_for_form(client_gaps: list[ReportGap]) -> list[ReportGap]:
     if not client_gaps:
         return []
