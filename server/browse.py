@@ -2,8 +2,8 @@
 
 Session pages are keyset pages newest first by (service date, id): a page after another starts where it ended, by
 index, so the thousandth page costs what the first does (``make bench`` measures the ratio). Filters narrow the
-same walk: a site has an index of its own, a worker is found through the staff rows, a service type through the
-service form rows.
+same walk: a site has an index of its own, and so has reportable or not (``server.reportable`` keeps the flag); a
+worker is found through the staff rows, a service type through the service form rows.
 """
 
 from collections.abc import Iterable
@@ -33,6 +33,7 @@ class SessionFilter:
     session_type: str | None = None
     service_type: str | None = None
     complete: bool | None = None
+    reportable: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class SessionRow:
     session_type: str
     site_code: str
     complete: bool
+    reportable: bool
     staff: list[str]
     clients: list[str] = field(default_factory=list)
     service_types: list[str] = field(default_factory=list)
@@ -76,10 +78,18 @@ class SessionPage:
     older: PagePosition | None  # where the page of older sessions starts, if there is one
 
 
+_LISTED = (SessionRecord.id, SessionRecord.service_date, SessionRecord.session_type, SessionRecord.site_code,
+           SessionRecord.complete, SessionRecord.reportable, SessionRecord.record)  # fmt: skip
+"""The columns a listed session is shown from (``_listed``)."""
+
+
+def _listed(row: Any) -> SessionRow:
+    return SessionRow(row.id, row.service_date, row.session_type, row.site_code, row.complete, row.reportable,
+                      list(row.record["staff"]))  # fmt: skip
+
+
 def _filtered(where: SessionFilter) -> Select[Any]:
-    statement = select(SessionRecord.id, SessionRecord.service_date, SessionRecord.session_type,
-                       SessionRecord.site_code, SessionRecord.complete, SessionRecord.record)  # fmt: skip
-    statement = statement.where(SessionRecord.agency_id == where.agency_id)
+    statement = select(*_LISTED).where(SessionRecord.agency_id == where.agency_id)
     if where.since is not None:
         statement = statement.where(SessionRecord.service_date >= where.since)
     if where.until is not None:
@@ -90,6 +100,8 @@ def _filtered(where: SessionFilter) -> Select[Any]:
         statement = statement.where(SessionRecord.session_type == where.session_type)
     if where.complete is not None:
         statement = statement.where(SessionRecord.complete.is_(where.complete))
+    if where.reportable is not None:  # equality, not IS: PostgreSQL walks ix_session_agency_reportable_date for it
+        statement = statement.where(SessionRecord.reportable == where.reportable)
     if where.worker:
         statement = statement.join(SessionStaff, SessionStaff.session_id == SessionRecord.id).where(
             SessionStaff.user_id == where.worker
@@ -125,10 +137,7 @@ def session_page(
         rows = session.execute(statement.order_by(*newest_first).limit(size + 1)).all()
         more_older, found = len(rows) > size, rows[:size]
         more_newer = after is not None
-    page = [
-        SessionRow(row.id, row.service_date, row.session_type, row.site_code, row.complete, list(row.record["staff"]))
-        for row in found
-    ]
+    page = [_listed(row) for row in found]
     _add_clients(session, page)
     return SessionPage(
         rows=page,
@@ -223,19 +232,14 @@ def client_history(session: Session, *, agency_id: str, client_id: str) -> Clien
     if row is None or row.agency_id != agency_id:
         return None
     theirs = (
-        select(SessionRecord.id, SessionRecord.service_date, SessionRecord.session_type, SessionRecord.site_code,
-               SessionRecord.complete, SessionRecord.record)
+        select(*_LISTED)
         .join(SessionForm, SessionForm.session_id == SessionRecord.id)
         .where(SessionForm.client_id == client_id)
-    )  # fmt: skip
+    )
     found = session.execute(
         theirs.order_by(SessionRecord.service_date.desc(), SessionRecord.id.desc()).limit(HISTORY_SIZE)
     ).all()
-    rows = [
-        SessionRow(item.id, item.service_date, item.session_type, item.site_code, item.complete,
-                   list(item.record["staff"]))
-        for item in found
-    ]  # fmt: skip
+    rows = [_listed(item) for item in found]
     _add_clients(session, rows)
     total = session.execute(select(func.count()).select_from(SessionForm).where(SessionForm.client_id == client_id))
     return ClientHistory(

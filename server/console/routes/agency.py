@@ -57,6 +57,7 @@ def _session_filter(request: Request, agency_id: str, problems: Problems) -> Ses
         session_type=query.get("type") if query.get("type") in SESSION_TYPES else None,
         service_type=query.get("service") if query.get("service") in SERVICE_TYPES else None,
         complete=_YES_NO.get(query.get("complete", "")),
+        reportable=_YES_NO.get(query.get("reportable", "")),
     )
 
 

@@ -20,7 +20,7 @@ from server.console.web import SECURITY_HEADERS, page
 from server.core.messages import N_
 from server.reports.export import ExportError, ExportOrder, run_export
 from server.reports.export_log import ExportLog
-from server.reports.judging import unreportable_records
+from server.reports.judging import SERVICE_FORM, unreportable_records
 from server.reports.period import Period, PeriodError
 from server.reports.reading import sessions_in
 from server.reports.statistics import tally
@@ -46,13 +46,14 @@ def _reports_page(
     with db.reading() as session:
         figures = tally(sessions_in(session, agency_id=agency_id, period=period))
         unreportable = list(unreportable_records(session, agency_id=agency_id, period=period))
+        held_back = {record.session_id for record in unreportable if record.entity == SERVICE_FORM}
         runs = list(reversed(ExportLog(session, agency_id).runs()))
         workers = worker_names(session, agency_id=agency_id)
         sites = site_names(session, agency_id=agency_id)
     values = context(
         viewer, period=period, month=period.start.strftime("%Y-%m"), figures=figures, workers=workers, sites=sites,
         unreportable=unreportable[:UNREPORTABLE_SHOWN], unreportable_total=len(unreportable), runs=runs,
-        problems=problems,
+        sessions_held_back=len(held_back), problems=problems,
     )  # fmt: skip
     return page(request, "reports.html", values, status_code=status_code)
 

@@ -268,12 +268,21 @@ def test_device_settings_are_checked_then_reach_devices_at_their_next_sync(pages
 # --- supervisors ------------------------------------------------------------------------------------------------------
 
 
+IDENTIFIED = {"client_identifier_kind": "ircc_client_id", "client_identifier": "1234-5678", "official_language": "en"}
+
+
 def _record_sessions(server: ServerHarness, count: int) -> list[dict]:
-    """``count`` sessions by wlee over a few weeks, at two sites, some incomplete, a few with ajones (group)."""
+    """``count`` sessions by wlee over a few weeks, at two sites, some incomplete, a few with ajones (group); every
+    third is for a client the funder can identify (the others' clients never reached the server), so it can be
+    reported when complete."""
     headers = server.login("wlee")
+    identified = client_data(**IDENTIFIED)
+    assert server.push_one(headers, change("client", identified))["status"] == "applied"
     made = []
     for number in range(count):
         data = session_data(service_date=f"2025-03-{1 + number % 28:02d}", site_code=("N-001", "N-002")[number % 2])
+        if number % 3 == 0:
+            data["service_forms"][0]["client_id"] = identified["id"]
         if number % 5 == 0:
             data["service_forms"][0]["status"] = None
         if number % 7 == 0:
@@ -313,6 +322,16 @@ def test_the_session_list_shows_every_matching_session_once_newest_first(agency:
     assert _walk(browser, complete="no") == incomplete
     shown = visible_text(browser.get("/sessions", complete="no").text)
     assert f"{len(incomplete)} sessions match." in shown
+    reportable = {data["id"] for number, data in enumerate(made) if number % 3 == 0 and number % 5 != 0}
+    not_reportable = [data["id"] for data in newest_first if data["id"] not in reportable]
+    assert len(not_reportable) > 50  # more than a page: the filter is kept from page to page
+    assert _walk(browser, reportable="no") == not_reportable
+    assert _walk(browser, reportable="yes") == [data["id"] for data in newest_first if data["id"] in reportable]
+    report = visible_text(browser.get("/reports", month="2025-03").text)
+    assert f"{len(not_reportable)} sessions of the month are not reportable" in report
+    march = {"from": "2025-03-01", "to": "2025-03-31"}
+    listed = visible_text(browser.get("/sessions", reportable="no", **march).text)
+    assert f"{len(not_reportable)} sessions match." in listed
     first_page = browser.get("/sessions")
     older = re.search(r'href="\?([^"]*after=[^"]+)">', first_page.text).group(1).replace("&amp;", "&")
     second = browser.client.get("/console/sessions?" + older)
