@@ -43,11 +43,11 @@ GROUPS: list[tuple[str, FigureGroup]] = [
 ]
 
 
-def run_groups(folder: Path, sizes: Sizes) -> tuple[list[Figure], bool]:
-    """Every group's figures, and whether all of them ran; a group that raises becomes one "could not run" row."""
+def run_groups(folder: Path, sizes: Sizes, groups: list[tuple[str, FigureGroup]]) -> tuple[list[Figure], bool]:
+    """The groups' figures, and whether all of them ran; a group that raises becomes one "could not run" row."""
     figures: list[Figure] = []
     all_ran = True
-    for title, group in GROUPS:
+    for title, group in groups:
         started = time.perf_counter()
         print(f"[bench] {title} …", file=sys.stderr, flush=True)
         try:
@@ -68,16 +68,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, help="where to write the table (default: docs/benchmarks.md for the "
                         "full run, docs/benchmarks-quick.md for the quick one)")  # fmt: skip
     parser.add_argument("--work-dir", type=Path, help="keep the databases here instead of a temporary folder")
+    parser.add_argument("--only", metavar="WORDS", help="run only the groups whose title holds WORDS (e.g. "
+                        "'console'); needs --output, so a partial table never replaces the whole one")  # fmt: skip
     args = parser.parse_args(argv)
     sizes = FULL if args.full else QUICK
+    groups = [(title, group) for title, group in GROUPS if args.only is None or args.only in title]
+    if args.only is not None and (not groups or args.output is None):
+        parser.error("--only needs --output and the words of a group's title: " + "; ".join(t for t, _ in GROUPS))
     output = args.output or DEFAULT_DOCUMENTS[sizes.mode]
     started_at, started, code = datetime.now(), time.perf_counter(), code_version()
     if args.work_dir:
         args.work_dir.mkdir(parents=True, exist_ok=True)
-        figures, all_ran = run_groups(args.work_dir, sizes)
+        figures, all_ran = run_groups(args.work_dir, sizes, groups)
     else:
         with tempfile.TemporaryDirectory(prefix="outpost-bench-") as folder:
-            figures, all_ran = run_groups(Path(folder), sizes)
+            figures, all_ran = run_groups(Path(folder), sizes, groups)
     seconds = time.perf_counter() - started
     print(markdown_table(figures))
     table = generated_part(figures, mode=sizes.mode, started=started_at, seconds=seconds, code=code)

@@ -1,4 +1,5 @@
-"""The console's session list over a large agency: the first page, a page deep in the list, and a filtered page.
+"""The console's session list over a large agency: the first page, a page deep in the list, and filtered pages (one
+worker's incomplete sessions, the reportable ones, a page deep in those that cannot be reported).
 
 The list pages by keyset (service date, id) through an index, so a page far down the list should cost what the
 first one does; each figure is a real page view (sign-in cookie, query, count, template) through the server's
@@ -12,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from bench.agency import AGENCY_ID, language_codes, location_codes, make_agency
 from bench.measure import Figure, ms, time_each
@@ -46,6 +47,9 @@ def console_figures(folder: Path, sizes: Sizes, seed: int) -> list[Figure]:
         deep = _median_ms(browser, _deep_page(app.state.database))
         worker = _a_worker(app.state.database)
         filtered = _median_ms(browser, f"/console/sessions?worker={worker}&complete=no")
+        reportable = _median_ms(browser, "/console/sessions?reportable=yes")
+        deep_unreportable = _median_ms(browser, _deep_page(app.state.database, reportable=False))
+        share = _reportable_share(app.state.database)
     finally:
         app.state.database.close()
     name = f"Console session list of a {sizes.export_sessions:,}-session agency (SQLite, a page of 50, with the count)"
@@ -76,6 +80,24 @@ def console_figures(folder: Path, sizes: Sizes, seed: int) -> list[Figure]:
             target=f"≤ {TARGET_MS} ms",
             met=filtered <= TARGET_MS,
             note="found through the worker's staff rows",
+        ),
+        Figure(
+            name=f"{name}: the reportable sessions",
+            measured=ms(reportable),
+            baseline=f"the first page: {ms(first)}",
+            ratio=f"{reportable / first:,.1f}×",
+            target=f"≤ {TARGET_MS} ms",
+            met=reportable <= TARGET_MS,
+            note=f"{share:.0%} of the sessions; walks the (agency, reportable, service date, id) index",
+        ),
+        Figure(
+            name=f"{name}: a page half way down the sessions that cannot be reported",
+            measured=ms(deep_unreportable),
+            baseline=f"the first page: {ms(first)}",
+            ratio=f"{deep_unreportable / first:,.1f}×",
+            target=f"≤ {DEEP_TARGET_RATIO:.0f}× the first page",
+            met=deep_unreportable <= DEEP_TARGET_RATIO * first,
+            note="keyset paging within the filter, by the same index",
         ),
     ]
 
@@ -127,17 +149,28 @@ def _first_page_ms(url: str) -> float:
         app.state.database.close()
 
 
-def _deep_page(database: Database) -> str:
-    """The page that starts half way down the newest-first list (found once with an OFFSET, not measured)."""
+def _deep_page(database: Database, *, reportable: bool | None = None) -> str:
+    """The page that starts half way down the newest-first list, or down the sessions reportable or not (found once
+    with an OFFSET, not measured)."""
+    only = () if reportable is None else (SessionRecord.reportable == reportable,)
     with database.reading() as session:
-        total = session.scalar(select(func.count()).select_from(SessionRecord))
+        total = session.scalar(select(func.count()).select_from(SessionRecord).where(*only))
         middle = session.execute(
             select(SessionRecord.service_date, SessionRecord.id)
+            .where(*only)
             .order_by(SessionRecord.service_date.desc(), SessionRecord.id.desc())
             .offset((total or 0) // 2)
             .limit(1)
         ).one()
-    return f"/console/sessions?after={PagePosition(middle.service_date, middle.id).encode()}"
+    filtered = "" if reportable is None else f"reportable={'yes' if reportable else 'no'}&"
+    return f"/console/sessions?{filtered}after={PagePosition(middle.service_date, middle.id).encode()}"
+
+
+def _reportable_share(database: Database) -> float:
+    with database.reading() as session:
+        counted = select(func.count(), func.sum(case((SessionRecord.reportable, 1), else_=0)))
+        total, reportable = session.execute(counted.select_from(SessionRecord)).one()
+    return (reportable or 0) / (total or 1)
 
 
 def _a_worker(database: Database) -> str:
