@@ -1,20 +1,23 @@
 """The demo agency's caseload: what a newcomer trying ``make demo`` finds, as if the agency had been at work a while.
 
-Three hundred clients, families among them, about a third named in their own scripts, registered by the demo
-workers over the past years; and four weeks of sessions up to today by several of those workers, some service
-forms still incomplete. Three people were registered twice, on two tablets, once in Latin letters and once in
-their own script ("Olena Shevchenko" and "Олена Шевченко"): the server's list of possible duplicates shows them,
-and registering one of them again on a device shows the warning.
+Three hundred clients, families among them, about a third named in their own scripts, most of those also with
+the "Name in Latin letters" their documents print (``latin_forms.py``: a worker finds "يوسف" by typing "youssef"),
+registered by the demo workers over the past years; and four weeks of sessions up to today by several of those
+workers, some service forms still incomplete. Three people were registered twice, on two tablets, once in Latin
+letters and once in their own script ("Olena Shevchenko" and "Олена Шевченко"): the server's list of possible
+duplicates shows them, and registering one of them again on a device shows the warning.
 
 The same seed gives the same records every time (ids included), so loading the caseload twice adds nothing.
 """
 
+import random
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date
 
 from app.domain.clients import Client
 from app.domain.sessions import Session
+from seed_data.latin_forms import documented_latin_name
 from seed_data.reference import DemoReference
 from seed_data.synthetic import synthetic_clients, synthetic_sessions
 
@@ -22,6 +25,7 @@ SEED = 20_250_301
 CLIENTS = 300
 SESSIONS = 240
 WEEKS_OF_SESSIONS = 4
+LATIN_NAME_RECORDED = 0.9  # of clients named in another script: the rest were registered without their documents
 _IDS = uuid.UUID("6f0d8e52-3b4a-4f7e-9a51-0c2b9e7d1a30")  # namespace of the demo's hand-made records
 
 # (country, date of birth, (first, last) in Latin letters, (first, last) in the person's own script)
@@ -44,7 +48,15 @@ def demo_caseload(reference: DemoReference, *, today: date) -> Caseload:
     made = list(
         synthetic_clients(CLIENTS, agency_id=reference.agency.id, created_by=field_workers[0], seed=SEED, today=today)
     )
-    clients = [replace(client, created_by=field_workers[n % len(field_workers)]) for n, client in enumerate(made)]
+    recorded = random.Random(SEED)
+    clients = [
+        replace(
+            client,
+            created_by=field_workers[n % len(field_workers)],
+            latin_name=documented_latin_name(client) if recorded.random() < LATIN_NAME_RECORDED else "",
+        )
+        for n, client in enumerate(made)
+    ]
     clients += _registered_twice(clients, field_workers)
     sessions = synthetic_sessions(
         SESSIONS,
@@ -75,6 +87,7 @@ def _registered_twice(clients: list[Client], workers: list[str]) -> list[Client]
                     first_name=first,
                     last_name=last,
                     preferred_name="",
+                    latin_name="",  # the template's would be another person's
                     date_of_birth=born,
                     country_of_origin=country,
                     arrival_date=max(template.arrival_date or born, born),
