@@ -42,7 +42,34 @@ def error_line() -> ft.Text:
     return ft.Text("", color=theme.ERROR_TEXT, size=13, visible=False)
 
 
-class ChoiceField:
+def mark_line() -> ft.Text:
+    """The calm words under a field saying what the funder's report still needs of it."""
+    return ft.Text("", color=ft.Colors.ON_SURFACE_VARIANT, size=13, visible=False)
+
+
+class ReportMarked:
+    """A field with a line for its problem (``error``) and one for what the funder's report still needs of it
+    (``mark``). The problem hides the mark while it shows, as a text box's error hides its helper."""
+
+    error: ft.Text
+    mark: ft.Text
+    _mark_text: str | None = None
+
+    def set_error(self, message: str | None) -> None:
+        show_error(self.error, message)
+        self._show_mark()
+
+    def set_report_mark(self, text: str | None) -> None:
+        self._mark_text = text
+        self._show_mark()
+
+    def _show_mark(self) -> None:
+        shown = None if self.error.visible else self._mark_text
+        self.mark.value = shown or ""
+        self.mark.visible = bool(shown)
+
+
+class ChoiceField(ReportMarked):
     """A drop-down named by its label (a non-editable Dropdown is otherwise an unnamed button to screen readers),
     with its problem said in a line of its own under it, where screen readers read it too (a Dropdown's own error
     text never reaches the accessibility tree)."""
@@ -58,7 +85,10 @@ class ChoiceField:
         self.dropdown = widgets.choice_input(label, choices, value)
         self.dropdown.on_select = on_select
         self.error = error_line()
-        self.control = ft.Column([widgets.named(self.dropdown, label), self.error], spacing=4, col=col or {"xs": 12})
+        self.mark = mark_line()
+        self.control = ft.Column(
+            [widgets.named(self.dropdown, label), self.mark, self.error], spacing=4, col=col or {"xs": 12}
+        )
 
     @property
     def value(self) -> str | None:
@@ -69,23 +99,8 @@ class ChoiceField:
         self.dropdown.value = None
 
     def set_error(self, message: str | None) -> None:
-        show_error(self.error, message)
+        super().set_error(message)
         self.dropdown.border = ft.OutlineInputBorder(side=ft.BorderSide(2, theme.ERROR_TEXT)) if message else None
-
-
-ErrorTarget = ft.Control | ChoiceField
-"""Anything a field's problem can be shown on."""
-
-
-def show_error(control: ErrorTarget, message: str | None) -> None:
-    """Put ``message`` (or nothing) where ``control`` shows problems, whatever kind of control it is."""
-    if isinstance(control, ChoiceField):
-        control.set_error(message)
-    elif isinstance(control, ft.TextField):
-        control.error = message
-    elif isinstance(control, ft.Text):
-        control.value = message or ""
-        control.visible = bool(message)
 
 
 def read_only_field(label: str, value: str, **options: object) -> ft.TextField:
@@ -128,7 +143,7 @@ class ProblemBox:
         self.show("", [])
 
 
-class CheckGroup:
+class CheckGroup(ReportMarked):
     """A titled group of checkboxes ("select all that apply") with its error line, keeping codes in shown order."""
 
     def __init__(
@@ -145,7 +160,8 @@ class CheckGroup:
         self.boxes = ft.ResponsiveRow(spacing=0, run_spacing=0)
         self.note = widgets.muted(note)
         self.error = error_line()
-        self.control = widgets.section(title, self.note, self.boxes, self.error)
+        self.mark = mark_line()
+        self.control = widgets.section(title, self.note, self.boxes, self.mark, self.error)
         self.set_options(options, chosen)
 
     def set_options(self, options: Mapping[str, str], chosen: Sequence[str]) -> None:
@@ -162,8 +178,23 @@ class CheckGroup:
 
     def _tick(self, code: str, e: ft.Event[ft.Checkbox]) -> None:
         self.chosen = toggled(self.chosen, code, bool(e.control.value), self.options)
-        show_error(self.error, None)
+        self.set_error(None)
         self.on_change(self.chosen)
+
+
+ErrorTarget = ft.Control | ChoiceField | CheckGroup
+"""Anything a field's problem can be shown on."""
+
+
+def show_error(control: ErrorTarget, message: str | None) -> None:
+    """Put ``message`` (or nothing) where ``control`` shows problems, whatever kind of control it is."""
+    if isinstance(control, ReportMarked):
+        control.set_error(message)
+    elif isinstance(control, ft.TextField):
+        control.error = message
+    elif isinstance(control, ft.Text):
+        control.value = message or ""
+        control.visible = bool(message)
 
 
 class PickList:

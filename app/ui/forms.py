@@ -295,6 +295,16 @@ def describe_service_date(value: date | None, tr: Translator) -> str:
     return tr.date(value, weekday=True) if value else ""
 
 
+def report_needs(form_gaps: Iterable[ReportGap], profile_gaps: Sequence[ReportGap], tr: Translator) -> str | None:
+    """What a client's row in the session says while their service form cannot go in the funder's report: the
+    form's fields the report still needs, then the client's profile when it lacks something ("Needed for reports:
+    Client Attended, client profile"). None when the form can be reported."""
+    names = list(dict.fromkeys(_label(SERVICE_FORM_FIELD_LABELS, gap.field, tr) for gap in form_gaps))
+    if profile_gaps:
+        names.append(tr("client profile"))
+    return tr("Needed for reports: {fields}", fields=", ".join(names)) if names else None
+
+
 def report_marks(gaps: Iterable[ReportGap], tr: Translator) -> dict[str, str]:
     """A calm note under each field the funder still needs, in the worker's language: "Needed for reports" where
     the field is empty (its label says what), the rule's own words otherwise ("An IRCC client ID (UCI) has 8 or 10

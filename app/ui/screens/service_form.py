@@ -5,7 +5,6 @@
 session (``save_service_form``), so the session's Complete/Incomplete follows at once.
 """
 
-from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
@@ -14,6 +13,7 @@ import flet as ft
 from app.domain.codes import SERVICE_STATUSES, SERVICE_TYPES, SERVICES_BY_TYPE
 from app.domain.errors import FieldError, ValidationFailed
 from app.domain.fields import SERVICE_FORM_FIELDS, field_named
+from app.domain.reporting import REPORT_FIELDS, service_form_report_gaps
 from app.domain.sessions import ServiceForm, Session, completion_gaps
 from app.i18n import Translator
 from app.ui import widgets
@@ -23,14 +23,15 @@ from app.ui.field_kit import (
     HALF,
     CheckGroup,
     ChoiceField,
+    ErrorTarget,
     ProblemBox,
+    ReportMarked,
     error_line,
     not_saved_line,
     scrolling_screen,
     show_error,
 )
 from app.ui.forms import (
-    REFERRAL_FIELD_LABELS,
     SERVICE_FORM_FIELD_LABELS,
     YES_NO,
     ReferralDraft,
@@ -41,11 +42,13 @@ from app.ui.forms import (
     referral_drafts,
     referral_row_errors,
     referrals_from_drafts,
+    report_marks,
     service_form_problem_lines,
     yes_no_key,
     yes_no_value,
 )
 from app.ui.messages import choice_labels, first_messages
+from app.ui.screens.referral_row import ReferralRow
 from app.ui.screens.session_form import client_names, session_route
 from app.usecases.context import NotFound
 from app.usecases.sessions import load_session, save_service_form
@@ -77,58 +80,6 @@ def withheld_notes(tr: Translator) -> ft.Control:
             ),
         ),
     )
-
-
-class ReferralRow:
-    """One "Referrals" row: who the client was referred to, why, and when to follow up."""
-
-    def __init__(
-        self, ctx: AppContext, draft: ReferralDraft, on_remove: Callable[[], None], on_edit: Callable[[], None]
-    ):
-        tr = self.tr = ctx.tr
-        self.draft = draft
-        self.to = ft.TextField(label=tr(REFERRAL_FIELD_LABELS["to"]), value=draft.to, on_change=self._typed, col=HALF)
-        self.reason = ft.TextField(
-            label=tr(REFERRAL_FIELD_LABELS["reason"]), value=draft.reason, on_change=self._typed, col=HALF
-        )
-        self.follow_up = widgets.DateInput(
-            ctx.page, tr, tr(REFERRAL_FIELD_LABELS["follow_up_date"]), on_change=self._date_changed
-        )
-        self.follow_up.field.value = draft.follow_up_text
-        self.follow_up.field.on_change = self._typed
-        self.on_edit = on_edit
-        self.control = ft.Container(
-            border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
-            border_radius=8,
-            padding=12,
-            content=ft.ResponsiveRow(
-                [
-                    self.to,
-                    self.reason,
-                    ft.Container(content=self.follow_up.control, col=HALF),
-                    ft.Container(
-                        content=ft.TextButton(tr("Remove"), icon=ft.Icons.CLOSE, on_click=on_remove),
-                        col=HALF,
-                        alignment=ft.Alignment.CENTER_RIGHT,
-                    ),
-                ]
-            ),
-        )
-
-    def _typed(self) -> None:
-        self.draft.to = self.to.value
-        self.draft.reason = self.reason.value
-        self.draft.follow_up_text = self.follow_up.field.value
-        self.to.error = None
-        self.on_edit()
-
-    def _date_changed(self, _picked: object) -> None:
-        self._typed()
-
-    def show_errors(self, by_field: dict[str, str]) -> None:
-        """``by_field``: this row's problems, already in the worker's language."""
-        self.to.error = by_field.get("to")
-        self.follow_up.set_error(by_field.get("follow_up_date"))
 
 
 class ServiceFormScreen(EditedForm):
@@ -194,6 +145,7 @@ class ServiceFormScreen(EditedForm):
             self.private.disabled = True
             notes = withheld_notes(tr)
         self.save_problems = error_line()
+        self._mark_report_gaps()
         self.root = scrolling_screen(
             self._header(),
             self.summary.control,
@@ -256,13 +208,30 @@ class ServiceFormScreen(EditedForm):
             widgets.muted(self.tr("No referrals."))
         ]
 
+    def _mark_report_gaps(self) -> None:
+        """Under each field the funder's report needs, a calm note while it is empty (or breaks the report's rule,
+        as "No" for Client Attended), as on the client form. Saving never waits for these."""
+        marks = report_marks(service_form_report_gaps(self.form), self.tr)
+        fields: dict[str, ReportMarked] = {
+            "service_type": self.service_type,
+            "services": self.services,
+            "client_attended": self.attended,
+            "status": self.status,
+        }
+        for name in REPORT_FIELDS["service_form"]:
+            fields[name].set_report_mark(marks.get(name))
+
     # editing ------------------------------------------------------------------------------------------------------
+
+    def _changed(self, *cleared: ErrorTarget) -> None:
+        super()._changed(*cleared)
+        self._mark_report_gaps()
 
     def _type_chosen(self) -> None:
         self.form.service_type = self.service_type.value
         self.form.services = keep_offered_services(self.form.service_type, self.form.services)
         self._offer_services(self.form.services)
-        self._changed(self.service_type, self.services.error)
+        self._changed(self.service_type, self.services)
 
     def _services_changed(self, codes: list[str]) -> None:
         self.form.services = codes
@@ -368,7 +337,7 @@ class ServiceFormScreen(EditedForm):
         by_field = first_messages(mine, tr)
         for field_name, control in {
             "service_type": self.service_type,
-            "services": self.services.error,
+            "services": self.services,
             "status": self.status,
             "notes": self.notes,
         }.items():

@@ -1,21 +1,36 @@
 """The Session form's "Clients in this session": each client with their service form's status, "Open Service Form"
 and "Remove", and "Add Client" (the ``ClientPicker``). The session's own Complete/Incomplete badge follows them."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 
 import flet as ft
 
 from app.domain.errors import ValidationFailed
+from app.domain.reporting import ReportGap, service_form_report_gaps
 from app.domain.sessions import ServiceForm, Session, is_session_complete
 from app.ui import theme, widgets
 from app.ui.context import AppContext
 from app.ui.field_kit import error_line
+from app.ui.forms import report_needs
 from app.ui.messages import error_text
 from app.ui.screens.client_picker import ClientPicker
 from app.ui.screens.session_sections import Changed, SessionWords
 from app.usecases.clients import ClientSummary
+from app.usecases.context import NotFound
+from app.usecases.reporting import client_gaps
 from app.usecases.sessions import add_client_to_session
+
+
+def profile_gaps(ctx: AppContext, client_ids: Sequence[str]) -> dict[str, list[ReportGap]]:
+    """What each client's profile still lacks for the funder's report; a client not on this device has no entry."""
+    found: dict[str, list[ReportGap]] = {}
+    for client_id in client_ids:
+        try:
+            found[client_id] = client_gaps(ctx.db, client_id)
+        except NotFound:
+            continue
+    return found
 
 
 class SessionClients:
@@ -25,18 +40,21 @@ class SessionClients:
         words: SessionWords,
         session: Session,
         client_names: dict[str, str],
+        profiles: dict[str, list[ReportGap]],
         *,
         status: ft.Container,
         changed: Changed,
         redraw: Callable[[], None],
         open_form: Callable[[str], Awaitable[None]],
     ):
-        """``client_names``: display names by client id, added to as clients join; ``status``: where the session's
+        """``client_names``: display names by client id, added to as clients join; ``profiles``: what each client's
+        profile lacks for the report (``profile_gaps``), learnt as clients join; ``status``: where the session's
         Complete/Incomplete badge goes; ``open_form``: go to a service form by its id (saving the session first)."""
         tr = self.tr = ctx.tr
         self.ctx = ctx
         self.session = session
         self.client_names = client_names
+        self.profiles = profiles
         self.status = status
         self.changed = changed
         self.redraw = redraw
@@ -76,6 +94,7 @@ class SessionClients:
         remove = ft.TextButton(
             tr("Remove"), icon=ft.Icons.CLOSE, on_click=partial(self._confirm_removal, form.client_id)
         )
+        needs = report_needs(service_form_report_gaps(form), self.profiles.get(form.client_id, []), tr)
         return ft.Container(
             content=ft.Column(
                 [
@@ -86,6 +105,7 @@ class SessionClients:
                         ],
                         vertical_alignment=ft.CrossAxisAlignment.CENTER,
                     ),
+                    *([widgets.muted(needs)] if needs else []),
                     ft.Row(
                         [
                             ft.Semantics(identifier=f"open-form-{form.client_id}", content=open_form),
@@ -117,6 +137,13 @@ class SessionClients:
         self.ctx.show_message(
             self.tr("{name} added with a service form of their own. Save to keep it.", name=client.display_name)
         )
+        self.ctx.page.run_task(self._learn_profile, client.id)
+
+    async def _learn_profile(self, client_id: str) -> None:
+        """What the new client's profile lacks for the report, read off the UI loop, then said under their name."""
+        self.profiles.update(await self.ctx.call(profile_gaps, self.ctx, [client_id]))
+        self.show()
+        self.redraw()
 
     def _confirm_removal(self, client_id: str) -> None:
         tr = self.tr

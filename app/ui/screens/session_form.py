@@ -12,6 +12,7 @@ import flet as ft
 
 from app.domain.codes import SESSION_TYPES
 from app.domain.errors import FieldError, ValidationFailed
+from app.domain.reporting import ReportGap
 from app.domain.sessions import Session
 from app.ui import widgets
 from app.ui.context import AppContext
@@ -26,7 +27,7 @@ from app.ui.forms import (
     session_from_draft,
 )
 from app.ui.messages import error_text, first_messages
-from app.ui.screens.session_clients import SessionClients
+from app.ui.screens.session_clients import SessionClients, profile_gaps
 from app.ui.screens.session_pick_lists import Languages, Staff
 from app.ui.screens.session_sections import Delivery, Notes, ServiceTime, SessionWords, WhenAndWhere, WhoAndWhat
 from app.usecases.clients import load_client
@@ -57,8 +58,10 @@ async def session_form_view(
     else:
         kind = session_type if session_type in SESSION_TYPES else None
         session = await ctx.call(begin_session, ctx.db, ctx.signed_in_actor, client_id, session_type=kind)
-    names = await ctx.call(client_names, ctx, [form.client_id for form in session.service_forms])
-    screen = SessionFormScreen(ctx, draft_from_session(session), refs, names, stored=bool(session_id))
+    client_ids = [form.client_id for form in session.service_forms]
+    names = await ctx.call(client_names, ctx, client_ids)
+    profiles = await ctx.call(profile_gaps, ctx, client_ids)
+    screen = SessionFormScreen(ctx, draft_from_session(session), refs, names, profiles, stored=bool(session_id))
     ctx.guard_leaving(screen.leaving)
     return screen.build()
 
@@ -76,13 +79,21 @@ def client_names(ctx: AppContext, client_ids: Sequence[str]) -> dict[str, str]:
 
 class SessionFormScreen(EditedForm):
     def __init__(
-        self, ctx: AppContext, draft: SessionDraft, refs: ReferenceLists, client_names: dict[str, str], stored: bool
+        self,
+        ctx: AppContext,
+        draft: SessionDraft,
+        refs: ReferenceLists,
+        client_names: dict[str, str],
+        profiles: dict[str, list[ReportGap]],
+        stored: bool,
     ):
+        """``profiles``: what each client's profile lacks for the funder's report (``profile_gaps``)."""
         self.ctx = ctx
         self.tr = ctx.tr
         self.draft = draft
         self.refs = refs
         self.client_names = client_names
+        self.profiles = profiles
         self.stored = stored
         self.dirty = False
 
@@ -118,6 +129,7 @@ class SessionFormScreen(EditedForm):
             words,
             session,
             self.client_names,
+            self.profiles,
             status=status_holder,
             changed=self._changed,
             redraw=self._redraw,

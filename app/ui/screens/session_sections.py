@@ -266,7 +266,7 @@ class Delivery:
 
     def error_targets(self) -> dict[str, ErrorTarget]:
         return {
-            "delivery_methods": self.methods.error,
+            "delivery_methods": self.methods,
             "service_location_type": self.location,
             "interpreter_present": self.interpreter,
             "interpreters": self.interpreters,

@@ -3,8 +3,9 @@
 A worker registers a client and a family member, begins a Group Activity session, presses "Save Session" too early
 and sees each problem beside its field, fixes every field (the Site through "Find..." and its filter, two
 languages, an interpreter, a second worker), saves, adds the relative with a service form of their own, completes
-both forms and sees the session turn Complete. After "Sync now" the second worker, on another device with its
-own database, signs in and finds the session on their dashboard. The session form, Site finder and service form
+both forms (each field the funder's report needs is marked while empty) and sees the session turn Complete, with
+what the report still needs of each client under their name. After "Sync now" the second worker, on another device
+with its own database, signs in and finds the session on their dashboard. The session form, Site finder and service form
 are photographed at phone and tablet size (``screenshot``).
 
 A third worker reads French: on a phone and a device no one has signed in on, they switch to Français on the
@@ -315,6 +316,7 @@ def test_group_session_from_first_errors_to_complete_and_seen_by_the_other_worke
         me.tap(me.page.get_by_role("button", name="Open Service Form").nth(index))
         expect(me.button("Mark Complete")).to_be_attached()
         if index == 0:
+            me.says("Needed for reports")  # under each field the funder's report needs, while it is empty
             me.press("Mark Complete")
             me.says("Choose a Service Type.")
             me.says("Choose a Status of Service.")
@@ -331,10 +333,17 @@ def test_group_session_from_first_errors_to_complete_and_seen_by_the_other_worke
             me.reveal(me.button("Service Type"))
             me.photograph("service-form")
         me.choose("Status of Service", "Complete")
+        if index == 0:
+            expect(me.page.get_by_text("Needed for reports", exact=True)).to_have_count(0)
+        else:  # nobody said whether this client attended
+            me.says("Needed for reports")
         me.press("Mark Complete")
         expect(me.button("Save Session")).to_be_attached()
     expect(me.session_status()).to_contain_text("Complete")
     expect(me.session_status()).not_to_contain_text("Incomplete")
+    # Complete is not yet reportable: each client says what the funder's report still needs.
+    me.says("Needed for reports: client profile")  # attended; the profile has no client identifier yet
+    me.says("Needed for reports: Client Attended, client profile")
 
     # Sync, then the other worker on their own device sees the session on their dashboard.
     me.button("Sync now").click()  # in the sync line, outside any scroll view

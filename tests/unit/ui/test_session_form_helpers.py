@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from app.domain.errors import FieldError
-from app.domain.reporting import client_report_gaps
+from app.domain.reporting import client_report_gaps, service_form_report_gaps
 from app.domain.sessions import Referral, validate_session
 from app.i18n import translator
 from app.ui.forms import (
@@ -28,6 +28,7 @@ from app.ui.forms import (
     remaining_options,
     replace_lone_zero,
     report_marks,
+    report_needs,
     service_form_problem_lines,
     service_minutes_from_text,
     session_from_draft,
@@ -264,6 +265,22 @@ def test_report_marks_say_under_each_field_what_the_funder_still_needs_in_the_wo
         "client_identifier": "An IRCC client ID (UCI) has 8 or 10 digits, e.g. 1234-5678 or 12-3456-7890."
     }
     assert report_marks(client_report_gaps(replace(client, **_REPORTABLE)), FR) == {}
+
+
+def test_a_client_in_the_session_says_what_keeps_their_service_form_out_of_the_report(
+    make_session, make_client
+) -> None:
+    form = make_session().service_forms[0]  # complete, but nobody said whether the client attended
+    profile_gaps = client_report_gaps(make_client())  # no identifier, no official language
+
+    assert report_needs(service_form_report_gaps(form), profile_gaps, EN) == (
+        "Needed for reports: Client Attended, client profile"
+    )
+    assert report_needs(service_form_report_gaps(replace(form, status=None)), [], FR) == (
+        "Requis pour les rapports : État du service, Client présent"
+    )
+    attended = replace(form, client_attended=True)
+    assert report_needs(service_form_report_gaps(attended), [], EN) is None
 
 
 _REPORTABLE = {"client_identifier_kind": "ircc_client_id", "client_identifier": "1234-5678", "official_language": "fr"}
