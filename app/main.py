@@ -9,8 +9,10 @@ import argparse
 import asyncio
 import logging
 import os
+import sys
 from collections.abc import Awaitable, Callable
 from functools import partial
+from importlib.util import find_spec
 from pathlib import Path
 
 import flet as ft
@@ -113,6 +115,9 @@ async def _remembered_server(db: DeviceDatabase) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.web and find_spec("flet_web") is None:
+        # Flet would otherwise try to download its web server now, which fails on an offline install.
+        sys.exit("outpost: serving to a browser needs Flet's web server: pip install 'outpost[web]'")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     db = DeviceDatabase.open(args.data_dir)
     log.info("Device database: %s", db.path)
