@@ -110,6 +110,10 @@ def test_an_administrator_hands_over_a_new_account_that_a_worker_uses_on_a_table
     supervisor.get_by_label("Worker", exact=True).select_option(user_id)
     supervisor.get_by_role("button", name="Filter").click()
     expect(supervisor.get_by_role("status")).to_have_text("1 session matches.")
+    supervisor.get_by_label("Reportable", exact=True).select_option("no")  # the client has no identifier yet
+    supervisor.get_by_role("button", name="Filter").click()
+    expect(supervisor.get_by_role("status")).to_have_text("1 session matches.")
+    expect(supervisor.get_by_role("table")).to_contain_text("Not reportable")
     supervisor.get_by_role("table").get_by_role("link").first.click()
     expect(supervisor.get_by_role("main")).to_contain_text(client.first_name)
 
