@@ -63,43 +63,29 @@ def console_figures(folder: Path, sizes: Sizes, seed: int) -> list[Figure]:
             met=first <= TARGET_MS,
             note=f"median of {VIEWS} page views through HTTP",
         ),
-        Figure(
-            name=f"{name}: a page half way down the list",
-            measured=ms(deep),
-            baseline=f"the first page: {ms(first)}",
-            ratio=f"{deep / first:,.1f}×",
-            target=f"≤ {DEEP_TARGET_RATIO:.0f}× the first page",
-            met=deep <= DEEP_TARGET_RATIO * first,
-            note="keyset paging: the page starts where the one before ended, by index",
-        ),
-        Figure(
-            name=f"{name}: one worker's incomplete sessions",
-            measured=ms(filtered),
-            baseline=f"the first page: {ms(first)}",
-            ratio=f"{filtered / first:,.1f}×",
-            target=f"≤ {TARGET_MS} ms",
-            met=filtered <= TARGET_MS,
-            note="found through the worker's staff rows",
-        ),
-        Figure(
-            name=f"{name}: the reportable sessions",
-            measured=ms(reportable),
-            baseline=f"the first page: {ms(first)}",
-            ratio=f"{reportable / first:,.1f}×",
-            target=f"≤ {TARGET_MS} ms",
-            met=reportable <= TARGET_MS,
-            note=f"{share:.0%} of the sessions; walks the (agency, reportable, service date, id) index",
-        ),
-        Figure(
-            name=f"{name}: a page half way down the sessions that cannot be reported",
-            measured=ms(deep_unreportable),
-            baseline=f"the first page: {ms(first)}",
-            ratio=f"{deep_unreportable / first:,.1f}×",
-            target=f"≤ {DEEP_TARGET_RATIO:.0f}× the first page",
-            met=deep_unreportable <= DEEP_TARGET_RATIO * first,
-            note="keyset paging within the filter, by the same index",
-        ),
-    ]
+        _beside_first(f"{name}: a page half way down the list", deep, first, deep=True,
+                      note="keyset paging: the page starts where the one before ended, by index"),
+        _beside_first(f"{name}: one worker's incomplete sessions", filtered, first,
+                      note="found through the worker's staff rows"),
+        _beside_first(f"{name}: the reportable sessions", reportable, first,
+                      note=f"{share:.0%} of the sessions; walks the (agency, reportable, service date, id) index"),
+        _beside_first(f"{name}: a page half way down the sessions that cannot be reported", deep_unreportable, first,
+                      deep=True, note="keyset paging within the filter, by the same index"),
+    ]  # fmt: skip
+
+
+def _beside_first(name: str, measured: float, first: float, *, note: str, deep: bool = False) -> Figure:
+    """A page view compared with the first page of the same run: a deep page may cost at most a small multiple of
+    it, a filtered page must meet the list's own target."""
+    return Figure(
+        name=name,
+        measured=ms(measured),
+        baseline=f"the first page: {ms(first)}",
+        ratio=f"{measured / first:,.1f}×",
+        target=f"≤ {DEEP_TARGET_RATIO:.0f}× the first page" if deep else f"≤ {TARGET_MS} ms",
+        met=measured <= DEEP_TARGET_RATIO * first if deep else measured <= TARGET_MS,
+        note=note,
+    )
 
 
 def _agency_url(folder: Path, name: str, clients: int, sessions: int, seed: int) -> str:
