@@ -4,8 +4,9 @@ The rule is the domain's (``app.domain.reporting.session_is_reportable``): nothi
 funder export, its clients' profiles included. A session's verdict depends on its own record and on the profiles of
 the clients its service forms name (and on whether they have reached the server), so it is judged again whenever
 one of those changes: a push judges the sessions it writes and the stored sessions naming the clients it writes
-(``server.push``), a merge the sessions it moves (``server.merge``), and the migration that added the column judged
-every stored session. The reports judge on the fly with the same rule, so the reports page and the filter agree.
+(``server.push``), a merge every session of the surviving client (``server.merge``), and the migration that added
+the column judged every stored session. The reports judge on the fly with the same rule, so the reports page and the
+filter agree.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
