@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from app.domain.clients import Client
 from app.domain.reporting import session_is_reportable
 from app.domain.sessions import Session as RecordedSession
+from credentials.passwords import hash_secret
 from protocol.records import client_to_wire, session_to_wire
 from seed_data.reference import DemoWorker, Site, load_languages, load_location_types
 from server import crud
-from server.core.security import hash_password
 from server.db import Database
 from server.duplicates import client_columns
 from server.models import ClientRecord, SessionForm, SessionRecord, SessionStaff, Worker
@@ -73,7 +73,7 @@ def _reserve_seqs(tx: Session, count: int) -> int:
 def store_workers(db: Database, agency_id: str, workers: Sequence[DemoWorker]) -> None:
     if not workers:
         return
-    shared_hash = hash_password(workers[0].password)
+    shared_hash = hash_secret(workers[0].password)
     with db.writing() as tx:
         first = _reserve_seqs(tx, len(workers))
         rows = [

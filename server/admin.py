@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from app.domain import roles
 from app.domain.codes import ROLES
+from credentials.passwords import hash_secret
 from server import audit, crud
 from server.audit import Actor
 from server.core.messages import N_, Refused
-from server.core.security import hash_password
 from server.db import Database
 from server.models import Agency, ConsoleSignIn, Site, Worker
 from server.site_import import MAX_ADDRESS, MAX_CODE, MAX_NAME, SiteRow
@@ -83,7 +83,7 @@ def add_worker(
         _refuse_taken_user_id(session, user_id)
     chosen = password()
     check_new_password(chosen)
-    password_hash = hash_password(chosen)
+    password_hash = hash_secret(chosen)
     with db.writing() as session:
         crud.lock_sequence(session)
         _refuse_taken_user_id(session, user_id)
@@ -119,7 +119,7 @@ def reset_password(
     check_new_password(password)
     with db.reading() as session:
         _worker_for(session, actor, user_id)
-    password_hash = hash_password(password)
+    password_hash = hash_secret(password)
     with db.writing() as session:
         worker = _worker_for(session, actor, user_id)
         worker.password_hash = password_hash

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from app.domain.codes import ROLES
+from credentials.passwords import hash_secret
 from protocol.enums import PushStatus
 from protocol.records import DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_OFFLINE_SIGN_IN_DAYS, client_to_wire, session_to_wire
 from seed_data.caseload import CLIENTS, WEEKS_OF_SESSIONS, demo_caseload
@@ -25,7 +26,6 @@ from server import admin, crud, devices
 from server.audit import SERVER_COMMAND_LINE
 from server.core.config import database_url_from
 from server.core.messages import Refused
-from server.core.security import hash_password
 from server.db import Database
 from server.models import ROLE_WORKER
 from server.push import push_changes
@@ -227,7 +227,7 @@ def demo(db: Database, args: argparse.Namespace) -> str:
                     user_id=worker.user_id,
                     name=worker.name,
                     role=worker.role,
-                    password_hash=hash_password(worker.password),
+                    password_hash=hash_secret(worker.password),
                 )
             elif existing.agency_id != agency.id:
                 raise CommandError(f"User ID {worker.user_id} already belongs to agency {existing.agency_id}.")

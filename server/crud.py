@@ -197,8 +197,8 @@ def set_password_hash(session: Session, *, user_id: str, password_hash: str) -> 
 
 
 def add_worker(session: Session, *, agency_id: str, user_id: str, name: str, role: str, password_hash: str) -> Worker:
-    """Add an active worker; ``password_hash`` comes from ``security.hash_password`` (hashed before the transaction,
-    as it is deliberately slow)."""
+    """Add an active worker; ``password_hash`` comes from ``credentials.passwords.hash_secret`` (hashed before the
+    transaction, as it is deliberately slow)."""
     if role not in ROLES:
         raise ValueError(f"Role must be one of: {', '.join(ROLES)}.")
     get_agency(session, agency_id=agency_id)

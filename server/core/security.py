@@ -7,10 +7,6 @@ database does not let anyone sign in as a worker.
 import hashlib
 import secrets
 
-from credentials.passwords import hash_secret as hash_password
-
-__all__ = ["hash_password", "new_device_key", "new_token", "token_digest"]
-
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)

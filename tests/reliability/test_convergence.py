@@ -38,9 +38,9 @@ from app.usecases.attention import keep_mine, keep_server, needs_attention
 from app.usecases.clients import load_client, new_client_draft, register_client, update_client
 from app.usecases.context import Actor
 from app.usecases.sessions import begin_session, load_session, save_session
+from credentials.passwords import hash_secret
 from protocol.records import client_to_wire, session_to_wire
 from server import crud
-from server.core.security import hash_password
 from server.db import Database
 from server.main import create_app
 from server.models import AppliedOp, ClientRecord, SessionRecord
@@ -92,7 +92,7 @@ class ServerWorld:
         self.database = database
         self.template = folder / "device-template.sqlite3"
         DeviceDatabase(self.template).close()  # migrated once; each tablet starts from a copy
-        self._password_hash = hash_password("not used: tablets get their tokens directly")
+        self._password_hash = hash_secret("not used: tablets get their tokens directly")
         self.examples = 0
         self.examples_checked = 0  # examples that ran to the end and passed every check
         self.vanished_edits = 0

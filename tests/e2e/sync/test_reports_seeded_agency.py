@@ -22,9 +22,9 @@ from app.domain.clients import Client
 from app.domain.sessions import Referral, Session
 from app.usecases.clients import new_client_draft, register_client
 from app.usecases.sessions import add_client_to_session, begin_session, save_session
+from credentials.passwords import hash_secret
 from server import crud
 from server.cli import main as server_cli
-from server.core.security import hash_password
 from server.db import Database
 
 AGENCY = "reports-agency"
@@ -110,7 +110,7 @@ def agency_server(server_database_url: str, tmp_path_factory: pytest.TempPathFac
         crud.create_agency(session, agency_id=AGENCY, name="Reports Centre")
         for code in SITES:
             crud.upsert_site(session, agency_id=AGENCY, code=code, name=f"Site {code}", address="")
-        password_hash = hash_password(PASSWORD)
+        password_hash = hash_secret(PASSWORD)
         for user_id, role in WORKERS.items():
             crud.add_worker(session, agency_id=AGENCY, user_id=user_id, name=user_id.title(), role=role,
                             password_hash=password_hash)  # fmt: skip

@@ -11,9 +11,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from credentials.passwords import hash_secret
 from server import crud
 from server.api.deps import utc_now
-from server.core.security import hash_password
 from server.db import Database
 
 PASSWORD = "correct horse battery"
@@ -25,7 +25,7 @@ API = "/api/v1"
 @functools.cache
 def _password_hash(password: str) -> str:
     """Hashing is slow on purpose; tests hash each password once."""
-    return hash_password(password)
+    return hash_secret(password)
 
 
 def new_id() -> str:
