@@ -4,8 +4,11 @@ They share one device database holding the agency's clients and reference lists,
 sync; the save-session figure's sessions then fill the worker's dashboard for the memory figure.
 """
 
+import os
 import random
 import sqlite3
+import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,7 +26,8 @@ from bench.agency import actor_for, make_agency, store_agency_reference
 from bench.device import open_device, store_clients
 from bench.measure import Figure, Latency, ms, time_each
 from bench.memory import memory_figure
-from bench.sizes import Sizes
+from bench.report import markdown_table
+from bench.sizes import FULL, Sizes
 from seed_data.reference import load_location_types
 
 SEARCH_TARGET_MS = 15.0
@@ -218,3 +222,25 @@ def device_figures(folder: Path, sizes: Sizes, seed: int) -> list[Figure]:
         db.close()
     figures.append(memory_figure(db.path, actor.user_id, actor.agency_id, len(agency.clients)))
     return figures
+
+
+def search_only(seed: int) -> str:
+    """The two search figures at full size as table rows, with the load average before and after: a look at search
+    on a shared machine without the whole run (``python -m bench.device_figures [SEED]``)."""
+    agency = make_agency(sites=FULL.first_sync_sites, workers=FULL.first_sync_workers,
+                         clients=FULL.search_clients, seed=seed)  # fmt: skip
+    before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="outpost-search-") as folder:
+        db = open_device(Path(folder), "device")
+        try:
+            store_agency_reference(db, agency)
+            store_clients(db, agency.clients)
+            queries = pick_search_queries(db, FULL.search_queries, random.Random(seed))
+            figures = search_figures(db, queries, len(agency.clients))
+        finally:
+            db.close()
+    return f"Load average (1 minute): {before:.1f} before, {os.getloadavg()[0]:.1f} after\n\n{markdown_table(figures)}"
+
+
+if __name__ == "__main__":
+    print(search_only(int(sys.argv[1]) if len(sys.argv) > 1 else 20_261_202))
