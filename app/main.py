@@ -2,7 +2,8 @@
 
     outpost [--web] [--port N] [--host H] [--server URL] [--data-dir DIR]
 
-The device database is opened once per process; every window or browser tab gets its own ``AppContext``.
+The device store is opened, encrypted, by the first sign-in of the process and then shared; every window or browser
+tab gets its own ``AppContext``.
 """
 
 import argparse
@@ -18,13 +19,14 @@ from pathlib import Path
 import flet as ft
 
 from app.i18n import DEFAULT_LANGUAGE, supported_language
-from app.store.db import DeviceDatabase
+from app.store.device import DeviceStore
+from app.store.settings import SERVER_URL
 from app.ui.context import AppContext
 from app.ui.fonts import ASSETS_DIR
 from app.ui.shell import Shell
 from app.ui.theme import apply_theme, load_fonts
-from app.usecases.accounts import current_actor, device_info
-from app.usecases.preferences import preferred_language
+from app.usecases.accounts import current_actor
+from app.usecases.preferences import device_language, preferred_language
 from sync.transport import HttpTransport
 
 DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
@@ -59,23 +61,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def session_starter(
-    db: DeviceDatabase, server_url: str | None, *, allow_insecure_server: bool = False
+    store: DeviceStore, server_url: str | None, *, allow_insecure_server: bool = False
 ) -> Callable[[ft.Page], Awaitable[None]]:
-    """Flet's ``main``: runs once per window or browser tab, and gives each its own context and shell."""
+    """Flet's ``main``: runs once per window or browser tab, and gives each its own context and shell. Until a worker
+    signs in, the store is closed and every window shows the sign-in screen; once one has, another window of the
+    same process finds them signed in (a restarted app starts closed again)."""
     transport_factory = partial(HttpTransport, allow_insecure=allow_insecure_server)
 
     async def start(page: ft.Page) -> None:
         page.title = "Outpost"
         apply_theme(page)
-        remembered = await _remembered_server(db)
         ctx = AppContext(
             page=page,
-            db=db,
-            server_url=server_url or remembered or DEFAULT_SERVER_URL,
+            store=store,
+            server_url=server_url or store.settings.get(SERVER_URL) or DEFAULT_SERVER_URL,
             transport_factory=transport_factory,
         )
-        actor = await ctx.call(current_actor, db)
-        ctx.use_language(await starting_language(page, db, actor.user_id if actor else None))
+        db = store.database
+        actor = await ctx.call(current_actor, db) if db is not None else None
+        ctx.use_language(await starting_language(page, store, actor.user_id if actor else None))
         if actor is not None:
             await ctx.begin_work(actor)
 
@@ -93,13 +97,14 @@ def session_starter(
     return start
 
 
-async def starting_language(page: ft.Page, db: DeviceDatabase, user_id: str | None) -> str:
+async def starting_language(page: ft.Page, store: DeviceStore, user_id: str | None) -> str:
     """The signed-in worker's language, else the last one chosen on this device, else the device's own language
     when Flet reports one the app speaks, else English."""
-    for who in (user_id, None) if user_id else (None,):
-        chosen = await asyncio.to_thread(preferred_language, db, who)
-        if chosen is not None:
-            return chosen
+    db = store.database
+    if user_id and db is not None and (own := await asyncio.to_thread(preferred_language, db, user_id)):
+        return own
+    if (chosen := device_language(store)) is not None:
+        return chosen
     try:
         info = await page.get_device_info()
     except Exception:  # an older client, or one that cannot tell: not worth failing the start for
@@ -109,21 +114,17 @@ async def starting_language(page: ft.Page, db: DeviceDatabase, user_id: str | No
     return supported_language(locales) or DEFAULT_LANGUAGE
 
 
-async def _remembered_server(db: DeviceDatabase) -> str:
-    return (await asyncio.to_thread(device_info, db)).server_url
-
-
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.web and find_spec("flet_web") is None:
         # Flet would otherwise try to download its web server now, which fails on an offline install.
         sys.exit("outpost: serving to a browser needs Flet's web server: pip install 'outpost[web]'")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    db = DeviceDatabase.open(args.data_dir)
-    log.info("Device database: %s", db.path)
+    store = DeviceStore.open(args.data_dir)
+    log.info("Device data folder (the store opens at sign-in): %s", store.folder)
     if args.allow_insecure_server:
         log.warning("--allow-insecure-server: passwords and tokens may travel over plain http:// to any server.")
-    app = session_starter(db, args.server, allow_insecure_server=args.allow_insecure_server)
+    app = session_starter(store, args.server, allow_insecure_server=args.allow_insecure_server)
     if args.web:
         print(f"Outpost is serving at http://{args.host}:{args.port}", flush=True)
         ft.run(app, view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port, no_cdn=True,

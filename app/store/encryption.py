@@ -136,6 +136,18 @@ def _fsync(path: Path) -> None:
         os.fsync(file.fileno())
 
 
+def replace_durably(path: Path, text: str) -> None:
+    """Replace the file at ``path`` with ``text`` atomically and durably: a power cut leaves the old file or the new
+    one, never half of either."""
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as file:
+        file.write(text)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+    fsync_folder(path.parent)
+
+
 def fsync_folder(folder: Path) -> None:
     """Make a rename or a deletion in ``folder`` durable (POSIX; a no-op where folders cannot be opened)."""
     with contextlib.suppress(OSError):

@@ -18,7 +18,6 @@ removed (the count slows guessing on the device itself; a copied file is guarded
 
 import base64
 import json
-import os
 import secrets
 import threading
 from dataclasses import asdict, dataclass
@@ -31,7 +30,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from app.store.encryption import fsync_folder
+from app.store.encryption import fsync_folder, replace_durably
 
 KEYRING_FILENAME = "keys.json"
 DATA_KEY_BYTES = 32
@@ -193,14 +192,7 @@ class Keyring:
         return state
 
     def _write(self, state: dict[str, Any]) -> None:
-        """Replace the file atomically and durably: a power cut leaves the old file or the new one, never half."""
-        temporary = self.path.with_suffix(".tmp")
-        with open(temporary, "w", encoding="utf-8") as file:
-            json.dump(state, file, indent=1, sort_keys=True)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, self.path)
-        fsync_folder(self.path.parent)
+        replace_durably(self.path, json.dumps(state, indent=1, sort_keys=True))
 
 
 def _aad(owner: str) -> bytes:

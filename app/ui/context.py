@@ -16,6 +16,7 @@ import flet as ft
 
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator
 from app.store.db import DeviceDatabase
+from app.store.device import DeviceStore
 from app.ui import theme
 from app.usecases.accounts import TransportFactory, sign_out, sync_engine_factory
 from app.usecases.context import Actor
@@ -42,7 +43,8 @@ class NotSignedIn(RuntimeError):
 @dataclass(eq=False)
 class AppContext:
     page: ft.Page
-    db: DeviceDatabase
+    store: DeviceStore
+    """This device's data folder; its database (``db``) opens at the first sign-in in this process."""
     server_url: str
     """The server to offer on the sign-in screen (``--server``, OUTPOST_SERVER_URL, or the last one used)."""
     transport_factory: TransportFactory = HttpTransport
@@ -63,6 +65,14 @@ class AppContext:
     _connectivity: ft.Connectivity | None = field(default=None, repr=False)
 
     # --- who is working ----------------------------------------------------------------------------------------
+
+    @property
+    def db(self) -> DeviceDatabase:
+        """The device database, open once a worker has signed in (the sign-in opens it with its key)."""
+        database = self.store.database
+        if database is None:
+            raise NotSignedIn("Sign in first.")
+        return database
 
     @property
     def signed_in_actor(self) -> Actor:
@@ -113,7 +123,7 @@ class AppContext:
     async def switch_language(self, language: str) -> None:
         """The worker chose ``language``: keep the choice (as theirs when signed in) and redraw the screen in it."""
         self.use_language(language)
-        await self.call(remember_language, self.db, self.tr.language, self.actor.user_id if self.actor else None)
+        await self.call(remember_language, self.store, self.tr.language, self.actor.user_id if self.actor else None)
         if self.redraw is not None:
             await self.redraw()
 

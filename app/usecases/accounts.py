@@ -92,6 +92,20 @@ class DeviceInfo:
     needs_attention: int
 
 
+class PasswordRefused(SignInFailed):
+    """The server refused the password: it must stop working offline too."""
+
+    def __init__(self) -> None:
+        super().__init__(INVALID_CREDENTIALS)
+
+
+class DeviceWasRevoked(SignInFailed):
+    """The server says this device was reported lost: everything on it goes."""
+
+    def __init__(self) -> None:
+        super().__init__(DEVICE_REVOKED)
+
+
 def sign_in(
     db: UnitsOfWork,
     transport_factory: TransportFactory,
@@ -100,28 +114,68 @@ def sign_in(
     password: str,
     device_name: str,
 ) -> SignedIn:
-    """Sign in on the server if it can be reached, else against this device's copy of the password."""
+    """Sign in on the server if it can be reached, else against this device's copy of the password, on a store
+    that is already open (``device_sign_in`` opens the device's encrypted store first)."""
+    user_id, server_url = cleaned_credentials(user_id, password, server_url)
+    device_id = ensure_device_id(db)
+    refuse_if_others_work_waits(db, user_id)
+    try:
+        answer = ask_server(transport_factory, server_url, user_id, password, device_id, device_name)
+    except PasswordRefused:
+        forget_account(db, user_id)
+        raise
+    except DeviceWasRevoked:
+        wipe_device(db)
+        raise
+    return finish_sign_in(db, answer, server_url, user_id, password, device_name)
+
+
+def cleaned_credentials(user_id: str, password: str, server_url: str) -> tuple[str, str]:
+    """The user ID and server as typed, without stray spaces or a trailing slash; refuses an empty one."""
     user_id, server_url = user_id.strip(), server_url.strip().rstrip("/")
     if not user_id or not password:
         raise SignInFailed(MISSING_CREDENTIALS)
-    device_id = ensure_device_id(db)
-    _refuse_if_others_work_waits(db, user_id)
+    return user_id, server_url
+
+
+def ask_server(
+    transport_factory: TransportFactory,
+    server_url: str,
+    user_id: str,
+    password: str,
+    device_id: str,
+    device_name: str,
+) -> dict[str, Any] | None:
+    """The server's answer to a sign-in, or None when it cannot be reached (the device's copy decides then).
+    Raises SignInFailed when it refuses: PasswordRefused and DeviceWasRevoked need the caller to act on them."""
     try:
-        answer = transport_factory(server_url).login(user_id, password, device_id, device_name)
+        return transport_factory(server_url).login(user_id, password, device_id, device_name)
     except Unauthorized:
-        _forget_account(db, user_id)
-        raise SignInFailed(INVALID_CREDENTIALS) from None
+        raise PasswordRefused() from None
     except Throttled:
         raise SignInFailed(TOO_MANY_ATTEMPTS) from None
     except InsecureServer as refusal:
         raise SignInFailed(refusal.problem.message) from None
     except DeviceRevoked:
-        wipe_device(db)
-        raise SignInFailed(DEVICE_REVOKED) from None
+        raise DeviceWasRevoked() from None
     except (Offline, ServerError):
-        return SignedIn(actor=_sign_in_offline(db, user_id, password), online=False)
+        return None
     except TransportError as exc:
         raise SignInFailed(SERVER_REFUSED, reason=exc.problem) from exc
+
+
+def finish_sign_in(
+    db: UnitsOfWork,
+    answer: dict[str, Any] | None,
+    server_url: str,
+    user_id: str,
+    password: str,
+    device_name: str,
+) -> SignedIn:
+    """With the server's answer, remember the worker and their token; without one (out of reach), check the
+    password against this device's copy and the agency's offline period."""
+    if answer is None:
+        return SignedIn(actor=_sign_in_offline(db, user_id, password), online=False)
     actor = _remember(db, answer, password, server_url=server_url, device_name=device_name)
     return SignedIn(actor=actor, online=True)
 
@@ -168,12 +222,13 @@ def device_info(db: UnitsOfWork) -> DeviceInfo:
         )
 
 
-def ensure_device_id(db: UnitsOfWork) -> str:
-    """This device's id: made once (a random UUID), then always the same."""
+def ensure_device_id(db: UnitsOfWork, known: str = "") -> str:
+    """This device's id: ``known`` when the device keeps it elsewhere (its settings file), else made once (a random
+    UUID); then always the same."""
     with db.writing() as uow:
         device_id = uow.sync_state.get(SyncKey.DEVICE_ID)
-        if not device_id:
-            device_id = str(uuid.uuid4())
+        if not device_id or (known and device_id != known):
+            device_id = known or str(uuid.uuid4())
             uow.sync_state.set(SyncKey.DEVICE_ID, device_id)
             uow.commit()
     return device_id
@@ -225,7 +280,7 @@ def _actor(account: LocalAccountRow) -> Actor:
     )
 
 
-def _refuse_if_others_work_waits(db: UnitsOfWork, user_id: str) -> None:
+def refuse_if_others_work_waits(db: UnitsOfWork, user_id: str) -> None:
     """Another worker's unsynced changes must reach the server under their own name before anyone else signs in."""
     with db.reading() as uow:
         previous_id = uow.sync_state.get(SyncKey.USER)
@@ -307,7 +362,7 @@ def _clear_server_copy(uow: UnitOfWork) -> None:
     uow.sync_state.set(SyncKey.LAST_SYNC, "")
 
 
-def _forget_account(db: UnitsOfWork, user_id: str) -> None:
+def forget_account(db: UnitsOfWork, user_id: str) -> None:
     """The server refused this password: it must not keep working offline (e.g. the worker was deactivated)."""
     with db.writing() as uow:
         uow.accounts.forget(user_id)

@@ -16,6 +16,8 @@ from app.domain.device_access import (
     pin_still_accepted,
 )
 from app.domain.words import N_
+from app.store import erase
+from app.store.db import DeviceDatabase
 from app.store.models import LocalAccountRow
 from app.store.repositories import SyncKey
 from app.store.unit_of_work import UnitOfWork
@@ -108,7 +110,9 @@ def unlock_with_password(db: UnitsOfWork, user_id: str, password: str) -> Unlock
     with db.writing() as uow:
         outcome = _try_password(uow, _account(uow, user_id), password)
         uow.commit()  # the count of wrong tries, its reset, or the forgotten worker
-        return outcome
+    if outcome.forgotten and isinstance(db, DeviceDatabase):  # nor may their wrap open the store after a restart
+        erase.remove_wrap(db, user_id)
+    return outcome
 
 
 def _try_password(uow: UnitOfWork, account: LocalAccountRow, password: str) -> Unlock:

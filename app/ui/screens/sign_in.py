@@ -18,7 +18,8 @@ from app.i18n import ENGLISH, FRENCH, LANGUAGES
 from app.ui import theme, widgets
 from app.ui.context import AppContext
 from app.ui.messages import error_text
-from app.usecases.accounts import SignedIn, SignInFailed, sign_in
+from app.usecases.accounts import SignedIn, SignInFailed
+from app.usecases.device_sign_in import sign_in_on_device
 from app.usecases.preferences import preferred_language, remember_language
 
 FORM_WIDTH = 420
@@ -141,8 +142,8 @@ class _SignIn:
         self._busy(True)
         try:
             signed = await self.ctx.call(
-                sign_in,
-                self.ctx.db,
+                sign_in_on_device,
+                self.ctx.store,
                 self.ctx.transport_factory,
                 self.draft.server.strip(),
                 self.draft.user_id,
@@ -178,7 +179,7 @@ class _SignIn:
             own = await self.ctx.call(preferred_language, self.ctx.db, user_id)
             if own is not None:
                 self.ctx.use_language(own)
-        await self.ctx.call(remember_language, self.ctx.db, self.ctx.tr.language, user_id)
+        await self.ctx.call(remember_language, self.ctx.store, self.ctx.tr.language, user_id)
 
     def _busy(self, busy: bool) -> None:
         self.button.disabled = busy

@@ -7,14 +7,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from unit.account_server import PASSWORDS, AccountServer
 
 from app.domain.clients import Client
 from app.store import encryption
 from app.store.db import DB_FILENAME, DeviceDatabase
-from app.store.keyring import new_data_key
+from app.store.device import DeviceStore
+from app.store.keyring import KdfParams, new_data_key
 from app.store.models import OutboxRow
+from app.store.settings import DEVICE_ID, LANGUAGE, SERVER_URL, SETTINGS_FILENAME
+from app.usecases.accounts import SignedIn, SignInFailed, device_info, sign_in
 from app.usecases.clients import load_client, register_client, search_clients
 from app.usecases.context import Actor
+from app.usecases.device_sign_in import sign_in_on_device
+from sync.transport import DeviceRevoked, Offline
 
 # A name no test data or dictionary holds, so finding it on disk can only mean a leak.
 DISTINCTIVE = "Quenbrzetha"
@@ -101,3 +108,145 @@ def test_an_encryption_cut_short_is_undone_or_completed_at_the_next_try(tmp_path
     reopened = DeviceDatabase(path, key=key)
     assert load_client(reopened, client_id).first_name == DISTINCTIVE
     reopened.close()
+
+
+# --- the app's store: opened encrypted by a sign-in ------------------------------------------------------------------
+
+FAST_KDF = KdfParams(time_cost=1, memory_cost=8, parallelism=1)  # the real cost is in `make bench`, not here
+SERVER = "https://outpost.example.org"
+
+
+@pytest.fixture
+def accounts() -> AccountServer:
+    return AccountServer()
+
+
+def restarted(folder: Path) -> DeviceStore:
+    """The device's data folder as the app finds it when it starts: the store closed."""
+    return DeviceStore(folder, kdf=FAST_KDF)
+
+
+def sign_in_here(store: DeviceStore, accounts: AccountServer, password: str = PASSWORDS["wlee"]) -> SignedIn:
+    return sign_in_on_device(store, accounts.transport, SERVER, "wlee", password, "Tablet 3")
+
+
+def register_as_signed_in(store: DeviceStore, accounts: AccountServer, make_client: Callable[..., Client]) -> str:
+    actor = sign_in_here(store, accounts).actor
+    return register(open_store(store), actor, make_client)
+
+
+def open_store(store: DeviceStore) -> DeviceDatabase:
+    assert store.database is not None, "the sign-in did not open the store"
+    return store.database
+
+
+def test_a_sign_in_opens_the_store_encrypted_and_no_file_holds_what_is_saved(tmp_path: Path, accounts, make_client):
+    store = restarted(tmp_path)
+    assert store.database is None  # the sign-in screen needs no client data
+
+    signed = sign_in_here(store, accounts)
+    register(open_store(store), signed.actor, make_client)
+    assert files_holding(tmp_path, DISTINCTIVE) == []  # the write-ahead log included, while open
+    store.close()
+
+    assert files_holding(tmp_path, DISTINCTIVE) == []
+    assert not encryption.is_plain(tmp_path / DB_FILENAME)
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(tmp_path / DB_FILENAME).execute("SELECT * FROM client").fetchall()
+
+
+def test_a_restarted_app_opens_the_store_only_with_the_workers_password(tmp_path: Path, accounts, make_client):
+    store = restarted(tmp_path)
+    client_id = register_as_signed_in(store, accounts, make_client)
+    store.close()
+    accounts.failure = Offline("no network")
+
+    after_restart = restarted(tmp_path)
+    assert after_restart.database is None
+    assert after_restart.settings.get(SERVER_URL) == SERVER  # offered on the sign-in screen
+    for wrong in ("not the password", PASSWORDS["jdoe"]):
+        with pytest.raises(SignInFailed, match="Invalid user ID or password"):
+            sign_in_here(after_restart, accounts, wrong)
+        assert after_restart.database is None
+    signed = sign_in_here(after_restart, accounts)
+
+    assert not signed.online
+    assert load_client(open_store(after_restart), client_id).first_name == DISTINCTIVE
+    after_restart.close()
+    accounts.failure = None  # online, the server's device key opens it as well
+    online = restarted(tmp_path)
+    assert sign_in_here(online, accounts).online
+    assert load_client(open_store(online), client_id).first_name == DISTINCTIVE
+    online.close()
+
+
+def test_a_password_the_server_refuses_no_longer_opens_the_store_offline(tmp_path: Path, accounts, make_client):
+    store = restarted(tmp_path)
+    client_id = register_as_signed_in(store, accounts, make_client)
+    store.close()
+    accounts.passwords["wlee"] = "changed by the administrator"
+
+    after_restart = restarted(tmp_path)
+    with pytest.raises(SignInFailed, match="Invalid user ID or password"):
+        sign_in_here(after_restart, accounts)  # the old password, refused by the server
+    accounts.failure = Offline("no network")
+    with pytest.raises(SignInFailed, match="needs a connection"):
+        sign_in_here(after_restart, accounts)
+    assert after_restart.database is None
+
+    accounts.failure = None
+    sign_in_here(after_restart, accounts, "changed by the administrator")
+    after_restart.close()
+    accounts.failure = Offline("no network")
+    offline = restarted(tmp_path)
+    sign_in_here(offline, accounts, "changed by the administrator")  # its wrap was made afresh online
+    assert load_client(open_store(offline), client_id).first_name == DISTINCTIVE
+    offline.close()
+
+
+@pytest.mark.parametrize("online", [True, False], ids=["online", "offline"])
+def test_a_plain_store_from_before_is_encrypted_at_the_first_sign_in_with_every_record_and_change(
+    tmp_path: Path, accounts, make_client, online: bool
+) -> None:
+    plain = DeviceDatabase(tmp_path / DB_FILENAME)  # as the earlier version left it: signed in, work queued
+    actor = sign_in(plain, accounts.transport, SERVER, "wlee", PASSWORDS["wlee"], "Tablet 3").actor
+    remember_french = "INSERT INTO sync_state (key, value) VALUES ('language', 'fr_CA')"
+    with plain.sessions.begin() as tx:
+        tx.execute(text(remember_french))
+    clients = [register(plain, actor, make_client) for _ in range(3)]
+    queued = encrypted_outbox(plain)
+    device_id = device_info(plain).device_id
+    plain.close()
+
+    store = restarted(tmp_path)
+    assert (store.settings.get(DEVICE_ID), store.settings.get(LANGUAGE)) == (device_id, "fr_CA")
+    assert store.settings.get(SERVER_URL) == SERVER
+    if not online:
+        accounts.failure = Offline("no network")
+    assert sign_in_here(store, accounts).online is online
+    store.close()
+
+    assert not encryption.is_plain(tmp_path / DB_FILENAME)
+    assert files_holding(tmp_path, DISTINCTIVE) == []
+    accounts.failure = Offline("no network")
+    again = restarted(tmp_path)
+    sign_in_here(again, accounts)
+    db = open_store(again)
+    assert [load_client(db, client_id).id for client_id in clients] == clients
+    assert encrypted_outbox(db) == queued and len(queued) == len(clients)
+    assert device_info(db).device_id == device_id
+    again.close()
+
+
+def test_a_device_revoked_at_sign_in_shreds_its_store_and_keeps_only_its_id(tmp_path: Path, accounts, make_client):
+    store = restarted(tmp_path)
+    register_as_signed_in(store, accounts, make_client)
+    device_id = store.settings.get(DEVICE_ID)
+    accounts.failure = DeviceRevoked("device_revoked")
+
+    with pytest.raises(SignInFailed, match="reported lost"):
+        sign_in_here(store, accounts)
+
+    assert store.database is None
+    assert sorted(path.name for path in tmp_path.iterdir()) == [SETTINGS_FILENAME]
+    assert restarted(tmp_path).settings.get(DEVICE_ID) == device_id

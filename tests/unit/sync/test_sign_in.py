@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from unit.account_server import PASSWORDS, AccountServer
 
 from app.store import repository
 from app.store.db import DeviceDatabase
@@ -24,46 +25,6 @@ from app.usecases.accounts import (
 from sync.transport import Offline, ServerError, Throttled, Unauthorized
 
 SERVER = "https://outpost.example.org/"
-PASSWORDS = {"wlee": "correct horse", "jdoe": "battery staple"}
-NAMES = {"wlee": "Wen Lee", "jdoe": "Jane Doe"}
-
-
-class AccountServer:
-    """Answers sign-ins like the central server, or fails the way it is told to."""
-
-    def __init__(self) -> None:
-        self.failure: Exception | None = None
-        self.passwords = dict(PASSWORDS)
-        self.logins: list[dict[str, str]] = []
-        self.logouts: list[str | None] = []
-        self.issued = 0
-
-    def transport(self, base_url: str, token: str | None = None) -> "AccountTransport":
-        return AccountTransport(self, base_url, token)
-
-
-class AccountTransport:
-    def __init__(self, server: AccountServer, base_url: str, token: str | None) -> None:
-        self.server, self.base_url, self.token = server, base_url, token
-
-    def login(self, user_id: str, password: str, device_id: str, device_name: str) -> dict[str, Any]:
-        if self.server.failure is not None:
-            raise self.server.failure
-        self.server.logins.append({"user_id": user_id, "device_id": device_id, "device_name": device_name})
-        if self.server.passwords.get(user_id) != password:
-            raise Unauthorized("Invalid user ID or password")
-        self.server.issued += 1
-        return {
-            "token": f"token-{self.server.issued}",
-            "expires_at": "2099-01-01T00:00:00+00:00",
-            "worker": {"user_id": user_id, "name": NAMES[user_id], "role": "worker", "agency_id": "agency-north"},
-            "agency": {"id": "agency-north", "name": "North Centre"},
-        }
-
-    def logout(self) -> None:
-        if self.server.failure is not None:
-            raise self.server.failure
-        self.server.logouts.append(self.token)
 
 
 @pytest.fixture
