@@ -266,6 +266,13 @@ def check_password(account: LocalAccountRow, password: str) -> bool:
     return check.matches
 
 
+def matches_device_copy(db: UnitsOfWork, user_id: str, password: str) -> bool:
+    """Whether ``password`` is the one this device last accepted from ``user_id`` (nothing is written)."""
+    with db.reading() as uow:
+        account = uow.accounts.get(user_id)
+        return account is not None and check_password(account, password)
+
+
 def _current_account(uow: UnitOfWork) -> LocalAccountRow | None:
     return uow.accounts.get(uow.sync_state.get(SyncKey.USER))
 

@@ -59,7 +59,7 @@ def sign_in_on_device(
     except DeviceWasRevoked:
         _wipe(store)
         raise
-    db = _open_store(store, answer, user_id, password)
+    db, wrap_is_current = _open_store(store, answer, user_id, password)
     accounts.ensure_device_id(db, device_id)
     try:
         accounts.refuse_if_others_work_waits(db, user_id)
@@ -67,42 +67,52 @@ def sign_in_on_device(
         if answer is not None:  # the token just issued is not needed
             _drop_token(transport_factory, server_url, answer)
         raise
+    # Before the sign-in replaces the device's copy of the password: a wrap made with the same one needs no remaking.
+    wrap_is_current = wrap_is_current or (
+        store.keyring.has_wrap(user_id) and accounts.matches_device_copy(db, user_id, password)
+    )
     signed = accounts.finish_sign_in(db, answer, server_url, user_id, password, device_name)
-    _keep_wraps_current(store, answer, user_id, password)
+    _keep_wraps_current(store, answer, user_id, password, remake_own=not wrap_is_current)
     if signed.online:
         store.settings.set(SERVER_URL, server_url)
     return signed
 
 
-def _open_store(store: DeviceStore, answer: dict[str, Any] | None, user_id: str, password: str) -> DeviceDatabase:
-    """The store, opened with the key a wrap gives (or a new one when there is nothing to open)."""
+def _open_store(
+    store: DeviceStore, answer: dict[str, Any] | None, user_id: str, password: str
+) -> tuple[DeviceDatabase, bool]:
+    """The store, opened with the key a wrap gives (or a new one when there is nothing to open), and whether the
+    worker's wrap was made or opened with this very password just now."""
     if (db := store.database) is not None:  # opened by an earlier sign-in in this process
-        return db
-    key = _key_from_wraps(store, answer, user_id, password)
+        return db, False
+    key, wrap_is_current = _key_from_wraps(store, answer, user_id, password)
     if key is None:
-        key = _new_key(store, answer, user_id, password)
+        key, wrap_is_current = _new_key(store, answer, user_id, password), True
     try:
-        return store.open_with(key)
+        return store.open_with(key), wrap_is_current
     except WrongKey as wrong:
         raise StoreUnopenable(f"The key this device holds does not open its store: {wrong}") from wrong
 
 
-def _key_from_wraps(store: DeviceStore, answer: dict[str, Any] | None, user_id: str, password: str) -> bytes | None:
-    """The data key from the device key's wrap (online) or the worker's own wrap; None when neither exists."""
+def _key_from_wraps(
+    store: DeviceStore, answer: dict[str, Any] | None, user_id: str, password: str
+) -> tuple[bytes | None, bool]:
+    """The data key from the device key's wrap (online) or the worker's own wrap (None when neither exists), and
+    whether it was the worker's own wrap that opened."""
     device_key = _device_key(answer)
     if device_key is not None:
         with contextlib.suppress(NoWrap):
-            return store.keyring.unwrap_with_device_key(device_key)
+            return store.keyring.unwrap_with_device_key(device_key), False
     if not store.keyring.has_wrap(user_id):
-        return None
+        return None, False
     try:
-        return store.keyring.unwrap(user_id, password)
+        return store.keyring.unwrap(user_id, password), True
     except WrongPassword as wrong:
         if answer is not None:
             raise StoreUnopenable("The server accepted the password, but this device's wrap does not open") from None
         raise SignInFailed(FORGOTTEN if wrong.removed else INVALID_CREDENTIALS) from None
     except NoWrap:  # removed by another thread's wrong tries a moment ago
-        return None
+        return None, False
 
 
 def _new_key(store: DeviceStore, answer: dict[str, Any] | None, user_id: str, password: str) -> bytes:
@@ -133,16 +143,18 @@ def _check_offline_on_plain_store(store: DeviceStore, user_id: str, password: st
         plain.close()
 
 
-def _keep_wraps_current(store: DeviceStore, answer: dict[str, Any] | None, user_id: str, password: str) -> None:
+def _keep_wraps_current(
+    store: DeviceStore, answer: dict[str, Any] | None, user_id: str, password: str, *, remake_own: bool
+) -> None:
+    """After a sign-in: the worker's wrap remade when it is missing, under another password (changed on the server)
+    or weaker than today's cost; online, the device key's wrap kept current too."""
     key = store.key
     if key is None:
         return
-    if answer is not None:
+    if (answer is not None and remake_own) or store.keyring.needs_stronger_wrap(user_id):
         store.keyring.wrap(user_id, password, key)
-        if (device_key := _device_key(answer)) is not None:
-            store.keyring.wrap_with_device_key(device_key, key)
-    elif store.keyring.needs_stronger_wrap(user_id):
-        store.keyring.wrap(user_id, password, key)
+    if (device_key := _device_key(answer)) is not None:
+        store.keyring.wrap_with_device_key(device_key, key)
 
 
 def _device_key(answer: dict[str, Any] | None) -> bytes | None:
