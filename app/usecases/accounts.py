@@ -171,11 +171,14 @@ def finish_sign_in(
     user_id: str,
     password: str,
     device_name: str,
+    *,
+    password_proven: bool = False,
 ) -> SignedIn:
     """With the server's answer, remember the worker and their token; without one (out of reach), check the
-    password against this device's copy and the agency's offline period."""
+    password against this device's copy (unless ``password_proven``: it just opened the worker's own wrap of the
+    data key) and the agency's offline period."""
     if answer is None:
-        return SignedIn(actor=_sign_in_offline(db, user_id, password), online=False)
+        return SignedIn(actor=_sign_in_offline(db, user_id, password, password_proven), online=False)
     actor = _remember(db, answer, password, server_url=server_url, device_name=device_name)
     return SignedIn(actor=actor, online=True)
 
@@ -298,12 +301,12 @@ def refuse_if_others_work_waits(db: UnitsOfWork, user_id: str) -> None:
         raise SignInFailed(OTHERS_WORK_WAITS, who=who)
 
 
-def _sign_in_offline(db: UnitsOfWork, user_id: str, password: str) -> Actor:
+def _sign_in_offline(db: UnitsOfWork, user_id: str, password: str, password_proven: bool = False) -> Actor:
     with db.writing() as uow:
         account = uow.accounts.get(user_id)
         if account is None:
             raise SignInFailed(FIRST_SIGN_IN_OFFLINE)
-        if not check_password(account, password):
+        if not password_proven and not check_password(account, password):
             raise SignInFailed(INVALID_CREDENTIALS)
         offline_days = uow.reference.offline_sign_in_days(account.agency_id)
         if not offline_sign_in_allowed(_last_contact(uow, account), datetime.now(UTC), offline_days):

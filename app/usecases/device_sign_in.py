@@ -59,7 +59,7 @@ def sign_in_on_device(
     except DeviceWasRevoked:
         _wipe(store)
         raise
-    db, wrap_is_current = _open_store(store, answer, user_id, password)
+    db, opened_own_wrap = _open_store(store, answer, user_id, password)
     accounts.ensure_device_id(db, device_id)
     try:
         accounts.refuse_if_others_work_waits(db, user_id)
@@ -68,10 +68,12 @@ def sign_in_on_device(
             _drop_token(transport_factory, server_url, answer)
         raise
     # Before the sign-in replaces the device's copy of the password: a wrap made with the same one needs no remaking.
-    wrap_is_current = wrap_is_current or (
+    wrap_is_current = opened_own_wrap or (
         store.keyring.has_wrap(user_id) and accounts.matches_device_copy(db, user_id, password)
     )
-    signed = accounts.finish_sign_in(db, answer, server_url, user_id, password, device_name)
+    signed = accounts.finish_sign_in(
+        db, answer, server_url, user_id, password, device_name, password_proven=opened_own_wrap
+    )
     _keep_wraps_current(store, answer, user_id, password, remake_own=not wrap_is_current)
     if signed.online:
         store.settings.set(SERVER_URL, server_url)
@@ -85,11 +87,11 @@ def _open_store(
     worker's wrap was made or opened with this very password just now."""
     if (db := store.database) is not None:  # opened by an earlier sign-in in this process
         return db, False
-    key, wrap_is_current = _key_from_wraps(store, answer, user_id, password)
+    key, opened_own_wrap = _key_from_wraps(store, answer, user_id, password)
     if key is None:
-        key, wrap_is_current = _new_key(store, answer, user_id, password), True
+        key, opened_own_wrap = _new_key(store, answer, user_id, password), True
     try:
-        return store.open_with(key), wrap_is_current
+        return store.open_with(key), opened_own_wrap
     except WrongKey as wrong:
         raise StoreUnopenable(f"The key this device holds does not open its store: {wrong}") from wrong
 
