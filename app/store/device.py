@@ -27,6 +27,9 @@ class DeviceStore:
         self._database: DeviceDatabase | None = None
         self._key: bytes | None = None
         self._lock = threading.Lock()
+        self.opening = threading.Lock()
+        """Held by a sign-in from finding the key to opening the store, so two windows signing in at once on a new
+        device do not each make a key."""
         encryption.finish_interrupted_encryption(self.path)
         self.settings.adopt_plain_store(self.path)
 

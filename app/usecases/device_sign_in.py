@@ -85,15 +85,16 @@ def _open_store(
 ) -> tuple[DeviceDatabase, bool]:
     """The store, opened with the key a wrap gives (or a new one when there is nothing to open), and whether the
     worker's wrap was made or opened with this very password just now."""
-    if (db := store.database) is not None:  # opened by an earlier sign-in in this process
-        return db, False
-    key, opened_own_wrap = _key_from_wraps(store, answer, user_id, password)
-    if key is None:
-        key, opened_own_wrap = _new_key(store, answer, user_id, password), True
-    try:
-        return store.open_with(key), opened_own_wrap
-    except WrongKey as wrong:
-        raise StoreUnopenable(f"The key this device holds does not open its store: {wrong}") from wrong
+    with store.opening:
+        if (db := store.database) is not None:  # opened by an earlier sign-in in this process
+            return db, False
+        key, opened_own_wrap = _key_from_wraps(store, answer, user_id, password)
+        if key is None:
+            key, opened_own_wrap = _new_key(store, answer, user_id, password), True
+        try:
+            return store.open_with(key), opened_own_wrap
+        except WrongKey as wrong:
+            raise StoreUnopenable(f"The key this device holds does not open its store: {wrong}") from wrong
 
 
 def _key_from_wraps(

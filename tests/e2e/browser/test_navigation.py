@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from files_on_disk import files_holding
 from playwright.sync_api import Locator, Page, expect
 
 from app.ui.fonts import FALLBACK_FONTS
@@ -150,7 +151,7 @@ def unique() -> str:
     return "Qa" + uuid.uuid4().hex[:6]
 
 
-def test_worker_registers_a_client_and_reaches_begin_session(worker, unique: str) -> None:
+def test_worker_registers_a_client_and_reaches_begin_session(worker, outpost_app, unique: str) -> None:
     me = worker("phone")
     me.sign_in()
     expect(me.destination("My Dashboard")).to_be_visible()
@@ -181,6 +182,8 @@ def test_worker_registers_a_client_and_reaches_begin_session(worker, unique: str
     begin = me.button("Begin Session with Client")
     me.reveal(me.page, begin)
     expect(begin).to_be_visible()
+    # Saved, indexed for search and queued for the server, yet no file on the tablet holds the name in clear.
+    assert files_holding(outpost_app.data_dir, unique) == files_holding(outpost_app.data_dir, unique.lower()) == []
 
 
 def test_registration_errors_show_beside_their_fields(worker) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from files_on_disk import files_holding
 from sqlalchemy import text
 from unit.account_server import PASSWORDS, AccountServer
 
@@ -25,18 +26,6 @@ from sync.transport import DeviceRevoked, Offline
 
 # A name no test data or dictionary holds, so finding it on disk can only mean a leak.
 DISTINCTIVE = "Quenbrzetha"
-
-
-def files_holding(folder: Path, text: str) -> list[str]:
-    """The files under ``folder`` that contain ``text`` in UTF-8 or UTF-16 (either byte order)."""
-    needles = [text.encode(encoding) for encoding in ("utf-8", "utf-16-le", "utf-16-be")]
-    found = []
-    for path in folder.rglob("*"):
-        if path.is_file():
-            content = path.read_bytes()
-            if any(needle in content for needle in needles):
-                found.append(path.name)
-    return found
 
 
 def register(db: DeviceDatabase, worker: Actor, make_client: Callable[..., Client]) -> str:
