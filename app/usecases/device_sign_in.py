@@ -14,8 +14,10 @@ checked first), keeping every row and every queued change.
 
 import base64
 import contextlib
+import logging
 from typing import Any
 
+from app.domain.words import N_
 from app.store.db import DeviceDatabase
 from app.store.device import DeviceStore
 from app.store.encryption import WrongKey
@@ -34,10 +36,21 @@ from app.usecases.accounts import (
 from app.usecases.app_lock import FORGOTTEN
 from sync.transport import TransportError
 
+log = logging.getLogger(__name__)
 
-class StoreUnopenable(RuntimeError):
+
+STORE_UNOPENABLE = N_(
+    "Outpost cannot open what this device holds with this sign-in. Nothing was deleted: ask your administrator "
+    "for help."
+)
+
+
+class StoreUnopenable(SignInFailed):
     """The server accepted the worker, yet no wrap on this device opens its store: nothing is deleted, for support
-    to look at (the device key may have been replaced on the server)."""
+    to look at (the device key may have been replaced on the server); the log says which wrap failed."""
+
+    def __init__(self) -> None:
+        super().__init__(STORE_UNOPENABLE)
 
 
 def sign_in_on_device(
@@ -94,7 +107,8 @@ def _open_store(
         try:
             return store.open_with(key), opened_own_wrap
         except WrongKey as wrong:
-            raise StoreUnopenable(f"The key this device holds does not open its store: {wrong}") from wrong
+            log.error("The data key from the wraps does not open the device store: %s", wrong)
+            raise StoreUnopenable() from wrong
 
 
 def _key_from_wraps(
@@ -112,7 +126,8 @@ def _key_from_wraps(
         return store.keyring.unwrap(user_id, password), True
     except WrongPassword as wrong:
         if answer is not None:
-            raise StoreUnopenable("The server accepted the password, but this device's wrap does not open") from None
+            log.error("The server accepted %s's password, which their wrap refuses, and no device wrap opens", user_id)
+            raise StoreUnopenable() from None
         raise SignInFailed(FORGOTTEN if wrong.removed else INVALID_CREDENTIALS) from None
     except NoWrap:  # removed by another thread's wrong tries a moment ago
         return None, False
@@ -125,7 +140,8 @@ def _new_key(store: DeviceStore, answer: dict[str, Any] | None, user_id: str, pa
         if store.keyring.exists():  # others' work, under wraps this worker has none of
             if answer is None:
                 raise SignInFailed(FIRST_SIGN_IN_OFFLINE)
-            raise StoreUnopenable("The device key's wrap is missing, and this worker has none")
+            log.error("The device store has wraps, but none for %s and none the device key opens", user_id)
+            raise StoreUnopenable()
         store.delete()  # every wrap of its key is gone (a wiped device): nothing can ever read it again
     if answer is None:
         _check_offline_on_plain_store(store, user_id, password)
