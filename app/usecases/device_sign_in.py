@@ -157,6 +157,7 @@ def _check_offline_on_plain_store(store: DeviceStore, user_id: str, password: st
         raise SignInFailed(FIRST_SIGN_IN_OFFLINE)
     plain = store.open_plain()
     try:
+        accounts.refuse_if_others_work_waits(plain, user_id)  # before the sign-in clears another worker's copy
         accounts.finish_sign_in(plain, None, "", user_id, password, "")
     finally:
         plain.close()
@@ -165,12 +166,14 @@ def _check_offline_on_plain_store(store: DeviceStore, user_id: str, password: st
 def _keep_wraps_current(
     store: DeviceStore, answer: dict[str, Any] | None, user_id: str, password: str, *, remake_own: bool
 ) -> None:
-    """After a sign-in: the worker's wrap remade when it is missing, under another password (changed on the server)
-    or weaker than today's cost; online, the device key's wrap kept current too."""
+    """After a sign-in: the worker's wrap made when they have none (a colleague who signed in before the upgrade
+    that encrypted the store), remade online under a password changed on the server, and remade when weaker than
+    today's cost; online, the device key's wrap kept current too."""
     key = store.key
     if key is None:
         return
-    if (answer is not None and remake_own) or store.keyring.needs_stronger_wrap(user_id):
+    missing = not store.keyring.has_wrap(user_id)
+    if (remake_own and (answer is not None or missing)) or store.keyring.needs_stronger_wrap(user_id):
         store.keyring.wrap(user_id, password, key)
     if (device_key := _device_key(answer)) is not None:
         store.keyring.wrap_with_device_key(device_key, key)

@@ -18,7 +18,7 @@ from app.store.device import DeviceStore
 from app.store.keyring import KdfParams, new_data_key
 from app.store.models import OutboxRow
 from app.store.settings import DEVICE_ID, LANGUAGE, SERVER_URL, SETTINGS_FILENAME
-from app.usecases.accounts import SignedIn, SignInFailed, device_info, sign_in
+from app.usecases.accounts import SignedIn, SignInFailed, device_info, sign_in, sign_out
 from app.usecases.clients import load_client, register_client, search_clients
 from app.usecases.context import Actor
 from app.usecases.device_sign_in import sign_in_on_device
@@ -239,3 +239,22 @@ def test_a_device_revoked_at_sign_in_shreds_its_store_and_keeps_only_its_id(tmp_
     assert store.database is None
     assert sorted(path.name for path in tmp_path.iterdir()) == [SETTINGS_FILENAME]
     assert restarted(tmp_path).settings.get(DEVICE_ID) == device_id
+
+
+def test_upgrading_never_costs_another_workers_queued_work(tmp_path: Path, accounts, make_client) -> None:
+    plain = DeviceDatabase(tmp_path / DB_FILENAME)  # a shared tablet before the upgrade: Jane signed in once
+    sign_in(plain, accounts.transport, SERVER, "jdoe", PASSWORDS["jdoe"], "Tablet 3")
+    sign_out(plain, accounts.transport)
+    wen = sign_in(plain, accounts.transport, SERVER, "wlee", PASSWORDS["wlee"], "Tablet 3").actor
+    client_id = register(plain, wen, make_client)  # then Wen, whose change has not reached the server
+    plain.close()
+    accounts.failure = Offline("no network")
+
+    store = restarted(tmp_path)
+    with pytest.raises(SignInFailed, match=r"Changes made by Wen Lee \(wlee\) have not reached the server yet"):
+        sign_in_on_device(store, accounts.transport, SERVER, "jdoe", PASSWORDS["jdoe"], "Tablet 3")
+    sign_in_here(store, accounts)
+
+    assert load_client(open_store(store), client_id).first_name == DISTINCTIVE
+    assert encrypted_outbox(open_store(store)) == [client_id]
+    store.close()
