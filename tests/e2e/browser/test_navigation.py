@@ -39,6 +39,7 @@ _DARK_COLUMNS = """async (png) => {
 # helper below; the middle 24 px, short of the outline at each side, hold only the text (and the caret).
 TEXT_LINE = {"top": 16, "height": 24, "side": 16}
 LETTERS_SETTLE_TRIES = 40
+SIGN_IN_MS = 60_000
 
 
 @dataclass
@@ -104,6 +105,9 @@ class Worker:
             self.type("User ID", DEMO_SIGN_IN.user_id)
             self.type("Password", DEMO_SIGN_IN.password)
             self.press("Sign in")
+            # A device's first sign-in derives its key (Argon2id) and creates the encrypted store before the PIN
+            # offer: on a loaded machine that can take longer than a step.
+            expect(self.page.get_by_role("alertdialog")).to_be_visible(timeout=SIGN_IN_MS)
             self.close_dialog(self.page, "Not now")
         elif unlock.is_visible():
             if self.button("Use your password instead").is_visible():

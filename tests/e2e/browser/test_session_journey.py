@@ -139,6 +139,8 @@ class SessionWorker:
             self.type("Password", password)
             self.page.wait_for_timeout(TYPED_TEXT_SETTLES_MS)
             self.press("Sign in")
+            # A device's first sign-in derives its key and creates the encrypted store before the PIN offer.
+            expect(self.page.get_by_role("alertdialog")).to_be_visible(timeout=SEMANTICS_MS)
             self.close_dialog_in(self.page, "Not now")
         elif unlock.is_visible():
             self.type("Password", password)
@@ -418,6 +420,7 @@ def test_a_worker_records_a_session_in_french_on_a_phone(
     me.type(fr("Password"), DEMO_PASSWORD)
     me.page.wait_for_timeout(TYPED_TEXT_SETTLES_MS)
     me.press(fr("Sign in"))
+    expect(me.page.get_by_role("alertdialog")).to_be_visible(timeout=SEMANTICS_MS)  # the store opens first
     me.close_dialog_in(me.page, fr("Not now"))  # the PIN the app offers after sign-in
     expect(me.button(fr("Register a New Client"))).to_be_visible()
     expect(me.page.get_by_text(synced).first).to_be_visible()
