@@ -225,11 +225,12 @@ class _ToDomain:
 
     def __call__(self, record: msgspec.Struct) -> Any:
         values = msgspec.structs.astuple(record)[: self.count]
-        if self.nested:
-            values = list(values)
-            for index, convert in self.nested:
-                values[index] = [convert(item) for item in values[index]]
-        return self.domain(*values)
+        if not self.nested:
+            return self.domain(*values)
+        converted = list(values)
+        for index, convert in self.nested:
+            converted[index] = [convert(item) for item in converted[index]]
+        return self.domain(*converted)
 
 
 _referral = _ToDomain(ReferralData, Referral)

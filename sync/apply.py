@@ -17,7 +17,8 @@ from app.domain.clients import Client
 from app.domain.sessions import Session
 from app.store.unit_of_work import UnitOfWork
 from protocol.enums import Entity, Operation
-from protocol.records import REFERENCE_RECORDS, WireErrors, client_from_wire, decode, session_from_wire
+from protocol.problems import WireErrors
+from protocol.records import REFERENCE_RECORDS, client_from_wire, decode, session_from_wire
 from sync.merges import follow_merges, merged_into
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,8 @@ from app.store.repositories import SyncKey
 from app.store.unit_of_work import UnitOfWork
 from protocol.api import MAX_BODY_BYTES, MAX_CHANGES_PER_PUSH, MAX_PULL_LIMIT
 from protocol.enums import ACCEPTED_STATUSES, Entity, PushStatus
-from protocol.problems import CHANGE_TOO_LARGE
-from protocol.records import WireErrors, client_from_wire, session_from_wire
+from protocol.problems import CHANGE_TOO_LARGE, WireErrors
+from protocol.records import client_from_wire, session_from_wire
 from sync.apply import PageOutcome, apply_page
 from sync.lock import DeviceSyncLock
 from sync.merges import MERGED_INTO, follow_merges
@@ -296,7 +296,7 @@ def _wire_change(entry: OutboxEntry) -> dict[str, Any]:
 
 def _results_by_op(batch: list[OutboxEntry], results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Results keyed by op_id, checked before anything is written: one known status per change sent."""
-    by_op = {result.get("op_id"): result for result in results if isinstance(result, dict)}
+    by_op = {result["op_id"]: result for result in results if isinstance(result, dict) and "op_id" in result}
     for entry in batch:
         result = by_op.get(entry.op_id)
         if result is None or result.get("status") not in _KNOWN_STATUSES:

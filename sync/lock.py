@@ -5,11 +5,12 @@ drops it if the process dies, so a crash never leaves the device unable to sync.
 """
 
 import os
+import sys
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only (and checked by mypy only there)
     import msvcrt
 
     def _try_lock(fd: int) -> bool:

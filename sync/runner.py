@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from app.domain.errors import FieldError
 from protocol.enums import RefusalCode
@@ -41,6 +41,7 @@ RECONNECT_SPREAD = 5.0  # seconds: the first attempt after the network returns w
 BUSY_RETRY = 5.0  # seconds: another sync of this database is running; look again shortly
 
 
+@runtime_checkable
 class Engine(Protocol):
     def sync(self) -> object: ...
 
@@ -58,7 +59,7 @@ class Backoff:
         self.rng = rng or random.Random()
 
     def ceiling(self, failures: int) -> float:
-        return min(self.cap, self.base * 2 ** min(max(failures - 1, 0), 30))
+        return min(self.cap, self.base * 2.0 ** min(max(failures - 1, 0), 30))
 
     def delay(self, failures: int, retry_after: float | None = None) -> float:
         wait = self.rng.uniform(0.0, self.ceiling(failures))
@@ -250,7 +251,7 @@ class SyncRunner:
 
     def _engine(self) -> Engine:
         source = self._engine_source
-        return source if hasattr(source, "sync") else source()
+        return source if isinstance(source, Engine) else source()
 
     def _refresh_counts(self, engine: Engine | None = None) -> None:
         try:

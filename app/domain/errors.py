@@ -8,8 +8,9 @@ device shows the problem in its worker's language whatever language the server s
 as well as the device's own check.
 """
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from string import Formatter
 from typing import Any
 
@@ -26,7 +27,7 @@ class FieldError:
     field: str
     message: str
     code: str = ""
-    params: Params = field(default_factory=dict, hash=False)
+    params: Params = dataclasses.field(default_factory=dict, hash=False)
 
     def as_dict(self) -> dict[str, Any]:
         found: dict[str, Any] = {"field": self.field, "message": self.message}
@@ -38,7 +39,8 @@ class FieldError:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "FieldError":
         """A problem as the server sent it; what is missing or of the wrong type is left out."""
-        params = data.get("params") if isinstance(data.get("params"), dict) else {}
+        sent = data.get("params")
+        params = sent if isinstance(sent, dict) else {}
         return cls(
             field=str(data.get("field", "")),
             message=str(data.get("message", "")),

@@ -9,8 +9,9 @@ A service form is reportable when it is complete (``sessions.completion_gaps``),
 its client's profile is reportable: the funder rejects every service of a client it cannot identify.
 """
 
+import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from app.domain.clients import Client
@@ -42,7 +43,7 @@ class ReportGap:
     field: str
     code: str
     template: str
-    params: Mapping[str, GapValue] = field(default_factory=dict, hash=False)
+    params: Mapping[str, GapValue] = dataclasses.field(default_factory=dict, hash=False)
 
     @property
     def message(self) -> str:

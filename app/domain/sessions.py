@@ -5,7 +5,7 @@ returns every problem at once so the form can show them all beside their fields 
 per record. Completeness is derived from the service forms, never stored by hand.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -203,7 +203,7 @@ def service_time_errors(hours: int | None, minutes: int | None) -> list[FieldErr
         errors.append(HOURS_NOT_A_NUMBER.at("service_hours"))
     if minutes is None or not 0 <= minutes <= 59:
         errors.append(MINUTES_OUT_OF_RANGE.at("service_minutes"))
-    if not errors and hours * 60 + minutes <= 0:  # type: ignore[operator]
+    if hours is not None and minutes is not None and not errors and hours * 60 + minutes <= 0:
         errors.append(NO_SERVICE_TIME.at("service_minutes"))
     return errors
 
@@ -242,7 +242,7 @@ def service_form_errors(form: ServiceForm, *, prefix: str = "") -> list[FieldErr
     errors: list[FieldError] = []
     if form.service_type is not None and form.service_type not in SERVICE_TYPES:
         errors.append(FORM_SERVICE_TYPE_UNKNOWN.at(f"{prefix}service_type"))
-    offered = SERVICES_BY_TYPE.get(form.service_type or "", {})
+    offered: Mapping[str, str] = SERVICES_BY_TYPE.get(form.service_type or "", {})
     unknown = [code for code in form.services if code not in offered]
     if unknown:
         errors.append(FORM_SERVICES_NOT_OFFERED.at(f"{prefix}services"))
@@ -261,7 +261,7 @@ def service_form_errors(form: ServiceForm, *, prefix: str = "") -> list[FieldErr
 def completion_gaps(form: ServiceForm) -> list[FieldError]:
     """What is still missing before this service form counts as complete (green)."""
     gaps: list[FieldError] = []
-    if form.service_type not in SERVICE_TYPES:
+    if form.service_type is None or form.service_type not in SERVICE_TYPES:
         gaps.append(FORM_NEEDS_SERVICE_TYPE.at("service_type"))
     elif not any(code in SERVICES_BY_TYPE[form.service_type] for code in form.services):
         gaps.append(FORM_NEEDS_SERVICE.at("services"))
