@@ -47,9 +47,9 @@ def seed_server(database_url: str, seed: AgencySeed) -> None:
         with db.writing() as tx:
             crud.lock_sequence(tx)
             for language in load_languages():
-                crud.upsert_language(tx, code=language.code, name=language.name)
+                crud.upsert_language(tx, code=language.code, name=language.name, name_fr=language.name_fr)
             for location in load_location_types():
-                crud.upsert_location_type(tx, code=location.code, label=location.label)
+                crud.upsert_location_type(tx, code=location.code, label=location.label, label_fr=location.label_fr)
             crud.create_agency(tx, agency_id=seed.agency_id, name=seed.agency_name)
             for site in seed.sites:
                 crud.upsert_site(tx, agency_id=seed.agency_id, code=site.code, name=site.name, address=site.address)

@@ -149,14 +149,22 @@ class WorkerData(msgspec.Struct, kw_only=True):
     active: bool = True
 
 
+ReferenceName = Annotated[str, msgspec.Meta(max_length=100)]
+FrenchName = Annotated[
+    str, msgspec.Meta(max_length=100, description="The name in French; empty when none is known (added in v1).")
+]
+
+
 class LanguageData(msgspec.Struct, kw_only=True):
     code: ShortCode
-    name: Annotated[str, msgspec.Meta(max_length=100)]
+    name: ReferenceName
+    name_fr: FrenchName = ""
 
 
 class ServiceLocationTypeData(msgspec.Struct, kw_only=True):
     code: Code
-    label: Annotated[str, msgspec.Meta(max_length=100)]
+    label: ReferenceName
+    label_fr: FrenchName = ""
 
 
 class MergedClientData(msgspec.Struct, kw_only=True):

@@ -58,12 +58,14 @@ class DemoWorker:
 class Language:
     code: str
     name: str
+    name_fr: str = ""  # empty: no French name, the English one is shown
 
 
 @dataclass(frozen=True, slots=True)
 class LocationType:
     code: str
     label: str
+    label_fr: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,15 +103,20 @@ def load_demo_reference() -> DemoReference:
 
 
 def load_languages(path: Path | None = None) -> list[Language]:
-    """Languages a session can be delivered in, in file order; the shipped list unless ``path`` is given."""
-    rows = _read_unique(path or shipped("reference", "languages.csv"), ("code", "name"))
-    return [Language(code=row["code"], name=row["name"]) for row in rows]
+    """Languages a session can be delivered in, in file order; the shipped list unless ``path`` is given. The
+    French name (``name_fr``) may be blank, or its column absent from a file written before it was added."""
+    columns = ("code", "name", "name_fr")
+    rows = _read_unique(path or shipped("reference", "languages.csv"), columns, optional=columns[2:], added=columns[2:])
+    return [Language(code=row["code"], name=row["name"], name_fr=row["name_fr"]) for row in rows]
 
 
 def load_location_types(path: Path | None = None) -> list[LocationType]:
-    """Types of service location, in file order; the shipped list unless ``path`` is given."""
-    rows = _read_unique(path or shipped("reference", "service_location_types.csv"), ("code", "label"))
-    return [LocationType(code=row["code"], label=row["label"]) for row in rows]
+    """Types of service location, in file order; the shipped list unless ``path`` is given. The French name
+    (``label_fr``) is optional, as for languages."""
+    columns = ("code", "label", "label_fr")
+    shipped_file = shipped("reference", "service_location_types.csv")
+    rows = _read_unique(path or shipped_file, columns, optional=columns[2:], added=columns[2:])
+    return [LocationType(code=row["code"], label=row["label"], label_fr=row["label_fr"]) for row in rows]
 
 
 def load_sites(path: CsvFile) -> list[Site]:
@@ -134,23 +141,31 @@ def _load_demo_workers(path: CsvFile) -> list[DemoWorker]:
     return [DemoWorker(row["user_id"], row["name"], row["role"], DEMO_PASSWORD) for _, row in numbered]
 
 
-def _read_unique(path: CsvFile, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[dict[str, str]]:
+def _read_unique(
+    path: CsvFile, columns: tuple[str, ...], optional: tuple[str, ...] = (), added: tuple[str, ...] = ()
+) -> list[dict[str, str]]:
     """Rows of ``path`` whose first column is a key that must not repeat."""
-    numbered = list(_numbered_rows(path, columns, optional))
+    numbered = list(_numbered_rows(path, columns, optional, added))
     _check_unique(path, ((line, row[columns[0]]) for line, row in numbered))
     return [row for _, row in numbered]
 
 
 def _numbered_rows(
-    path: CsvFile, columns: tuple[str, ...], optional: tuple[str, ...]
+    path: CsvFile, columns: tuple[str, ...], optional: tuple[str, ...], added: tuple[str, ...] = ()
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Each data row with its line number, values trimmed; every column not in ``optional`` must have a value."""
+    """Each data row with its line number, values trimmed; every column not in ``optional`` must have a value.
+    The last ``added`` columns may be missing from the file altogether (one written before they were added): they
+    read as blank."""
+    older = columns[: len(columns) - len(added)]
     with path.open("r", encoding="utf-8-sig", newline="") as file:
         reader = csv.reader(file)
         header = next(reader, None)
-        if header is None or tuple(name.strip() for name in header) != columns:
+        found = tuple(name.strip() for name in header) if header is not None else None
+        if found not in (columns, older):
             raise ReferenceDataError(f"{path} line 1: expected the header {','.join(columns)}, found {header}")
+        missing_columns = len(columns) - len(found or ())
         for values in reader:
+            values = values + [""] * missing_columns if missing_columns and len(values) == len(older) else values
             if not any(value.strip() for value in values):
                 continue
             if len(values) != len(columns):

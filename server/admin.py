@@ -264,10 +264,13 @@ MAX_REFERENCE_CODE = 20
 MAX_REFERENCE_NAME = 100
 
 
-def put_reference_entry(db: Database, *, actor: Actor, now: datetime, kind: str, code: str, name: str) -> None:
+def put_reference_entry(
+    db: Database, *, actor: Actor, now: datetime, kind: str, code: str, name: str, name_fr: str = ""
+) -> None:
     """Add an entry to a shared list (languages, types of service location) or rename one. The lists are shared
-    by every agency on this server, and sessions keep their codes, so entries are never removed."""
-    code, name = code.strip().lower(), " ".join(name.split())
+    by every agency on this server, and sessions keep their codes, so entries are never removed. A blank French
+    name keeps the one the entry has (devices show the English name of an entry without one)."""
+    code, name, name_fr = code.strip().lower(), " ".join(name.split()), " ".join(name_fr.split())
     if kind not in REFERENCE_LISTS:
         raise Refused(N_("There is no such list."), field="kind")
     if not code or len(code) > MAX_REFERENCE_CODE or not _REFERENCE_CODE.match(code):
@@ -278,14 +281,16 @@ def put_reference_entry(db: Database, *, actor: Actor, now: datetime, kind: str,
         )
     if not name or len(name) > MAX_REFERENCE_NAME:
         raise Refused(N_("Enter a name of at most {limit} characters."), field="name", limit=MAX_REFERENCE_NAME)
+    if len(name_fr) > MAX_REFERENCE_NAME:
+        raise Refused(N_("Enter a name of at most {limit} characters."), field="name_fr", limit=MAX_REFERENCE_NAME)
     with db.writing() as session:
         crud.lock_sequence(session)
         if kind == "language":
-            crud.upsert_language(session, code=code, name=name)
+            crud.upsert_language(session, code=code, name=name, name_fr=name_fr or None)
         else:
-            crud.upsert_location_type(session, code=code, label=name)
+            crud.upsert_location_type(session, code=code, label=name, label_fr=name_fr or None)
         audit.record(session, at=now, actor=actor, action="reference_changed", agency_id=actor.agency_id,
-                     target=code, list=kind, name=name)  # fmt: skip
+                     target=code, list=kind, name=name, name_fr=name_fr)  # fmt: skip
 
 
 # --- shared checks ---------------------------------------------------------------------------------------------------

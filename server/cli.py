@@ -50,9 +50,11 @@ def _seed_shared_lists(db: Database) -> tuple[int, int]:
     with db.writing() as session:
         crud.lock_sequence(session)
         for language in languages:
-            crud.upsert_language(session, code=language.code, name=language.name)
+            crud.upsert_language(session, code=language.code, name=language.name, name_fr=language.name_fr or None)
         for location_type in location_types:
-            crud.upsert_location_type(session, code=location_type.code, label=location_type.label)
+            crud.upsert_location_type(
+                session, code=location_type.code, label=location_type.label, label_fr=location_type.label_fr or None
+            )
     return len(languages), len(location_types)
 
 

@@ -247,24 +247,35 @@ def sign_out_everywhere(session: Session, *, user_id: str) -> None:
 # --- global reference lists ------------------------------------------------------------------------------------------
 
 
-def upsert_language(session: Session, *, code: str, name: str) -> Language:
+def upsert_language(session: Session, *, code: str, name: str, name_fr: str | None = None) -> Language:
+    """Add a language or rename it; ``name_fr`` None keeps the French name it has (an English rename)."""
     language = session.get(Language, code)
     if language is None:
-        language = Language(code=code, name=name, version=1, seq=next_seq(session))
+        language = Language(code=code, name=name, name_fr=name_fr or "", version=1, seq=next_seq(session))
         session.add(language)
-    elif _changed(language, {"name": name}):
+    elif _changed(language, _names(name=name, name_fr=name_fr)):
         _mark_changed(session, language)
     return language
 
 
-def upsert_location_type(session: Session, *, code: str, label: str) -> ServiceLocationType:
+def upsert_location_type(
+    session: Session, *, code: str, label: str, label_fr: str | None = None
+) -> ServiceLocationType:
+    """Add a type of service location or rename it; ``label_fr`` None keeps its French name."""
     location_type = session.get(ServiceLocationType, code)
     if location_type is None:
-        location_type = ServiceLocationType(code=code, label=label, version=1, seq=next_seq(session))
+        location_type = ServiceLocationType(
+            code=code, label=label, label_fr=label_fr or "", version=1, seq=next_seq(session)
+        )
         session.add(location_type)
-    elif _changed(location_type, {"label": label}):
+    elif _changed(location_type, _names(label=label, label_fr=label_fr)):
         _mark_changed(session, location_type)
     return location_type
+
+
+def _names(**names: str | None) -> dict[str, str]:
+    """The names given (a French one left out when None: kept as it is)."""
+    return {column: name for column, name in names.items() if name is not None}
 
 
 def _named(key: Any, name: str, *conditions: Any) -> Any:

@@ -126,6 +126,7 @@ class Language(Base):
     __tablename__ = "language"
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
+    name_fr: Mapped[str] = mapped_column(String(100), default="", server_default="")
     version: Mapped[int] = mapped_column(default=1)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
 
@@ -134,6 +135,7 @@ class ServiceLocationType(Base):
     __tablename__ = "service_location_type"
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     label: Mapped[str] = mapped_column(String(100))
+    label_fr: Mapped[str] = mapped_column(String(100), default="", server_default="")
     version: Mapped[int] = mapped_column(default=1)
     seq: Mapped[int] = mapped_column(BigInteger, index=True)
 

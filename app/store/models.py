@@ -47,12 +47,14 @@ class LanguageRow(Base):
     __tablename__ = "language"
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
+    name_fr: Mapped[str] = mapped_column(String(100), default="")  # empty: no French name, the English one is shown
 
 
 class LocationTypeRow(Base):
     __tablename__ = "service_location_type"
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     label: Mapped[str] = mapped_column(String(100))
+    label_fr: Mapped[str] = mapped_column(String(100), default="")
 
 
 class ClientRow(Base):

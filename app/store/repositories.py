@@ -247,17 +247,20 @@ class ReferenceRepository:
     def __init__(self, tx: DbSession):
         self.tx = tx
 
-    def lists(self) -> ReferenceRows:
-        """Active sites and workers, all languages and location types."""
+    def lists(self, *, french: bool = False) -> ReferenceRows:
+        """Active sites and workers, all languages and location types; with ``french``, languages and location
+        types by their French names where the server sent one (the English one otherwise), sorted as shown."""
         tx = self.tx
+        language = _shown_name(LanguageRow.name, LanguageRow.name_fr, french).label("shown")
+        location = _shown_name(LocationTypeRow.label, LocationTypeRow.label_fr, french).label("shown")
         return ReferenceRows(
             sites=[(s.code, s.name, s.address)
                    for s in tx.scalars(select(SiteRow).where(SiteRow.active).order_by(SiteRow.code))],
             workers=[(w.user_id, w.name)
                      for w in tx.scalars(select(WorkerRow).where(WorkerRow.active).order_by(WorkerRow.name))],
-            languages=[(lang.code, lang.name) for lang in tx.scalars(select(LanguageRow).order_by(LanguageRow.name))],
-            location_types=[(loc.code, loc.label)
-                            for loc in tx.scalars(select(LocationTypeRow).order_by(LocationTypeRow.label))],
+            languages=[(r.code, r.shown) for r in tx.execute(select(LanguageRow.code, language).order_by(language))],
+            location_types=[(r.code, r.shown)
+                            for r in tx.execute(select(LocationTypeRow.code, location).order_by(location))],
         )  # fmt: skip
 
     def known_codes(self, session: Session) -> KnownCodes:
@@ -332,6 +335,11 @@ class ReferenceRepository:
 
 def _service_form(row: ServiceFormRow) -> ServiceForm:
     return repository.service_form_from_row(row, [repository.referral_from_row(r) for r in row.referrals])
+
+
+def _shown_name(english: Any, french: Any, in_french: bool) -> Any:
+    """The name a list entry is shown by: the French one when asked for and known, else the English one."""
+    return func.coalesce(func.nullif(french, ""), english) if in_french else english
 
 
 # Each reference list's table, and whether a tombstone keeps its row as inactive.

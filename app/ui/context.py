@@ -14,7 +14,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import flet as ft
 
-from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator
+from app.i18n import DEFAULT_LANGUAGE, FRENCH, LANGUAGES, Translator, translator
 from app.store.db import DeviceDatabase
 from app.store.device import DeviceStore
 from app.ui import theme
@@ -116,6 +116,7 @@ class AppContext:
     def use_language(self, language: str) -> None:
         """Show this session's screens in ``language`` from now on; other sessions keep theirs."""
         self.tr = translator(language)
+        self.forget_reference_lists()  # languages and location types are named in the worker's language
         self.page.locale_configuration = ft.LocaleConfiguration(
             supported_locales=list(FLUTTER_LOCALES.values()), current_locale=FLUTTER_LOCALES[self.tr.language]
         )
@@ -134,9 +135,10 @@ class AppContext:
         return await asyncio.to_thread(function, *args, **kwargs)
 
     async def reference_lists(self) -> ReferenceLists:
-        """Sites, workers, languages and location types, read once and kept until a sync may have changed them."""
+        """Sites, workers, languages and location types, read once and kept until a sync may have changed them or
+        the worker switches language (languages and location types are named in the worker's language)."""
         if self._reference is None:
-            self._reference = await self.call(load_reference_lists, self.db)
+            self._reference = await self.call(load_reference_lists, self.db, french=self.tr.language == FRENCH)
         return self._reference
 
     def forget_reference_lists(self) -> None:

@@ -33,10 +33,11 @@ class ReferenceLists:
         return next((lang.label for lang in self.languages if lang.code == code), code)
 
 
-def load_reference_lists(db: UnitsOfWork) -> ReferenceLists:
-    """Active sites and workers, all languages and location types, sorted for display."""
+def load_reference_lists(db: UnitsOfWork, *, french: bool = False) -> ReferenceLists:
+    """Active sites and workers, all languages and location types, sorted for display; with ``french``, languages
+    and location types named in French where the server gave a French name (else in English)."""
     with db.reading() as uow:
-        rows = uow.reference.lists()
+        rows = uow.reference.lists(french=french)
     return ReferenceLists(
         sites=[SiteOption(*site) for site in rows.sites],
         workers=[Option(*worker) for worker in rows.workers],

@@ -273,12 +273,14 @@ def _reference_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     with db.reading() as session:
-        languages = session.execute(select(Language.code, Language.name).order_by(Language.name)).all()
+        languages = session.execute(select(Language.code, Language.name, Language.name_fr).order_by(Language.name))
         kinds = session.execute(
-            select(ServiceLocationType.code, ServiceLocationType.label).order_by(ServiceLocationType.label)
-        ).all()
-    values = values or {"kind": "language", "code": "", "name": ""}
-    lists = {"language": languages, "service_location_type": kinds}
+            select(ServiceLocationType.code, ServiceLocationType.label, ServiceLocationType.label_fr).order_by(
+                ServiceLocationType.label
+            )
+        )
+        lists = {"language": languages.all(), "service_location_type": kinds.all()}
+    values = values or {"kind": "language", "code": "", "name": "", "name_fr": ""}
     return page(
         request,
         "reference.html",
@@ -303,12 +305,13 @@ def put_reference_entry(
     kind: Annotated[str, Form(max_length=40)] = "",
     code: Annotated[str, Form(max_length=100)] = "",
     name: Annotated[str, Form(max_length=400)] = "",
+    name_fr: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     try:
-        admin.put_reference_entry(db, actor=viewer.actor, now=now, kind=kind, code=code, name=name)
+        admin.put_reference_entry(db, actor=viewer.actor, now=now, kind=kind, code=code, name=name, name_fr=name_fr)
     except Refused as refusal:
         problems = Problems()
         problems.refused(request, refusal, default_field="code")
-        values = {"kind": kind, "code": code, "name": name}
+        values = {"kind": kind, "code": code, "name": name, "name_fr": name_fr}
         return _reference_page(request, viewer, db, values=values, problems=problems, status_code=400)
     return redirect(f"{CONSOLE_PREFIX}/reference?done=reference")

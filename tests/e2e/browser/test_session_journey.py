@@ -34,7 +34,7 @@ from playwright.sync_api import Locator, Page, expect
 from app.i18n import CATALOG_LOCALES, ENGLISH, FRENCH, LANGUAGES, Translator, catalog_path, translator
 from app.ui.forms import describe_service_date
 from app.ui.screens.find import result_summary
-from seed_data.reference import DEMO_PASSWORD, DEMO_SIGN_IN
+from seed_data.reference import DEMO_PASSWORD, DEMO_SIGN_IN, load_languages, load_location_types
 
 OTHER_WORKER = ("lnguyen", "Lan Nguyễn")
 FRENCH_WORKER = "okovalenko"
@@ -188,7 +188,8 @@ class SessionWorker:
         return self.page.locator('[flt-semantics-identifier="session-status"]')
 
     def english_left(self) -> list[str]:
-        """The English catalog messages this screen shows (in its accessibility tree) whose French differs."""
+        """The English catalog messages and reference-list names this screen shows (in its accessibility tree)
+        whose French differs."""
         shown = {line.strip() for text in self.page.evaluate(_SHOWN_TEXTS) for line in text.splitlines()}
         return sorted(shown & _english_only_messages())
 
@@ -212,18 +213,20 @@ _SHOWN_TEXTS = """() => Array.from(document.querySelectorAll('flt-semantics')).f
 
 @functools.cache
 def _english_only_messages() -> frozenset[str]:
-    """The catalog's English messages (without placeholders) whose French is different: one on a French screen is a
-    word that skipped the catalog. The languages' own names are left out: the switch to English reads "English"."""
+    """The catalog's English messages (without placeholders) whose French is different, and the English names of
+    the server's lists (languages, types of service location) whose French name is: one on a French screen is a
+    word that skipped the catalog or the list's French name. The languages' own names are left out: the switch to
+    English reads "English"."""
     with catalog_path(FRENCH).open("rb") as source:
         catalog = read_po(source, locale=CATALOG_LOCALES[FRENCH])
-    return frozenset(
+    messages = {
         message.id
         for message in catalog
-        if isinstance(message.id, str)
-        and "{" not in message.id
-        and message.string not in ("", message.id)
-        and message.id not in LANGUAGES.values()
-    )
+        if isinstance(message.id, str) and "{" not in message.id and message.string not in ("", message.id)
+    }
+    names = {language.name for language in load_languages() if language.name_fr not in ("", language.name)}
+    labels = {kind.label for kind in load_location_types() if kind.label_fr not in ("", kind.label)}
+    return frozenset((messages | names | labels) - set(LANGUAGES.values()))
 
 
 @pytest.fixture
@@ -465,10 +468,10 @@ def test_a_worker_records_a_session_in_french_on_a_phone(
     assert me.english_left() == []
     me.button_starting("OTT-002").click()
     me.tick(fr("In Person"))
-    me.choose(fr("Type of Service Location"), "Agency office")  # the server's list, in English only so far
+    me.choose(fr("Type of Service Location"), "Bureau de l'organisme")  # the server's list, in French
     me.type(fr("Minutes"), "45")
     me.press(fr("Add Language"))
-    me.choose(fr("Language"), "French")  # the server's list too
+    me.choose(fr("Language"), "Français")  # the server's list too
     me.press(fr("Update"))
     me.press(fr("Save Session"))
     me.sees(fr("Saved"))

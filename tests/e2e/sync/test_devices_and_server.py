@@ -245,6 +245,16 @@ def test_a_cursor_the_server_does_not_know_starts_a_full_pull(new_device):
     assert load_reference_lists(tablet.db).sites
 
 
+def test_a_french_worker_reads_the_servers_reference_lists_in_french(new_device):
+    tablet = new_device(WORKER)
+
+    tablet.sync()
+
+    english, french = load_reference_lists(tablet.db), load_reference_lists(tablet.db, french=True)
+    assert (english.language_name("fr"), french.language_name("fr")) == ("French", "Français")
+    assert {kind.code: kind.label for kind in french.location_types}["client_home"] == "Domicile du client"
+
+
 def test_the_background_runner_syncs_a_save_and_reports_it(new_device):
     tablet_a = new_device(WORKER)
     statuses: list[SyncStatus] = []

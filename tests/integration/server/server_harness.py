@@ -154,10 +154,14 @@ class ServerHarness:
     def add_shared_lists(self) -> None:
         with self.db.writing() as session:
             crud.lock_sequence(session)
-            for code, name in (("en", "English"), ("fr", "French"), ("ar", "Arabic")):
-                crud.upsert_language(session, code=code, name=name)
-            for code, label in (("agency_office", "Agency office"), ("client_home", "Client's home")):
-                crud.upsert_location_type(session, code=code, label=label)
+            languages = (("en", "English", "Anglais"), ("fr", "French", "Français"), ("ar", "Arabic", ""))
+            for code, name, name_fr in languages:
+                crud.upsert_language(session, code=code, name=name, name_fr=name_fr)
+            for code, label, label_fr in (
+                ("agency_office", "Agency office", "Bureau de l'organisme"),
+                ("client_home", "Client's home", "Domicile du client"),
+            ):
+                crud.upsert_location_type(session, code=code, label=label, label_fr=label_fr)
 
     def add_two_agencies(self) -> None:
         """North: sites N-001/N-002, workers wlee and ajones, supervisor sboss. South: site S-001, worker zsouth."""

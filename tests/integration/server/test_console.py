@@ -215,6 +215,17 @@ def test_sites_are_added_renamed_closed_and_uploaded_with_every_bad_line_named(p
     assert sites["N-002"]["name"] == "Reopened" and "N-020" in sites
 
 
+def test_a_list_entry_gets_a_french_name_that_an_english_rename_keeps(pages: ServerHarness) -> None:
+    browser = console(pages, "admin1")
+    for form in (
+        {"kind": "language", "code": "ar", "name": "Arabic", "name_fr": "Arabe"},
+        {"kind": "language", "code": "ar", "name": "Arabic (Modern Standard)", "name_fr": ""},
+    ):
+        assert browser.post("/reference", form, form_on="/reference").status_code == 303
+    languages = records(pages.pull_all(pages.login("wlee"))[0], "language")
+    assert languages["ar"] == {"code": "ar", "name": "Arabic (Modern Standard)", "name_fr": "Arabe"}
+
+
 def test_another_agencys_worker_or_site_is_not_found(pages: ServerHarness) -> None:
     browser = console(pages, "admin1")
     assert browser.get("/workers/zsouth").status_code == 404

@@ -34,7 +34,12 @@ def test_a_first_pull_brings_the_agency_and_its_reference_lists(two_agencies: Se
         "active": True,
     }
     assert set(records(changes, "language")) == {"en", "fr", "ar"}
-    assert records(changes, "service_location_type")["client_home"] == {"code": "client_home", "label": "Client's home"}
+    assert records(changes, "language")["ar"] == {"code": "ar", "name": "Arabic", "name_fr": ""}  # none known
+    assert records(changes, "service_location_type")["client_home"] == {
+        "code": "client_home",
+        "label": "Client's home",
+        "label_fr": "Domicile du client",
+    }
     assert all(item["version"] == 1 for item in changes)
 
 

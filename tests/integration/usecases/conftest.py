@@ -30,11 +30,11 @@ def db(device_db: DeviceDatabase) -> DeviceDatabase:
                 WorkerRow(user_id="wlee", name="Wen Lee"),
                 WorkerRow(user_id="jdoe", name="Jane Doe"),
                 WorkerRow(user_id="mroy", name="Marc Roy", active=False),
-                LanguageRow(code="en", name="English"),
-                LanguageRow(code="ar", name="Arabic"),
-                LanguageRow(code="fr", name="French"),
-                LocationTypeRow(code="agency_office", label="Agency office"),
-                LocationTypeRow(code="client_home", label="Client's home"),
+                LanguageRow(code="en", name="English", name_fr="Anglais"),
+                LanguageRow(code="ar", name="Arabic"),  # no French name sent
+                LanguageRow(code="fr", name="French", name_fr="Français"),
+                LocationTypeRow(code="agency_office", label="Agency office", label_fr="Bureau de l'organisme"),
+                LocationTypeRow(code="client_home", label="Client's home", label_fr="Domicile du client"),
             ]
         )
     return device_db

@@ -22,6 +22,14 @@ def test_pickers_offer_active_sites_and_workers_and_every_language(db: DeviceDat
     assert lists.language_name("ar") == "Arabic"
 
 
+def test_a_french_worker_reads_languages_and_location_types_in_french_sorted_as_shown(db: DeviceDatabase) -> None:
+    lists = load_reference_lists(db, french=True)
+
+    assert [language.label for language in lists.languages] == ["Anglais", "Arabic", "Français"]  # Arabic: no French
+    assert [kind.label for kind in lists.location_types] == ["Bureau de l'organisme", "Domicile du client"]
+    assert lists.language_name("en") == "Anglais"
+
+
 def test_the_site_filter_matches_code_name_or_address_ignoring_case(db: DeviceDatabase) -> None:
     assert [site.code for site in find_sites(db, "library")] == ["N-001"]
     assert [site.code for site in find_sites(db, "ELM")] == ["N-002"]

@@ -7,6 +7,7 @@ import pytest
 from seed_data.reference import (
     DEMO_PASSWORD,
     DEMO_SIGN_IN,
+    Language,
     ReferenceDataError,
     load_demo_reference,
     load_languages,
@@ -44,6 +45,20 @@ def test_at_least_forty_languages_with_unique_codes_including_the_common_ones() 
     names = {language.name for language in languages}
     for expected in ("English", "French", "Arabic", "Punjabi", "Mandarin", "Tigrinya", "American Sign Language"):
         assert expected in names
+
+
+def test_every_shipped_language_and_location_type_has_a_french_name() -> None:
+    languages, location_types = load_languages(), load_location_types()
+    assert all(language.name_fr for language in languages)
+    assert all(location.label_fr for location in location_types)
+    assert {language.code: language.name_fr for language in languages}["en"] == "Anglais"
+    assert {location.code: location.label_fr for location in location_types}["client_home"] == "Domicile du client"
+
+
+def test_a_list_written_before_french_names_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "languages.csv"
+    path.write_text("code,name\nen,English\nfr,French\n", encoding="utf-8")
+    assert load_languages(path) == [Language("en", "English"), Language("fr", "French")]
 
 
 def test_location_types_include_the_spec_examples_with_other_last() -> None:
