@@ -1,7 +1,7 @@
 """reference lists carry French names
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 
 Languages and types of service location get their name in French beside the English one, sent to devices as
 ``name_fr`` / ``label_fr``; entries stored before have none (devices show the English name until one is given).
@@ -10,8 +10,8 @@ Languages and types of service location get their name in French beside the Engl
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
