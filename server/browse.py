@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, exists, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.domain.clients import display_name
@@ -152,17 +152,13 @@ def count_sessions(session: Session, *, where: SessionFilter) -> int:
 
 
 def _earlier_than(position: PagePosition) -> Any:
-    return or_(
-        SessionRecord.service_date < position.service_date,
-        and_(SessionRecord.service_date == position.service_date, SessionRecord.id < position.session_id),
-    )
+    """A row-value comparison, which SQLite and PostgreSQL both seek in the index (an OR of two comparisons is only
+    filtered, so a page deep in the list would walk every row above it)."""
+    return tuple_(SessionRecord.service_date, SessionRecord.id) < (position.service_date, position.session_id)
 
 
 def _later_than(position: PagePosition) -> Any:
-    return or_(
-        SessionRecord.service_date > position.service_date,
-        and_(SessionRecord.service_date == position.service_date, SessionRecord.id > position.session_id),
-    )
+    return tuple_(SessionRecord.service_date, SessionRecord.id) > (position.service_date, position.session_id)
 
 
 def _position(row: SessionRow) -> PagePosition:
