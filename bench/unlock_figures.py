@@ -37,7 +37,7 @@ def unlock_figures(folder: Path, sizes: Sizes, _seed: int) -> list[Figure]:
     unwrap = Latency.of(time_each(list(range(samples)), lambda _n: keyring.unwrap("bench-worker", _PASSWORD)))
     pin_hash = hash_secret("402918")
     pin = Latency.of(time_each(list(range(samples)), lambda _n: check_secret("402918", pin_hash)))
-    (folder / "restart").mkdir()
+    (folder / "restart").mkdir(parents=True, exist_ok=True)  # --work-dir keeps it from an earlier run
     _sign_in(folder / "restart", _BenchServer)  # the first sign-in needs the server; the ones timed do without
     restart = Latency.of(time_each(list(range(samples)), lambda _n: _sign_in(folder / "restart", _NoSignal)))
     kdf = DEFAULT_KDF
