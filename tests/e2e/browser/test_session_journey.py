@@ -95,6 +95,8 @@ class SessionWorker:
         self.tap(self.page.get_by_role("textbox", name=box, exact=True))
         expect(self.page.locator(":focus")).to_have_attribute("aria-label", box)
         self.page.keyboard.type(text)
+        expect(self.page.locator(":focus")).to_have_value(text)
+        self.page.wait_for_timeout(TYPED_TEXT_SETTLES_MS)  # the app has no sign to wait on that it got the last key
 
     def holds(self, box: str, text: str) -> None:
         """The text box called ``box`` holds ``text``. Flutter mirrors a box's text into the DOM only while it has
