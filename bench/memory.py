@@ -52,14 +52,14 @@ def _probe(device: str | None, user_id: str, agency_id: str) -> int:
         from app.store.db import DeviceDatabase
         from app.usecases.clients import search_clients
         from app.usecases.context import Actor
-        from app.usecases.sessions import list_my_sessions
+        from app.usecases.sessions import SessionFilter, list_my_sessions
 
         db = DeviceDatabase(Path(device))
         actor = Actor(user_id=user_id, name=user_id, role="worker", agency_id=agency_id)
         for query in ("a", "ma", "mar", "nguyen"):
             search_clients(db, query)
         list_my_sessions(db, actor)
-        list_my_sessions(db, actor, incomplete_only=True)
+        list_my_sessions(db, actor, SessionFilter(incomplete_only=True))
         db.close()
     return _peak_rss()
 

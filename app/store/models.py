@@ -105,12 +105,20 @@ class ClientSearchTermRow(Base):
 
 
 class SessionRow(Base):
+    """A session's own fields. Lists read it newest first (service date, then when recorded) through an index, for
+    all sessions, one site's, or the complete or incomplete ones (migration 0010)."""
+
     __tablename__ = "session"
+    __table_args__ = (
+        Index("ix_session_newest", "service_date", "created_at"),
+        Index("ix_session_site_newest", "site_code", "service_date", "created_at"),
+        Index("ix_session_complete_newest", "complete", "service_date", "created_at"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     agency_id: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(100))
     session_type: Mapped[str | None] = mapped_column(String(40))
-    service_date: Mapped[str | None] = mapped_column(String(10), index=True)
+    service_date: Mapped[str | None] = mapped_column(String(10))
     site_code: Mapped[str | None] = mapped_column(String(40))
     delivery_methods: Mapped[list[Any]] = mapped_column(default=list)
     service_location_type: Mapped[str | None] = mapped_column(String(40))

@@ -20,6 +20,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     null,
     select,
     union_all,
@@ -112,6 +113,19 @@ class SessionListing:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionFilter:
+    """Which sessions a list shows: each criterion left empty lets every session through."""
+
+    staff: str | None = None
+    """A worker in Staff Involved (My Dashboard: the signed-in worker; Agency sessions: the worker chosen)."""
+    site_code: str | None = None
+    client_id: str | None = None
+    incomplete_only: bool = False
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FormListing:
     """A client's service form and the session it is in, as a list of forms to finish shows them."""
 
@@ -151,39 +165,23 @@ class SessionRepository:
         for merged, survivor in survivors.items():
             self.tx.execute(update(ServiceFormRow).where(ServiceFormRow.client_id == merged).values(client_id=survivor))
 
-    def page_of_staff(
-        self,
-        user_id: str,
-        *,
-        offset: int,
-        limit: int,
-        incomplete_only: bool = False,
-        date_from: date | None = None,
-        date_to: date | None = None,
-    ) -> tuple[list[SessionListing], int]:
-        """Sessions with ``user_id`` in Staff Involved, newest first: one page of them, and how many there are."""
-        mine = select(SessionStaffRow.session_id).where(SessionStaffRow.user_id == user_id)
-        query = select(SessionRow).where(SessionRow.id.in_(mine))
-        if incomplete_only:
-            query = query.where(SessionRow.complete.is_(False))
-        if date_from:
-            query = query.where(SessionRow.service_date >= date_from.isoformat())
-        if date_to:
-            query = query.where(SessionRow.service_date <= date_to.isoformat())
-        total = self.tx.scalar(select(func.count()).select_from(query.subquery())) or 0
-        page = query.order_by(SessionRow.service_date.desc(), SessionRow.created_at.desc()).offset(offset).limit(limit)
-        return self._listings(list(self.tx.scalars(page))), total
+    def page(self, filters: SessionFilter, *, offset: int, limit: int) -> tuple[list[SessionListing], int]:
+        """The sessions ``filters`` lets through, newest first: one page of them, and how many there are.
 
-    def of_client(self, client_id: str, *, limit: int) -> list[SessionListing]:
-        """The client's sessions on this device, newest first."""
-        with_client = select(ServiceFormRow.session_id).where(ServiceFormRow.client_id == client_id)
-        query = (
+        Newest first is the order of ``ix_session_newest`` (service date, then when recorded), so a page of the
+        whole agency's sessions reads the index from its end instead of sorting every session on the device; a
+        site's, or the incomplete ones, come the same way from their own index, and the count reads the same index.
+        """
+        conditions = _session_conditions(filters)
+        total = self.tx.scalar(select(func.count()).select_from(SessionRow).where(*conditions)) or 0
+        page = (
             select(SessionRow)
-            .where(SessionRow.id.in_(with_client))
+            .where(*conditions)
             .order_by(SessionRow.service_date.desc(), SessionRow.created_at.desc())
+            .offset(offset)
             .limit(limit)
         )
-        return self._listings(list(self.tx.scalars(query)))
+        return self._listings(page), total
 
     def forms_of_client_in_incomplete_sessions(self, client_id: str) -> list[FormListing]:
         """The client's service forms in every session of theirs on this device that is not complete, newest session
@@ -194,13 +192,11 @@ class SessionRepository:
             .where(SessionRow.id.in_(with_client), SessionRow.complete.is_(False))
             .order_by(SessionRow.service_date.desc(), SessionRow.created_at.desc())
         )
-        rows = list(self.tx.scalars(query))
-        return [
-            FormListing(listing, _service_form(form))
-            for listing, row in zip(self._listings(rows), rows, strict=True)
-            for form in row.service_forms
-            if form.client_id == client_id
-        ]
+        listings = self._listings(query)
+        in_listed = ServiceFormRow.session_id.in_([item.id for item in listings])
+        forms = self.tx.scalars(select(ServiceFormRow).where(ServiceFormRow.client_id == client_id, in_listed))
+        by_session = {form.session_id: _service_form(form) for form in forms}
+        return [FormListing(listing, by_session[listing.id]) for listing in listings if listing.id in by_session]
 
     def group_activities(self, text: str, *, limit: int) -> list[SessionListing]:
         """Group activity sessions whose activity name contains ``text``, newest first."""
@@ -211,10 +207,19 @@ class SessionRepository:
             .order_by(SessionRow.service_date.desc())
             .limit(limit)
         )  # fmt: skip
-        return self._listings(list(self.tx.scalars(statement)))
+        return self._listings(statement)
 
-    def _listings(self, rows: list[SessionRow]) -> list[SessionListing]:
+    def _listings(self, sessions: Select[Any]) -> list[SessionListing]:
+        """Run ``sessions`` (a select of ``SessionRow``, filtered, ordered and limited) for just the columns a list
+        shows, then each session's clients and whether it waits for sync, a statement each: loading whole sessions
+        with their languages, staff and referrals cost several times the queries themselves."""
+        rows = self.tx.execute(sessions.with_only_columns(*_LISTING_COLUMNS)).all()
         ids = [row.id for row in rows]
+        clients: dict[str, list[str]] = {}
+        in_order = (select(ServiceFormRow.session_id, ServiceFormRow.client_id)
+                    .where(ServiceFormRow.session_id.in_(ids)).order_by(ServiceFormRow.position))  # fmt: skip
+        for session_id, client_id in self.tx.execute(in_order):
+            clients.setdefault(session_id, []).append(client_id)
         waiting = set(self.tx.scalars(select(OutboxRow.record_id).where(OutboxRow.record_id.in_(ids))))
         return [
             SessionListing(
@@ -222,13 +227,19 @@ class SessionRepository:
                 service_date=date.fromisoformat(row.service_date) if row.service_date else None,
                 session_type=row.session_type,
                 site_code=row.site_code or "",
-                client_ids=[form.client_id for form in row.service_forms],
+                client_ids=clients.get(row.id, []),
                 activity_name=row.activity_name,
                 complete=row.complete,
                 waiting_to_sync=row.id in waiting,
             )
             for row in rows
         ]
+
+
+_LISTING_COLUMNS = (
+    SessionRow.id, SessionRow.service_date, SessionRow.session_type, SessionRow.site_code, SessionRow.activity_name,
+    SessionRow.complete,
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +342,30 @@ class ReferenceRepository:
                 connection.execute(table.update().where(key.in_(chunk)).values(active=False))
             else:
                 connection.execute(table.delete().where(key.in_(chunk)))
+
+
+_ABOUT_HALF = literal_column("0.5")  # likelihood() takes a constant, not a bound parameter
+
+
+def _session_conditions(filters: SessionFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.staff:
+        on_staff = select(SessionStaffRow.session_id).where(SessionStaffRow.user_id == filters.staff)
+        conditions.append(SessionRow.id.in_(on_staff))
+    if filters.client_id:
+        with_client = select(ServiceFormRow.session_id).where(ServiceFormRow.client_id == filters.client_id)
+        conditions.append(SessionRow.id.in_(with_client))
+    if filters.site_code:
+        conditions.append(SessionRow.site_code == filters.site_code)
+    if filters.incomplete_only:
+        # About half of an agency's sessions are incomplete: telling SQLite so (likelihood) makes it narrow by the
+        # worker, the client or the site first when one is chosen, and use ix_session_complete_newest only alone.
+        conditions.append(func.likelihood(SessionRow.complete.is_(False), _ABOUT_HALF))
+    if filters.date_from:
+        conditions.append(SessionRow.service_date >= filters.date_from.isoformat())
+    if filters.date_to:
+        conditions.append(SessionRow.service_date <= filters.date_to.isoformat())
+    return conditions
 
 
 def _service_form(row: ServiceFormRow) -> ServiceForm:

@@ -39,6 +39,11 @@ class NotFound(LookupError):
     """A record the screen asked for is not on this device."""
 
 
+class NotAllowed(PermissionError):
+    """The signed-in worker's role does not give them what the screen asked for (a field worker and the agency's
+    sessions)."""
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 

@@ -7,11 +7,12 @@ from datetime import date
 from app.domain.errors import FieldError, ValidationFailed
 from app.domain.sessions import ServiceForm, Session, completion_gaps, validate_session
 from app.domain.words import N_
-from app.store.repositories import SessionListing
+from app.store.repositories import SessionFilter, SessionListing
 from app.store.unit_of_work import UnitOfWork
-from app.usecases.context import Actor, NotFound, UnitsOfWork, local_today, utc_now
+from app.usecases.context import Actor, NotAllowed, NotFound, UnitsOfWork, local_today, utc_now
 
 PAGE_SIZE = 20
+ANY_SESSION = SessionFilter()
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,33 +133,37 @@ def save_service_form(db: UnitsOfWork, actor: Actor, session_id: str, form: Serv
 
 
 def list_my_sessions(
-    db: UnitsOfWork,
-    actor: Actor,
-    *,
-    page: int = 0,
-    page_size: int = PAGE_SIZE,
-    incomplete_only: bool = False,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    db: UnitsOfWork, actor: Actor, filters: SessionFilter = ANY_SESSION, *, page: int = 0, page_size: int = PAGE_SIZE
 ) -> Page:
-    """Sessions where the worker is in Staff Involved, newest first, one page at a time."""
+    """Sessions where the worker is in Staff Involved, newest first, one page at a time (My Dashboard)."""
+    return _page(db, replace(filters, staff=actor.user_id), page, page_size)
+
+
+def list_agency_sessions(
+    db: UnitsOfWork, actor: Actor, filters: SessionFilter = ANY_SESSION, *, page: int = 0, page_size: int = PAGE_SIZE
+) -> Page:
+    """Every session of the agency on this device, newest first, one page at a time (Agency sessions). A
+    supervisor's device pulls all of them; a field worker's holds only their own, and the list is not theirs."""
+    if not actor.is_supervisor:
+        raise NotAllowed(actor.user_id)
+    return _page(db, filters, page, page_size)
+
+
+def list_client_sessions(db: UnitsOfWork, client_id: str, *, page: int = 0, page_size: int = PAGE_SIZE) -> Page:
+    """The client's sessions on this device, newest first, one page at a time (Client Profile)."""
+    return _page(db, SessionFilter(client_id=client_id), page, page_size)
+
+
+def sessions_of_client(db: UnitsOfWork, client_id: str, *, limit: int = PAGE_SIZE) -> list[SessionSummary]:
+    """The client's newest sessions on this device (Client Dashboard's recent sessions)."""
+    return list_client_sessions(db, client_id, page_size=limit).items
+
+
+def _page(db: UnitsOfWork, filters: SessionFilter, page: int, page_size: int) -> Page:
     with db.reading() as uow:
-        listings, total = uow.sessions.page_of_staff(
-            actor.user_id,
-            offset=page * page_size,
-            limit=page_size,
-            incomplete_only=incomplete_only,
-            date_from=date_from,
-            date_to=date_to,
-        )
+        listings, total = uow.sessions.page(filters, offset=page * page_size, limit=page_size)
         items = _summaries(uow, listings)
     return Page(items=items, page=page, page_size=page_size, total=total)
-
-
-def sessions_of_client(db: UnitsOfWork, client_id: str, *, limit: int = 20) -> list[SessionSummary]:
-    """The client's sessions on this device, newest first (Client Profile and Client Dashboard)."""
-    with db.reading() as uow:
-        return _summaries(uow, uow.sessions.of_client(client_id, limit=limit))
 
 
 def open_service_forms(db: UnitsOfWork, client_id: str) -> list[OpenForm]:

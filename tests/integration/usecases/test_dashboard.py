@@ -8,8 +8,16 @@ import pytest
 from app.domain.clients import Client
 from app.domain.sessions import ServiceForm, Session
 from app.store.db import DeviceDatabase
-from app.usecases.context import Actor
-from app.usecases.sessions import list_my_sessions, open_service_forms, search_group_activities, sessions_of_client
+from app.usecases.context import Actor, NotAllowed
+from app.usecases.sessions import (
+    SessionFilter,
+    list_agency_sessions,
+    list_client_sessions,
+    list_my_sessions,
+    open_service_forms,
+    search_group_activities,
+    sessions_of_client,
+)
 
 Register = Callable[..., Client]
 Record = Callable[..., Session]
@@ -61,7 +69,7 @@ class TestMyDashboard:
     def test_incomplete_only_hides_the_green_sessions(
         self, db: DeviceDatabase, worker: Actor, twenty_five_days: list[Session]
     ) -> None:
-        page = list_my_sessions(db, worker, incomplete_only=True, page_size=100)
+        page = list_my_sessions(db, worker, SessionFilter(incomplete_only=True), page_size=100)
 
         assert page.total == 16
         assert {row.id for row in page.items} == {s.id for s in twenty_five_days if not s.complete}
@@ -69,7 +77,7 @@ class TestMyDashboard:
     def test_a_date_range_includes_both_ends(
         self, db: DeviceDatabase, worker: Actor, twenty_five_days: list[Session]
     ) -> None:
-        page = list_my_sessions(db, worker, date_from=date(2025, 1, 10), date_to=date(2025, 1, 12))
+        page = list_my_sessions(db, worker, SessionFilter(date_from=date(2025, 1, 10), date_to=date(2025, 1, 12)))
 
         assert [row.service_date for row in page.items] == [date(2025, 1, 12), date(2025, 1, 11), date(2025, 1, 10)]
         assert not page.has_next
@@ -100,6 +108,70 @@ class TestMyDashboard:
         page = list_my_sessions(db, worker)
 
         assert (page.items, page.total, page.has_next) == ([], 0, False)
+
+
+class TestAgencySessions:
+    @pytest.fixture
+    def supervisor(self, worker: Actor) -> Actor:
+        return Actor(user_id="ayusuf", name="Amina Yusuf", role="supervisor", agency_id=worker.agency_id)
+
+    @pytest.fixture
+    def agency(self, record: Record, client: Client, colleague: Actor) -> dict[str, Session]:
+        """Sessions of two workers at two sites; the supervisor is on the staff of none of them."""
+        return {
+            "mine_north": record(client.id, service_date=date(2025, 2, 1)),
+            "mine_shelter": record(
+                client.id,
+                service_date=date(2025, 2, 3),
+                site_code="N-002",
+                service_forms=complete_form(client.id, "done"),
+            ),
+            "theirs_shelter": record(client.id, actor=colleague, service_date=date(2025, 2, 2), site_code="N-002"),
+            "theirs_north": record(client.id, actor=colleague, service_date=date(2025, 2, 4)),
+        }
+
+    def test_a_supervisor_sees_every_session_on_the_device_newest_first(
+        self, db: DeviceDatabase, supervisor: Actor, agency: dict[str, Session]
+    ) -> None:
+        page = list_agency_sessions(db, supervisor)
+
+        newest_first = ("theirs_north", "mine_shelter", "theirs_shelter", "mine_north")
+        assert [row.id for row in page.items] == [agency[name].id for name in newest_first]
+        assert page.total == 4
+
+    @pytest.mark.parametrize(
+        ("chosen", "listed"),
+        [
+            (SessionFilter(staff="jdoe"), {"theirs_shelter", "theirs_north"}),
+            (SessionFilter(site_code="N-002"), {"mine_shelter", "theirs_shelter"}),
+            (SessionFilter(site_code="N-002", incomplete_only=True), {"theirs_shelter"}),
+            (SessionFilter(staff="wlee", date_from=date(2025, 2, 2)), {"mine_shelter"}),
+            (SessionFilter(staff="jdoe", site_code="N-001", incomplete_only=True, date_to=date(2025, 2, 3)), set()),
+        ],
+    )
+    def test_the_filters_narrow_the_list_together(
+        self, db: DeviceDatabase, supervisor: Actor, agency: dict[str, Session], chosen: SessionFilter,
+        listed: set[str],
+    ) -> None:  # fmt: skip
+        page = list_agency_sessions(db, supervisor, chosen)
+
+        assert {row.id for row in page.items} == {agency[name].id for name in listed}
+        assert page.total == len(listed)
+
+    def test_a_field_worker_is_not_shown_the_agency_list(
+        self, db: DeviceDatabase, worker: Actor, agency: dict[str, Session]
+    ) -> None:
+        with pytest.raises(NotAllowed):
+            list_agency_sessions(db, worker)
+
+    def test_the_agency_list_pages_through_every_session(
+        self, db: DeviceDatabase, supervisor: Actor, twenty_five_days: list[Session]
+    ) -> None:
+        pages = [list_agency_sessions(db, supervisor, page=number, page_size=10) for number in range(3)]
+
+        assert [len(page.items) for page in pages] == [10, 10, 5]
+        assert [page.has_next for page in pages] == [True, True, False]
+        assert len({row.id for page in pages for row in page.items}) == 25
 
 
 class TestFindActivity:
@@ -145,6 +217,22 @@ def test_a_clients_history_lists_only_their_sessions_newest_first(
     assert [row.id for row in sessions_of_client(db, client.id)] == [newer.id, older.id]
     assert [row.client_names for row in sessions_of_client(db, other.id)] == [["Omar Saleh"]]
     assert sessions_of_client(db, "nobody") == []
+
+
+def test_a_clients_past_sessions_come_a_page_at_a_time(
+    db: DeviceDatabase, client: Client, twenty_five_days: list[Session]
+) -> None:
+    first, second = list_client_sessions(db, client.id), list_client_sessions(db, client.id, page=1)
+
+    assert (len(first.items), len(second.items), first.total, first.has_next, second.has_next) == (
+        20,
+        5,
+        25,
+        True,
+        False,
+    )
+    assert first.items[0].service_date == FIRST_DAY + timedelta(days=24)
+    assert {row.id for row in first.items + second.items} == {session.id for session in twenty_five_days}
 
 
 class TestOpenServiceForms:
