@@ -107,6 +107,7 @@ class SessionListing:
     session_type: str | None
     site_code: str
     client_ids: list[str]
+    staff: list[str]
     activity_name: str
     complete: bool
     waiting_to_sync: bool
@@ -211,8 +212,8 @@ class SessionRepository:
 
     def _listings(self, sessions: Select[Any]) -> list[SessionListing]:
         """Run ``sessions`` (a select of ``SessionRow``, filtered, ordered and limited) for just the columns a list
-        shows, then each session's clients and whether it waits for sync, a statement each: loading whole sessions
-        with their languages, staff and referrals cost several times the queries themselves."""
+        shows, then each session's clients, its staff and whether it waits for sync, a statement each: loading
+        whole sessions with their languages and referrals cost several times the queries themselves."""
         rows = self.tx.execute(sessions.with_only_columns(*_LISTING_COLUMNS)).all()
         ids = [row.id for row in rows]
         clients: dict[str, list[str]] = {}
@@ -220,6 +221,11 @@ class SessionRepository:
                     .where(ServiceFormRow.session_id.in_(ids)).order_by(ServiceFormRow.position))  # fmt: skip
         for session_id, client_id in self.tx.execute(in_order):
             clients.setdefault(session_id, []).append(client_id)
+        staff: dict[str, list[str]] = {}
+        on_staff = (select(SessionStaffRow.session_id, SessionStaffRow.user_id)
+                    .where(SessionStaffRow.session_id.in_(ids)).order_by(SessionStaffRow.position))  # fmt: skip
+        for session_id, user_id in self.tx.execute(on_staff):
+            staff.setdefault(session_id, []).append(user_id)
         waiting = set(self.tx.scalars(select(OutboxRow.record_id).where(OutboxRow.record_id.in_(ids))))
         return [
             SessionListing(
@@ -228,6 +234,7 @@ class SessionRepository:
                 session_type=row.session_type,
                 site_code=row.site_code or "",
                 client_ids=clients.get(row.id, []),
+                staff=staff.get(row.id, []),
                 activity_name=row.activity_name,
                 complete=row.complete,
                 waiting_to_sync=row.id in waiting,

@@ -1,5 +1,6 @@
-"""The app's screens by route: the four destinations of the navigation, and for every route its pattern, app bar
-title, screen builder, destination and, where the back arrow must not simply retrace the worker's steps, its parent.
+"""The app's screens by route: the destinations of the navigation (one more for supervisors), and for every route
+its pattern, app bar title, screen builder, destination and, where the back arrow must not simply retrace the
+worker's steps, its parent.
 """
 
 import re
@@ -11,6 +12,7 @@ import flet as ft
 
 from app.i18n import N_
 from app.ui.context import AppContext
+from app.ui.screens.agency_sessions import agency_sessions_view
 from app.ui.screens.client_dashboard import client_dashboard_view
 from app.ui.screens.client_form import edit_client_view, register_client_view
 from app.ui.screens.client_profile import client_profile_view
@@ -20,6 +22,7 @@ from app.ui.screens.my_profile import my_profile_view
 from app.ui.screens.service_form import service_form_view
 from app.ui.screens.session_form import session_form_view, session_route
 from app.ui.screens.sync_details import sync_details_view
+from app.usecases.context import Actor
 
 SIGN_IN_ROUTE = "/sign-in"
 HOME_ROUTE = "/"
@@ -31,15 +34,23 @@ class Destination:
     icon: ft.IconData
     selected_icon: ft.IconData
     route: str
+    supervisors_only: bool = False
 
 
+DASHBOARD, AGENCY, FIND, SYNC, PROFILE = "/", "/agency", "/find", "/sync", "/profile"
 DESTINATIONS = (
-    Destination(N_("My Dashboard"), ft.Icons.HOME_OUTLINED, ft.Icons.HOME, "/"),
-    Destination(N_("Find Client/Activity"), ft.Icons.PERSON_SEARCH_OUTLINED, ft.Icons.PERSON_SEARCH, "/find"),
-    Destination(N_("Sync"), ft.Icons.SYNC_OUTLINED, ft.Icons.SYNC, "/sync"),
-    Destination(N_("My Profile"), ft.Icons.ACCOUNT_CIRCLE_OUTLINED, ft.Icons.ACCOUNT_CIRCLE, "/profile"),
+    Destination(N_("My Dashboard"), ft.Icons.HOME_OUTLINED, ft.Icons.HOME, DASHBOARD),
+    Destination(N_("Agency sessions"), ft.Icons.GROUPS_OUTLINED, ft.Icons.GROUPS, AGENCY, supervisors_only=True),
+    Destination(N_("Find Client/Activity"), ft.Icons.PERSON_SEARCH_OUTLINED, ft.Icons.PERSON_SEARCH, FIND),
+    Destination(N_("Sync"), ft.Icons.SYNC_OUTLINED, ft.Icons.SYNC, SYNC),
+    Destination(N_("My Profile"), ft.Icons.ACCOUNT_CIRCLE_OUTLINED, ft.Icons.ACCOUNT_CIRCLE, PROFILE),
 )
-DASHBOARD, FIND, SYNC, PROFILE = range(len(DESTINATIONS))
+
+
+def destinations_for(actor: Actor | None) -> list[Destination]:
+    """The navigation a worker gets: supervisors (and administrators) also get the agency's sessions."""
+    supervisor = actor is not None and actor.is_supervisor
+    return [destination for destination in DESTINATIONS if supervisor or not destination.supervisors_only]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +68,14 @@ class Route:
     title: str
     """The app bar's title, marked for the catalog and translated when shown."""
     build: ScreenBuilder
-    destination: int
+    destination: str
+    """The route of the navigation destination it is under."""
     top_level: bool = False
     parent: Callable[[RouteMatch], str] | None = None
     """Where the back arrow goes whatever came before (a service form's session, even if it was opened as new)."""
 
 
-def _route(pattern: str, title: str, build: ScreenBuilder, destination: int, *, top_level: bool = False,
+def _route(pattern: str, title: str, build: ScreenBuilder, destination: str, *, top_level: bool = False,
            parent: Callable[[RouteMatch], str] | None = None) -> Route:  # fmt: skip
     regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
     return Route(re.compile(f"^{regex}$"), title, build, destination, top_level, parent)
@@ -71,6 +83,7 @@ def _route(pattern: str, title: str, build: ScreenBuilder, destination: int, *, 
 
 ROUTES = (
     _route("/", N_("My Dashboard"), lambda ctx, m: dashboard_view(ctx), DASHBOARD, top_level=True),
+    _route("/agency", N_("Agency sessions"), lambda ctx, m: agency_sessions_view(ctx), AGENCY, top_level=True),
     _route("/find", N_("Find Client/Activity"), lambda ctx, m: find_view(ctx), FIND, top_level=True),
     _route("/sync", N_("Sync"), lambda ctx, m: sync_details_view(ctx), SYNC, top_level=True),
     _route("/profile", N_("My Profile"), lambda ctx, m: my_profile_view(ctx), PROFILE, top_level=True),

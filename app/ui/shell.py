@@ -18,7 +18,16 @@ from app.i18n import N_
 from app.ui import theme, widgets
 from app.ui.context import AppContext, NotSignedIn
 from app.ui.lock import AppLock, ask_for_pin
-from app.ui.routes import DASHBOARD, DESTINATIONS, HOME_ROUTE, SIGN_IN_ROUTE, Route, RouteMatch, find_route
+from app.ui.routes import (
+    DASHBOARD,
+    HOME_ROUTE,
+    SIGN_IN_ROUTE,
+    Destination,
+    Route,
+    RouteMatch,
+    destinations_for,
+    find_route,
+)
 from app.ui.screens.sign_in import sign_in_view
 from app.ui.sync_bar import SyncBar
 from app.usecases.accounts import DEVICE_REVOKED, WORKER_DEACTIVATED, forget_worker, wipe_device
@@ -57,17 +66,11 @@ class Shell:
             title=self.title, leading=self.back, automatically_imply_leading=False, actions=[self.lock_button]
         )
         self.sync_bar = SyncBar(ctx)
+        self.destinations: list[Destination] = []  # the signed-in worker's (_label_frame)
         self.nav_bar = ft.NavigationBar(
-            destinations=[
-                ft.NavigationBarDestination(icon=d.icon, selected_icon=d.selected_icon) for d in DESTINATIONS
-            ],
-            on_change=self._destination_chosen,
-            label_behavior=ft.NavigationBarLabelBehavior.ALWAYS_SHOW,
+            on_change=self._destination_chosen, label_behavior=ft.NavigationBarLabelBehavior.ALWAYS_SHOW
         )
         self.rail = ft.NavigationRail(
-            destinations=[
-                ft.NavigationRailDestination(icon=d.icon, selected_icon=d.selected_icon) for d in DESTINATIONS
-            ],
             label_type=ft.NavigationRailLabelType.ALL,
             on_change=self._destination_chosen,
             min_width=RAIL_MIN_WIDTH,
@@ -135,10 +138,20 @@ class Shell:
         self.back.icon.semantics_label = tr("Back")
         self.lock_button.tooltip = tr("Lock")
         self.lock_button.icon.semantics_label = tr("Lock")
-        for destination, bar_item, rail_item in zip(
-            DESTINATIONS, self.nav_bar.destinations, self.rail.destinations, strict=True
-        ):
-            bar_item.label = rail_item.label = tr(destination.label)
+        self.destinations = destinations_for(self.ctx.actor)
+        self.nav_bar.destinations = [
+            ft.NavigationBarDestination(icon=d.icon, selected_icon=d.selected_icon, label=tr(d.label))
+            for d in self.destinations
+        ]
+        self.rail.destinations = [
+            ft.NavigationRailDestination(icon=d.icon, selected_icon=d.selected_icon, label=tr(d.label))
+            for d in self.destinations
+        ]
+
+    def _selected(self, matched: Route | None) -> int:
+        """Which destination to highlight: the one the screen is under, else My Dashboard."""
+        route = matched.destination if matched else DASHBOARD
+        return next((i for i, d in enumerate(self.destinations) if d.route == route), 0)
 
     # --- routing -----------------------------------------------------------------------------------------------
 
@@ -256,10 +269,10 @@ class Shell:
         chosen = int(event.control.selected_index)
         if not await self.ctx.may_leave():
             matched = find_route(self.view.route or "")
-            self.nav_bar.selected_index = self.rail.selected_index = matched[0].destination if matched else DASHBOARD
+            self.nav_bar.selected_index = self.rail.selected_index = self._selected(matched[0] if matched else None)
             self.page.update()
             return
-        await self.page.push_route(DESTINATIONS[chosen].route)
+        await self.page.push_route(self.destinations[chosen].route)
 
     # --- the frame ---------------------------------------------------------------------------------------------
 
@@ -267,7 +280,9 @@ class Shell:
         self.view.route = route
         self.title.value = self.ctx.tr(matched.title if matched else N_("Not found"))
         self.back.visible = not (matched and matched.top_level)
-        selected = matched.destination if matched else DASHBOARD
+        if self.destinations != destinations_for(self.ctx.actor):  # another worker signed in
+            self._label_frame()
+        selected = self._selected(matched)
         self.nav_bar.selected_index = selected
         self.rail.selected_index = selected
         self.content.content = widgets.loading()

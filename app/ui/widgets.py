@@ -323,8 +323,11 @@ def session_title(summary: SessionSummary, tr: Translator) -> str:
     return tr("{date} · {session_type}", date=tr.date(summary.service_date), session_type=kind)
 
 
-def session_tile(summary: SessionSummary, on_open: Handler, tr: Translator) -> ft.Control:
-    """One session in a list: when, what, who, and whether it is complete or still waiting to sync."""
+def session_tile(
+    summary: SessionSummary, on_open: Handler, tr: Translator, worker_name: Callable[[str], str] | None = None
+) -> ft.Control:
+    """One session in a list: when, what, who, and whether it is complete or still waiting to sync. With
+    ``worker_name`` (a supervisor's list of everyone's sessions) it also says who is in Staff Involved."""
     names = [name or tr("Unknown client") for name in summary.client_names]
     who = summary.activity_name or ", ".join(names) or tr("No client yet")
     tags: list[ft.Control] = [completion_badge(summary.complete, tr)]
@@ -333,6 +336,8 @@ def session_tile(summary: SessionSummary, on_open: Handler, tr: Translator) -> f
     details = [ft.Text(who, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS)]
     if summary.site_code:
         details.append(muted(tr("Site {code}", code=summary.site_code)))
+    if worker_name is not None and summary.staff:
+        details.append(muted(tr("Staff: {names}", names=", ".join(worker_name(user) for user in summary.staff))))
     details.append(ft.Row(wrap=True, spacing=6, run_spacing=6, controls=tags))
     return ft.Container(
         border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),

@@ -24,6 +24,7 @@ class SessionSummary:
     session_type: str  # the code ("group_activity"); "" when none is chosen yet
     site_code: str
     client_names: list[str]  # "" for a client not (yet) on this device
+    staff: list[str]  # user IDs in Staff Involved
     activity_name: str
     complete: bool
     waiting_to_sync: bool
@@ -197,6 +198,7 @@ def _summaries(uow: UnitOfWork, listings: list[SessionListing]) -> list[SessionS
             session_type=listing.session_type or "",
             site_code=listing.site_code,
             client_names=[names.get(client_id, "") for client_id in listing.client_ids],
+            staff=listing.staff,
             activity_name=listing.activity_name,
             complete=listing.complete,
             waiting_to_sync=listing.waiting_to_sync,

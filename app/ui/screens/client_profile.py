@@ -8,20 +8,27 @@ from app.i18n import Translator
 from app.ui import widgets
 from app.ui.context import AppContext
 from app.ui.screens.client_form import CLIENT_FIELD_LABELS, shown_value
+from app.ui.session_list import SessionList
 from app.usecases.clients import ClientSummary, list_family, load_client
-from app.usecases.sessions import SessionSummary, sessions_of_client
+from app.usecases.sessions import list_client_sessions
 
-PAST_SESSIONS_SHOWN = 20
+PAST_SESSIONS_PER_PAGE = 10
 
 
-def _load_profile(ctx: AppContext, client_id: str) -> tuple[Client, list[ClientSummary], list[SessionSummary]]:
-    client = load_client(ctx.db, client_id)
-    return client, list_family(ctx.db, client_id), sessions_of_client(ctx.db, client_id, limit=PAST_SESSIONS_SHOWN)
+def _load_profile(ctx: AppContext, client_id: str) -> tuple[Client, list[ClientSummary]]:
+    return load_client(ctx.db, client_id), list_family(ctx.db, client_id)
 
 
 async def client_profile_view(ctx: AppContext, client_id: str) -> ft.Control:
     tr = ctx.tr
-    client, family, sessions = await ctx.call(_load_profile, ctx, client_id)
+    client, family = await ctx.call(_load_profile, ctx, client_id)
+    sessions = await SessionList.shown(  # back from one of them, the profile shows the same page
+        ctx,
+        f"client-sessions:{client_id}",
+        lambda _filters, page: list_client_sessions(ctx.db, client_id, page=page, page_size=PAST_SESSIONS_PER_PAGE),
+        empty=tr("No sessions with this client yet."),
+        failure=tr("Could not load the client's sessions."),
+    )
 
     family_rows: list[ft.Control] = [
         widgets.client_card(
@@ -31,9 +38,6 @@ async def client_profile_view(ctx: AppContext, client_id: str) -> ft.Control:
         )
         for member in family
     ] or [widgets.muted(tr("No family members registered."))]
-    session_rows: list[ft.Control] = [
-        widgets.session_tile(summary, ctx.opener(f"/sessions/{summary.id}"), tr) for summary in sessions
-    ] or [widgets.muted(tr("No sessions with this client yet."))]
     family_note = tr("Family code {code}", code=client.family_code) if client.family_code else None
 
     return widgets.screen(
@@ -65,7 +69,7 @@ async def client_profile_view(ctx: AppContext, client_id: str) -> ft.Control:
                 )
             ),
         ),
-        widgets.section(tr("Past sessions"), *session_rows),
+        widgets.section(tr("Past sessions"), sessions.control),
         ft.FilledButton(
             tr("Begin Session with Client"),
             icon=ft.Icons.PLAY_ARROW,

@@ -4,6 +4,7 @@ and reach "Begin Session with Client". Every screen is photographed at phone and
 """
 
 import base64
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,9 +13,10 @@ from pathlib import Path
 import pytest
 from files_on_disk import files_holding
 from playwright.sync_api import Locator, Page, expect
+from server_process import run_admin
 
 from app.ui.fonts import FALLBACK_FONTS
-from seed_data.reference import DEMO_SIGN_IN
+from seed_data.reference import DEMO_SIGN_IN, DEMO_SUPERVISOR
 
 # Which columns of a picture hold dark pixels (letters; the box's light border and background do not count).
 _DARK_COLUMNS = """async (png) => {
@@ -142,6 +144,10 @@ class Worker:
 
     def save(self) -> None:
         self.press("Save client")
+
+
+SUPERVISED_WORKER = "Mateo Hernández"  # DEMO_SIGN_IN, in seed_data/data/demo/workers.csv
+FIRST_PAGE = re.compile(r"^1–\d+ of (\d+) · page 1 of \d+$")
 
 
 @pytest.fixture
@@ -375,3 +381,42 @@ def test_clients_named_in_cyrillic_arabic_and_han_are_registered_found_and_drawn
     expect(me.page.get_by_text("This client may already be registered")).to_be_visible()
     expect(me.page.get_by_text("Олена Шевченко").first).to_be_visible()
     me.photograph("duplicate-warning-across-scripts")
+
+
+def test_a_supervisor_on_the_shared_tablet_narrows_the_agency_sessions_to_one_worker(
+    worker, viewports, server_database_url: str
+) -> None:
+    """The field worker hands the tablet over; the supervisor who signs in gets "Agency sessions" (the worker did
+    not): every session the device pulled for the agency (the demo's weeks of sessions by several workers),
+    narrowed here to one worker's. Last in this file, since the device then holds the supervisor's data."""
+    me = worker("tablet")
+    me.sign_in()
+    expect(me.destination("Sync")).to_be_visible()
+    expect(me.destination("Agency sessions")).to_have_count(0)
+    me.go_to("My Profile")
+    me.press("Sign out")
+    run_admin(server_database_url, "demo", "--caseload")
+    me.type("User ID", DEMO_SUPERVISOR.user_id)
+    me.type("Password", DEMO_SUPERVISOR.password)
+    me.press("Sign in")
+    me.close_dialog(me.page, "Not now")
+
+    me.go_to("Agency sessions")
+    where = me.page.get_by_text(FIRST_PAGE)
+    expect(where).to_be_visible()  # the first sync has brought the agency's sessions
+    everyone = int(FIRST_PAGE.match(where.inner_text()).group(1))
+    sessions = me.page.get_by_role("button", name=re.compile("Staff: "))  # a session's row reads as one button
+    expect(sessions.first).to_be_visible()
+    me.press("Worker")
+    me.button(SUPERVISED_WORKER).click()
+    expect(me.button(SUPERVISED_WORKER)).to_have_count(0)  # the menu closed
+    expect(where).not_to_have_text(re.compile(rf" of {everyone} · "))
+    assert 0 < int(FIRST_PAGE.match(where.inner_text()).group(1)) < everyone
+    for session in sessions.all():
+        expect(session).to_have_accessible_name(re.compile(f"Staff: .*{SUPERVISED_WORKER}"))
+    assert me.small_targets(me.page) == []
+    me.photograph("agency-sessions")
+    me.page.set_viewport_size(viewports["phone"])
+    expect(me.page.get_by_role("tab", name="Agency sessions")).to_be_visible()
+    assert me.small_targets(me.page) == []
+    me.photograph("agency-sessions")
