@@ -106,7 +106,7 @@ class ClientSearchTermRow(Base):
 
 class SessionRow(Base):
     """A session's own fields. Lists read it newest first (service date, then when recorded) through an index, for
-    all sessions, one site's, or the complete or incomplete ones (migration 0010)."""
+    all sessions, one site's, or the complete or incomplete ones (migration 0011)."""
 
     __tablename__ = "session"
     __table_args__ = (

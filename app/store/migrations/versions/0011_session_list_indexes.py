@@ -1,7 +1,7 @@
 """session lists read newest first from an index
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 
 My Dashboard, Agency sessions and a client's past sessions list sessions newest first by (service date, when
 recorded). With an index on the service date alone SQLite sorted each day's sessions again, and a supervisor's
@@ -11,8 +11,8 @@ and find a page. These indexes hold the list's order, on its own and after the s
 
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
