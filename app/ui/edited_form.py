@@ -1,5 +1,6 @@
 """The save-and-leave flow the session and service forms share: an edit marks the form unsaved and clears the
 edited field's old complaint, and leaving with unsaved edits saves them first or asks before leaving them behind.
+The question itself (``confirm_leaving``) is the client form's too.
 """
 
 import asyncio
@@ -38,30 +39,38 @@ class EditedForm:
         if not self.dirty or await self._save_edits():
             return True
         tr = self.ctx.tr
-        choice: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-
-        def choose(leave: bool) -> Callable[[ft.ControlEvent], None]:
-            def chosen(_event: ft.ControlEvent) -> None:
-                self.ctx.page.pop_dialog()
-                if not choice.done():
-                    choice.set_result(leave)
-
-            return chosen
-
-        self.ctx.page.show_dialog(
-            ft.AlertDialog(
-                modal=True,
-                title=ft.Text(tr("Leave without saving?")),
-                content=ft.Text(
-                    tr(
-                        "Your latest changes cannot be saved yet: the problems are shown on the form. "
-                        "If you leave now, they are lost; what was saved before stays."
-                    )
-                ),
-                actions=[
-                    ft.FilledButton(tr("Stay and fix"), on_click=choose(False)),
-                    ft.TextButton(tr("Leave without saving"), on_click=choose(True)),
-                ],
-            )
+        return await confirm_leaving(
+            self.ctx,
+            tr(
+                "Your latest changes cannot be saved yet: the problems are shown on the form. "
+                "If you leave now, they are lost; what was saved before stays."
+            ),
+            stay=tr("Stay and fix"),
         )
-        return await choice
+
+
+async def confirm_leaving(ctx: AppContext, explanation: str, *, stay: str) -> bool:
+    """Ask "Leave without saving?": True when the worker chooses to leave what they typed behind."""
+    tr = ctx.tr
+    choice: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+    def choose(leave: bool) -> Callable[[ft.ControlEvent], None]:
+        def chosen(_event: ft.ControlEvent) -> None:
+            ctx.page.pop_dialog()
+            if not choice.done():
+                choice.set_result(leave)
+
+        return chosen
+
+    ctx.page.show_dialog(
+        ft.AlertDialog(
+            modal=True,
+            title=ft.Text(tr("Leave without saving?")),
+            content=ft.Text(explanation),
+            actions=[
+                ft.FilledButton(stay, on_click=choose(False)),
+                ft.TextButton(tr("Leave without saving"), on_click=choose(True)),
+            ],
+        )
+    )
+    return await choice

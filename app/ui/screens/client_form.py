@@ -19,6 +19,7 @@ from app.domain.reporting import REPORT_FIELDS, client_report_gaps
 from app.i18n import Translator
 from app.ui import theme, widgets
 from app.ui.context import AppContext
+from app.ui.edited_form import confirm_leaving
 from app.ui.forms import report_marks
 from app.ui.messages import choice_label, choice_labels, error_text, first_messages, yes_no
 from app.usecases.clients import (
@@ -64,12 +65,17 @@ def shown_value(client: Client, name: str, tr: Translator) -> str:
 async def register_client_view(ctx: AppContext, family_of: str | None = None) -> ft.Control:
     """An empty profile; with ``family_of`` (from "Add Family Member") it joins that client's family."""
     relative = summarize(await ctx.call(load_client, ctx.db, family_of)) if family_of else None
-    return _ClientForm(ctx, new_client_draft(ctx.signed_in_actor), relative=relative, is_new=True).root
+    return _guarded(ctx, _ClientForm(ctx, new_client_draft(ctx.signed_in_actor), relative=relative, is_new=True))
 
 
 async def edit_client_view(ctx: AppContext, client_id: str) -> ft.Control:
     client = await ctx.call(load_client, ctx.db, client_id)
-    return _ClientForm(ctx, client, relative=None, is_new=False).root
+    return _guarded(ctx, _ClientForm(ctx, client, relative=None, is_new=False))
+
+
+def _guarded(ctx: AppContext, form: "_ClientForm") -> ft.Control:
+    ctx.guard_leaving(form.leaving)
+    return form.root
 
 
 class _ClientForm:
@@ -123,6 +129,18 @@ class _ClientForm:
             widgets.follow_writing_direction(self.texts[name])
         self._mark_report_gaps(client)
         self.root = self._layout()
+        self._as_opened = self._read()
+
+    async def leaving(self) -> bool:
+        """The back arrow or the navigation: a form holding what was typed since it opened asks first, since a
+        profile is saved only by its own button (a registration may still need its duplicate check)."""
+        if self._read() == self._as_opened:
+            return True
+        return await confirm_leaving(
+            self.ctx,
+            self.tr("What you typed on this form is not saved. If you leave now, it is lost."),
+            stay=self.tr("Keep editing"),
+        )
 
     def _mark_report_gaps(self, client: Client) -> None:
         """Under each field the funder still needs, a calm note saying what (kept out of the way of errors)."""

@@ -207,6 +207,16 @@ def test_registration_errors_show_beside_their_fields(worker) -> None:
     me.reveal(me.page, me.page.get_by_text("First name is required."))
     me.photograph("register-errors")
 
+    # Leaving what was typed asks first; staying keeps it, leaving drops it.
+    me.go_to("My Dashboard")
+    expect(me.page.get_by_text("Leave without saving?")).to_be_visible()
+    me.close_dialog(me.page, "Keep editing")
+    me.page.get_by_role("textbox", name="Date of birth", exact=False).first.focus()
+    expect(me.page.locator(":focus")).to_have_value("12/05/1990")
+    me.go_to("My Dashboard")
+    me.close_dialog(me.page, "Leave without saving")
+    expect(me.button("Register a New Client")).to_be_visible()
+
 
 @pytest.mark.parametrize("size", ["phone", "tablet"])
 def test_tour_of_every_screen(worker, size: str, unique: str) -> None:
