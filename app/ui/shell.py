@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 RAIL_MIN_WIDTH = 136  # fits the longest label, "Find Client/Activity", so the rail's width is known in advance
 RAIL_WIDTH = RAIL_MIN_WIDTH + 1  # and its divider
+RAIL_LABEL_WIDTH = RAIL_MIN_WIDTH - 16  # a longer label (French's "Trouver un client ou une activité") wraps
 CONTENT_PADDING = 16
 # Padding above or below a scroll view would cut its content off short of the bars; it goes inside instead.
 _FRAME_PADDING = ft.Padding.symmetric(horizontal=CONTENT_PADDING)
@@ -144,7 +145,11 @@ class Shell:
             for d in self.destinations
         ]
         self.rail.destinations = [
-            ft.NavigationRailDestination(icon=d.icon, selected_icon=d.selected_icon, label=tr(d.label))
+            ft.NavigationRailDestination(
+                icon=d.icon,
+                selected_icon=d.selected_icon,
+                label=ft.Text(tr(d.label), width=RAIL_LABEL_WIDTH, text_align=ft.TextAlign.CENTER),
+            )
             for d in self.destinations
         ]
 

@@ -408,7 +408,7 @@ def test_session_screens_fit_a_tablet(session_worker, unique: str) -> None:
 
 
 def test_a_worker_records_a_session_in_french_on_a_phone(
-    open_app, fresh_outpost_app, type_into, screenshot, reveal, small_targets, close_dialog, unique: str
+    open_app, fresh_outpost_app, viewports, type_into, screenshot, reveal, small_targets, close_dialog, unique: str
 ) -> None:
     me = SessionWorker(open_app("phone", fresh_outpost_app), type_into, screenshot, reveal, small_targets, close_dialog)
     fr, en = translator(FRENCH), translator(ENGLISH)
@@ -480,6 +480,15 @@ def test_a_worker_records_a_session_in_french_on_a_phone(
     assert me.english_left() == []
     assert me.small_targets() == []
     me.photograph("fr-session-form")
+    me.page.set_viewport_size(viewports["tablet"])  # the same form on a tablet: the rail, in French too
+    expect(me.page.get_by_role("button", name=re.compile("^" + re.escape(fr("My Profile")) + " "))).to_be_visible()
+    assert me.english_left() == []
+    boxes = [button.bounding_box() for button in me.page.get_by_role("button").all()]
+    right_edges = [box["x"] + box["width"] for box in boxes if box]
+    assert max(right_edges) <= viewports["tablet"]["width"]  # the longer French rail labels push nothing off screen
+    me.photograph("fr-session-form")
+    me.page.set_viewport_size(viewports["phone"])
+    expect(me.page.get_by_role("tab", name=fr("My Profile"))).to_be_visible()
     me.button(fr("Sync now")).first.click()  # in the sync line, outside any scroll view
     expect(me.page.get_by_text(synced).first).to_be_visible()
 
