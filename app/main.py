@@ -12,22 +12,18 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from functools import partial
 from importlib.util import find_spec
 from pathlib import Path
 
 import flet as ft
 
+from app.bootstrap import bootstrap
 from app.i18n import DEFAULT_LANGUAGE, supported_language
-from app.store.device import DeviceStore
-from app.store.settings import SERVER_URL
 from app.ui.context import AppContext
 from app.ui.fonts import ASSETS_DIR
 from app.ui.shell import Shell
 from app.ui.theme import apply_theme, load_fonts
-from app.usecases.accounts import current_actor
-from app.usecases.preferences import device_language, preferred_language
-from sync.transport import HttpTransport
+from app.usecases.device import Device
 
 DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
 DEFAULT_PORT = 8550
@@ -60,26 +56,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def session_starter(
-    store: DeviceStore, server_url: str | None, *, allow_insecure_server: bool = False
-) -> Callable[[ft.Page], Awaitable[None]]:
+def session_starter(device: Device, server_url: str | None) -> Callable[[ft.Page], Awaitable[None]]:
     """Flet's ``main``: runs once per window or browser tab, and gives each its own context and shell. Until a worker
     signs in, the store is closed and every window shows the sign-in screen; once one has, another window of the
     same process finds them signed in (a restarted app starts closed again)."""
-    transport_factory = partial(HttpTransport, allow_insecure=allow_insecure_server)
 
     async def start(page: ft.Page) -> None:
         page.title = "Outpost"
         apply_theme(page)
-        ctx = AppContext(
-            page=page,
-            store=store,
-            server_url=server_url or store.settings.get(SERVER_URL) or DEFAULT_SERVER_URL,
-            transport_factory=transport_factory,
-        )
-        db = store.database
-        actor = await ctx.call(current_actor, db) if db is not None else None
-        ctx.use_language(await starting_language(page, store, actor.user_id if actor else None))
+        offered_server = server_url or device.remembered_server(DEFAULT_SERVER_URL)
+        ctx = AppContext(page=page, device=device, server_url=offered_server)
+        actor = await ctx.call(device.current_actor)
+        ctx.use_language(await starting_language(page, device, actor.user_id if actor else None))
         if actor is not None:
             await ctx.begin_work(actor)
 
@@ -97,13 +85,12 @@ def session_starter(
     return start
 
 
-async def starting_language(page: ft.Page, store: DeviceStore, user_id: str | None) -> str:
+async def starting_language(page: ft.Page, device: Device, user_id: str | None) -> str:
     """The signed-in worker's language, else the last one chosen on this device, else the device's own language
     when Flet reports one the app speaks, else English."""
-    db = store.database
-    if user_id and db is not None and (own := await asyncio.to_thread(preferred_language, db, user_id)):
+    if user_id and (own := await asyncio.to_thread(device.preferred_language, user_id)):
         return own
-    if (chosen := device_language(store)) is not None:
+    if (chosen := device.device_language()) is not None:
         return chosen
     try:
         info = await page.get_device_info()
@@ -120,11 +107,11 @@ def main(argv: list[str] | None = None) -> None:
         # Flet would otherwise try to download its web server now, which fails on an offline install.
         sys.exit("outpost: serving to a browser needs Flet's web server: pip install 'outpost[web]'")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    store = DeviceStore.open(args.data_dir)
-    log.info("Device data folder (the store opens at sign-in): %s", store.folder)
+    device = bootstrap(args.data_dir, allow_insecure_server=args.allow_insecure_server)
+    log.info("Device data folder (the store opens at sign-in): %s", device.store.folder)
     if args.allow_insecure_server:
         log.warning("--allow-insecure-server: passwords and tokens may travel over plain http:// to any server.")
-    app = session_starter(store, args.server, allow_insecure_server=args.allow_insecure_server)
+    app = session_starter(device, args.server)
     if args.web:
         print(f"Outpost is serving at http://{args.host}:{args.port}", flush=True)
         ft.run(app, view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port, no_cdn=True,

@@ -15,16 +15,10 @@ from typing import Any, ParamSpec, TypeVar
 import flet as ft
 
 from app.i18n import DEFAULT_LANGUAGE, FRENCH, LANGUAGES, Translator, translator
-from app.store.db import DeviceDatabase
-from app.store.device import DeviceStore
 from app.ui import theme
-from app.usecases.accounts import TransportFactory, sign_out, sync_engine_factory
-from app.usecases.context import Actor
-from app.usecases.preferences import remember_language
+from app.usecases.context import Actor, UnitsOfWork
+from app.usecases.device import BackgroundSync, Device, NotSignedIn, SyncStatus
 from app.usecases.reference import ReferenceLists, load_reference_lists
-from sync.runner import SyncRunner
-from sync.status import SyncStatus
-from sync.transport import HttpTransport
 
 log = logging.getLogger(__name__)
 
@@ -36,24 +30,18 @@ FLUTTER_LOCALES = {language: ft.Locale(language, "CA") for language in LANGUAGES
 """Flutter's own words (the calendar's months and buttons, tooltips) follow the worker's language too."""
 
 
-class NotSignedIn(RuntimeError):
-    """A screen that needs a worker was opened without one (the shell sends the worker to sign in)."""
-
-
 @dataclass(eq=False)
 class AppContext:
     page: ft.Page
-    store: DeviceStore
-    """This device's data folder; its database (``db``) opens at the first sign-in in this process."""
+    device: Device
+    """This device (``app/bootstrap.py`` builds it): sign-in, the database (``db``) once open, background sync."""
     server_url: str
     """The server to offer on the sign-in screen (``--server``, OUTPOST_SERVER_URL, or the last one used)."""
-    transport_factory: TransportFactory = HttpTransport
-    """How to reach a server (``HttpTransport``, allowing insecure servers when the app was started so)."""
     actor: Actor | None = None
     tr: Translator = field(default_factory=lambda: translator(DEFAULT_LANGUAGE))
     """This session's words: every screen translates through it, and a language switch replaces it."""
     sync_status: SyncStatus = field(default_factory=SyncStatus)
-    sync_runner: SyncRunner | None = None
+    sync_runner: BackgroundSync | None = None
     remembered: dict[str, Any] = field(default_factory=dict)
     """What screens keep while the worker looks elsewhere (the dashboard's filters and page), by screen name."""
     _reference: ReferenceLists | None = field(default=None, repr=False)
@@ -67,12 +55,9 @@ class AppContext:
     # --- who is working ----------------------------------------------------------------------------------------
 
     @property
-    def db(self) -> DeviceDatabase:
-        """The device database, open once a worker has signed in (the sign-in opens it with its key)."""
-        database = self.store.database
-        if database is None:
-            raise NotSignedIn("Sign in first.")
-        return database
+    def db(self) -> UnitsOfWork:
+        """The device database the use cases take, open once a worker has signed in (the sign-in opens it)."""
+        return self.device.units
 
     @property
     def signed_in_actor(self) -> Actor:
@@ -85,7 +70,7 @@ class AppContext:
         """After sign-in: remember the worker and start syncing in the background."""
         self.actor = actor
         self.forget_reference_lists()
-        runner = SyncRunner(sync_engine_factory(self.db, self.transport_factory), on_status=self.publish_status)
+        runner = self.device.background_sync(self.publish_status)
         self.sync_runner = runner
         await self.call(runner.start)
         self._connectivity = ft.Connectivity(on_change=self._network_changed)
@@ -96,7 +81,7 @@ class AppContext:
         if runner is not None:
             await self.call(runner.stop)
         self._connectivity = None
-        await self.call(sign_out, self.db, self.transport_factory)
+        await self.call(self.device.sign_out)
         self.actor = None
         self.sync_status = SyncStatus()
         self.remembered.clear()
@@ -124,7 +109,7 @@ class AppContext:
     async def switch_language(self, language: str) -> None:
         """The worker chose ``language``: keep the choice (as theirs when signed in) and redraw the screen in it."""
         self.use_language(language)
-        await self.call(remember_language, self.store, self.tr.language, self.actor.user_id if self.actor else None)
+        await self.call(self.device.remember_language, self.tr.language, self.actor.user_id if self.actor else None)
         if self.redraw is not None:
             await self.redraw()
 

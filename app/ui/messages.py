@@ -9,12 +9,11 @@ from collections.abc import Iterable, Mapping
 import app.domain.clients
 import app.domain.sessions
 import protocol.problems
-import sync.engine
-import sync.transport
 from app.domain.errors import PROBLEMS, FieldError
 from app.i18n import Translator
+from app.usecases.device import SYNC_PROBLEM_MODULES
 
-DECLARING_PROBLEMS = (app.domain.sessions, app.domain.clients, protocol.problems, sync.transport, sync.engine)
+DECLARING_PROBLEMS = (app.domain.sessions, app.domain.clients, protocol.problems, *SYNC_PROBLEM_MODULES)
 """The modules that declare every problem a device can be told about (so their codes are known here), a failed
 sync's included."""
 

@@ -15,9 +15,9 @@ from app.i18n import Translator
 from app.ui import widgets
 from app.ui.context import AppContext
 from app.ui.screens.site_finder import SiteFinder
+from app.usecases.device import SyncStatus
 from app.usecases.reference import Option, SiteOption
 from app.usecases.sessions import ANY_SESSION, Page, SessionFilter
-from sync.status import SyncStatus
 
 PageLoader = Callable[[SessionFilter, int], Page]
 """Reads one page (a use case with its database and worker bound); runs off the UI loop."""

@@ -33,8 +33,8 @@ from app.ui.sync_bar import SyncBar
 from app.usecases.accounts import DEVICE_REVOKED, WORKER_DEACTIVATED, forget_worker, wipe_device
 from app.usecases.app_lock import lock_settings
 from app.usecases.context import NotFound
+from app.usecases.device import SyncStatus
 from protocol.enums import RefusalCode
-from sync.status import SyncStatus
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ language, most urgent first: what the worker must do, then what is happening.
 from datetime import datetime, timedelta
 
 from app.i18n import Translator
-from sync.status import SyncStatus
+from app.usecases.device import SyncStatus
 
 
 def headline(status: SyncStatus, now: datetime, tr: Translator) -> str:

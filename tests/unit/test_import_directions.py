@@ -20,10 +20,11 @@ ALLOWED: dict[str, set[str]] = {
     "app.store": {"app.domain", "protocol"},
     "sync": {"app.domain", "app.store", "protocol"},
     "app.usecases": {"app.domain", "app.store", "credentials", "protocol", "sync"},
-    # The screens still open the database and build the sync runner (docs/architecture.md); a bootstrap takes that away.
-    "app.ui": {"app.domain", "app.usecases", "protocol", "sync", "app.store"},
+    # The screens reach the store and sync only through the use cases' Device facade (app/usecases/device.py).
+    "app.ui": {"app.domain", "app.usecases", "protocol"},
     "seed_data": {"app.domain"},  # the shipped lists and the demo agency: loaded by the server, read by the launcher
-    "app.main": {"app.store", "app.ui", "app.usecases", "sync"},  # where the app is put together
+    "app.bootstrap": {"app.store", "app.usecases", "sync"},  # where the device's parts are built, once
+    "app.main": {"app.bootstrap", "app.ui", "app.usecases"},  # the command: bootstrap, then one shell per window
     "app.demo_launcher": {"app.main", "seed_data", "server"},
     # The server shares only the pure rules with the app: it installs without Flet, the device store or the sync client.
     "server": {"app.domain", "credentials", "protocol", "seed_data"},

@@ -19,8 +19,6 @@ from app.ui import theme, widgets
 from app.ui.context import AppContext
 from app.ui.messages import error_text
 from app.usecases.accounts import SignedIn, SignInFailed
-from app.usecases.device_sign_in import sign_in_on_device
-from app.usecases.preferences import preferred_language, remember_language
 
 FORM_WIDTH = 420
 DRAFT_KEY = "sign-in"
@@ -142,9 +140,7 @@ class _SignIn:
         self._busy(True)
         try:
             signed = await self.ctx.call(
-                sign_in_on_device,
-                self.ctx.store,
-                self.ctx.transport_factory,
+                self.ctx.device.sign_in,
                 self.draft.server.strip(),
                 self.draft.user_id,
                 self.draft.password,
@@ -176,10 +172,10 @@ class _SignIn:
     async def _settle_language(self, user_id: str) -> None:
         """A language chosen on this screen becomes the worker's; otherwise their own earlier choice applies."""
         if not self.draft.language_chosen:
-            own = await self.ctx.call(preferred_language, self.ctx.db, user_id)
+            own = await self.ctx.call(self.ctx.device.preferred_language, user_id)
             if own is not None:
                 self.ctx.use_language(own)
-        await self.ctx.call(remember_language, self.ctx.store, self.ctx.tr.language, user_id)
+        await self.ctx.call(self.ctx.device.remember_language, self.ctx.tr.language, user_id)
 
     def _busy(self, busy: bool) -> None:
         self.button.disabled = busy

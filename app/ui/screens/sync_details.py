@@ -32,8 +32,8 @@ from app.usecases.attention import (
     pending_items,
     retry,
 )
+from app.usecases.device import SyncStatus
 from protocol.records import ClientData, SessionData
-from sync.status import SyncStatus
 
 PENDING_SHOWN = 50
 VALUE_CHARACTERS_SHOWN = 160

@@ -1,0 +1,117 @@
+"""The device as the screens see it: one object per process, built by ``app/bootstrap.py``.
+
+The screens never open the store, reach a server or build the sync runner themselves: they ask this facade to sign
+a worker in or out, to start syncing in the background for their window, and hand its database (``units``) to the
+use cases. What it is made of (the data folder, how a server is reached, which runner syncs) is decided in the
+bootstrap, so a test or another platform builds the same facade from other parts.
+
+The sync status the runner publishes and the modules whose problems a failed sync may report are named here too,
+so the screens read them without importing ``sync``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Protocol
+
+import sync.engine
+import sync.transport
+from app.store.device import DeviceStore
+from app.store.settings import SERVER_URL
+from app.usecases import accounts, preferences
+from app.usecases.accounts import SignedIn, TransportFactory, sync_engine_factory
+from app.usecases.context import Actor, UnitsOfWork
+from app.usecases.device_sign_in import sign_in_on_device
+from sync.engine import SyncEngine
+from sync.status import SyncStatus
+
+SYNC_PROBLEM_MODULES: tuple[ModuleType, ...] = (sync.transport, sync.engine)
+"""Where the problems of a failed sync are declared (server down, untrusted certificate, refused page…)."""
+
+
+class NotSignedIn(RuntimeError):
+    """Something that needs a worker was asked for without one (the shell sends the worker to sign in)."""
+
+
+class BackgroundSync(Protocol):
+    """Syncing in the background for one window: what ``sync.runner.SyncRunner`` offers the screens."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def trigger(self) -> None:
+        """A local change was committed: push it soon."""
+
+    def sync_now(self) -> None:
+        """The worker asked for a sync."""
+
+    def connectivity_changed(self, online: bool) -> None: ...
+
+
+SyncStarter = Callable[[Callable[[], SyncEngine], Callable[[SyncStatus], None]], BackgroundSync]
+"""Builds a (not yet started) background sync from an engine factory and the status callback."""
+
+
+@dataclass(eq=False)
+class Device:
+    """This device's store, how it reaches a server, and how it syncs; shared by every window of the process.
+
+    Every method that touches the disk or the network blocks: screens run them off the UI loop (``ctx.call``).
+    """
+
+    store: DeviceStore
+    transport_factory: TransportFactory
+    """How to reach a server (``HttpTransport``, allowing insecure servers when the app was started so)."""
+    sync_starter: SyncStarter
+
+    @property
+    def units(self) -> UnitsOfWork:
+        """The device database for the use cases, open once a worker has signed in (the sign-in opens it)."""
+        database = self.store.database
+        if database is None:
+            raise NotSignedIn("Sign in first.")
+        return database
+
+    @property
+    def is_open(self) -> bool:
+        return self.store.database is not None
+
+    def remembered_server(self, default: str) -> str:
+        """The server used at the last online sign-in on this device, else ``default``."""
+        return self.store.settings.get(SERVER_URL) or default
+
+    def current_actor(self) -> Actor | None:
+        """The worker signed in on the open store (a window opened after another's sign-in), or None."""
+        database = self.store.database
+        return accounts.current_actor(database) if database is not None else None
+
+    def sign_in(self, server_url: str, user_id: str, password: str, device_name: str) -> SignedIn:
+        """Sign in on the server when it can be reached, else against this device, and open the store."""
+        return sign_in_on_device(self.store, self.transport_factory, server_url, user_id, password, device_name)
+
+    def sign_out(self) -> None:
+        """End the sign-in (on the server too when reachable); every record stays."""
+        accounts.sign_out(self.units, self.transport_factory)
+
+    def background_sync(self, on_status: Callable[[SyncStatus], None]) -> BackgroundSync:
+        """A background sync for the signed-in worker, not yet started; ``on_status`` is called from its thread."""
+        database = self.store.database
+        if database is None:
+            raise NotSignedIn("Sign in first.")
+        return self.sync_starter(sync_engine_factory(database, self.transport_factory), on_status)
+
+    # --- language -----------------------------------------------------------------------------------------------
+
+    def device_language(self) -> str | None:
+        """The last language chosen on this device, whoever chose it."""
+        return preferences.device_language(self.store)
+
+    def preferred_language(self, user_id: str) -> str | None:
+        """``user_id``'s own language on this device, when the store is open and they chose one."""
+        database = self.store.database
+        return preferences.preferred_language(database, user_id) if database is not None else None
+
+    def remember_language(self, language: str, user_id: str | None = None) -> None:
+        """Keep ``language`` as the device's latest choice and, for a signed-in worker, as theirs."""
+        preferences.remember_language(self.store, language, user_id)
