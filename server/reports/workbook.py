@@ -5,21 +5,22 @@ workbook of any size is written without holding it (openpyxl's write-only mode a
 speed here; see docs/reports.md). Identifiers are always written as text, so "00123" keeps its zeros. CSV files are
 UTF-8 with a byte-order mark, which is how Excel recognises UTF-8 (names in any script stay readable).
 
-An export repeats the same few texts on every row (a sheet's reasons, codes, site and service names), and in this
-mode XlsxWriter escapes each text cell anew as it writes it out; ``_StreamedSheet`` keeps the escaped form of the
-texts it has written, a bounded number of them, and writes exactly the XML XlsxWriter would.
+XlsxWriter's per-cell calls were most of a large export's time; ``_StreamedSheet`` writes a whole row's XML at once,
+exactly the XML XlsxWriter would write, keeping the escaped form of the texts a sheet repeats.
 """
 
 import csv
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from math import isfinite
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Protocol
 
 import xlsxwriter
+from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import CellStringTuple, Worksheet
+from xlsxwriter.worksheet import Worksheet
 
 CellValue = str | int | float | date | None
 XLSX = "xlsx"
@@ -38,41 +39,90 @@ class BookWriter(Protocol):
 
 
 class _StreamedSheet(Worksheet):
-    """A ``constant_memory`` worksheet that writes a plain text cell (no format of its own, its row's or its column's)
-    from the escaped XML it made for the same text before, byte for byte what ``Worksheet`` writes.
+    """A ``constant_memory`` worksheet that writes a row of plain cells straight to its file, byte for byte the XML
+    XlsxWriter writes for the same ``write_string``, ``write_number`` and ``write_datetime`` calls.
 
-    ``_write_cell`` is XlsxWriter's inner loop (not public API); tests/unit/server/test_workbook.py compares this
-    sheet's XML with the stock worksheet's for the same cells, so an XlsxWriter that changes it is caught.
+    Per cell XlsxWriter checks the arguments, stores the cell and, when the next row starts, walks the row's columns
+    and escapes each text anew, though an export repeats the same few texts on every row (reasons, codes, site and
+    service names). ``write_values`` does the bookkeeping once per row and keeps the escaped XML of the texts it has
+    written, a bounded number of them. Anything it does not handle the same way (formats on the row or a column,
+    very long or rich-looking text, numbers that are not finite) goes through XlsxWriter's own calls. It leans on
+    XlsxWriter's inner workings (``_write_single_row``, ``_write_row``, the dimensions), which are not public API;
+    tests/unit/server/test_workbook.py compares this sheet's XML with the stock worksheet's for the same cells, so
+    an XlsxWriter that changes them is caught.
     """
 
     CACHED_TEXTS = 20_000
     """Texts whose XML is kept at a time: a row's repeated words stay; unique names and ids come and go."""
+    CACHED_DAYS = 5_000
 
     def __init__(self) -> None:
         super().__init__()
         self._text_xml: dict[str, str] = {}
-        self._column_names: dict[int, str] = {}
+        self._day_numbers: dict[date, str] = {}
+        self._column_names: list[str] = []
 
-    def _write_cell(self, row: int, col: int, cell: Any) -> None:
-        plain_text = self.constant_memory and type(cell) is CellStringTuple and cell.format is None
-        text_xml = None
-        if plain_text and self._plain(row, col):
-            text_xml = self._text_xml.get(cell.string) or self._inline_text_xml(cell.string)
-        if text_xml is None:
-            super()._write_cell(row, col, cell)
+    def write_values(self, row: int, values: Sequence[CellValue], day: Format) -> None:
+        """Write a row: text as text, dates as ``day`` formats them, numbers as numbers; None and "" left empty."""
+        if not self.constant_memory or not self.previous_row < row < self.xls_rowmax or len(values) > self.xls_colmax:
+            self._write_one_by_one(row, values, day)  # XlsxWriter's own calls refuse or handle these
             return
-        column = self._column_names.get(col) or self._column_names.setdefault(col, xl_col_to_name(col))
-        self.fh.write(f'<c r="{column}{row + 1}" t="inlineStr">{text_xml}</c>')
+        written = [(column, value) for column, value in enumerate(values) if value is not None and value != ""]
+        if not written:
+            return
+        self._check_dimensions(row, written[0][0])  # the row, and the row's leftmost and rightmost columns
+        self._check_dimensions(row, written[-1][0])
+        self._write_single_row(row)  # the row before, as XlsxWriter writes it when a later row starts
+        cells = self._cells_xml(row, written, day)
+        if cells is None:
+            self._write_one_by_one(row, values, day)  # kept, and written when the next row starts, as XlsxWriter does
+            return
+        self._write_row(row, None)
+        self.fh.write(cells)
+        self._xml_end_tag("row")
 
-    def _plain(self, row: int, col: int) -> bool:
-        """No row or column format that XlsxWriter would give the cell."""
-        if row in self.row_info and self.row_info[row].row_format:
-            return False
-        column = self.col_info.get(col)
-        return column is None or column.column_format is None
+    def _cells_xml(self, row: int, written: list[tuple[int, CellValue]], day: Format) -> str | None:
+        """The row's cells as XlsxWriter writes them; None when XlsxWriter's own calls must write the row."""
+        if row in self.row_info:
+            return None
+        if written[-1][0] >= len(self._column_names):
+            self._column_names = [xl_col_to_name(column) for column in range(written[-1][0] + 1)]
+        number = str(row + 1)
+        cells: list[str] = []
+        for column, value in written:
+            if column in self.col_info and self.col_info[column].column_format is not None:
+                return None
+            where = self._column_names[column] + number
+            if isinstance(value, str):
+                text_xml = self._text_xml.get(value) or self._inline_text_xml(value)
+                if text_xml is None:
+                    return None
+                cells.append(f'<c r="{where}" t="inlineStr">{text_xml}</c>')
+            elif isinstance(value, date):
+                serial = self._day_numbers.get(value) or self._day_number(value)
+                cells.append(f'<c r="{where}" s="{day._get_xf_index()}"><v>{serial}</v></c>')
+            elif value is not None and isfinite(value):
+                cells.append(f'<c r="{where}"><v>{value:.16G}</v></c>')
+            else:
+                return None
+        return "".join(cells)
+
+    def _write_one_by_one(self, row: int, values: Sequence[CellValue], day: Format) -> None:
+        for column, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            if isinstance(value, str):
+                self.write_string(row, column, value)
+            elif isinstance(value, date):
+                self.write_datetime(row, column, datetime.combine(value, time()), day)
+            else:
+                self.write_number(row, column, value)
 
     def _inline_text_xml(self, text: str) -> str | None:
-        """The cell's ``<is>`` element for ``text``, kept for next time; None for what XlsxWriter takes as rich text."""
+        """The cell's ``<is>`` element for ``text``, kept for next time; None for text XlsxWriter would cut to its
+        limit or take as rich text."""
+        if len(text) > self.xls_strmax // 2:
+            return None
         escaped = self._escape_control_characters(text)
         if escaped.startswith("<r>") and escaped.endswith("</r>"):
             return None
@@ -83,11 +133,18 @@ class _StreamedSheet(Worksheet):
         self._text_xml[text] = text_xml
         return text_xml
 
+    def _day_number(self, day: date) -> str:
+        serial = f"{self._convert_date_time(datetime.combine(day, time())):.16G}"
+        if len(self._day_numbers) >= self.CACHED_DAYS:
+            self._day_numbers.clear()
+        self._day_numbers[day] = serial
+        return serial
+
 
 class _XlsxSheet:
     def __init__(self, book: "XlsxBook", name: str, headers: Sequence[str]):
         self.book = book
-        self.sheet = book.workbook.add_worksheet(name, worksheet_class=_StreamedSheet)
+        self.sheet: _StreamedSheet = book.workbook.add_worksheet(name, worksheet_class=_StreamedSheet)
         for index, header in enumerate(headers):
             self.sheet.set_column(index, index, max(12, min(len(header) + 2, 40)))
             self.sheet.write_string(0, index, header, book.bold)
@@ -96,15 +153,7 @@ class _XlsxSheet:
 
     def write(self, values: Sequence[CellValue]) -> None:
         self.row += 1
-        for column, value in enumerate(values):
-            if value is None or value == "":
-                continue
-            if isinstance(value, str):
-                self.sheet.write_string(self.row, column, value)
-            elif isinstance(value, date):
-                self.sheet.write_datetime(self.row, column, datetime.combine(value, time()), self.book.day)
-            else:
-                self.sheet.write_number(self.row, column, value)
+        self.sheet.write_values(self.row, values, self.book.day)
 
 
 class XlsxBook:
