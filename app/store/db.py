@@ -7,12 +7,15 @@ run on open, so an app update never strands unsynced work.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.store import encryption
 from app.store.unit_of_work import UnitOfWork
@@ -41,7 +44,7 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     return folder
 
 
-def _configure_connection(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _configure_connection(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
@@ -50,7 +53,7 @@ def _configure_connection(dbapi_connection, _record) -> None:  # type: ignore[no
     cursor.close()
 
 
-def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+def _begin(connection: Connection) -> None:
     # Writers take the write lock at BEGIN so two writers queue on the busy timeout instead of failing
     # mid-transaction. Readers begin deferred and read a WAL snapshot: they neither wait for a writer nor hold one up.
     if connection.get_execution_options().get(READ_ONLY_OPTION):
@@ -74,8 +77,9 @@ def create_device_engine(path: Path, key: bytes | None = None) -> Engine:
     event.listen(engine, "connect", _configure_connection)
 
     @event.listens_for(engine, "connect")
-    def _no_pysqlite_transactions(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _no_pysqlite_transactions(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own handling is not fit for this).
+        # ``Any``: sqlite3's and sqlcipher3's connections share no declared type with ``isolation_level``.
         dbapi_connection.isolation_level = None
 
     event.listen(engine, "begin", _begin)

@@ -14,13 +14,13 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.errors import FieldError
-from app.store.models import ClientRow, OutboxRow, SessionRow
+from app.store.models import ClientRow, OutboxRow, SessionRow, table_of
 from protocol.enums import Entity, PushStatus
 
 PENDING = "pending"
 NEEDS_ATTENTION = "needs_attention"
-_OUTBOX = OutboxRow.__table__
-_VERSIONED_TABLES: dict[str, Any] = {Entity.CLIENT: ClientRow.__table__, Entity.SESSION: SessionRow.__table__}
+_OUTBOX = table_of(OutboxRow)
+_VERSIONED_TABLES = {Entity.CLIENT: table_of(ClientRow), Entity.SESSION: table_of(SessionRow)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,13 +5,16 @@ Adding a client or a session also notes its change in the unit of work's queue, 
 outbox in the same transaction.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import (
     Column,
+    ColumnClause,
     ColumnElement,
+    Float,
     Row,
     Select,
     Table,
@@ -45,6 +48,7 @@ from app.store.models import (
     SessionStaffRow,
     SiteRow,
     WorkerRow,
+    table_of,
 )
 from app.store.outbox import QueuedChange
 from protocol.enums import Entity
@@ -81,7 +85,7 @@ class ClientRepository:
             self.tx.execute(delete(ClientRow).where(ClientRow.id.in_(chunk)),
                             execution_options={"synchronize_session": False})  # fmt: skip
 
-    def search(self, query: str, *, limit: int) -> list[Row[Any]]:
+    def search(self, query: str, *, limit: int) -> Sequence[Row[Any]]:
         return repository.search_clients(self.tx, query, limit=limit)
 
     def candidate_duplicates(self, draft: Client) -> list[Client]:
@@ -95,7 +99,7 @@ class ClientRepository:
         rows = self.tx.execute(
             select(ClientRow.id, ClientRow.first_name + " " + ClientRow.last_name).where(ClientRow.id.in_(client_ids))
         )
-        return dict(rows.all())
+        return {client_id: name for client_id, name in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +355,7 @@ class ReferenceRepository:
                 connection.execute(table.delete().where(key.in_(chunk)))
 
 
-_ABOUT_HALF = literal_column("0.5")  # likelihood() takes a constant, not a bound parameter
+_ABOUT_HALF: ColumnClause[float] = literal_column("0.5", Float)  # likelihood() takes a constant, not a bound parameter
 
 
 def _session_conditions(filters: SessionFilter) -> list[ColumnElement[bool]]:
@@ -386,11 +390,11 @@ def _shown_name(english: Any, french: Any, in_french: bool) -> Any:
 
 # Each reference list's table, and whether a tombstone keeps its row as inactive.
 _REFERENCE_TABLES: dict[str, tuple[Table, bool]] = {
-    Entity.AGENCY: (AgencyRow.__table__, False),
-    Entity.SITE: (SiteRow.__table__, True),
-    Entity.WORKER: (WorkerRow.__table__, True),
-    Entity.LANGUAGE: (LanguageRow.__table__, False),
-    Entity.SERVICE_LOCATION_TYPE: (LocationTypeRow.__table__, False),
+    Entity.AGENCY: (table_of(AgencyRow), False),
+    Entity.SITE: (table_of(SiteRow), True),
+    Entity.WORKER: (table_of(WorkerRow), True),
+    Entity.LANGUAGE: (table_of(LanguageRow), False),
+    Entity.SERVICE_LOCATION_TYPE: (table_of(LocationTypeRow), False),
 }
 
 
@@ -404,10 +408,10 @@ def _usable(name: str, code: Column[str], *conditions: ColumnElement[bool]) -> l
 
 
 _KNOWN_CODES = union_all(
-    *_usable("sites", SiteRow.__table__.c.code, SiteRow.__table__.c.active),
-    *_usable("service_location_types", LocationTypeRow.__table__.c.code),
-    *_usable("languages", LanguageRow.__table__.c.code),
-    *_usable("workers", WorkerRow.__table__.c.user_id, WorkerRow.__table__.c.active),
+    *_usable("sites", table_of(SiteRow).c.code, table_of(SiteRow).c.active),
+    *_usable("service_location_types", table_of(LocationTypeRow).c.code),
+    *_usable("languages", table_of(LanguageRow).c.code),
+    *_usable("workers", table_of(WorkerRow).c.user_id, table_of(WorkerRow).c.active),
 )
 
 
@@ -451,7 +455,7 @@ class FullPullRepository:
 
     def not_named(self) -> dict[str, list[str]]:
         """The clients and sessions the full pull did not name and nothing in the outbox needs, by entity."""
-        found = {}
+        found: dict[str, list[str]] = {}
         for entity, model in ((Entity.CLIENT, ClientRow), (Entity.SESSION, SessionRow)):
             named = exists().where(FullPullSeenRow.entity == entity, FullPullSeenRow.id == model.id)
             queued = exists().where(OutboxRow.record_id == model.id)

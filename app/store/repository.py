@@ -5,14 +5,17 @@ it; nothing here commits.
 """
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Dialect, Integer, Row, Select, Table, bindparam, intersect, select
+from sqlalchemy import BindParameter, Dialect, Integer, Row, Select, Table, bindparam, intersect, select
 from sqlalchemy.orm import Session as DbSession
+
+if TYPE_CHECKING:  # SQLAlchemy names the type of a bind processor only privately
+    from sqlalchemy.sql.type_api import _BindProcessorType
 
 from app.domain.clients import Client
 from app.domain.search import client_search_terms, query_words, sort_key
@@ -28,19 +31,21 @@ from app.store.models import (
     SessionRow,
     SessionStaffRow,
     SyncStateRow,
+    table_of,
 )
 
-_Processor = tuple[int, Callable[[Any], Any]]
+_Processor = tuple[int, "_BindProcessorType[Any]"]
+"""A column's value converter (a date to text, for one) by its place in the row."""
 
 # Tables written or read with plain statements, where the ORM's bookkeeping would cost more than the work.
-_CLIENTS: Table = ClientRow.__table__
-_SEARCH_TERMS: Table = ClientSearchTermRow.__table__
-_SESSIONS: Table = SessionRow.__table__
-_LANGUAGES: Table = SessionLanguageRow.__table__
-_STAFF: Table = SessionStaffRow.__table__
-_FORMS: Table = ServiceFormRow.__table__
-_REFERRALS: Table = ReferralRow.__table__
-_OUTBOX: Table = OutboxRow.__table__
+_CLIENTS = table_of(ClientRow)
+_SEARCH_TERMS = table_of(ClientSearchTermRow)
+_SESSIONS = table_of(SessionRow)
+_LANGUAGES = table_of(SessionLanguageRow)
+_STAFF = table_of(SessionStaffRow)
+_FORMS = table_of(ServiceFormRow)
+_REFERRALS = table_of(ReferralRow)
+_OUTBOX = table_of(OutboxRow)
 
 
 def _iso(value: date | None) -> str | None:
@@ -54,7 +59,7 @@ def _day(value: str | None) -> date | None:
 # --- clients -----------------------------------------------------------------------------------------------------
 
 _CLIENT_DATE_FIELDS = ("date_of_birth", "arrival_date")
-_CLIENT_FIELDS = tuple(c.key for c in ClientRow.__table__.columns if c.key != "sort_key")
+_CLIENT_FIELDS = tuple(c.key for c in _CLIENTS.columns if c.key != "sort_key")
 
 
 def put_client(db: DbSession, client: Client) -> None:
@@ -112,7 +117,7 @@ _SEARCH_RESULT_COLUMNS = (
 )  # fmt: skip
 
 
-def search_clients(db: DbSession, query: str, *, limit: int) -> list[Row[Any]]:
+def search_clients(db: DbSession, query: str, *, limit: int) -> Sequence[Row[Any]]:
     """Clients matching every word of ``query`` as a prefix of one of their terms, in name order: rows of the
     columns a result list shows (id, names, date of birth, phone, family code, client identifier).
 
@@ -179,7 +184,7 @@ _SESSION_TABLES: dict[Table, tuple[str, ...]] = {
              "private", "notes"),
     _REFERRALS: ("service_form_id", "position", "to", "reason", "follow_up_date"),
 }  # fmt: skip
-_SESSION_ID = bindparam("session_id")
+_SESSION_ID: BindParameter[str] = bindparam("session_id")
 _SESSION_BY_ID = select(_SESSIONS).where(_SESSIONS.c.id == _SESSION_ID)
 _LANGUAGES_OF = select(_LANGUAGES.c.code).where(_LANGUAGES.c.session_id == _SESSION_ID).order_by(_LANGUAGES.c.position)
 _STAFF_OF = select(_STAFF.c.user_id).where(_STAFF.c.session_id == _SESSION_ID).order_by(_STAFF.c.position)

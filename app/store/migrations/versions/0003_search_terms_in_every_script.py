@@ -14,6 +14,7 @@ Latin name, and the extra terms only let it find more.
 """
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -51,7 +52,7 @@ def downgrade() -> None:
     pass
 
 
-def _terms_of(row: sa.Row) -> set[str]:
+def _terms_of(row: sa.Row[Any]) -> set[str]:
     return search_terms(
         first_name=row.first_name,
         last_name=row.last_name,
