@@ -165,11 +165,23 @@ class ClientRecord(Base):
     )
 
 
+_LIST_FACETS = ("complete", "reportable", "site_code", "session_type")
+"""The session columns the console's list filters on, carried in its indexes."""
+
+
+def _narrowed_list(facet: str) -> Index:
+    """The list's order within one value of a facet (a site, reportable or not), carrying the other facets."""
+    name = "ix_session_agency_site_date" if facet == "site_code" else f"ix_session_agency_{facet}_date"
+    others = (column for column in _LIST_FACETS if column != facet)
+    return Index(name, "agency_id", facet, "service_date", "id", *others)
+
+
 class SessionRecord(Base):
     """A session. Besides the wire record, the columns the console filters on; its list pages newest first by
-    (service_date, id), walking ``ix_session_agency_service_date`` (or, filtered by reportable or not,
-    ``ix_session_agency_reportable_date``). ``reportable`` is the domain's verdict, judged again whenever the record
-    or one of its clients' profiles changes (``server.reportable``)."""
+    (service_date, id), walking ``ix_session_list`` (or, filtered by site or by reportable or not, the index of
+    that column). ``ix_session_list`` and ``ix_session_facets`` carry every filtered column, so a filtered count
+    never reads the records (``server.browse``). ``reportable`` is the domain's verdict, judged again whenever the
+    record or one of its clients' profiles changes (``server.reportable``)."""
 
     __tablename__ = "session"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -187,9 +199,10 @@ class SessionRecord(Base):
 
     __table_args__ = (
         Index("ix_session_agency_seq", "agency_id", "seq"),
-        Index("ix_session_agency_service_date", "agency_id", "service_date", "id"),
-        Index("ix_session_agency_site_date", "agency_id", "site_code", "service_date", "id"),
-        Index("ix_session_agency_reportable_date", "agency_id", "reportable", "service_date", "id"),
+        Index("ix_session_list", "agency_id", "service_date", "id", *_LIST_FACETS),
+        Index("ix_session_facets", "id", "agency_id", "service_date", *_LIST_FACETS),
+        _narrowed_list("site_code"),
+        _narrowed_list("reportable"),
     )
 
 
@@ -202,6 +215,8 @@ class SessionForm(Base):
     session_id: Mapped[str] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
     client_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
     service_type: Mapped[str] = mapped_column(String(40), default="")
+
+    __table_args__ = (Index("ix_session_form_service_type", "service_type", "session_id"),)
 
 
 class SessionStaff(Base):

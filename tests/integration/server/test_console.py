@@ -298,6 +298,8 @@ def _record_sessions(server: ServerHarness, count: int) -> list[dict]:
             data["service_forms"][0]["status"] = None
         if number % 7 == 0:
             data.update(session_type="group_activity", activity_name="Tax clinic", staff=["wlee", "ajones"])
+        if number % 4 == 0:
+            data["service_forms"][0].update(service_type="employment", services=["em_job_search"])
         made.append(data)
     for start in range(0, count, 100):
         results = server.push(headers, *[change("session", data) for data in made[start : start + 100]])
@@ -331,6 +333,11 @@ def test_the_session_list_shows_every_matching_session_once_newest_first(agency:
     assert _walk(browser, site="N-002", worker="ajones", **{"from": "2025-03-10"}) == wanted
     incomplete = [data["id"] for data in newest_first if data["service_forms"][0]["status"] is None]
     assert _walk(browser, complete="no") == incomplete
+    theirs = [data["id"] for data in newest_first if "ajones" in data["staff"]]
+    assert _walk(browser, worker="ajones", complete="no") == [id_ for id_ in theirs if id_ in incomplete]
+    employment = [data["id"] for data in newest_first if data["service_forms"][0]["service_type"] == "employment"]
+    assert _walk(browser, service="employment", complete="no") == [id_ for id_ in employment if id_ in incomplete]
+    assert _walk(browser, worker="ajones", service="employment") == [id_ for id_ in theirs if id_ in employment]
     shown = visible_text(browser.get("/sessions", complete="no").text)
     assert f"{len(incomplete)} sessions match." in shown
     reportable = {data["id"] for number, data in enumerate(made) if number % 3 == 0 and number % 5 != 0}
