@@ -39,6 +39,34 @@ ACTIONS: Mapping[str, str] = {
     "settings_changed": N_("Settings changed"),
 }
 
+# The details events carry, with how the console names them; a detail not named here is shown by its key.
+DETAILS: Mapping[str, str] = {
+    "channel": N_("Through"),
+    "device": N_("Device"),
+    "name": N_("Name"),
+    "name_fr": N_("French name"),
+    "role": N_("Role"),
+    "before": N_("Before"),
+    "after": N_("After"),
+    "count": N_("Sites in the file"),
+    "list": N_("List"),
+    "merged": N_("Merged record"),
+    "kept_name": N_("Kept"),
+    "merged_name": N_("Merged"),
+    "sessions": N_("Sessions moved"),
+    "again": N_("Exported before"),
+    "clients": N_("Clients"),
+    "services": N_("Services"),
+    "not_reported": N_("Sessions not reported"),
+    "workers": N_("Workers"),
+    "unsent_changes": N_("Changes waiting"),
+    "offline_sign_in_days": N_("Offline sign-in period (days)"),
+    "idle_lock_minutes": N_("Lock after idle (minutes)"),
+}
+
+# How someone signed in (the ``channel`` detail).
+CHANNELS: Mapping[str, str] = {"console": N_("the console"), "device": N_("a device")}
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:

@@ -19,7 +19,16 @@ from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.domain.clients import display_name
-from server.models import ClientRecord, SessionForm, SessionRecord, SessionStaff, Site, Worker
+from server.models import (
+    ClientRecord,
+    Language,
+    ServiceLocationType,
+    SessionForm,
+    SessionRecord,
+    SessionStaff,
+    Site,
+    Worker,
+)
 from server.visibility import as_seen_by
 
 PAGE_SIZE = 50
@@ -198,6 +207,27 @@ def site_names(session: Session, *, agency_id: str) -> dict[str, str]:
     return {
         code: name for code, name in session.execute(select(Site.code, Site.name).where(Site.agency_id == agency_id))
     }
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceNames:
+    """The agency's reference lists by code, in the reader's language: a session names its languages and its type
+    of service location by code."""
+
+    languages: dict[str, str]
+    location_types: dict[str, str]
+
+
+def reference_names(session: Session, *, french: bool) -> ReferenceNames:
+    """Each entry's French name when the reader reads French and the entry has one, else its English name."""
+    languages = session.execute(select(Language.code, Language.name, Language.name_fr))
+    locations = session.execute(
+        select(ServiceLocationType.code, ServiceLocationType.label, ServiceLocationType.label_fr)
+    )
+    return ReferenceNames(
+        languages={code: (french and name_fr) or name for code, name, name_fr in languages},
+        location_types={code: (french and label_fr) or label for code, label, label_fr in locations},
+    )
 
 
 # --- one session, one client -----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import functools
 from datetime import date, datetime
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from fastapi import Request
@@ -16,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from app.domain import codes
+from server.audit import CHANNELS
 from server.console.i18n import LANGUAGES, LOCALES, translate, translations
 from server.core.messages import N_, Message
 
@@ -81,7 +83,7 @@ def environment(language: str) -> Environment:
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["day"] = lambda value: format_date(_as_date(value), "medium", locale=locale) if value else ""
-    env.filters["moment"] = lambda value: format_datetime(value, "medium", locale=locale) if value else ""
+    env.filters["moment"] = lambda value: format_datetime(value, _to_the_minute(locale), locale=locale) if value else ""
     env.filters["number"] = lambda value: format_decimal(value, locale=locale)
     env.filters["label"] = lambda code, vocabulary: _label(gettext_, vocabulary, code)
     env.filters["message"] = lambda message: translate(message, gettext_)
@@ -93,11 +95,35 @@ def environment(language: str) -> Environment:
     ]
     env.globals["client_fields"] = CLIENT_FIELDS
     env.filters["client_value"] = lambda value, kind: _client_value(gettext_, locale, value, kind)
+    env.filters["detail_value"] = lambda value, key: _detail_value(gettext_, locale, value, key)
     return env
+
+
+def _to_the_minute(locale: Locale) -> str:
+    """The locale's medium date and short time: the seconds of a sign-in or a sync only made French times long
+    ("14 h 12 min 36 s") and wrapped table cells."""
+    joined: str = locale.datetime_formats["medium"]
+    return joined.replace("{1}", locale.date_formats["medium"].pattern).replace(
+        "{0}", locale.time_formats["short"].pattern
+    )
 
 
 def _as_date(value: date | datetime | str) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _detail_value(gettext_: Any, locale: Locale, value: Any, key: str = "") -> str:
+    """An audit event's detail as a reader would say it: yes or no, a number in their locale, how someone signed in
+    in words; names and codes as they were recorded."""
+    if isinstance(value, bool):
+        return str(gettext_(N_("Yes")) if value else gettext_(N_("No")))
+    if isinstance(value, int | float):
+        return str(format_decimal(value, locale=locale))
+    if isinstance(value, list):
+        return ", ".join(_detail_value(gettext_, locale, item) for item in value)
+    if key == "channel" and value in CHANNELS:
+        return str(gettext_(CHANNELS[value]))
+    return "" if value is None else str(value)
 
 
 def _client_value(gettext_: Any, locale: Any, value: Any, kind: str | None) -> str:

@@ -16,6 +16,7 @@ from server.browse import (
     client_history,
     client_names,
     count_sessions,
+    reference_names,
     session_as_seen,
     session_page,
     site_names,
@@ -23,6 +24,7 @@ from server.browse import (
 )
 from server.console.auth import CheckedForm, Supervisor
 from server.console.forms import Problems, context, text
+from server.console.i18n import FRENCH
 from server.console.web import page, redirect
 from server.core.config import CONSOLE_PREFIX
 from server.core.messages import N_, Refused
@@ -88,7 +90,8 @@ def session_detail(request: Request, viewer: Supervisor, db: DatabaseDep, sessio
         clients = client_names(session, [form["client_id"] for form in record["service_forms"]])
         workers = worker_names(session, agency_id=agency_id)
         sites = site_names(session, agency_id=agency_id)
-    values = context(viewer, record=record, clients=clients, workers=workers, sites=sites)
+        names = reference_names(session, french=request.state.language == FRENCH)
+    values = context(viewer, record=record, clients=clients, workers=workers, sites=sites, names=names)
     return page(request, "session.html", values)
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from server.api.deps import DatabaseDep
-from server.audit import ACTIONS, AuditFilter, events
+from server.audit import ACTIONS, DETAILS, AuditFilter, events
 from server.browse import worker_names
 from server.console.auth import CurrentViewer
 from server.console.forms import Problems, context, text
@@ -52,7 +52,7 @@ def audit_trail(request: Request, viewer: CurrentViewer, db: DatabaseDep) -> HTM
     filters = {key: value for key, value in query.items() if key != "before"}
     values = context(
         viewer, events=found[:PAGE_SIZE], more=len(found) > PAGE_SIZE, workers=workers, actions=ACTIONS,
-        action_options=[(code, text(request, label)) for code, label in ACTIONS.items()], filters=filters,
-        problems=problems,
+        details=DETAILS, action_options=[(code, text(request, label)) for code, label in ACTIONS.items()],
+        filters=filters, problems=problems,
     )  # fmt: skip
     return page(request, "audit.html", values, status_code=400 if problems else 200)

@@ -367,6 +367,11 @@ def test_a_session_is_read_only_and_hides_private_notes_from_a_supervisor_off_it
     shown = visible_text(page.text)
     assert "Met at the library" in shown and "Disclosed a safety concern" not in shown
     assert "only the session's staff see these notes" in shown
+    assert "Agency office" in shown and "English" in shown  # reference codes by their names
+    in_french = console(pages, "sboss")
+    in_french.client.headers["Accept-Language"] = "fr-CA"
+    shown_in_french = visible_text(in_french.get(f"/sessions/{data['id']}").text)
+    assert "Bureau de l'organisme" in shown_in_french and "Anglais" in shown_in_french
     assert "<form" not in page.text.split("<main", 1)[1]  # nothing to change here
     assert console(pages, "admin1").get("/sessions/" + data["id"]).status_code == 200
 
@@ -499,6 +504,8 @@ def test_the_audit_trail_is_filtered_and_a_worker_sees_only_their_own(pages: Ser
     assert "Site added" in everything and "Sign-in refused" in everything
     only_sites = _events(supervisor.get("/audit", action="site_added").text)
     assert "N-030" in only_sites and "Sign-in refused" not in only_sites
+    assert "Name: Pop-up" in only_sites  # each detail named in words, not by its key
+    assert "Through: the console" in everything and "channel" not in everything
     own = _events(worker.get("/audit", actor="admin1").text)
     assert "Site added" not in own and "Signed in" in own
     assert worker.get("/workers").status_code == 403
