@@ -1,5 +1,5 @@
 """Who may see and change which session, and what of it they see; who may read reports. Push and pull both apply
-the session rules.
+the session rules, which are the domain's (``app.domain.visibility``): a shared device applies the same ones.
 
 A session is visible to its creator, to everyone in its Staff Involved, and to the agency's supervisors. A private
 service form's notes are for its session's staff only: everyone else (the creator not on staff, supervisors) gets the
@@ -8,7 +8,7 @@ form with its notes blanked.
 
 from typing import Any, Protocol
 
-from app.domain import roles
+from app.domain import roles, visibility
 from server.models import Worker
 
 
@@ -22,9 +22,13 @@ class StoredSession(Protocol):
 
 def may_see_session(worker: Worker, stored: StoredSession) -> bool:
     """Also who may change it: the creator, its staff (as the session stands before the edit) or a supervisor."""
-    if stored.agency_id != worker.agency_id:
-        return False
-    return worker.is_supervisor or stored.created_by == worker.user_id or worker.user_id in stored.record["staff"]
+    return visibility.may_see_session(
+        viewer_of(worker), agency_id=stored.agency_id, created_by=stored.created_by, staff=stored.record["staff"]
+    )
+
+
+def viewer_of(worker: Worker) -> visibility.Viewer:
+    return visibility.Viewer(user_id=worker.user_id, agency_id=worker.agency_id, role=worker.role)
 
 
 def may_see_reports(worker: Worker) -> bool:
@@ -35,7 +39,9 @@ def may_see_reports(worker: Worker) -> bool:
 
 def as_seen_by(worker: Worker, record: dict[str, Any]) -> dict[str, Any]:
     """The session record as this worker may read it: private notes blanked unless they are on its staff."""
-    if worker.user_id in record["staff"] or not any(form["private"] for form in record["service_forms"]):
+    if visibility.sees_private_notes(worker.user_id, record["staff"]) or not any(
+        form["private"] for form in record["service_forms"]
+    ):
         return record
     # A new outer dict and new dicts for the private forms only; the rest is shared with the stored record, which
     # is read fresh for each request and never changed.
@@ -48,6 +54,6 @@ def hidden_private_notes(worker: Worker, record: dict[str, Any]) -> dict[str, st
 
     An edit by such a worker keeps these notes, so blanked notes coming back from their device never wipe them.
     """
-    if worker.user_id in record["staff"]:
+    if visibility.sees_private_notes(worker.user_id, record["staff"]):
         return {}
     return {form["id"]: form["notes"] for form in record["service_forms"] if form["private"]}

@@ -1,14 +1,16 @@
 """One sync of the device: push every queued change, then pull the server's changes until there are no more.
 
 Push sends outbox entries oldest first, at most one per record in a batch, so an edit is never judged against a
-version its own earlier edit is about to replace. Every result is recorded in one local transaction; a transport
-failure records the attempt and ends the sync (the runner decides when to try again). Pull applies each page and
-stores its cursor in the same transaction, so an interrupted pull resumes where it stopped and never applies a
-page twice or skips one.
+version its own earlier edit is about to replace. Each batch holds one author's changes and goes under that
+author's sign-in (several workers may share the tablet); a sign-in the server refuses holds back that author's
+changes only. Every result is recorded in one local transaction; a transport failure records the attempt and ends
+the sync (the runner decides when to try again). Pull applies each page and stores its cursor in the same
+transaction, so an interrupted pull resumes where it stopped and never applies a page twice or skips one.
 """
 
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +29,15 @@ from protocol.records import client_from_wire, session_from_wire
 from sync.apply import PageOutcome, apply_page
 from sync.lock import DeviceSyncLock
 from sync.merges import MERGED_INTO, follow_merges
-from sync.transport import CursorExpired, ProtocolError, TooLarge, Transport, TransportError
+from sync.transport import (
+    CursorExpired,
+    ProtocolError,
+    TooLarge,
+    Transport,
+    TransportError,
+    Unauthorized,
+    WorkerDeactivated,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +55,9 @@ PULL_RESTART_EXPIRED = declare(
 CURSOR_STUCK = declare("sync.pull.cursor_stuck", N_("The server says it has more changes but its cursor did not move."))
 NO_RESULT = declare("sync.push.no_result", N_("The server's answer has no usable result for change {op_id}."))
 NO_VERSION = declare("sync.push.no_version", N_("The server applied change {op_id} without giving its version."))
+NOT_SIGNED_IN_HERE = declare(
+    "sync.push.author_signed_out", N_("{author} needs to sign in on this device again to send these changes.")
+)
 COPY_UNREADABLE = declare(
     "sync.copy_unreadable", N_("The server's copy of record {record_id} cannot be read by this version of the app.")
 )
@@ -75,8 +88,17 @@ class SyncReport:
     removed: int = 0  # records a full pull after a 410 no longer named, removed from the device
 
 
+AuthorTransports = Callable[[str], Transport | None]
+"""The transport signed in as a given author (another worker who used this device), or None when the device holds
+no usable sign-in of theirs."""
+
+
 class SyncEngine:
-    """Pushes the outbox and pulls server changes for one device database over one transport."""
+    """Pushes the outbox and pulls server changes for one device database.
+
+    ``transport`` is signed in as ``author``, the worker the device holds: their changes (and any without an author)
+    go over it, and the pull too. Another author's changes go over ``others(author)``.
+    """
 
     def __init__(
         self,
@@ -84,12 +106,16 @@ class SyncEngine:
         transport: Transport,
         *,
         device_id: str,
+        author: str = "",
+        others: AuthorTransports | None = None,
         batch_size: int = MAX_CHANGES_PER_PUSH,
         pull_limit: int = 2_000,
     ):
         self.db = db
         self.transport = transport
         self.device_id = device_id
+        self.author = author
+        self.others = others
         self.batch_size = min(batch_size, MAX_CHANGES_PER_PUSH)
         self.pull_limit = min(pull_limit, MAX_PULL_LIMIT)
 
@@ -124,13 +150,22 @@ class SyncEngine:
     # --- push ----------------------------------------------------------------------------------------------------
 
     def push(self, report: SyncReport) -> None:
-        """Push the outbox in batches. A batch the server finds too large (413) goes again in halves; one change too
-        large on its own is set aside for the worker ("needs attention"), and the queue goes on without it."""
+        """Push the outbox in batches, each under its author's sign-in. A batch the server finds too large (413) goes
+        again in halves; one change too large on its own is set aside for the worker ("needs attention"), and the
+        queue goes on without it. An author whose sign-in the server refuses (or the device no longer holds) keeps
+        their changes queued, and the other authors' go on; the signed-in worker's refusal is raised at the end."""
         batch_size = self.batch_size
-        while batch := self._next_batch(batch_size):
+        held: dict[str, TransportError] = {}
+        while batch := self._next_batch(batch_size, held):
             changes = [_wire_change(entry) for entry in batch]
+            author = batch[0].author
             try:
-                results = self.transport.push(self.device_id, changes)
+                results = self._transport_for(author).push(self.device_id, changes)
+            except (Unauthorized, WorkerDeactivated) as refused:
+                self._record_failed_attempt(batch, refused)
+                held[author or self.author] = refused
+                self._forget_refused_token(author)
+                continue
             except TooLarge:
                 if len(batch) > 1:
                     batch_size = len(batch) // 2
@@ -143,6 +178,31 @@ class SyncEngine:
                 self._record_failed_attempt(batch, exc)
                 raise
             self._record_results(batch, _results_by_op(batch, results), report)
+        if (mine := held.get(self.author)) is not None:
+            raise mine
+
+    def _is_current(self, author: str) -> bool:
+        return author in ("", self.author)
+
+    def _transport_for(self, author: str) -> Transport:
+        """The signed-in worker's transport for their changes; another author's own, or Unauthorized without one."""
+        if self._is_current(author):
+            return self.transport
+        transport = self.others(author) if self.others is not None else None
+        if transport is None:
+            raise Unauthorized(NOT_SIGNED_IN_HERE, author=author)
+        transport.pending_changes = self.transport.pending_changes
+        return transport
+
+    def _forget_refused_token(self, author: str) -> None:
+        """Another author's token the server refused is dropped, so later syncs hold their changes back without
+        asking again; their next sign-in brings a new one."""
+        if self._is_current(author):
+            return  # the runner asks the signed-in worker to sign in again
+        with self.db.writing() as uow:
+            if (account := uow.accounts.get(author)) is not None:
+                account.token = ""
+                uow.commit()
 
     def _set_aside_too_large(self, entry: OutboxEntry, report: SyncReport) -> None:
         too_large = CHANGE_TOO_LARGE.at("", limit=MAX_BODY_BYTES // 2**20)
@@ -151,9 +211,11 @@ class SyncEngine:
             uow.commit()
         report.rejected += 1
 
-    def _next_batch(self, batch_size: int) -> list[OutboxEntry]:
+    def _next_batch(self, batch_size: int, held: dict[str, TransportError]) -> list[OutboxEntry]:
+        """The next batch, leaving out held authors (an entry without an author is the signed-in worker's)."""
+        held_authors = set(held) | ({""} if self.author in held else set())
         with self.db.reading() as uow:
-            return uow.outbox.next_batch(batch_size)
+            return uow.outbox.next_batch(batch_size, held=held_authors)
 
     def _record_failed_attempt(self, batch: list[OutboxEntry], exc: TransportError) -> None:
         with self.db.writing() as uow:
@@ -172,7 +234,9 @@ class SyncEngine:
                     uow.outbox.reject(sent.seq, result.get("errors") or [])
                     report.rejected += 1
                 elif result["status"] == PushStatus.CONFLICT:
-                    _conflict(uow, sent, result.get("current"), result.get(MERGED_INTO))
+                    # The server's copy of another author's session is theirs to see: kept with their entry only.
+                    show = self._is_current(sent.author) or sent.entity == Entity.CLIENT
+                    _conflict(uow, sent, result.get("current"), result.get(MERGED_INTO), show=show)
                     report.conflicts += 1
             uow.commit()
 
@@ -318,15 +382,23 @@ def _acknowledge(uow: UnitOfWork, entries: list[OutboxEntry], results: dict[str,
         uow.clients.remove(list(survivors))
 
 
-def _conflict(uow: UnitOfWork, sent: OutboxEntry, current: dict[str, Any] | None, survivor: str | None) -> None:
-    """Keep the worker's edit beside the server's version, which the device shows until they choose. A conflict
-    about a client merged into ``survivor`` is kept against the survivor (``current``), and the merged client goes."""
+def _conflict(
+    uow: UnitOfWork,
+    sent: OutboxEntry,
+    current: dict[str, Any] | None,
+    survivor: str | None,
+    *,
+    show: bool = True,
+) -> None:
+    """Keep the worker's edit beside the server's version, which the device shows until they choose (unless not
+    ``show``: it is another worker's to see). A conflict about a client merged into ``survivor`` is kept against the
+    survivor (``current``), and the merged client goes."""
     merged = survivor is not None and current is not None
     entry = uow.outbox.conflict(sent.seq, current, survivor=current if merged else None)
     if merged:
         follow_merges(uow, {sent.record_id: str(survivor)})
         uow.clients.remove([sent.record_id])
-    if current is not None:
+    if current is not None and show:
         store_wire_record(uow, entry.entity, entry.record_id, current)
 
 

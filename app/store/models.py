@@ -217,6 +217,8 @@ class OutboxRow(Base):
     errors: Mapped[list[Any]] = mapped_column(default=list)
     server_record: Mapped[dict[str, Any] | None]
     created_at: Mapped[str] = mapped_column(String(40), default="")
+    author: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    """The worker who made the change (migration 0012): it is pushed under their sign-in, whoever holds the device."""
 
 
 class SyncStateRow(Base):

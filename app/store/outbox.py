@@ -1,12 +1,15 @@
 """The outbox: every local change, in the order it was made, until the server has acknowledged it.
 
-A change is queued in the same transaction as the record it carries (``UnitOfWork.commit``). A push reads the
-oldest pending entries; its answer either drops them (the server holds the change), or moves them to "needs
-attention" with the server's reasons or its copy of the record. Nothing leaves the outbox silently.
+A change is queued in the same transaction as the record it carries (``UnitOfWork.commit``), with its author: the
+worker the device holds then. A push reads the oldest pending entries of one author, to send under that author's
+sign-in (on a shared tablet the queue holds several workers' changes); its answer either drops them (the server
+holds the change), or moves them to "needs attention" with the server's reasons or its copy of the record. Nothing
+leaves the outbox silently.
 """
 
 import json
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +17,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.errors import FieldError
-from app.store.models import ClientRow, OutboxRow, SessionRow, table_of
+from app.store.models import ClientRow, OutboxRow, SessionRow, SyncStateRow, table_of
 from protocol.enums import Entity, PushStatus
 
 PENDING = "pending"
@@ -44,6 +47,7 @@ class OutboxEntry:
     record_id: str
     base_version: int | None
     payload: dict[str, Any]
+    author: str = ""
 
 
 class OutboxRepository:
@@ -88,9 +92,21 @@ class OutboxRepository:
     def any_waiting(self) -> bool:
         return self.tx.scalar(select(OutboxRow.seq).limit(1)) is not None
 
-    def entries(self, state: str) -> list[OutboxRow]:
-        """Entries in ``state``, oldest first."""
-        return list(self.tx.scalars(select(OutboxRow).where(OutboxRow.state == state).order_by(OutboxRow.seq)))
+    def authors(self) -> set[str]:
+        """The workers whose changes wait here (pending or needing attention)."""
+        return set(self.tx.scalars(select(OutboxRow.author).distinct()))
+
+    def entries(self, state: str, *, author: str | None = None) -> list[OutboxRow]:
+        """Entries in ``state`` (only ``author``'s when given), oldest first."""
+        query = select(OutboxRow).where(OutboxRow.state == state)
+        if author is not None:
+            query = query.where(OutboxRow.author == author)
+        return list(self.tx.scalars(query.order_by(OutboxRow.seq)))
+
+    def newest_per_record(self) -> list[OutboxRow]:
+        """The newest entry of each record with a change waiting (pending or needing attention), oldest first."""
+        newest = select(func.max(OutboxRow.seq)).group_by(OutboxRow.record_id)
+        return list(self.tx.scalars(select(OutboxRow).where(OutboxRow.seq.in_(newest)).order_by(OutboxRow.seq)))
 
     def get(self, seq: int) -> OutboxRow | None:
         return self.tx.get(OutboxRow, seq)
@@ -143,20 +159,31 @@ class OutboxRepository:
 
     # --- pushing ---------------------------------------------------------------------------------------------------
 
-    def next_batch(self, size: int) -> list[OutboxEntry]:
-        """The oldest pending entries, skipping any later entry of a record already in the batch.
+    def next_batch(self, size: int, *, held: Collection[str] = ()) -> list[OutboxEntry]:
+        """The oldest pending entries of one author (all sent under one sign-in), skipping any later entry of a
+        record already in the batch.
+
+        The author is the one of the oldest pending entry, leaving out the ``held`` authors (the server refused
+        their sign-in in this sync). A record's entries go in the order they were made, whoever made them: an entry
+        waits while an earlier one of the same record, by anyone, has not gone, so a colleague's edit is never
+        judged against a version the first author's edit is about to replace.
 
         Only the columns a push sends are read (not the ORM rows with their error and conflict columns), which
         halved the device's share of pushing a long outbox.
         """
         batch: list[OutboxEntry] = []
         seen: set[str] = set()
+        author: str | None = None
         columns = select(OutboxRow.seq, OutboxRow.op_id, OutboxRow.entity, OutboxRow.record_id,
-                         OutboxRow.base_version, OutboxRow.payload)  # fmt: skip
+                         OutboxRow.base_version, OutboxRow.payload, OutboxRow.author)  # fmt: skip
         query = columns.where(OutboxRow.state == PENDING).order_by(OutboxRow.seq)
         for row in self.tx.execute(query.execution_options(yield_per=size)):
-            if row.record_id not in seen:
-                seen.add(row.record_id)
+            if row.record_id in seen:
+                continue
+            seen.add(row.record_id)
+            if author is None and row.author not in held:
+                author = row.author
+            if row.author == author:
                 batch.append(OutboxEntry(*row))
                 if len(batch) == size:
                     break
@@ -267,7 +294,10 @@ _DROP_REJECTED = _OUTBOX.delete().where(
     _OUTBOX.c.state == NEEDS_ATTENTION,
     _OUTBOX.c.problem == PushStatus.REJECTED,
 )
-_QUEUE = _OUTBOX.insert()
+# The author is the worker the device holds when the change is made (``SyncKey.USER``), read in the same statement.
+_QUEUE = _OUTBOX.insert().values(
+    author=func.coalesce(select(SyncStateRow.value).where(SyncStateRow.key == "user_id").scalar_subquery(), "")
+)
 
 
 def attempt_problem(last_error: str) -> FieldError | None:

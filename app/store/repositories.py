@@ -309,8 +309,13 @@ class ReferenceRepository:
         return KnownCodes(**{name: found[name] if name in synced else None for name in used})
 
     def clear_server_copy(self) -> None:
-        """Remove every row that came from the server (sessions and clients included)."""
-        for model in (SessionRow, ClientRow, SiteRow, WorkerRow, LanguageRow, LocationTypeRow, AgencyRow):
+        """Remove every row that came from the server (sessions and clients included), but the clients and sessions
+        with a change waiting in the outbox: the worker who takes the device over sees those only as far as the
+        rules let them (``app.usecases.shared_device``)."""
+        for record in (SessionRow, ClientRow):
+            queued = exists().where(OutboxRow.record_id == record.id)
+            self.tx.execute(delete(record).where(~queued), execution_options={"synchronize_session": False})
+        for model in (SiteRow, WorkerRow, LanguageRow, LocationTypeRow, AgencyRow):
             self.tx.execute(delete(model))
 
     def offline_sign_in_days(self, agency_id: str) -> int:

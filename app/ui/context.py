@@ -75,13 +75,14 @@ class AppContext:
         await self.call(runner.start)
         self._connectivity = ft.Connectivity(on_change=self._network_changed)
 
-    async def end_work(self) -> None:
-        """Sign out: stop syncing, drop the token (on the server too when reachable); every record stays."""
+    async def end_work(self, *, switching: bool = False) -> None:
+        """Sign out: stop syncing, drop the token (on the server too when reachable); every record stays. Switching
+        worker keeps the token, so the next worker's syncs send this one's queued changes under their name."""
         runner, self.sync_runner = self.sync_runner, None
         if runner is not None:
             await self.call(runner.stop)
         self._connectivity = None
-        await self.call(self.device.sign_out)
+        await self.call(self.device.switch_worker if switching else self.device.sign_out)
         self.actor = None
         self.sync_status = SyncStatus()
         self.remembered.clear()
@@ -93,6 +94,16 @@ class AppContext:
             await self.end_work()
         except Exception as error:
             self.report(error, self.tr("Could not sign out."))
+            return
+        self.navigate("/sign-in")
+
+    async def switch_worker(self, _event: ft.ControlEvent | None = None) -> None:
+        """ "Switch worker" on My Profile: end the sign-in without a goodbye to the server and show the sign-in
+        screen for the next worker."""
+        try:
+            await self.end_work(switching=True)
+        except Exception as error:
+            self.report(error, self.tr("Could not switch worker."))
             return
         self.navigate("/sign-in")
 

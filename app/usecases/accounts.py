@@ -5,6 +5,10 @@ sign in again without a connection, within the agency's offline period since the
 ``app.domain.device_access``). The server stays the judge whenever it can be reached: a password it refuses
 stops working offline too (a deactivated worker's device forgets them on its next try). Signing out never
 deletes data: unsynced changes stay queued until their author signs in again and syncs.
+
+Several workers share a tablet one at a time (``app.usecases.shared_device``): switching worker ends the sign-in
+but keeps the worker's token in the encrypted store, so their queued changes go on reaching the server under their
+own name while a colleague holds the tablet.
 """
 
 import contextlib
@@ -23,6 +27,7 @@ from app.store.models import LocalAccountRow
 from app.store.outbox import NEEDS_ATTENTION, PENDING
 from app.store.repositories import SyncKey
 from app.store.unit_of_work import UnitOfWork
+from app.usecases import shared_device
 from app.usecases.context import Actor, UnitsOfWork, utc_now
 from credentials.passwords import check_secret, hash_secret, scrypt_hash_of
 from sync.engine import Database as SyncedDatabase
@@ -52,10 +57,6 @@ DEVICE_REVOKED = N_(
     "This device was reported lost, so everything Outpost kept on it was deleted. Ask your administrator for help."
 )
 WORKER_DEACTIVATED = N_("Your account is no longer active, so this device forgot you. Your work reached the server.")
-OTHERS_WORK_WAITS = N_(
-    "Changes made by {who} have not reached the server yet. "
-    "They need to sign in and sync before someone else uses this device."
-)
 
 
 TransportFactory = Callable[..., Transport]
@@ -118,7 +119,6 @@ def sign_in(
     that is already open (``device_sign_in`` opens the device's encrypted store first)."""
     user_id, server_url = cleaned_credentials(user_id, password, server_url)
     device_id = ensure_device_id(db)
-    refuse_if_others_work_waits(db, user_id)
     try:
         answer = ask_server(transport_factory, server_url, user_id, password, device_id, device_name)
     except PasswordRefused:
@@ -127,6 +127,7 @@ def sign_in(
     except DeviceWasRevoked:
         wipe_device(db)
         raise
+    refuse_if_others_work_waits(db, user_id, answer, transport_factory, server_url)
     return finish_sign_in(db, answer, server_url, user_id, password, device_name)
 
 
@@ -181,6 +182,15 @@ def finish_sign_in(
         return SignedIn(actor=_sign_in_offline(db, user_id, password, password_proven), online=False)
     actor = _remember(db, answer, password, server_url=server_url, device_name=device_name)
     return SignedIn(actor=actor, online=True)
+
+
+def switch_worker(db: UnitsOfWork) -> None:
+    """End the sign-in so the next worker can sign in, without a goodbye to the server: the token stays (in the
+    encrypted store), so what the worker queued keeps reaching the server under their name. Every record stays
+    until the next worker signs in (``shared_device.hand_over``)."""
+    with db.writing() as uow:
+        uow.sync_state.set(SyncKey.SIGNED_IN, "")
+        uow.commit()
 
 
 def sign_out(db: UnitsOfWork, transport_factory: TransportFactory) -> None:
@@ -238,7 +248,8 @@ def ensure_device_id(db: UnitsOfWork, known: str = "") -> str:
 
 
 def sync_engine_factory(db: SyncedDatabase, transport_factory: TransportFactory) -> Callable[[], SyncEngine]:
-    """For the runner: an engine with the current server, token and device id, read afresh for every sync."""
+    """For the runner: an engine with the current server, token and device id, read afresh for every sync. Changes
+    other workers queued on this device go under their own tokens (see ``author_transports``)."""
 
     def build() -> SyncEngine:
         with db.reading() as uow:
@@ -247,11 +258,35 @@ def sync_engine_factory(db: SyncedDatabase, transport_factory: TransportFactory)
             device_id = uow.sync_state.get(SyncKey.DEVICE_ID)
         if account is None or not account.token or not server_url:
             raise Unauthorized(NOT_SIGNED_IN)
-        if account.token_expires_at and datetime.fromisoformat(account.token_expires_at) <= datetime.now(UTC):
+        if _expired(account):
             raise Unauthorized(SESSION_EXPIRED)
-        return SyncEngine(db, transport_factory(server_url, token=account.token), device_id=device_id)
+        transport = transport_factory(server_url, token=account.token)
+        others = author_transports(db, transport_factory, server_url)
+        return SyncEngine(db, transport, device_id=device_id, author=account.user_id, others=others)
 
     return build
+
+
+def author_transports(
+    db: SyncedDatabase, transport_factory: TransportFactory, server_url: str
+) -> Callable[[str], Transport | None]:
+    """A transport signed in as a worker who queued changes here, with the token the device keeps for them, or None
+    when it keeps none that is still good (they signed out, or the server refused it): their changes wait for their
+    next sign-in."""
+
+    def transport_for(author: str) -> Transport | None:
+        with db.reading() as uow:
+            account = uow.accounts.get(author)
+        if account is None or not account.token or _expired(account):
+            return None
+        return transport_factory(server_url, token=account.token)
+
+    return transport_for
+
+
+def _expired(account: LocalAccountRow) -> bool:
+    expires = account.token_expires_at
+    return bool(expires) and datetime.fromisoformat(expires) <= datetime.now(UTC)
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
@@ -290,15 +325,31 @@ def _actor(account: LocalAccountRow) -> Actor:
     )
 
 
-def refuse_if_others_work_waits(db: UnitsOfWork, user_id: str) -> None:
-    """Another worker's unsynced changes must reach the server under their own name before anyone else signs in."""
+def refuse_if_others_work_waits(
+    db: UnitsOfWork,
+    user_id: str,
+    answer: dict[str, Any] | None,
+    transport_factory: TransportFactory | None = None,
+    server_url: str = "",
+) -> None:
+    """Colleagues of the same agency share the tablet, their changes waiting side by side; a worker of another
+    agency waits until every change here reached the server (clients are an agency's). The token an online answer
+    just issued is dropped when the sign-in goes no further."""
     with db.reading() as uow:
-        previous_id = uow.sync_state.get(SyncKey.USER)
-        previous = uow.accounts.get(previous_id)
-        waiting = uow.outbox.any_waiting()
-    if previous_id and previous_id != user_id and waiting:
-        who = f"{previous.name} ({previous_id})" if previous else previous_id
-        raise SignInFailed(OTHERS_WORK_WAITS, who=who)
+        known = uow.accounts.get(user_id)
+        agency_id = _agency_of(answer) or (known.agency_id if known else "")
+        others = shared_device.other_agency_authors(uow, agency_id) if agency_id else []
+    if others:
+        if answer is not None and transport_factory is not None:
+            with contextlib.suppress(TransportError):
+                transport_factory(server_url, token=str(answer["token"])).logout()
+        who = ", ".join(f"{account.name} ({account.user_id})" for account in others)
+        raise SignInFailed(shared_device.OTHER_AGENCYS_WORK_WAITS, who=who)
+
+
+def _agency_of(answer: dict[str, Any] | None) -> str:
+    worker, agency = (answer or {}).get("worker") or {}, (answer or {}).get("agency") or {}
+    return str(worker.get("agency_id") or agency.get("id") or "")
 
 
 def _sign_in_offline(db: UnitsOfWork, user_id: str, password: str, password_proven: bool = False) -> Actor:
@@ -311,7 +362,7 @@ def _sign_in_offline(db: UnitsOfWork, user_id: str, password: str, password_prov
         offline_days = uow.reference.offline_sign_in_days(account.agency_id)
         if not offline_sign_in_allowed(_last_contact(uow, account), datetime.now(UTC), offline_days):
             raise SignInFailed(OFFLINE_PERIOD_OVER, days=str(offline_days))
-        _make_current(uow, user_id)
+        _make_current(uow, account)
         account.last_sign_in = utc_now()
         uow.commit()
         return _actor(account)
@@ -330,7 +381,6 @@ def _remember(db: UnitsOfWork, answer: dict[str, Any], password: str, *, server_
     """Store what the server said about the worker, a local hash of the password, and the token."""
     worker, agency = answer.get("worker") or {}, answer.get("agency") or {}
     with db.writing() as uow:
-        _make_current(uow, str(worker["user_id"]))
         account = uow.accounts.put(
             LocalAccountRow(
                 user_id=str(worker["user_id"]),
@@ -347,6 +397,7 @@ def _remember(db: UnitsOfWork, answer: dict[str, Any], password: str, *, server_
                 password_failures=0,
             )
         )
+        _make_current(uow, account)
         if agency.get("id"):
             uow.reference.put_agency(str(agency["id"]), account.agency_name)
         uow.sync_state.set(SyncKey.SERVER_URL, server_url)
@@ -355,21 +406,15 @@ def _remember(db: UnitsOfWork, answer: dict[str, Any], password: str, *, server_
         return _actor(account)
 
 
-def _make_current(uow: UnitOfWork, user_id: str) -> None:
-    """Mark ``user_id`` signed in. A different worker than before starts from an empty copy of the server's data:
-    what the previous worker could see (their sessions, another agency's clients) is not theirs to see."""
+def _make_current(uow: UnitOfWork, account: LocalAccountRow) -> None:
+    """Mark ``account``'s worker signed in. A different worker than before starts from an empty copy of the
+    server's data but for records with changes waiting, shown as far as they may see them: what the previous worker
+    could see (their sessions) is not theirs to see (``shared_device.hand_over``)."""
     previous = uow.sync_state.get(SyncKey.USER)
-    if previous and previous != user_id:
-        _clear_server_copy(uow)
-    uow.sync_state.set(SyncKey.USER, user_id)
+    if previous and previous != account.user_id:
+        shared_device.hand_over(uow, shared_device.viewer_of(account))
+    uow.sync_state.set(SyncKey.USER, account.user_id)
     uow.sync_state.set(SyncKey.SIGNED_IN, "1")
-
-
-def _clear_server_copy(uow: UnitOfWork) -> None:
-    """Remove every row that came from the server and restart the pull. Only called with an empty outbox."""
-    uow.reference.clear_server_copy()
-    uow.sync_state.set(SyncKey.CURSOR, "")
-    uow.sync_state.set(SyncKey.LAST_SYNC, "")
 
 
 def forget_account(db: UnitsOfWork, user_id: str) -> None:

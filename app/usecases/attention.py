@@ -1,7 +1,9 @@
 """The Sync details screen: changes still waiting, and changes that need the worker to decide.
 
-Nothing here is dropped behind the worker's back. A refused change stays until it is fixed (saving the record again
-replaces it), retried, or discarded by the worker; a conflict keeps both versions until the worker keeps one.
+Each worker sees their own changes only (on a shared tablet the queue holds colleagues' too, which wait for their
+authors). Nothing here is dropped behind the worker's back. A refused change stays until it is fixed (saving the
+record again replaces it), retried, or discarded by the worker; a conflict keeps both versions until the worker
+keeps one.
 """
 
 from dataclasses import dataclass
@@ -66,7 +68,7 @@ class AttentionItem:
 def pending_items(db: UnitsOfWork) -> list[PendingItem]:
     """Changes waiting to be sent, oldest first."""
     with db.reading() as uow:
-        entries = uow.outbox.entries(PENDING)
+        entries = _own(uow, uow.outbox.entries(PENDING))
         titles = _titles(uow, entries)
     return [
         PendingItem(
@@ -85,7 +87,7 @@ def pending_items(db: UnitsOfWork) -> list[PendingItem]:
 def needs_attention(db: UnitsOfWork) -> list[AttentionItem]:
     """Refused and conflicting changes, oldest first."""
     with db.reading() as uow:
-        entries = uow.outbox.entries(NEEDS_ATTENTION)
+        entries = _own(uow, uow.outbox.entries(NEEDS_ATTENTION))
         titles = _titles(uow, entries)
     return [
         AttentionItem(
@@ -150,9 +152,15 @@ def discard(db: UnitsOfWork, item_id: int) -> None:
 # --- helpers -----------------------------------------------------------------------------------------------------
 
 
+def _own(uow: UnitOfWork, entries: list[OutboxRow]) -> list[OutboxRow]:
+    """The entries the worker the device holds made (an entry from before authors were kept is theirs too)."""
+    me = uow.sync_state.get(SyncKey.USER)
+    return [entry for entry in entries if entry.author in ("", me)]
+
+
 def _entry(uow: UnitOfWork, item_id: int, problem: str) -> OutboxRow:
     entry = uow.outbox.get(item_id)
-    if entry is None or entry.state != NEEDS_ATTENTION or entry.problem != problem:
+    if entry is None or not _own(uow, [entry]) or entry.state != NEEDS_ATTENTION or entry.problem != problem:
         raise NotFound(f"No {problem} change {item_id} on this device.")
     return entry
 

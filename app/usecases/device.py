@@ -94,6 +94,11 @@ class Device:
         """End the sign-in (on the server too when reachable); every record stays."""
         accounts.sign_out(self.units, self.transport_factory)
 
+    def switch_worker(self) -> None:
+        """End the sign-in for the next worker without a goodbye to the server: the token stays, so what this worker
+        queued keeps reaching the server under their name (``accounts.switch_worker``)."""
+        accounts.switch_worker(self.units)
+
     def background_sync(self, on_status: Callable[[SyncStatus], None]) -> BackgroundSync:
         """A background sync for the signed-in worker, not yet started; ``on_status`` is called from its thread."""
         database = self.store.database

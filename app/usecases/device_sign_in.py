@@ -3,7 +3,7 @@
 The store is closed until a sign-in (see ``app.store.device``). Online, the server judges the password and hands
 back the device key, whose wrap opens the store; offline, the worker's own wrap does, and only their password
 opens it. Either way the worker then signs in on the open store as ``accounts.sign_in`` does (offline period,
-nobody else's unsynced work left behind). After an online sign-in the worker's wrap is made afresh under the
+colleagues' unsynced work kept for its authors). After an online sign-in the worker's wrap is made afresh under the
 password the server just accepted (so a password changed on the server opens the store offline too) and the
 device key's wrap is kept current.
 
@@ -34,7 +34,6 @@ from app.usecases.accounts import (
     TransportFactory,
 )
 from app.usecases.app_lock import FORGOTTEN
-from sync.transport import TransportError
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +73,7 @@ def sign_in_on_device(
         raise
     db, opened_own_wrap = _open_store(store, answer, user_id, password)
     accounts.ensure_device_id(db, device_id)
-    try:
-        accounts.refuse_if_others_work_waits(db, user_id)
-    except SignInFailed:
-        if answer is not None:  # the token just issued is not needed
-            _drop_token(transport_factory, server_url, answer)
-        raise
+    accounts.refuse_if_others_work_waits(db, user_id, answer, transport_factory, server_url)
     # Before the sign-in replaces the device's copy of the password: a wrap made with the same one needs no remaking.
     wrap_is_current = opened_own_wrap or (
         store.keyring.has_wrap(user_id) and accounts.matches_device_copy(db, user_id, password)
@@ -157,7 +151,7 @@ def _check_offline_on_plain_store(store: DeviceStore, user_id: str, password: st
         raise SignInFailed(FIRST_SIGN_IN_OFFLINE)
     plain = store.open_plain()
     try:
-        accounts.refuse_if_others_work_waits(plain, user_id)  # before the sign-in clears another worker's copy
+        accounts.refuse_if_others_work_waits(plain, user_id, None)  # before the sign-in hands the device over
         accounts.finish_sign_in(plain, None, "", user_id, password, "")
     finally:
         plain.close()
@@ -196,8 +190,3 @@ def _wipe(store: DeviceStore) -> None:
     """A revoked device: the store is shredded with every wrap of its key; the settings keep the device id, so the
     server goes on refusing it whoever signs in."""
     store.delete()
-
-
-def _drop_token(transport_factory: TransportFactory, server_url: str, answer: dict[str, Any]) -> None:
-    with contextlib.suppress(TransportError):
-        transport_factory(server_url, token=str(answer["token"])).logout()

@@ -5,8 +5,9 @@ from typing import Any
 
 from sync.transport import Unauthorized
 
-PASSWORDS = {"wlee": "correct horse", "jdoe": "battery staple"}
-NAMES = {"wlee": "Wen Lee", "jdoe": "Jane Doe"}
+PASSWORDS = {"wlee": "correct horse", "jdoe": "battery staple", "tkaur": "purple tarmac"}
+NAMES = {"wlee": "Wen Lee", "jdoe": "Jane Doe", "tkaur": "Tara Kaur"}
+AGENCIES = {"tkaur": "agency-south"}  # everyone else is of agency-north
 
 
 class AccountServer:
@@ -19,6 +20,7 @@ class AccountServer:
         self.logouts: list[str | None] = []
         self.issued = 0
         self.device_keys: dict[str, str] = {}
+        self.roles: dict[str, str] = {}  # a worker's role when it is not "worker"
 
     def transport(self, base_url: str, token: str | None = None) -> "AccountTransport":
         return AccountTransport(self, base_url, token)
@@ -35,11 +37,17 @@ class AccountTransport:
         if self.server.passwords.get(user_id) != password:
             raise Unauthorized("Invalid user ID or password")
         self.server.issued += 1
+        agency = AGENCIES.get(user_id, "agency-north")
         return {
             "token": f"token-{self.server.issued}",
             "expires_at": "2099-01-01T00:00:00+00:00",
-            "worker": {"user_id": user_id, "name": NAMES[user_id], "role": "worker", "agency_id": "agency-north"},
-            "agency": {"id": "agency-north", "name": "North Centre"},
+            "worker": {
+                "user_id": user_id,
+                "name": NAMES[user_id],
+                "role": self.server.roles.get(user_id, "worker"),
+                "agency_id": agency,
+            },
+            "agency": {"id": agency, "name": "North Centre" if agency == "agency-north" else "South Centre"},
             "device_key": self.server.device_keys.setdefault(device_id, secrets.token_urlsafe(32)),
         }
 

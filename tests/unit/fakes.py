@@ -8,6 +8,7 @@ implement the methods the use cases and the engine call, with the same meaning a
 import copy
 import json
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -118,7 +119,7 @@ class FakeOutbox:
     def entries(self, state: str) -> list[FakeEntry]:
         return [entry for _, entry in sorted(self.entries_by_seq.items()) if entry.state == state]
 
-    def next_batch(self, size: int) -> list[OutboxEntry]:
+    def next_batch(self, size: int, *, held: Collection[str] = ()) -> list[OutboxEntry]:
         batch: list[OutboxEntry] = []
         seen: set[str] = set()
         for entry in self.entries(PENDING):

@@ -1,5 +1,6 @@
 """My Profile: who is signed in (the "User" the session form's "Created By" shows), this device, last sync, the
-language of the screens, and "Sign out" (which keeps every record: unsynced work waits for its author)."""
+language of the screens, "Switch worker" (a colleague signs in next; this worker's queued changes keep syncing under
+their name) and "Sign out" (which keeps every record: unsynced work waits for its author)."""
 
 import flet as ft
 
@@ -54,8 +55,12 @@ async def my_profile_view(ctx: AppContext) -> ft.Control:
         widgets.muted(
             tr("Signing out keeps everything saved on this device; unsynced work is sent after you sign in.")
         ),
+        widgets.muted(
+            tr("Switch worker lets a colleague sign in on this device; what you saved keeps syncing under your name.")
+        ),
         widgets.actions(
             ft.OutlinedButton(tr("Set a PIN"), icon=ft.Icons.PIN_OUTLINED, on_click=set_pin),
+            ft.OutlinedButton(tr("Switch worker"), icon=ft.Icons.SWITCH_ACCOUNT, on_click=ctx.switch_worker),
             ft.OutlinedButton(tr("Sign out"), icon=ft.Icons.LOGOUT, on_click=ctx.sign_out),
         ),
     )

@@ -26,6 +26,7 @@ from app.usecases.accounts import (
     forget_worker,
     sign_in,
     sign_out,
+    switch_worker,
     sync_engine_factory,
     wipe_device,
 )
@@ -36,6 +37,7 @@ from app.usecases.sessions import list_my_sessions, load_session, save_session
 from protocol.enums import RefusalCode
 from protocol.records import client_to_wire
 from seed_data.reference import DEMO_PASSWORD
+from sync.engine import SyncReport
 from sync.runner import SyncRunner
 from sync.status import SyncStatus
 from sync.transport import HttpTransport, Offline
@@ -374,3 +376,29 @@ def test_a_deactivated_workers_queued_work_arrives_before_the_device_forgets_the
     with pytest.raises(SignInFailed):
         sign_in(tablet.db, HttpTransport, unreachable_url, leaver_id, "a long enough password", "leavers-tablet")
     tablet.db.close()
+
+
+def test_two_workers_on_one_tablet_each_reach_the_server_under_their_own_name(new_device):
+    tablet = new_device(WORKER)
+    client = tablet.register()
+    his = tablet.record_session([client.id])  # queued, not yet sent
+    switch_worker(tablet.db)
+    tablet.sign_in(COLLEAGUE)
+    tablet.engine().pull(SyncReport())  # her own copy of the server's data, while his change still waits
+    hers = tablet.record_session([client.id])
+
+    with tablet.db.reads() as tx:
+        assert repository.get_session(tx, his.id) is None  # she is neither its creator nor on its staff
+    assert {(entry.record_id, entry.author) for entry in tablet.outbox() if entry.entity == "session"} == {
+        (his.id, WORKER), (hers.id, COLLEAGUE)}  # fmt: skip
+
+    tablet.sync()
+
+    assert tablet.outbox() == []  # the server took each session as its creator's (another's would be refused)
+    with tablet.db.reads() as tx:
+        assert repository.get_session(tx, his.id) is None
+        assert repository.get_session(tx, hers.id) is not None
+    his_other_tablet = new_device(WORKER)
+    with his_other_tablet.db.reads() as tx:
+        assert repository.get_session(tx, his.id).created_by == WORKER
+        assert repository.get_session(tx, hers.id) is None

@@ -194,14 +194,29 @@ def test_signing_out_offline_still_signs_out(device_db, accounts, sign_in_as) ->
     assert current_actor(device_db) is None
 
 
-def test_another_worker_cannot_sign_in_while_the_previous_ones_changes_wait(device_db, sign_in_as, register) -> None:
+def test_a_colleague_signs_in_while_the_previous_workers_changes_wait(device_db, sign_in_as, register) -> None:
+    sign_in_as("wlee")
+    register(id="client-9")
+
+    sign_in_as("jdoe")
+
+    assert device_info(device_db).user_id == "jdoe"
+    with device_db.reads() as tx:
+        assert tx.get(ClientRow, "client-9") is not None  # the agency's client, its change still Wen's to send
+        assert [entry.author for entry in tx.scalars(select(OutboxRow))] == ["wlee"]
+
+
+def test_a_worker_of_another_agency_waits_until_the_changes_here_reached_the_server(
+    device_db, accounts, sign_in_as, register
+) -> None:
     sign_in_as("wlee")
     register(id="client-9")
 
     with pytest.raises(SignInFailed, match=r"Changes made by Wen Lee \(wlee\) have not reached the server yet"):
-        sign_in_as("jdoe")
+        sign_in_as("tkaur")
 
     assert device_info(device_db).user_id == "wlee"
+    assert accounts.logouts == ["token-2"]  # the token issued for the refused sign-in is not kept
 
 
 def test_another_worker_starts_from_a_fresh_copy_of_the_servers_data(device_db, sign_in_as) -> None:
