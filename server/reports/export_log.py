@@ -127,6 +127,18 @@ class ExportLog:
         """The latest logged item of each of these records that has one."""
         return self._latest_by_record(ExportItem.record_id, record_ids)
 
+    def latest_actions(self, record_ids: Iterable[str]) -> dict[str, str]:
+        """The action of the latest logged item of each of these records that has one; without the facts, which an
+        export looks up for every record it meets but needs only for the changes since."""
+        actions: dict[str, str] = {}
+        for chunk in in_chunks(sorted(set(record_ids))):
+            query = select(ExportItem.record_id, ExportItem.action).where(
+                ExportItem.agency_id == self.agency_id, ExportItem.record_id.in_(chunk)
+            )
+            for record_id, action in self.db.execute(query.order_by(ExportItem.id)):
+                actions[record_id] = action
+        return actions
+
     def latest_in_sessions(self, session_ids: Iterable[str]) -> dict[str, LoggedItem]:
         """The latest logged item of every service form ever exported from these sessions, by form id."""
         return self._latest_by_record(ExportItem.session_id, session_ids)

@@ -26,6 +26,8 @@ CellValue = str | int | float | date | None
 XLSX = "xlsx"
 CSV = "csv"
 FORMATS = (XLSX, CSV)
+_MAY_NEED_ESCAPING = re.compile("[\x00-\x1f&<>_\ufffe\uffff]")
+"""Characters XlsxWriter escapes in text, or that start an escape of its own (``_x0041_``)."""
 
 
 class SheetWriter(Protocol):
@@ -123,11 +125,15 @@ class _StreamedSheet(Worksheet):
         limit or take as rich text."""
         if len(text) > self.xls_strmax // 2:
             return None
-        escaped = self._escape_control_characters(text)
-        if escaped.startswith("<r>") and escaped.endswith("</r>"):
-            return None
+        if _MAY_NEED_ESCAPING.search(text) is None:  # most texts: XlsxWriter's escaping leaves them as they are
+            escaped = data = text
+        else:
+            escaped = self._escape_control_characters(text)
+            if escaped.startswith("<r>") and escaped.endswith("</r>"):
+                return None
+            data = self._escape_data(escaped)
         preserve = ' xml:space="preserve"' if escaped != escaped.strip() else ""
-        text_xml = f"<is><t{preserve}>{self._escape_data(escaped)}</t></is>"
+        text_xml = f"<is><t{preserve}>{data}</t></is>"
         if len(self._text_xml) >= self.CACHED_TEXTS:
             self._text_xml.clear()
         self._text_xml[text] = text_xml
