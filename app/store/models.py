@@ -101,16 +101,18 @@ class ClientRow(Base):
 class ClientSearchTermRow(Base):
     """One searchable word of a client (folded name part, date of birth, phone digits, identifier).
 
-    A prefix query is a range scan of the primary key: ``term >= 'ngu' AND term < 'ngv'``. The client's sort key
-    rides along in the key, so that scan alone yields the matches in name order, without a lookup into ``client``
-    for each of the thousands of clients a short prefix can match.
+    The primary key starts with the term's first two characters (``head``), then the client's sort key. A search
+    for "ngu" reads the rows whose head is "ng" in name order, keeps those whose term starts with "ngu", and stops
+    at the first page: it never reads or sorts the thousands of clients a common prefix matches (migration 0012).
+    A one-character search reads the heads that start with it and sorts them.
     """
 
     __tablename__ = "client_search_term"
     __table_args__ = ({"sqlite_with_rowid": False},)
-    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    head: Mapped[str] = mapped_column(String(2), primary_key=True)
     sort_key: Mapped[str] = mapped_column(String(400), primary_key=True)
     client_id: Mapped[str] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), primary_key=True, index=True)
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
 class SessionRow(Base):

@@ -47,6 +47,8 @@ _FORMS = table_of(ServiceFormRow)
 _REFERRALS = table_of(ReferralRow)
 _OUTBOX = table_of(OutboxRow)
 
+TERM_HEAD_LENGTH = 2  # how many first characters of a term lead the term index's key (see ClientSearchTermRow)
+
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
@@ -75,15 +77,15 @@ def insert_clients(db: DbSession, clients: list[Client]) -> None:
     sorted by their key (B-tree appends rather than page splits).
     """
     rows: list[tuple[Any, ...]] = []
-    terms: list[tuple[str, str, str]] = []
+    terms: list[tuple[str, str, str, str]] = []
     for client in clients:
         key = sort_key(client.first_name, client.last_name)
         values = _client_values(client)
         rows.append((*values, key))
-        terms += [(term, key, client.id) for term in client_search_terms(client)]
+        terms += [(term[:TERM_HEAD_LENGTH], key, client.id, term) for term in client_search_terms(client)]
     terms.sort()
     insert_rows(db, _CLIENTS, (*_CLIENT_FIELDS, "sort_key"), rows)
-    insert_rows(db, _SEARCH_TERMS, ("term", "sort_key", "client_id"), terms)
+    insert_rows(db, _SEARCH_TERMS, ("head", "sort_key", "client_id", "term"), terms)
 
 
 def _client_values(client: Client) -> list[Any]:
@@ -121,29 +123,43 @@ def search_clients(db: DbSession, query: str, *, limit: int) -> Sequence[Row[Any
     """Clients matching every word of ``query`` as a prefix of one of their terms, in name order: rows of the
     columns a result list shows (id, names, date of birth, phone, family code, client identifier).
 
-    Each word is a range read of the term index, which holds the sort key too, so the matches come out with their
-    order and only the ``limit`` shown are looked up in ``client``. A date ("1990-05-12") or phone digits are
-    single words too. A search runs on every keystroke, so it is one prepared statement of plain columns.
+    A word of two or more characters reads the term index where the word's first two characters are the head,
+    which is in name order, so SQLite stops after the ``limit`` shown, however many thousands of clients "mar"
+    matches; only those are looked up in ``client``. Several words are merged in that order too. A date
+    ("1990-05-12") or phone digits are single words. A search runs on every keystroke, so it is one prepared
+    statement of plain columns.
     """
     words = query_words(query)
     if not words:
         return []
-    bounds = {f"word_{i}": word for i, word in enumerate(words)} | {
-        f"past_word_{i}": word + "\U0010ffff" for i, word in enumerate(words)
-    }
-    return db.connection().execute(_search_statement(len(words)), {**bounds, "limit": limit}).all()
+    bounds: dict[str, Any] = {"limit": limit}
+    for i, word in enumerate(words):
+        bounds |= {f"word_{i}": word, f"past_word_{i}": word + _PAST_EVERY_CHARACTER, f"head_{i}": _head(word)}
+    statement = _search_statement(tuple(len(word) < TERM_HEAD_LENGTH for word in words))
+    return db.connection().execute(statement, bounds).all()
 
 
-@lru_cache(maxsize=8)  # one per number of words typed
-def _search_statement(word_count: int) -> Select[Any]:
-    """The search for ``word_count`` words: each word's matches intersected, the first ``limit`` looked up."""
-    per_word = [
-        select(_SEARCH_TERMS.c.sort_key, _SEARCH_TERMS.c.client_id).where(
-            _SEARCH_TERMS.c.term >= bindparam(f"word_{i}"), _SEARCH_TERMS.c.term < bindparam(f"past_word_{i}")
+_PAST_EVERY_CHARACTER = "\U0010ffff"
+
+
+def _head(word: str) -> str:
+    return word[:TERM_HEAD_LENGTH]
+
+
+@lru_cache(maxsize=32)  # one per shape of query typed: how many words, and which are a single character
+def _search_statement(short_words: tuple[bool, ...]) -> Select[Any]:
+    """The search for one word per item of ``short_words`` (True where the word is shorter than a term's head):
+    each word's matches in name order, intersected, the first ``limit`` looked up."""
+    terms = _SEARCH_TERMS.c
+    per_word = []
+    for i, short in enumerate(short_words):
+        word, past_word = bindparam(f"word_{i}"), bindparam(f"past_word_{i}")
+        # A short word's matches have many heads ("a": "al", "am", ...), so they are read in head order and sorted.
+        heads = (terms.head >= word, terms.head < past_word) if short else (terms.head == bindparam(f"head_{i}"),)
+        per_word.append(
+            select(terms.sort_key, terms.client_id).where(*heads, terms.term >= word, terms.term < past_word)
         )
-        for i in range(word_count)
-    ]
-    matching = intersect(*per_word) if word_count > 1 else per_word[0].distinct()
+    matching = intersect(*per_word) if len(per_word) > 1 else per_word[0].distinct()
     first = matching.order_by(*matching.selected_columns).limit(bindparam("limit", type_=Integer)).subquery()
     return (
         select(*(_CLIENTS.c[name] for name in _SEARCH_RESULT_COLUMNS))
@@ -157,7 +173,11 @@ def candidate_duplicates(db: DbSession, draft: Client) -> list[Client]:
     terms = [t for t in (_iso(draft.date_of_birth), phone_digits(draft.phone)) if t and len(t) >= 7]
     if not terms:
         return []
-    ids = select(ClientSearchTermRow.client_id).where(ClientSearchTermRow.term.in_(terms)).distinct()
+    ids = (
+        select(ClientSearchTermRow.client_id)
+        .where(ClientSearchTermRow.head.in_({_head(t) for t in terms}), ClientSearchTermRow.term.in_(terms))
+        .distinct()
+    )
     return [client_from_row(row) for row in db.scalars(select(ClientRow).where(ClientRow.id.in_(ids)))]
 
 

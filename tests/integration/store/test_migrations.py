@@ -301,3 +301,31 @@ def test_upgrading_to_names_in_two_forms_keeps_clients_and_their_search_terms(tm
             assert [row.id for row in repository.search_clients(tx, "fatima", limit=5)] == ["c-1"]
     finally:
         updated.close()
+
+
+def test_keying_search_terms_by_their_first_characters_keeps_every_term_both_ways(tmp_path: Path) -> None:
+    database = DeviceDatabase(tmp_path / "outpost.sqlite3")
+    try:
+        with database.sessions.begin() as tx:
+            for client_id, first, last in (("c-1", "Mariam", "Haddad"), ("c-2", "Maria", "Álvarez"), ("c-3", "王", "芳")):
+                repository.put_client(tx, Client(id=client_id, agency_id="agency-north", first_name=first,
+                                                 last_name=last))  # fmt: skip
+        command.downgrade(alembic_config(database.engine), "0011")
+        with database.engine.connect() as connection:
+            terms_at_0011 = connection.exec_driver_sql("SELECT term, client_id FROM client_search_term").all()
+        migrate(database.engine)
+        with database.engine.connect() as connection:
+            terms_again = connection.exec_driver_sql("SELECT term, client_id FROM client_search_term").all()
+        with database.reads() as tx:
+
+            def found(query: str) -> list[str]:
+                return [row.id for row in repository.search_clients(tx, query, limit=5)]
+
+            assert found("mari") == ["c-2", "c-1"], "Álvarez before Haddad"
+            assert found("m") == ["c-2", "c-1"]
+            assert found("芳") == ["c-3"]
+    finally:
+        database.close()
+
+    assert sorted(map(tuple, terms_again)) == sorted(map(tuple, terms_at_0011))
+    assert ("mariam", "c-1") in set(map(tuple, terms_at_0011))

@@ -115,3 +115,16 @@ def test_a_search_result_row_carries_what_the_list_shows(device_db: DeviceDataba
     assert tuple(row) == (
         client.id, client.first_name, client.last_name, "Amy", "1988-04-02", client.phone, "F-ABCDEFGH", "1234-5678",
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("query", ["ngu", "ng", "олен", "thi nguy", "wang fa", "1985-06-06", "416-555-0012"])
+def test_a_search_reads_its_matches_already_in_name_order_so_it_can_stop_at_the_first_page(
+    searchable_db: DeviceDatabase, captured_sql: list[tuple[str, Any]], query: str
+) -> None:
+    with searchable_db.reads() as tx:
+        assert repository.search_clients(tx, query, limit=20)
+
+    plan = query_plan(searchable_db, captured_sql)
+
+    sorts = [step for step in plan if "TEMP B-TREE" in step]
+    assert sorts == ["USE TEMP B-TREE FOR ORDER BY"], f"only the page shown is sorted, after the lookup: {plan}"
