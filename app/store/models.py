@@ -104,12 +104,13 @@ class ClientSearchTermRow(Base):
     The primary key starts with the term's first two characters (``head``), then the client's sort key. A search
     for "ngu" reads the rows whose head is "ng" in name order, keeps those whose term starts with "ngu", and stops
     at the first page: it never reads or sorts the thousands of clients a common prefix matches (migration 0012).
-    A one-character search reads the heads that start with it and sorts them.
+    A term starting with a digit (a date, phone digits) is its own head, as most clients share "19" or "41"; such
+    a search, and a one-letter one, reads the heads that start with what was typed and sorts them.
     """
 
     __tablename__ = "client_search_term"
     __table_args__ = ({"sqlite_with_rowid": False},)
-    head: Mapped[str] = mapped_column(String(2), primary_key=True)
+    head: Mapped[str] = mapped_column(String(200), primary_key=True)
     sort_key: Mapped[str] = mapped_column(String(400), primary_key=True)
     client_id: Mapped[str] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), primary_key=True, index=True)
     term: Mapped[str] = mapped_column(String(200), primary_key=True)

@@ -47,7 +47,17 @@ _FORMS = table_of(ServiceFormRow)
 _REFERRALS = table_of(ReferralRow)
 _OUTBOX = table_of(OutboxRow)
 
-TERM_HEAD_LENGTH = 2  # how many first characters of a term lead the term index's key (see ClientSearchTermRow)
+TERM_HEAD_LENGTH = 2  # how many first characters of a name's term lead the term index's key (ClientSearchTermRow)
+
+
+def term_head(term: str) -> str:
+    """What leads a term's key in the index: a word's first two characters ("ma" for "mariam"), or the whole term
+    when it starts with a digit (a date, phone digits), which shares its first characters with most clients."""
+    return term if _starts_with_digit(term) else term[:TERM_HEAD_LENGTH]
+
+
+def _starts_with_digit(text: str) -> bool:
+    return "0" <= text[:1] <= "9"
 
 
 def _iso(value: date | None) -> str | None:
@@ -82,7 +92,7 @@ def insert_clients(db: DbSession, clients: list[Client]) -> None:
         key = sort_key(client.first_name, client.last_name)
         values = _client_values(client)
         rows.append((*values, key))
-        terms += [(term[:TERM_HEAD_LENGTH], key, client.id, term) for term in client_search_terms(client)]
+        terms += [(term_head(term), key, client.id, term) for term in client_search_terms(client)]
     terms.sort()
     insert_rows(db, _CLIENTS, (*_CLIENT_FIELDS, "sort_key"), rows)
     insert_rows(db, _SEARCH_TERMS, ("head", "sort_key", "client_id", "term"), terms)
@@ -123,39 +133,40 @@ def search_clients(db: DbSession, query: str, *, limit: int) -> Sequence[Row[Any
     """Clients matching every word of ``query`` as a prefix of one of their terms, in name order: rows of the
     columns a result list shows (id, names, date of birth, phone, family code, client identifier).
 
-    A word of two or more characters reads the term index where the word's first two characters are the head,
-    which is in name order, so SQLite stops after the ``limit`` shown, however many thousands of clients "mar"
-    matches; only those are looked up in ``client``. Several words are merged in that order too. A date
-    ("1990-05-12") or phone digits are single words. A search runs on every keystroke, so it is one prepared
-    statement of plain columns.
+    A word of two or more letters reads the term index where the word's first two characters are the head, which
+    is in name order, so SQLite stops after the ``limit`` shown, however many thousands of clients "mar" matches;
+    only those are looked up in ``client``. Several words are merged in that order too. A one-letter word, a date
+    ("1990-05-12") or phone digits read the range of heads they start and sort it (see ``term_head``). A search
+    runs on every keystroke, so it is one prepared statement of plain columns.
     """
     words = query_words(query)
     if not words:
         return []
     bounds: dict[str, Any] = {"limit": limit}
     for i, word in enumerate(words):
-        bounds |= {f"word_{i}": word, f"past_word_{i}": word + _PAST_EVERY_CHARACTER, f"head_{i}": _head(word)}
-    statement = _search_statement(tuple(len(word) < TERM_HEAD_LENGTH for word in words))
+        bounds |= {f"word_{i}": word, f"past_word_{i}": word + _PAST_EVERY_CHARACTER, f"head_{i}": term_head(word)}
+    statement = _search_statement(tuple(_spans_heads(word) for word in words))
     return db.connection().execute(statement, bounds).all()
 
 
 _PAST_EVERY_CHARACTER = "\U0010ffff"
 
 
-def _head(word: str) -> str:
-    return word[:TERM_HEAD_LENGTH]
+def _spans_heads(word: str) -> bool:
+    """Whether the terms starting with ``word`` have several heads ("a": "al", "am"; "1985": every date that year)."""
+    return len(word) < TERM_HEAD_LENGTH or _starts_with_digit(word)
 
 
-@lru_cache(maxsize=32)  # one per shape of query typed: how many words, and which are a single character
-def _search_statement(short_words: tuple[bool, ...]) -> Select[Any]:
-    """The search for one word per item of ``short_words`` (True where the word is shorter than a term's head):
+@lru_cache(maxsize=32)  # one per shape of query typed: how many words, and which span several heads
+def _search_statement(spanning_words: tuple[bool, ...]) -> Select[Any]:
+    """The search for one word per item of ``spanning_words`` (True where the word's matches have several heads):
     each word's matches in name order, intersected, the first ``limit`` looked up."""
     terms = _SEARCH_TERMS.c
     per_word = []
-    for i, short in enumerate(short_words):
+    for i, spans in enumerate(spanning_words):
         word, past_word = bindparam(f"word_{i}"), bindparam(f"past_word_{i}")
-        # A short word's matches have many heads ("a": "al", "am", ...), so they are read in head order and sorted.
-        heads = (terms.head >= word, terms.head < past_word) if short else (terms.head == bindparam(f"head_{i}"),)
+        # Matches with several heads are read in head order and sorted; one head's come in name order.
+        heads = (terms.head >= word, terms.head < past_word) if spans else (terms.head == bindparam(f"head_{i}"),)
         per_word.append(
             select(terms.sort_key, terms.client_id).where(*heads, terms.term >= word, terms.term < past_word)
         )
@@ -175,7 +186,7 @@ def candidate_duplicates(db: DbSession, draft: Client) -> list[Client]:
         return []
     ids = (
         select(ClientSearchTermRow.client_id)
-        .where(ClientSearchTermRow.head.in_({_head(t) for t in terms}), ClientSearchTermRow.term.in_(terms))
+        .where(ClientSearchTermRow.head.in_({term_head(t) for t in terms}), ClientSearchTermRow.term.in_(terms))
         .distinct()
     )
     return [client_from_row(row) for row in db.scalars(select(ClientRow).where(ClientRow.id.in_(ids)))]

@@ -307,9 +307,11 @@ def test_keying_search_terms_by_their_first_characters_keeps_every_term_both_way
     database = DeviceDatabase(tmp_path / "outpost.sqlite3")
     try:
         with database.sessions.begin() as tx:
-            for client_id, first, last in (("c-1", "Mariam", "Haddad"), ("c-2", "Maria", "Álvarez"), ("c-3", "王", "芳")):
-                repository.put_client(tx, Client(id=client_id, agency_id="agency-north", first_name=first,
-                                                 last_name=last))  # fmt: skip
+            names = (("c-1", "Mariam", "Haddad"), ("c-2", "Maria", "Álvarez"), ("c-3", "王", "芳"))
+            for client_id, first, last in names:
+                client = Client(id=client_id, agency_id="agency-north", first_name=first, last_name=last,
+                                date_of_birth=date(1990, 1, 2))  # fmt: skip
+                repository.put_client(tx, client)
         command.downgrade(alembic_config(database.engine), "0011")
         with database.engine.connect() as connection:
             terms_at_0011 = connection.exec_driver_sql("SELECT term, client_id FROM client_search_term").all()
@@ -324,6 +326,8 @@ def test_keying_search_terms_by_their_first_characters_keeps_every_term_both_way
             assert found("mari") == ["c-2", "c-1"], "Álvarez before Haddad"
             assert found("m") == ["c-2", "c-1"]
             assert found("芳") == ["c-3"]
+            assert found("1990-01-02") == ["c-2", "c-1", "c-3"]
+            assert found("mariam 1990-01-02") == ["c-1"]
     finally:
         database.close()
 

@@ -117,8 +117,8 @@ def test_a_search_result_row_carries_what_the_list_shows(device_db: DeviceDataba
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("query", ["ngu", "ng", "олен", "thi nguy", "wang fa", "1985-06-06", "416-555-0012"])
-def test_a_search_reads_its_matches_already_in_name_order_so_it_can_stop_at_the_first_page(
+@pytest.mark.parametrize("query", ["ngu", "ng", "олен", "thi nguy", "wang fa", "王芳"])
+def test_a_name_search_reads_its_matches_already_in_name_order_so_it_can_stop_at_the_first_page(
     searchable_db: DeviceDatabase, captured_sql: list[tuple[str, Any]], query: str
 ) -> None:
     with searchable_db.reads() as tx:
