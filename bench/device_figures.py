@@ -9,6 +9,7 @@ import random
 import sqlite3
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,7 +32,11 @@ from bench.sizes import FULL, Sizes
 from seed_data.reference import load_location_types
 
 SEARCH_TARGET_MS = 15.0
-SEARCH_TARGET_SPEEDUP = 20.0
+SEARCH_TARGET_SPEEDUP = 30.0
+# A search runs on a keystroke, after the app has sat idle for at least this long. Timing it straight after the
+# 200 ms scan instead measured the scheduler: on a busy machine a thread that has just used its share of the CPU is
+# the first to be put aside, and that landed on the short search (p50 5.3 ms against 2.1 ms after a pause).
+KEYSTROKE_GAP_S = 0.005
 SAVE_TARGET_FLOOR_MULTIPLE = 3.0
 WARM_UP_QUERIES = 20
 
@@ -103,7 +108,9 @@ def _search_figure(name: str, db: DeviceDatabase, scan: sqlite3.Connection, quer
     indexed: list[float] = []
     naive: list[float] = []
     for query in queries:  # alternate the two so a busy moment on the machine hits both alike
+        time.sleep(KEYSTROKE_GAP_S)
         indexed += time_each([query], lambda q: search_clients(db, q))
+        time.sleep(KEYSTROKE_GAP_S)
         naive += time_each([query], lambda q: _naive_scan(scan, q))
     found, scanned = Latency.of(indexed), Latency.of(naive)
     speedup_p50, speedup_p95 = scanned.p50 / found.p50, scanned.p95 / found.p95
