@@ -5,7 +5,8 @@ the "Name in Latin letters" their documents print (``latin_forms.py``: a worker 
 registered by the demo workers over the past years; and four weeks of sessions up to today by several of those
 workers, some service forms still incomplete. Three people were registered twice, on two tablets, once in Latin
 letters and once in their own script ("Olena Shevchenko" and "Олена Шевченко"): the server's list of possible
-duplicates shows them, and registering one of them again on a device shows the warning.
+duplicates shows them, and registering one of them again on a device shows the warning. One client a newcomer can
+try by name: "فاطمة الزهراء", registered with the "Fatima Al-Zahraa" on her papers, whom typing "fatima" finds.
 
 The same seed gives the same records every time (ids included), so loading the caseload twice adds nothing.
 """
@@ -35,6 +36,9 @@ REGISTERED_TWICE = (
     ("China", date(1992, 1, 20), ("Fang", "Wang"), ("芳", "王")),
 )
 
+# (country, date of birth, (first, last) in the person's own script, the name in Latin letters on their papers)
+IN_TWO_FORMS = (("Syria", date(1987, 11, 4), ("فاطمة", "الزهراء"), "Fatima Al-Zahraa"),)
+
 
 @dataclass(frozen=True, slots=True)
 class Caseload:
@@ -57,7 +61,7 @@ def demo_caseload(reference: DemoReference, *, today: date) -> Caseload:
         )
         for n, client in enumerate(made)
     ]
-    clients += _registered_twice(clients, field_workers)
+    clients += _registered_twice(clients, field_workers) + _in_two_forms(clients, field_workers)
     sessions = synthetic_sessions(
         SESSIONS,
         clients=clients,
@@ -98,3 +102,27 @@ def _registered_twice(clients: list[Client], workers: list[str]) -> list[Client]
                 )
             )
     return twice
+
+
+def _in_two_forms(clients: list[Client], workers: list[str]) -> list[Client]:
+    """Each person of ``IN_TWO_FORMS``, made from a client living alone that ``_registered_twice`` left."""
+    alone = [client for client in clients if not client.family_code][2 * len(REGISTERED_TWICE) :][: len(IN_TWO_FORMS)]
+    return [
+        replace(
+            template,
+            id=str(uuid.uuid5(_IDS, f"in-two-forms/{n}")),
+            first_name=names[0],
+            last_name=names[1],
+            preferred_name="",
+            latin_name=latin_name,
+            own_script_name="",
+            date_of_birth=born,
+            country_of_origin=country,
+            arrival_date=max(template.arrival_date or born, born),
+            email="",
+            phone="",  # the template's would make her look like a duplicate of the template
+            client_identifier="",
+            created_by=workers[n % len(workers)],
+        )
+        for n, (template, (country, born, names, latin_name)) in enumerate(zip(alone, IN_TWO_FORMS, strict=True))
+    ]

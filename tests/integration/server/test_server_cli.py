@@ -10,7 +10,7 @@ import pytest
 from server_harness import PASSWORD, ServerHarness, records
 from sqlalchemy import select
 
-from seed_data.caseload import CLIENTS, REGISTERED_TWICE
+from seed_data.caseload import CLIENTS, IN_TWO_FORMS, REGISTERED_TWICE
 from seed_data.reference import DEMO_SIGN_IN, load_demo_reference, load_languages, load_location_types
 from server import crud
 from server.cli import main
@@ -198,7 +198,7 @@ def test_demo_caseload_is_a_lived_in_agency_loaded_once(database_url: str, harne
 
     changes = pulled(harness, DEMO_SIGN_IN.user_id, DEMO_SIGN_IN.password)
     clients, sessions = records(changes, "client"), records(changes, "session")
-    assert len(clients) == CLIENTS + 2 * len(REGISTERED_TWICE)
+    assert len(clients) == CLIENTS + 2 * len(REGISTERED_TWICE) + len(IN_TWO_FORMS)
     assert sessions and all(len(session["staff"]) >= 1 for session in sessions.values())
     assert any(DEMO_SIGN_IN.user_id in session["staff"] for session in sessions.values())
     with harness.db.reading() as session:

@@ -53,3 +53,15 @@ def test_names_in_arabic_script_are_found_by_their_latin_name(clients: list[Clie
         typed = client.latin_name.split()[0][:4].lower()  # "Youssef Darwish" -> "yous"
         found = search_clients(device_db, f"{typed} {client.date_of_birth.isoformat()}")
         assert client.id in {summary.id for summary in found}, (client.display_name, typed)
+
+
+def test_a_newcomer_typing_fatima_finds_the_demo_client_written_in_arabic_letters(
+    clients: list[Client], device_db: DeviceDatabase
+) -> None:
+    with device_db.sessions.begin() as tx:
+        insert_clients(tx, clients)
+
+    found = {summary.id: summary.display_name for summary in search_clients(device_db, "fatima")}
+
+    [fatima] = [client for client in clients if client.latin_name == "Fatima Al-Zahraa"]
+    assert found.get(fatima.id) == "فاطمة الزهراء"
