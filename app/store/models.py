@@ -103,7 +103,7 @@ class ClientSearchTermRow(Base):
 
     The primary key starts with the term's first two characters (``head``), then the client's sort key. A search
     for "ngu" reads the rows whose head is "ng" in name order, keeps those whose term starts with "ngu", and stops
-    at the first page: it never reads or sorts the thousands of clients a common prefix matches (migration 0012).
+    at the first page: it never reads or sorts the thousands of clients a common prefix matches (migration 0013).
     A term starting with a digit (a date, phone digits) is its own head, as most clients share "19" or "41"; such
     a search, and a one-letter one, reads the heads that start with what was typed and sorts them.
     """

@@ -164,7 +164,8 @@ def _search_statement(spanning_words: tuple[bool, ...]) -> Select[Any]:
     terms = _SEARCH_TERMS.c
     per_word = []
     for i, spans in enumerate(spanning_words):
-        word, past_word = bindparam(f"word_{i}"), bindparam(f"past_word_{i}")
+        word: BindParameter[str] = bindparam(f"word_{i}")
+        past_word: BindParameter[str] = bindparam(f"past_word_{i}")
         # Matches with several heads are read in head order and sorted; one head's come in name order.
         heads = (terms.head >= word, terms.head < past_word) if spans else (terms.head == bindparam(f"head_{i}"),)
         per_word.append(

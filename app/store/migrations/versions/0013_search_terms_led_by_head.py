@@ -1,7 +1,7 @@
 """search terms are keyed by their first two characters, then the client's sort key
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 
 The term index was keyed by the whole term, so a search for "mar" read every term from "mar" to "maz…" (thousands
 of clients on a large agency, more with names in several scripts and their romanisations) and sorted them all to
@@ -14,8 +14,8 @@ order, so nothing needs a fresh sync.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
