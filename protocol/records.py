@@ -20,6 +20,7 @@ import msgspec
 from app.domain import codes
 from app.domain.clients import Client
 from app.domain.sessions import MAX_NOTES, Referral, ServiceForm, Session, is_session_complete
+from protocol import codec
 from protocol.problems import WireErrors, field_problems, nul_problems, required
 
 # Text fields by what they hold; the limits are those of the columns that store them on either side.
@@ -277,6 +278,30 @@ def client_from_wire(data: Any, *, record_id: str | None = None, trusted: bool =
     """A Client from wire data; ``record_id`` (the change's id) wins over ``data["id"]``. Raises WireErrors."""
     client: Client = _client(_with_id(decode(data, ClientData, trusted=trusted), record_id))
     return client
+
+
+def session_from_stored(stored: Any, *, record_id: str) -> Session:
+    """A Session from the server's store, as its driver gives it: JSON text (SQLite) or decoded JSON (PostgreSQL).
+    Trusted: the server refused text holding NUL when the record was pushed."""
+    session: Session = _session(_with_id(_from_stored(stored, SessionData), record_id))
+    return session
+
+
+def client_from_stored(stored: Any, *, record_id: str) -> Client:
+    """A Client from the server's store (see ``session_from_stored``)."""
+    client: Client = _client(_with_id(_from_stored(stored, ClientData), record_id))
+    return client
+
+
+def _from_stored(stored: Any, record_type: type[RecordT]) -> RecordT:
+    """JSON text goes straight into the struct, without a dict of each record in between (a large report reads tens
+    of thousands); text that does not fit the struct is read as ``decode`` reads it, to name every problem."""
+    if not isinstance(stored, str | bytes):
+        return decode(stored, record_type, trusted=True)
+    try:
+        return msgspec.json.decode(stored, type=record_type)
+    except msgspec.ValidationError:
+        return decode(codec.loads(stored), record_type, trusted=True)
 
 
 WireRecordT = TypeVar("WireRecordT", SessionData, ClientData)

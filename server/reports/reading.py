@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, select, tuple_
+from sqlalchemy import Row, Text, select, tuple_, type_coerce
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.clients import Client
 from app.domain.sessions import Session
-from protocol.records import client_from_wire, session_from_wire
+from protocol.records import client_from_stored, session_from_stored
 from server.models import ClientRecord, SessionRecord
 from server.reports.period import Period
 
@@ -42,12 +42,12 @@ def sessions_in(db: DbSession, *, agency_id: str, period: Period, page_size: int
         SessionRecord.service_date <= period.end,
     )
     while True:
-        query = select(SessionRecord.service_date, SessionRecord.id, SessionRecord.record).where(*in_period)
+        query = select(SessionRecord.service_date, SessionRecord.id, _as_stored(SessionRecord.record)).where(*in_period)
         if after is not None:
             query = query.where(tuple_(SessionRecord.service_date, SessionRecord.id) > after)
         rows = db.execute(query.order_by(SessionRecord.service_date, SessionRecord.id).limit(page_size)).all()
         for row in rows:
-            yield session_from_wire(row.record, record_id=row.id, trusted=True)
+            yield session_from_stored(row.record, record_id=row.id)
         if len(rows) < page_size:
             return
         after = (rows[-1].service_date, rows[-1].id)
@@ -58,13 +58,13 @@ def sessions_changed_after(
 ) -> Iterator[StoredSession]:
     """The agency's sessions whose last change came after change sequence ``seq``, oldest change first."""
     for row in _changed_after(db, SessionRecord, agency_id, seq, page_size):
-        yield StoredSession(session_from_wire(row.record, record_id=row.id, trusted=True), row.seq)
+        yield StoredSession(session_from_stored(row.record, record_id=row.id), row.seq)
 
 
 def clients_changed_after(db: DbSession, *, agency_id: str, seq: int, page_size: int = PAGE_SIZE) -> Iterator[Client]:
     """The agency's clients whose last change came after change sequence ``seq``, oldest change first."""
     for row in _changed_after(db, ClientRecord, agency_id, seq, page_size):
-        yield client_from_wire(row.record, record_id=row.id, trusted=True)
+        yield client_from_stored(row.record, record_id=row.id)
 
 
 def _changed_after(
@@ -73,7 +73,7 @@ def _changed_after(
     """Rows (id, seq, record) of ``model`` changed after ``seq``, a keyset page at a time (the agency-seq index)."""
     while True:
         query = (
-            select(model.id, model.seq, model.record)
+            select(model.id, model.seq, _as_stored(model.record))
             .where(model.agency_id == agency_id, model.seq > seq)
             .order_by(model.seq)
             .limit(page_size)
@@ -83,6 +83,12 @@ def _changed_after(
         if len(rows) < page_size:
             return
         seq = rows[-1].seq
+
+
+def _as_stored(record: Any) -> Any:
+    """A record column as the driver gives it: JSON text on SQLite, which ``*_from_stored`` decodes straight into the
+    record (PostgreSQL's driver hands over decoded JSON whatever the column is taken as)."""
+    return type_coerce(record, Text).label("record")
 
 
 def in_chunks(items: Iterable[str], size: int = _IN_CHUNK) -> Iterator[list[str]]:
@@ -111,12 +117,12 @@ class ClientBook:
         for chunk in in_chunks(sorted(missing)):
             # By primary key alone, the agency checked on each row: given the agency in the WHERE clause as well,
             # SQLite's planner walks one of the agency's client indexes instead, every client of it for each chunk.
-            query = select(ClientRecord.id, ClientRecord.agency_id, ClientRecord.record).where(
+            query = select(ClientRecord.id, ClientRecord.agency_id, _as_stored(ClientRecord.record)).where(
                 ClientRecord.id.in_(chunk)
             )
             for row in self.db.execute(query):
                 if row.agency_id == self.agency_id:
-                    self.known[row.id] = client_from_wire(row.record, record_id=row.id, trusted=True)
+                    self.known[row.id] = client_from_stored(row.record, record_id=row.id)
         self.absent |= missing - self.known.keys()
 
     def get(self, client_id: str) -> Client | None:

@@ -69,42 +69,42 @@ class _StreamedSheet(Worksheet):
         if not self.constant_memory or not self.previous_row < row < self.xls_rowmax or len(values) > self.xls_colmax:
             self._write_one_by_one(row, values, day)  # XlsxWriter's own calls refuse or handle these
             return
-        written = [(column, value) for column, value in enumerate(values) if value is not None and value != ""]
+        written = [column for column, value in enumerate(values) if value is not None and value != ""]
         if not written:
             return
-        self._check_dimensions(row, written[0][0])  # the row, and the row's leftmost and rightmost columns
-        self._check_dimensions(row, written[-1][0])
+        self._check_dimensions(row, written[0])  # the row, and the row's leftmost and rightmost columns
+        self._check_dimensions(row, written[-1])
         self._write_single_row(row)  # the row before, as XlsxWriter writes it when a later row starts
-        cells = self._cells_xml(row, written, day)
+        cells = None if row in self.row_info else self._cells_xml(row, written, values, day)
         if cells is None:
             self._write_one_by_one(row, values, day)  # kept, and written when the next row starts, as XlsxWriter does
             return
         self._write_row(row, None)
-        self.fh.write(cells)
-        self._xml_end_tag("row")
+        self.fh.write(cells + "</row>")
 
-    def _cells_xml(self, row: int, written: list[tuple[int, CellValue]], day: Format) -> str | None:
-        """The row's cells as XlsxWriter writes them; None when XlsxWriter's own calls must write the row."""
-        if row in self.row_info:
-            return None
-        if written[-1][0] >= len(self._column_names):
-            self._column_names = [xl_col_to_name(column) for column in range(written[-1][0] + 1)]
+    def _cells_xml(self, row: int, written: list[int], values: Sequence[CellValue], day: Format) -> str | None:
+        """The cells of ``values`` in these columns as XlsxWriter writes them; None when XlsxWriter's own calls
+        must write them."""
+        if written[-1] >= len(self._column_names):
+            self._column_names = [xl_col_to_name(column) for column in range(written[-1] + 1)]
+        names, texts, column_info = self._column_names, self._text_xml, self.col_info
         number = str(row + 1)
         cells: list[str] = []
-        for column, value in written:
-            if column in self.col_info and self.col_info[column].column_format is not None:
+        for column in written:
+            value = values[column]
+            info = column_info.get(column)
+            if info is not None and info.column_format is not None:
                 return None
-            where = self._column_names[column] + number
             if isinstance(value, str):
-                text_xml = self._text_xml.get(value) or self._inline_text_xml(value)
+                text_xml = texts.get(value) or self._inline_text_xml(value)
                 if text_xml is None:
                     return None
-                cells.append(f'<c r="{where}" t="inlineStr">{text_xml}</c>')
+                cells.append(f'<c r="{names[column]}{number}" t="inlineStr">{text_xml}</c>')
             elif isinstance(value, date):
                 serial = self._day_numbers.get(value) or self._day_number(value)
-                cells.append(f'<c r="{where}" s="{day._get_xf_index()}"><v>{serial}</v></c>')
+                cells.append(f'<c r="{names[column]}{number}" s="{day._get_xf_index()}"><v>{serial}</v></c>')
             elif value is not None and isfinite(value):
-                cells.append(f'<c r="{where}"><v>{value:.16G}</v></c>')
+                cells.append(f'<c r="{names[column]}{number}"><v>{value:.16G}</v></c>')
             else:
                 return None
         return "".join(cells)

@@ -19,8 +19,10 @@ from protocol.records import (
     ServiceFormData,
     SessionData,
     WireErrors,
+    client_from_stored,
     client_from_wire,
     client_to_wire,
+    session_from_stored,
     session_from_wire,
     session_to_wire,
 )
@@ -121,6 +123,16 @@ class TestRoundTrip:
     @given(_clients)
     def test_any_client_survives_the_trip_to_the_server_and_back(self, client: Client) -> None:
         assert client_from_wire(over_the_network(client_to_wire(client))) == client
+
+    @given(_sessions, _clients)
+    def test_records_read_from_the_servers_store_as_json_text_or_decoded_are_the_same(
+        self, session: Session, client: Client
+    ) -> None:
+        stored_session, stored_client = json.dumps(session_to_wire(session)), json.dumps(client_to_wire(client))
+
+        assert session_from_stored(stored_session, record_id=session.id) == session
+        assert session_from_stored(json.loads(stored_session), record_id=session.id) == session
+        assert client_from_stored(stored_client.encode(), record_id=client.id) == client
 
     def test_a_group_activity_with_referrals_keeps_every_detail(self, make_session: MakeSession) -> None:
         form = ServiceForm(
@@ -317,6 +329,19 @@ class TestLenientReading:
         session = session_from_wire(wire)
 
         assert (session.notes, session.interpreters, session.languages) == ("", 0, [])
+
+    def test_stored_json_text_is_read_as_leniently_and_its_problems_named_the_same(
+        self, make_session: MakeSession
+    ) -> None:
+        lenient = session_to_wire(make_session()) | {"notes": None, "interpreters": None, "languages": None}
+        wrong = session_to_wire(make_session()) | {"interpreters": "two", "staff": ["wlee", 7]}
+
+        def stored(data: Any) -> Session:
+            return session_from_stored(data, record_id="s-1")
+
+        assert stored(json.dumps(lenient)) == stored(lenient) == session_from_wire(lenient, record_id="s-1")
+        assert wire_error_fields(stored, json.dumps(wrong)) == wire_error_fields(stored, wrong)
+        assert wire_error_fields(stored, json.dumps(wrong)) == {"interpreters", "staff"}
 
     def test_an_empty_date_reads_as_no_date(self, make_client: MakeClient) -> None:
         assert client_from_wire(client_to_wire(make_client()) | {"arrival_date": ""}).arrival_date is None
