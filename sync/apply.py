@@ -74,8 +74,7 @@ def _apply_records(uow: UnitOfWork, entity: str, changes: list[dict[str, Any]], 
         else:
             upserts.append(record)
     repository = uow.clients if entity == Entity.CLIENT else uow.sessions
-    repository.remove(deleted + [record.id for record in upserts])
-    repository.insert_pulled(sorted(upserts, key=lambda record: record.id))  # key order: B-tree appends
+    repository.replace_pulled(deleted, sorted(upserts, key=lambda record: record.id))  # key order: B-tree appends
     outcome.applied += len(deleted) + len(upserts)
     for change in allowed:
         if change["id"] in conflicts:

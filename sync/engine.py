@@ -279,9 +279,22 @@ class SyncEngine:
                     writer.commit()
                     return
                 cursor = next_cursor
-        finally:
+        except BaseException:
             writer.discard()
+            self._index_waiting_terms()  # the clients of the pages kept so far are found by search now
+            raise
+        finally:
             fetcher.shutdown(wait=False, cancel_futures=True)
+
+    def _index_waiting_terms(self) -> None:
+        """After a pull stopped half way: put the search terms of the clients it stored into the index. A failure
+        here is logged, not raised over the pull's own; the terms then wait for the next pull or the next start."""
+        try:
+            with self.db.writing() as uow:
+                uow.clients.index_waiting_terms()
+                uow.commit()
+        except Exception:
+            log.exception("Could not index the search terms of the clients pulled so far.")
 
 
 class _PageWriter:
@@ -310,6 +323,8 @@ class _PageWriter:
             self.started = time.monotonic()
         self.pending.append(apply_page(self.uow, changes))
         self.uow.sync_state.set(SyncKey.CURSOR, cursor)
+        if last:  # the pulled clients' search terms, all at once in the index's order (see replace_pulled)
+            self.uow.clients.index_waiting_terms()
         if self.sweeping:
             self.uow.full_pull.note(changes)
             if last:

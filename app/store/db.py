@@ -108,11 +108,22 @@ class DeviceDatabase:
     def __init__(self, path: Path, *, key: bytes | None = None, run_migrations: bool = True):
         self.path = path
         self.engine = create_device_engine(path, key)
-        if run_migrations:
-            migrate(self.engine)
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
         reader = self.engine.execution_options(**{READ_ONLY_OPTION: True})
         self.reads: sessionmaker[Session] = sessionmaker(reader, expire_on_commit=False)
+        if run_migrations:
+            migrate(self.engine)
+            self._index_waiting_terms()
+
+    def _index_waiting_terms(self) -> None:
+        """A pull that stopped without ending (the app was closed or killed) may have left pulled clients' search
+        terms waiting outside the index: put them in, so search finds every client on the device again."""
+        with self.reading() as uow:
+            if not uow.clients.terms_waiting():
+                return
+        with self.writing() as uow:
+            uow.clients.index_waiting_terms()
+            uow.commit()
 
     def writing(self) -> UnitOfWork:
         """A unit of work that may write: it queues for the write lock when it begins."""

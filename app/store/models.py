@@ -7,7 +7,7 @@ until the server acknowledges it; nothing leaves it silently.
 
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from protocol.records import DEFAULT_IDLE_LOCK_MINUTES, DEFAULT_OFFLINE_SIGN_IN_DAYS
@@ -114,6 +114,18 @@ class ClientSearchTermRow(Base):
     sort_key: Mapped[str] = mapped_column(String(400), primary_key=True)
     client_id: Mapped[str] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), primary_key=True, index=True)
     term: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+# Search terms of pulled clients not yet in ``client_search_term``, one row per client (``terms``: a JSON object of
+# each term and its head): appended as pages arrive, moved into the index sorted when the pull ends or the database
+# next opens (migration 0014). No key: nothing reads a row of it alone.
+CLIENT_SEARCH_TERM_WAITING = Table(
+    "client_search_term_waiting",
+    Base.metadata,
+    Column("client_id", ForeignKey("client.id", ondelete="CASCADE"), nullable=False),
+    Column("sort_key", String(400), nullable=False),
+    Column("terms", Text, nullable=False),
+)
 
 
 class SessionRow(Base):

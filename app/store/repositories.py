@@ -76,8 +76,30 @@ class ClientRepository:
         """Store a copy that is already the server's (or already queued): no new change."""
         repository.put_client(self.tx, client)
 
-    def insert_pulled(self, clients: list[Client]) -> None:
-        repository.insert_clients(self.tx, clients)
+    def replace_pulled(self, removed: list[str], clients: list[Client]) -> None:
+        """Remove the ``removed`` clients and store pulled ``clients`` in place of any stored ones (in key order).
+
+        A client new to the device gets its search terms indexed later (``index_waiting_terms``), so a first sync
+        builds the term index in one sorted pass; one replacing a stored client gets them now, since the waiting
+        table has no index to find a replaced client's terms by.
+        """
+        stored = self._stored([client.id for client in clients])
+        self.remove(removed + [client.id for client in clients])
+        repository.insert_clients(self.tx, [c for c in clients if c.id in stored])
+        repository.insert_clients(self.tx, [c for c in clients if c.id not in stored], index_later=True)
+
+    def _stored(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(ids):
+            found.update(self.tx.scalars(select(ClientRow.id).where(ClientRow.id.in_(chunk))))
+        return found
+
+    def index_waiting_terms(self) -> int:
+        """Put pulled clients' waiting search terms into the index (see ``replace_pulled``); returns how many."""
+        return repository.index_waiting_terms(self.tx)
+
+    def terms_waiting(self) -> bool:
+        return repository.terms_waiting(self.tx)
 
     def remove(self, ids: list[str]) -> None:
         """Remove clients; their search terms go with them (ON DELETE CASCADE)."""
@@ -156,7 +178,9 @@ class SessionRepository:
         """Store a copy that is already the server's (or already queued): no new change."""
         repository.put_session(self.tx, session)
 
-    def insert_pulled(self, sessions: list[Session]) -> None:
+    def replace_pulled(self, removed: list[str], sessions: list[Session]) -> None:
+        """Remove the ``removed`` sessions and store pulled ``sessions`` (in key order) in place of stored ones."""
+        self.remove(removed + [session.id for session in sessions])
         repository.insert_sessions(self.tx, sessions)
 
     def remove(self, ids: list[str]) -> None:

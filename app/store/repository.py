@@ -11,8 +11,9 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BindParameter, Dialect, Integer, Row, Select, Table, bindparam, intersect, select
+from sqlalchemy import BindParameter, Dialect, Integer, Row, Select, Table, bindparam, func, intersect, select
 from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 if TYPE_CHECKING:  # SQLAlchemy names the type of a bind processor only privately
     from sqlalchemy.sql.type_api import _BindProcessorType
@@ -22,6 +23,7 @@ from app.domain.search import client_search_terms, query_words, sort_key
 from app.domain.sessions import Referral, ServiceForm, Session, is_session_complete
 from app.domain.text import phone_digits
 from app.store.models import (
+    CLIENT_SEARCH_TERM_WAITING,
     ClientRow,
     ClientSearchTermRow,
     OutboxRow,
@@ -33,6 +35,7 @@ from app.store.models import (
     SyncStateRow,
     table_of,
 )
+from protocol import codec
 
 _Processor = tuple[int, "_BindProcessorType[Any]"]
 """A column's value converter (a date to text, for one) by its place in the row."""
@@ -46,6 +49,7 @@ _STAFF = table_of(SessionStaffRow)
 _FORMS = table_of(ServiceFormRow)
 _REFERRALS = table_of(ReferralRow)
 _OUTBOX = table_of(OutboxRow)
+_WAITING_TERMS = CLIENT_SEARCH_TERM_WAITING
 
 TERM_HEAD_LENGTH = 2  # how many first characters of a name's term lead the term index's key (ClientSearchTermRow)
 
@@ -80,22 +84,62 @@ def put_client(db: DbSession, client: Client) -> None:
     insert_clients(db, [client])
 
 
-def insert_clients(db: DbSession, clients: list[Client]) -> None:
+def insert_clients(db: DbSession, clients: list[Client], *, index_later: bool = False) -> None:
     """Insert clients that are not stored yet, with their search terms: one multi-row insert per table.
 
-    A first sync brings every client of the agency this way, so the rows are plain tuples and the terms go in
-    sorted by their key (B-tree appends rather than page splits).
+    A first sync brings every client of the agency this way, so the rows are plain tuples. With ``index_later``
+    the terms are appended to ``client_search_term_waiting`` instead of the index, for ``index_waiting_terms`` to
+    move there all at once: inserted page by page, they landed at random places in the index's B-tree, and that
+    cost more than the rest of a first sync together.
     """
     rows: list[tuple[Any, ...]] = []
-    terms: list[tuple[str, str, str, str]] = []
+    keys = []
     for client in clients:
         key = sort_key(client.first_name, client.last_name)
-        values = _client_values(client)
-        rows.append((*values, key))
-        terms += [(term_head(term), key, client.id, term) for term in client_search_terms(client)]
-    terms.sort()
+        rows.append((*_client_values(client), key))
+        keys.append(key)
     insert_rows(db, _CLIENTS, (*_CLIENT_FIELDS, "sort_key"), rows)
-    insert_rows(db, _SEARCH_TERMS, ("head", "sort_key", "client_id", "term"), terms)
+    pairs = zip(clients, keys, strict=True)
+    if index_later:  # each term with its head, as a JSON object: index_waiting_terms reads it with json_each
+        waiting = [(c.id, key, codec.dumps({t: term_head(t) for t in client_search_terms(c)})) for c, key in pairs]
+        insert_rows(db, _WAITING_TERMS, ("client_id", "sort_key", "terms"), waiting)
+    else:
+        terms = [(term_head(t), key, c.id, t) for c, key in pairs for t in client_search_terms(c)]
+        terms.sort()  # B-tree appends rather than page splits
+        insert_rows(db, _SEARCH_TERMS, ("head", "sort_key", "client_id", "term"), terms)
+
+
+def terms_waiting(db: DbSession) -> bool:
+    """Whether some stored clients' search terms are not in the index yet (a pull stored them, then stopped)."""
+    return db.connection().execute(_ANY_WAITING).first() is not None
+
+
+def index_waiting_terms(db: DbSession) -> int:
+    """Move every waiting search term into ``client_search_term``, in the index's own order; returns of how many
+    clients.
+
+    Sorted, the rows append to the B-tree's last page instead of splitting pages all over it. It runs in the
+    caller's transaction, so until that commits the terms stay waiting and a later run moves them: search is whole
+    again after a pull stopped at any point, once the pull ends or the database next opens.
+    """
+    connection = db.connection()
+    waiting = connection.execute(_COUNT_WAITING).scalar_one()
+    if not waiting:
+        return 0
+    # The index by client (for removing a client's terms) is filled in client order, not the terms' order: when
+    # the waiting clients outnumber those indexed, building it again after the move (one sort) beats inserting
+    # each term into it at a random place.
+    rebuild = 2 * waiting >= connection.execute(_COUNT_CLIENTS).scalar_one()
+    if rebuild:
+        connection.execute(DropIndex(_TERMS_BY_CLIENT))
+    connection.exec_driver_sql(_INDEX_WAITING)
+    connection.exec_driver_sql(f"DELETE FROM {_WAITING_TERMS.name}")
+    if rebuild:
+        connection.execute(CreateIndex(_TERMS_BY_CLIENT))
+    return int(waiting)
+
+
+_WAITING_TERMS = CLIENT_SEARCH_TERM_WAITING
 
 
 def _client_values(client: Client) -> list[Any]:
@@ -109,6 +153,15 @@ def _client_values(client: Client) -> list[Any]:
 _client_field_values = attrgetter(*_CLIENT_FIELDS)
 _CLIENT_DATE_INDEXES = tuple(_CLIENT_FIELDS.index(name) for name in _CLIENT_DATE_FIELDS)
 _DELETE_CLIENT = _CLIENTS.delete().where(_CLIENTS.c.id == bindparam("client_id"))
+_ANY_WAITING = select(_WAITING_TERMS.c.client_id).limit(1)
+_COUNT_WAITING = select(func.count()).select_from(_WAITING_TERMS)
+_COUNT_CLIENTS = select(func.count()).select_from(_CLIENTS)
+[_TERMS_BY_CLIENT] = _SEARCH_TERMS.indexes
+_INDEX_WAITING = (
+    f"INSERT INTO {_SEARCH_TERMS.name} (head, sort_key, client_id, term)"
+    f" SELECT term.value, waiting.sort_key, waiting.client_id, term.key"
+    f" FROM {_WAITING_TERMS.name} AS waiting, json_each(waiting.terms) AS term ORDER BY 1, 2, 3, 4"
+)
 
 
 def client_from_row(row: ClientRow) -> Client:

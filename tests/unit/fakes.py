@@ -72,9 +72,14 @@ class FakeRecords:
     def put_copy(self, record: Any) -> None:
         self.records[record.id] = copy.deepcopy(record)
 
-    def insert_pulled(self, records: list[Any]) -> None:
+    def replace_pulled(self, removed: list[str], records: list[Any]) -> None:
+        self.remove(removed)
         for record in records:
             self.put_copy(record)
+
+    def index_waiting_terms(self) -> int:
+        """Nothing waits: the fake finds clients without an index."""
+        return 0
 
     def remove(self, ids: list[str]) -> None:
         for record_id in ids:
