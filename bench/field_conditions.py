@@ -78,7 +78,7 @@ class Phase:
     attempts: int = 0  # syncs the runner started
     failed_attempts: int = 0
     requests: int = 0
-    pulls_from_the_beginning: int = 0  # beyond the first
+    pulls_from_the_beginning: int = 0  # after a page had been stored (see pulls_started_over)
     resent_bytes: int | None = None  # filled in against the clean link
 
 
@@ -204,8 +204,23 @@ def _phase(db: DeviceDatabase, link: FieldLink, read_timeout: float | None) -> P
     syncing = [status for status in statuses if status.syncing]
     phase.attempts = len(syncing)
     phase.failed_attempts = sum(1 for status in statuses if not status.syncing and status.last_error)
-    phase.pulls_from_the_beginning = max(sum(cursor is None for cursor in cursors) - 1, 0)
+    phase.pulls_from_the_beginning = pulls_started_over(cursors)
     return phase
+
+
+def pulls_started_over(cursors: list[str | None]) -> int:
+    """Pull requests sent without a cursor after the device already held one: each throws away the pages stored.
+
+    Asking again for the first page when no page ever arrived (the first request was cut) is not starting over:
+    there was nothing to resume from.
+    """
+    started_over, held_a_cursor = 0, False
+    for cursor in cursors:
+        if cursor is not None:
+            held_a_cursor = True
+        elif held_a_cursor:
+            started_over += 1
+    return started_over
 
 
 def _just_before_a_cut(link: FieldLink) -> None:

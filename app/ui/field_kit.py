@@ -12,7 +12,7 @@ import flet as ft
 
 from app.i18n import Translator
 from app.ui import theme, widgets
-from app.ui.forms import remaining_options, replace_lone_zero, toggled
+from app.ui.forms import number_shown, remaining_options, toggled
 from app.usecases.reference import Option
 
 HALF = {"xs": 12, "md": 6}
@@ -286,31 +286,22 @@ class PickList:
 
 
 def number_field(label: str, value: str, on_text: Callable[[str], None], **options: object) -> ft.TextField:
-    """A whole-number field whose lone "0" gives way to what is typed, as in the agency system: focusing clears a
-    lone 0, typing after a 0 replaces it, and leaving the field empty puts the 0 back."""
+    """A whole-number field whose 0 gives way to what is typed, as in the agency system: a 0 is drawn as the field's
+    hint, so the first key replaces it, and a field left empty counts as 0.
 
-    def focused(e: ft.Event[ft.TextField]) -> None:
-        if e.control.value == "0":
-            e.control.value = ""
+    The field never has its text changed by the app while the worker types: such a change travels to the screen and
+    back, and on a slow link or a busy tablet it lands after the next key and overwrites it ("75" typed, "7" kept).
+    """
 
     def typed(e: ft.Event[ft.TextField]) -> None:
-        shown = replace_lone_zero(e.control.value)
-        if shown != e.control.value:
-            e.control.value = shown
-        on_text(shown)
-
-    def left(e: ft.Event[ft.TextField]) -> None:
-        if not e.control.value.strip():
-            e.control.value = "0"
-            on_text("0")
+        on_text(e.control.value.strip())
 
     return ft.TextField(
         label=label,
-        value=value,
+        value=number_shown(value),
+        hint_text="0",
         keyboard_type=ft.KeyboardType.NUMBER,
         input_filter=ft.NumbersOnlyInputFilter(),
-        on_focus=focused,
         on_change=typed,
-        on_blur=left,
         **options,
     )

@@ -92,12 +92,11 @@ def session_from_draft(draft: SessionDraft) -> tuple[Session, list[FieldError]]:
     return session, time_errors
 
 
-def replace_lone_zero(text: str) -> str:
-    """What a number field shows after a keystroke: typing "5" into "0" gives "5", not "05"."""
+def number_shown(text: str) -> str:
+    """What a number field holds for ``text``: nothing for a 0, which the field's hint draws instead, so the first
+    key typed replaces it ("5", not "05") without the app rewriting the field."""
     stripped = text.strip()
-    if not stripped.isdigit():
-        return stripped
-    return stripped.lstrip("0") or "0"
+    return "" if stripped.isdigit() and int(stripped) == 0 else stripped
 
 
 def parse_count(text: str) -> int | None:

@@ -32,6 +32,7 @@ from app.ui.forms import (
     YES_NO,
     SessionDraft,
     describe_service_date,
+    number_shown,
     yes_no_key,
     yes_no_value,
 )
@@ -285,7 +286,8 @@ class Delivery:
         self.draft.session.interpreter_present = present
         self.interpreters.disabled = present is not True
         if present is False:
-            self.interpreters.value = self.draft.interpreters_text = "0"
+            self.draft.interpreters_text = "0"
+            self.interpreters.value = number_shown("0")
         self.changed(self.interpreter, self.interpreters)
 
     def _interpreters_typed(self, text: str) -> None:

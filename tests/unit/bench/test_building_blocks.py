@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from bench.device_figures import device_figures
+from bench.field_conditions import pulls_started_over
 from bench.load import load_figures
 from bench.measure import Figure, percentile
 from bench.report import HAND_WRITTEN_MARKER, generated_part, write_document
@@ -108,3 +109,10 @@ def test_load_runs_find_every_pushed_session_on_the_server(tmp_path: Path) -> No
 
 def test_a_counter_starts_empty() -> None:
     assert WireCounter().snapshot() == (0, 0, 0)
+
+
+def test_a_pull_counts_as_started_over_only_after_it_had_a_page_to_resume_from() -> None:
+    # A cut before the first page arrived leaves nothing to resume from: asking again without a cursor is a retry.
+    assert pulls_started_over([None, None, "c1", "c2"]) == 0
+    # A cursor held and then dropped throws the stored pages away: that is starting over.
+    assert pulls_started_over([None, "c1", None, "c1"]) == 1

@@ -20,13 +20,13 @@ from app.ui.forms import (
     interpreter_count,
     keep_offered_services,
     merge_errors,
+    number_shown,
     parse_count,
     parse_follow_up_date,
     referral_drafts,
     referral_row_errors,
     referrals_from_drafts,
     remaining_options,
-    replace_lone_zero,
     report_marks,
     report_needs,
     service_form_problem_lines,
@@ -45,11 +45,11 @@ EN, FR = translator("en"), translator("fr")
 
 
 @pytest.mark.parametrize(
-    ("typed", "shown"),
-    [("05", "5"), ("0", "0"), ("00", "0"), ("50", "50"), ("", ""), (" 7 ", "7"), ("007", "7")],
+    ("value", "shown"),
+    [("0", ""), ("00", ""), ("", ""), ("5", "5"), ("50", "50"), (" 7 ", "7"), ("007", "007")],
 )
-def test_typing_into_a_zero_replaces_it(typed: str, shown: str) -> None:
-    assert replace_lone_zero(typed) == shown
+def test_a_zero_is_left_to_the_hint_so_the_first_key_replaces_it(value: str, shown: str) -> None:
+    assert number_shown(value) == shown
 
 
 def test_blank_counts_as_zero_and_letters_as_unknown() -> None:
