@@ -16,6 +16,8 @@ from e2e.sync.sync_devices import Device, unique
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from app.usecases.clients import load_client
+from app.usecases.context import NotFound
+from app.usecases.sessions import sessions_of_client
 from seed_data.reference import DEMO_ADMINISTRATOR, DEMO_PASSWORD, DEMO_SUPERVISOR
 
 LAPTOP = {"width": 1280, "height": 800}
@@ -136,14 +138,14 @@ def test_a_supervisor_merges_a_client_registered_twice_and_downloads_the_months_
 ) -> None:
     first_name = unique("Olena")
     tablets = [Device(tmp_path / name, demo_server.url, name) for name in ("front-desk", "outreach")]
-    registered = []
+    registered, recorded = [], []
     for tablet, user_id in zip(tablets, ("mhernandez", "lnguyen"), strict=True):
         tablet.sign_in(user_id)
         tablet.sync()
         registered.append(
             tablet.register(first_name=first_name, last_name="Shevchenko", date_of_birth=date(1985, 3, 2))
         )
-        tablet.record_session([registered[-1].id])
+        recorded.append(tablet.record_session([registered[-1].id]))
         tablet.sync()
 
     page = laptop()
@@ -160,9 +162,13 @@ def test_a_supervisor_merges_a_client_registered_twice_and_downloads_the_months_
     # device's timestamps have whole seconds), so read which one it kept from the page it went to.
     kept = page.url.split("/console/clients/", 1)[1].split("?", 1)[0]
     assert kept in {client.id for client in registered}
-    for tablet in tablets:
+    merged = next(client.id for client in registered if client.id != kept)
+    for tablet, session in zip(tablets, recorded, strict=True):
         tablet.sync()
-    assert {load_client(tablet.db, kept).first_name for tablet in tablets} == {first_name}
+        assert load_client(tablet.db, kept).first_name == first_name
+        with pytest.raises(NotFound):
+            load_client(tablet.db, merged)  # the tombstone took the merged record off the tablet
+        assert session.id in {summary.id for summary in sessions_of_client(tablet.db, kept)}  # its session followed
 
     page.get_by_role("link", name="Reports").click()
     with page.expect_download() as download:
