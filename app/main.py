@@ -75,8 +75,7 @@ def session_starter(device: Device, server_url: str | None) -> Callable[[ft.Page
 
         async def session_closed(_event: ft.ControlEvent) -> None:
             shell.stop()
-            if ctx.sync_runner is not None:
-                await ctx.call(ctx.sync_runner.stop)
+            await ctx.sync.stop()
 
         page.on_close = session_closed
         await shell.start()

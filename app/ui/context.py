@@ -6,7 +6,6 @@ process, so nothing here may live in module globals: two workers on two tablets 
 """
 
 import asyncio
-import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,8 +15,9 @@ import flet as ft
 
 from app.i18n import DEFAULT_LANGUAGE, FRENCH, LANGUAGES, Translator, translator
 from app.ui import theme
+from app.ui.sync_feed import StatusListener, SyncFeed
 from app.usecases.context import Actor, UnitsOfWork
-from app.usecases.device import BackgroundSync, Device, NotSignedIn, SyncStatus
+from app.usecases.device import Device, NotSignedIn, SyncStatus
 from app.usecases.reference import ReferenceLists, load_reference_lists
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 READING_CHARACTERS_PER_SECOND = 10
-StatusListener = Callable[[SyncStatus], Awaitable[None] | None]
 FLUTTER_LOCALES = {language: ft.Locale(language, "CA") for language in LANGUAGES}
 """Flutter's own words (the calendar's months and buttons, tooltips) follow the worker's language too."""
 
@@ -40,17 +39,21 @@ class AppContext:
     actor: Actor | None = None
     tr: Translator = field(default_factory=lambda: translator(DEFAULT_LANGUAGE))
     """This session's words: every screen translates through it, and a language switch replaces it."""
-    sync_status: SyncStatus = field(default_factory=SyncStatus)
-    sync_runner: BackgroundSync | None = None
     remembered: dict[str, Any] = field(default_factory=dict)
     """What screens keep while the worker looks elsewhere (the dashboard's filters and page), by screen name."""
     _reference: ReferenceLists | None = field(default=None, repr=False)
-    _status_listeners: list[StatusListener] = field(default_factory=list, repr=False)
-    _screen_listeners: list[StatusListener] = field(default_factory=list, repr=False)
     _leave_guard: Callable[[], Awaitable[bool]] | None = field(default=None, repr=False)
     redraw: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
     """Shows the current screen again (the shell sets it), in a new language for instance."""
-    _connectivity: ft.Connectivity | None = field(default=None, repr=False)
+    sync: SyncFeed = field(init=False, repr=False)
+    """This window's background sync (started at sign-in) and the status it last reported."""
+
+    def __post_init__(self) -> None:
+        self.sync = SyncFeed(self.page, on_sync_finished=self.forget_reference_lists)
+
+    @property
+    def sync_status(self) -> SyncStatus:
+        return self.sync.status
 
     # --- who is working ----------------------------------------------------------------------------------------
 
@@ -70,21 +73,15 @@ class AppContext:
         """After sign-in: remember the worker and start syncing in the background."""
         self.actor = actor
         self.forget_reference_lists()
-        runner = self.device.background_sync(self.publish_status)
-        self.sync_runner = runner
-        await self.call(runner.start)
-        self._connectivity = ft.Connectivity(on_change=self._network_changed)
+        await self.sync.start(self.device.background_sync(self.sync.publish))
 
     async def end_work(self, *, switching: bool = False) -> None:
         """Sign out: stop syncing, drop the token (on the server too when reachable); every record stays. Switching
         worker keeps the token, so the next worker's syncs send this one's queued changes under their name."""
-        runner, self.sync_runner = self.sync_runner, None
-        if runner is not None:
-            await self.call(runner.stop)
-        self._connectivity = None
+        await self.sync.stop()
         await self.call(self.device.switch_worker if switching else self.device.sign_out)
         self.actor = None
-        self.sync_status = SyncStatus()
+        self.sync.status = SyncStatus()
         self.remembered.clear()
 
     async def sign_out(self, _event: ft.ControlEvent | None = None) -> None:
@@ -145,24 +142,23 @@ class AppContext:
     def after_save(self) -> None:
         """Called after every local save: the change is already committed, so ask the runner to push it now
         instead of at its next scheduled round (it waits quietly when offline)."""
-        if self.sync_runner is not None:
-            self.sync_runner.trigger()
+        self.sync.trigger()
 
     def sync_now(self) -> None:
         """The worker asked for a sync ("Sync now")."""
-        if self.sync_runner is None:
+        if not self.sync.running:
             self.show_message(self.tr("Sign in to sync."))
             return
-        self.sync_runner.sync_now()
+        self.sync.sync_now()
 
     def watch_status(self, listener: StatusListener, *, while_on_screen: bool = False) -> None:
         """Call ``listener`` (plain or async) on the UI loop whenever the sync status changes. A screen passes
         ``while_on_screen`` so its listener is dropped when the worker moves to another screen."""
-        (self._screen_listeners if while_on_screen else self._status_listeners).append(listener)
+        self.sync.watch(listener, while_on_screen=while_on_screen)
 
     def screen_changed(self) -> None:
         """The shell is replacing the screen: stop telling the old one about sync, and forget its leave guard."""
-        self._screen_listeners.clear()
+        self.sync.screen_changed()
         self._leave_guard = None
 
     def guard_leaving(self, guard: Callable[[], Awaitable[bool]]) -> None:
@@ -172,31 +168,6 @@ class AppContext:
 
     async def may_leave(self) -> bool:
         return True if self._leave_guard is None else await self._leave_guard()
-
-    def publish_status(self, status: SyncStatus) -> None:
-        """The runner's ``on_status``: called from its thread, so the news is handed to the page's loop."""
-        try:
-            self.page.run_task(self._deliver_status, status)
-        except RuntimeError:
-            log.debug("Sync status arrived after the session closed", exc_info=True)
-
-    async def _deliver_status(self, status: SyncStatus) -> None:
-        finished_a_sync = self.sync_status.syncing and not status.syncing
-        self.sync_status = status
-        if finished_a_sync:
-            self.forget_reference_lists()
-        for listener in [*self._status_listeners, *self._screen_listeners]:
-            try:
-                outcome = listener(status)
-                if inspect.isawaitable(outcome):
-                    await outcome
-            except Exception:
-                log.exception("A sync status listener failed")
-
-    def _network_changed(self, event: ft.ConnectivityChangeEvent) -> None:
-        online = any(kind != ft.ConnectivityType.NONE for kind in event.connectivity)
-        if self.sync_runner is not None:
-            self.sync_runner.connectivity_changed(online)
 
     # --- talking to the worker ---------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from app.usecases.accounts import SignedIn, TransportFactory, sync_engine_factor
 from app.usecases.context import Actor, UnitsOfWork
 from app.usecases.device_sign_in import sign_in_on_device
 from sync.engine import SyncEngine
-from sync.status import SyncStatus
+from sync.status import SyncStatus as SyncStatus  # re-exported: the screens read it from here
 
 SYNC_PROBLEM_MODULES: tuple[ModuleType, ...] = (sync.transport, sync.engine)
 """Where the problems of a failed sync are declared (server down, untrusted certificate, refused page…)."""
