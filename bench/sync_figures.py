@@ -46,7 +46,8 @@ from sync.engine import SyncReport
 from sync.transport import HttpTransport
 
 PUSH_TARGET_PER_S = 1_000
-FIRST_SYNC_TARGET_PER_S = 10_000
+FIRST_SYNC_TARGET_PER_S = 15_000
+FIRST_SYNC_TARGET_RAW_MULTIPLE = 1.5  # issue 17: within 1.5x the time of a raw executemany of the same rows
 NO_OP_TARGET_BYTES = 2_048
 PUSH_AGENCY = {"sites": 20, "workers": 12, "clients": 2_000}
 
@@ -201,8 +202,8 @@ def first_sync_figures(folder: Path, sizes: Sizes, seed: int) -> list[Figure]:
         measured=f"{rate(records, elapsed(), 'records')} ({records:,} in {elapsed():,.1f} s)",
         baseline=f"raw executemany of the same rows: {rate(records, raw_s, 'records')} ({raw_s:,.1f} s)",
         ratio=f"{elapsed() / raw_s:,.1f}× the raw insert's time",
-        target=f"≥ {FIRST_SYNC_TARGET_PER_S:,} rows/s applied",
-        met=records / elapsed() >= FIRST_SYNC_TARGET_PER_S,
+        target=f"≥ {FIRST_SYNC_TARGET_PER_S:,} rows/s, ≤ {FIRST_SYNC_TARGET_RAW_MULTIPLE}× the raw insert's time",
+        met=records / elapsed() >= FIRST_SYNC_TARGET_PER_S and elapsed() <= FIRST_SYNC_TARGET_RAW_MULTIPLE * raw_s,
         note=f"{report.pages} pages; records = pulled changes (search terms, forms, staff rows not counted)",
     )  # fmt: skip
     requests, sent, received = (a - b for a, b in zip(after, before, strict=True))
