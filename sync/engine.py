@@ -14,8 +14,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from app.domain.errors import problem as declare
 from app.domain.words import N_
@@ -29,8 +30,10 @@ from protocol.records import client_from_wire, session_from_wire
 from sync.apply import PageOutcome, apply_page
 from sync.lock import DeviceSyncLock
 from sync.merges import MERGED_INTO, follow_merges
+from sync.pacing import LinkPace, LinkPaces
 from sync.transport import (
     CursorExpired,
+    Offline,
     ProtocolError,
     TooLarge,
     Transport,
@@ -40,6 +43,7 @@ from sync.transport import (
 )
 
 log = logging.getLogger(__name__)
+_Answer = TypeVar("_Answer")
 
 # SQLite's page cache for pulled pages (default 2 MB): a first sync writes every client's search terms into an
 # index spread over the whole file, and a cache that holds it cut its CPU time by about a fifth (100k clients).
@@ -98,6 +102,10 @@ class SyncEngine:
 
     ``transport`` is signed in as ``author``, the worker the device holds: their changes (and any without an author)
     go over it, and the pull too. Another author's changes go over ``others(author)``.
+
+    How many changes go in a push and a pull page follows the link (``sync.pacing``): ``pace`` carries the sizes
+    from one sync to the next, and ``clock`` times each request for it. ``batch_size`` and ``pull_limit`` fix the
+    size of pushes or of pull pages instead.
     """
 
     def __init__(
@@ -108,16 +116,22 @@ class SyncEngine:
         device_id: str,
         author: str = "",
         others: AuthorTransports | None = None,
-        batch_size: int = MAX_CHANGES_PER_PUSH,
-        pull_limit: int = 2_000,
+        batch_size: int | None = None,
+        pull_limit: int | None = None,
+        pace: LinkPaces | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.db = db
         self.transport = transport
         self.device_id = device_id
         self.author = author
         self.others = others
-        self.batch_size = min(batch_size, MAX_CHANGES_PER_PUSH)
-        self.pull_limit = min(pull_limit, MAX_PULL_LIMIT)
+        paces = pace or LinkPaces()
+        self.pace = LinkPaces(
+            LinkPace.fixed(min(batch_size, MAX_CHANGES_PER_PUSH)) if batch_size else paces.push,
+            LinkPace.fixed(min(pull_limit, MAX_PULL_LIMIT)) if pull_limit else paces.pull,
+        )
+        self.clock = clock
 
     def sync(self) -> SyncReport:
         """Push, then pull. Raises SyncBusy if another sync of this database runs, and transport errors as they come."""
@@ -154,13 +168,14 @@ class SyncEngine:
         again in halves; one change too large on its own is set aside for the worker ("needs attention"), and the
         queue goes on without it. An author whose sign-in the server refuses (or the device no longer holds) keeps
         their changes queued, and the other authors' go on; the signed-in worker's refusal is raised at the end."""
-        batch_size = self.batch_size
+        at_most = MAX_CHANGES_PER_PUSH  # lowered while batches are too large for the server
         held: dict[str, TransportError] = {}
-        while batch := self._next_batch(batch_size, held):
+        while batch := self._next_batch(min(self.pace.push.size, at_most), held):
             changes = [_wire_change(entry) for entry in batch]
             author = batch[0].author
             try:
-                results = self._transport_for(author).push(self.device_id, changes)
+                push = partial(self._transport_for(author).push, self.device_id, changes)
+                results = self._timed(self.pace.push, push, len(batch) >= self.pace.push.size)
             except (Unauthorized, WorkerDeactivated) as refused:
                 self._record_failed_attempt(batch, refused)
                 held[author or self.author] = refused
@@ -168,11 +183,11 @@ class SyncEngine:
                 continue
             except TooLarge:
                 if len(batch) > 1:
-                    batch_size = len(batch) // 2
-                    log.info("A push of %d changes was too large; sending %d at a time.", len(batch), batch_size)
+                    at_most = len(batch) // 2
+                    log.info("A push of %d changes was too large; sending %d at a time.", len(batch), at_most)
                 else:
                     self._set_aside_too_large(batch[0], report)
-                    batch_size = self.batch_size  # the rest may well fit as usual
+                    at_most = MAX_CHANGES_PER_PUSH  # the rest may well fit as usual
                 continue
             except TransportError as exc:
                 self._record_failed_attempt(batch, exc)
@@ -180,6 +195,18 @@ class SyncEngine:
             self._record_results(batch, _results_by_op(batch, results), report)
         if (mine := held.get(self.author)) is not None:
             raise mine
+
+    def _timed(self, pace: LinkPace, request: Callable[[], _Answer], full: bool | Callable[[_Answer], bool]) -> _Answer:
+        """Make ``request`` and tell ``pace`` how the link took it: how long it took, and whether it carried as
+        many changes as the pace allowed (``full``, or a test of the answer); or that the link lost it."""
+        started = self.clock()
+        try:
+            answer = request()
+        except Offline:
+            pace.lost()
+            raise
+        pace.answered(self.clock() - started, full=full(answer) if callable(full) else full)
+        return answer
 
     def _is_current(self, author: str) -> bool:
         return author in ("", self.author)
@@ -251,7 +278,7 @@ class SyncEngine:
         fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outpost-pull")
         writer = _PageWriter(self.db, report, sweeping=sweeping)
         try:
-            fetching = fetcher.submit(self.transport.pull, cursor, self.pull_limit)
+            fetching = fetcher.submit(self._fetch, cursor)
             while True:
                 if not fetching.done() or fetching.exception() is not None:
                     writer.commit()  # never hold the write lock while waiting, nor lose written pages to a failure
@@ -267,13 +294,13 @@ class SyncEngine:
                         uow.commit()
                     cursor, writer.sweeping = None, True
                     report.full_pull = True
-                    fetching = fetcher.submit(self.transport.pull, None, self.pull_limit)
+                    fetching = fetcher.submit(self._fetch, None)
                     continue
                 next_cursor, more = page["cursor"], bool(page.get("has_more"))
                 if more:
                     if next_cursor == cursor and not page["changes"]:
                         raise ProtocolError(CURSOR_STUCK)
-                    fetching = fetcher.submit(self.transport.pull, next_cursor, self.pull_limit)
+                    fetching = fetcher.submit(self._fetch, next_cursor)
                 writer.store(page["changes"], next_cursor, last=not more)
                 if not more:
                     writer.commit()
@@ -295,6 +322,12 @@ class SyncEngine:
                 uow.commit()
         except Exception:
             log.exception("Could not index the search terms of the clients pulled so far.")
+
+    def _fetch(self, cursor: str | None) -> dict[str, Any]:
+        """One pull page of the size the link allows now (run on the fetching thread, one at a time)."""
+        limit = self.pace.pull.size
+        # A page is full when the server had more than it held: a last, short page says little of the link.
+        return self._timed(self.pace.pull, partial(self.transport.pull, cursor, limit), _has_more)
 
 
 class _PageWriter:
@@ -361,6 +394,10 @@ def _remove_what_the_full_pull_did_not_name(uow: UnitOfWork) -> int:
     uow.sessions.remove(gone[Entity.SESSION])
     uow.full_pull.end()
     return sum(len(ids) for ids in gone.values())
+
+
+def _has_more(page: dict[str, Any]) -> bool:
+    return bool(page.get("has_more"))
 
 
 def _wire_change(entry: OutboxEntry) -> dict[str, Any]:

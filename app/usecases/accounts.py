@@ -32,6 +32,7 @@ from app.usecases.context import Actor, UnitsOfWork, utc_now
 from credentials.passwords import check_secret, hash_secret, scrypt_hash_of
 from sync.engine import Database as SyncedDatabase
 from sync.engine import SyncEngine
+from sync.pacing import LinkPaces
 from sync.transport import (
     DeviceRevoked,
     InsecureServer,
@@ -247,9 +248,14 @@ def ensure_device_id(db: UnitsOfWork, known: str = "") -> str:
     return device_id
 
 
-def sync_engine_factory(db: SyncedDatabase, transport_factory: TransportFactory) -> Callable[[], SyncEngine]:
+def sync_engine_factory(
+    db: SyncedDatabase, transport_factory: TransportFactory, pace: LinkPaces | None = None
+) -> Callable[[], SyncEngine]:
     """For the runner: an engine with the current server, token and device id, read afresh for every sync. Changes
-    other workers queued on this device go under their own tokens (see ``author_transports``)."""
+    other workers queued on this device go under their own tokens (see ``author_transports``). The sizes of pushes
+    and pull pages carry over from one sync to the next: they follow the link (``sync.pacing``), or stay as ``pace``
+    fixes them."""
+    pace = pace or LinkPaces()
 
     def build() -> SyncEngine:
         with db.reading() as uow:
@@ -262,7 +268,7 @@ def sync_engine_factory(db: SyncedDatabase, transport_factory: TransportFactory)
             raise Unauthorized(SESSION_EXPIRED)
         transport = transport_factory(server_url, token=account.token)
         others = author_transports(db, transport_factory, server_url)
-        return SyncEngine(db, transport, device_id=device_id, author=account.user_id, others=others)
+        return SyncEngine(db, transport, device_id=device_id, author=account.user_id, others=others, pace=pace)
 
     return build
 

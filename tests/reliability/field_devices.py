@@ -27,6 +27,7 @@ from app.usecases.sessions import add_client_to_session, begin_session, load_ses
 from protocol.records import client_to_wire, session_to_wire
 from seed_data.reference import DEMO_PASSWORD
 from sync.engine import SyncEngine, SyncReport
+from sync.pacing import LinkPaces
 from sync.runner import SyncRunner
 from sync.transport import HttpTransport
 
@@ -87,6 +88,7 @@ class FieldDevice:
         self.actor: Actor | None = None
         self.saves: Counter[str] = Counter()  # session id -> times saved on this device (1 + edits)
         self.registered: list[str] = []
+        self.pace: LinkPaces | None = None  # None: sizes follow the link, as in the app
 
     @property
     def worker(self) -> Actor:
@@ -105,7 +107,7 @@ class FieldDevice:
 
     def engine(self, transport_factory: TransportFactory = HttpTransport) -> SyncEngine:
         """An engine with this device's server, token and id, exactly as the app's runner builds one."""
-        return sync_engine_factory(self.db, transport_factory)()
+        return sync_engine_factory(self.db, transport_factory, self.pace)()
 
     def sync(self, transport_factory: TransportFactory = HttpTransport) -> SyncReport:
         return self.engine(transport_factory).sync()

@@ -22,6 +22,7 @@ from fault_proxy import DEVICE_GIVES_UP_WITHIN, Fault, FaultProxy, FaultSchedule
 from field_devices import DeviceRunner, FieldDevice, SteppedClock, transport_with_timeout
 
 from protocol.api import MAX_CHANGES_PER_PUSH
+from sync.pacing import MOST_PULLED, LinkPaces
 
 WORKERS = ("mhernandez", "lnguyen", "okovalenko", "tgebremedhin")
 SUPERVISOR = "ayusuf"
@@ -232,6 +233,7 @@ def test_a_server_killed_in_the_middle_of_a_large_push_loses_and_duplicates_noth
     kills = KillsMidPush(server, commit_pause)
     with FaultProxy(server) as proxy:
         device = signed_in_device(memory_dir, "bulk-tablet", proxy.url, WORKERS[0])
+        device.pace = LinkPaces.fixed(MAX_CHANGES_PER_PUSH, MOST_PULLED)  # the kills find pushes of 500, 500 and 1
         for number in range(BULK_SESSIONS):
             device.record_session(device.registered[0], notes=f"Session {number} of a week offline")
         proxy.on_forwarded, proxy.on_answer = kills.on_forwarded, kills.on_answer
