@@ -10,6 +10,7 @@ Nothing here reads a clock: the engine times each request and reports it, so tes
 """
 
 from dataclasses import dataclass, field
+from typing import Self
 
 from protocol.api import MAX_CHANGES_PER_PUSH
 
@@ -30,14 +31,12 @@ class LinkPace:
     """The size of the next request of one kind, between ``least`` and ``most``."""
 
     def __init__(self, *, first: int, least: int, most: int):
-        if not 1 <= least <= most:
-            raise ValueError(f"need 1 <= least <= most, got {least} and {most}")
-        self.least = least
-        self.most = most
-        self.size = min(max(first, least), most)
+        self.least = max(least, 1)
+        self.most = max(most, self.least)
+        self.size = min(max(first, self.least), self.most)
 
     @classmethod
-    def fixed(cls, size: int) -> "LinkPace":
+    def fixed(cls, size: int) -> Self:
         """Always ``size``, whatever the link does (tests, and callers that set a size themselves)."""
         return cls(first=size, least=size, most=size)
 
@@ -73,5 +72,5 @@ class LinkPaces:
     pull: LinkPace = field(default_factory=_pull_pace)
 
     @classmethod
-    def fixed(cls, batch_size: int, pull_limit: int) -> "LinkPaces":
+    def fixed(cls, batch_size: int, pull_limit: int) -> Self:
         return cls(LinkPace.fixed(batch_size), LinkPace.fixed(pull_limit))
