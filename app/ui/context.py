@@ -75,11 +75,12 @@ class AppContext:
         self.forget_reference_lists()
         await self.sync.start(self.device.background_sync(self.sync.publish))
 
-    async def end_work(self, *, switching: bool = False) -> None:
+    async def end_work(self, *, switching: bool = False, this_window_only: bool = False) -> None:
         """Sign out: stop syncing, drop the token (on the server too when reachable); every record stays. Switching
         worker keeps the token, so the next worker's syncs send this one's queued changes under their name."""
         await self.sync.stop()
-        await self.call(self.device.switch_worker if switching else self.device.sign_out)
+        if not this_window_only:
+            await self.call(self.device.switch_worker if switching else self.device.sign_out)
         self.actor = None
         self.sync.status = SyncStatus()
         self.remembered.clear()
@@ -92,6 +93,12 @@ class AppContext:
         except Exception as error:
             self.report(error, self.tr("Could not sign out."))
             return
+        self.navigate("/sign-in")
+
+    async def leave(self) -> None:
+        """Another window (browser tab) signed this worker out or let a colleague in: this one only stops working for
+        them and shows the sign-in screen, touching nothing on the device."""
+        await self.end_work(this_window_only=True)
         self.navigate("/sign-in")
 
     async def switch_worker(self, _event: ft.ControlEvent | None = None) -> None:

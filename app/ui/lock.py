@@ -174,6 +174,10 @@ class AppLock:
 
     async def _try_unlock(self, secret: ft.TextField, problem: ft.Text, *, with_pin: bool) -> None:
         actor = self.ctx.signed_in_actor
+        if not await self.ctx.call(self.ctx.device.holds, actor.user_id):  # signed out in another window since
+            self.end()
+            await self.ctx.leave()
+            return
         check = unlock_with_pin if with_pin else unlock_with_password
         outcome = await self.ctx.call(check, self.ctx.db, actor.user_id, secret.value or "")
         if outcome.unlocked:

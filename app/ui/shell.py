@@ -115,9 +115,9 @@ class Shell:
         self._label_frame()
         self._layout_for(self.page.width)
         self._ticker = asyncio.create_task(self.sync_bar.keep_fresh(self._frame_showing))
-        if self.ctx.actor is not None:  # still signed in from before (another window, a restart): watch for idleness
-            await self.lock.begin(locked=False)
         await self.show(self.page.route or HOME_ROUTE)
+        if self.ctx.actor is not None:  # signed in in another window (browser tab): this one opens locked
+            await self.lock.begin(locked=True)
 
     def stop(self) -> None:
         """The session is closing: stop refreshing the sync bar and watching for idleness."""
@@ -168,6 +168,8 @@ class Shell:
         ticket = self._showing
         self.ctx.screen_changed()
         signed_in, on_sign_in = self.ctx.actor is not None, urlsplit(route).path == SIGN_IN_ROUTE
+        if signed_in and not await self._still_signed_in():
+            return
         if self.lock.locked and signed_in and self._history:  # the screen under the lock stays as it was
             return
         self.lock.touch()
@@ -186,6 +188,18 @@ class Shell:
         screen = await self._build(found[0], found[1])
         if ticket == self._showing:
             self._put(screen)
+
+    async def _still_signed_in(self) -> bool:
+        """Whether this window's worker is still the device's: another window may have signed them out or switched
+        worker since (the store is shared by every window), and this one then leaves for the sign-in screen."""
+        actor = self.ctx.actor
+        # Read in the UI loop (two small rows): awaiting a thread here would let a dialog opened meanwhile, such as
+        # the PIN offer after a sign-in, be covered by the screen this shows.
+        if actor is not None and self.ctx.device.holds(actor.user_id):
+            return True
+        self.lock.end()
+        await self.ctx.leave()
+        return False
 
     def _show_sign_in(self) -> None:
         self.lock.end()

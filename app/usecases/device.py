@@ -90,14 +90,23 @@ class Device:
         """Sign in on the server when it can be reached, else against this device, and open the store."""
         return sign_in_on_device(self.store, self.transport_factory, server_url, user_id, password, device_name)
 
+    def holds(self, user_id: str) -> bool:
+        """Whether ``user_id`` is still the worker signed in on this device: a window of the same process (a browser
+        tab) may have signed them out or let a colleague in since."""
+        actor = self.current_actor()
+        return actor is not None and actor.user_id == user_id
+
     def sign_out(self) -> None:
-        """End the sign-in (on the server too when reachable); every record stays."""
+        """End the sign-in (on the server too when reachable) and close the store, so the data key leaves memory
+        until the next sign-in; every record stays."""
         accounts.sign_out(self.units, self.transport_factory)
+        self.store.close()
 
     def switch_worker(self) -> None:
         """End the sign-in for the next worker without a goodbye to the server: the token stays, so what this worker
         queued keeps reaching the server under their name (``accounts.switch_worker``)."""
         accounts.switch_worker(self.units)
+        self.store.close()
 
     def background_sync(self, on_status: Callable[[SyncStatus], None]) -> BackgroundSync:
         """A background sync for the signed-in worker, not yet started; ``on_status`` is called from its thread."""

@@ -16,7 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 from server_process import run_admin
 
 from app.ui.fonts import FALLBACK_FONTS
-from seed_data.reference import DEMO_SIGN_IN, DEMO_SUPERVISOR
+from seed_data.reference import DEMO_PASSWORD, DEMO_SIGN_IN, DEMO_SUPERVISOR, SignIn
 
 # Which columns of a picture hold dark pixels (letters; the box's light border and background do not count).
 _DARK_COLUMNS = """async (png) => {
@@ -146,6 +146,7 @@ class Worker:
         self.press("Save client")
 
 
+COLLEAGUE = SignIn(user_id="lnguyen", password=DEMO_PASSWORD)  # a field worker of the demo agency, like DEMO_SIGN_IN
 SUPERVISED_WORKER = "Mateo Hernández"  # DEMO_SIGN_IN, in seed_data/data/demo/workers.csv
 FIRST_PAGE = re.compile(r"^1–\d+ of (\d+) · page 1 of \d+$")
 
@@ -430,3 +431,38 @@ def test_a_supervisor_on_the_shared_tablet_narrows_the_agency_sessions_to_one_wo
     expect(me.page.get_by_role("tab", name="Agency sessions")).to_be_visible()
     assert me.small_targets(me.page) == []
     me.photograph("agency-sessions")
+
+
+def test_a_second_tab_opens_locked_and_switch_worker_hands_the_tablet_over(
+    open_app, fresh_outpost_app, viewports, reveal, type_into, screenshot, small_targets, close_dialog
+) -> None:
+    """Every browser tab is a window of the same app and device store: a tab opened while a worker is signed in
+    shows the lock, not their screens; once they switch worker in the first tab, the other tab's unlock leads to the
+    sign-in screen, and a colleague signs in with their own password. On its own device, so nothing else is
+    signed in there."""
+
+    def tab() -> Worker:
+        page = open_app("tablet", fresh_outpost_app)
+        return Worker(page, viewports, reveal, type_into, screenshot, small_targets, close_dialog)
+
+    me = tab()
+    me.sign_in()
+    other = tab()
+    expect(other.page.get_by_text("Outpost is locked")).to_be_visible()
+    expect(other.button("Register a New Client")).to_have_count(0)
+
+    me.go_to("My Profile")
+    me.press("Switch worker")
+    expect(me.page.get_by_role("textbox", name="User ID")).to_be_visible()
+    other.type("Password", DEMO_SIGN_IN.password)
+    other.press("Unlock")
+    expect(other.page.get_by_role("textbox", name="User ID")).to_be_visible()  # not the first worker's screens
+    expect(other.button("Register a New Client")).to_have_count(0)
+
+    me.type("User ID", COLLEAGUE.user_id)
+    me.type("Password", COLLEAGUE.password)
+    me.press("Sign in")
+    expect(me.page.get_by_role("alertdialog")).to_be_visible(timeout=SIGN_IN_MS)
+    me.close_dialog(me.page, "Not now")
+    me.go_to("My Profile")
+    expect(me.page.get_by_text(re.compile(COLLEAGUE.user_id)).first).to_be_visible()
