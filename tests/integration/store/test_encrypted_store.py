@@ -21,6 +21,7 @@ from app.store.settings import DEVICE_ID, LANGUAGE, SERVER_URL, SETTINGS_FILENAM
 from app.usecases.accounts import SignedIn, SignInFailed, device_info, sign_in, sign_out
 from app.usecases.clients import load_client, register_client, search_clients
 from app.usecases.context import Actor
+from app.usecases.device import Device
 from app.usecases.device_sign_in import sign_in_on_device
 from sync.transport import DeviceRevoked, Offline
 
@@ -256,3 +257,20 @@ def test_upgrading_never_costs_another_workers_queued_work(tmp_path: Path, accou
     assert load_client(open_store(store), client_id).first_name == DISTINCTIVE
     assert encrypted_outbox(open_store(store)) == [client_id]
     store.close()
+
+
+def test_switching_worker_closes_the_store_and_the_next_sign_in_opens_it_with_the_queue(
+    tmp_path: Path, accounts, make_client
+) -> None:
+    device = Device(restarted(tmp_path), accounts.transport, sync_starter=lambda *_: None)
+    wen = device.sign_in(SERVER, "wlee", PASSWORDS["wlee"], "Tablet 3").actor
+    client_id = register(device.units, wen, make_client)
+
+    device.switch_worker()
+
+    assert device.store.database is None and device.store.key is None  # the data key left memory
+    assert not device.holds("wlee")  # every window of Wen's leaves for the sign-in screen
+    device.sign_in(SERVER, "jdoe", PASSWORDS["jdoe"], "Tablet 3")
+    assert device.holds("jdoe")
+    assert encrypted_outbox(open_store(device.store)) == [client_id]  # still Wen's to send
+    device.store.close()

@@ -333,3 +333,21 @@ def test_keying_search_terms_by_their_first_characters_keeps_every_term_both_way
 
     assert sorted(map(tuple, terms_again)) == sorted(map(tuple, terms_before))
     assert ("mariam", "c-1") in set(map(tuple, terms_before))
+
+
+def test_changes_queued_before_authors_were_kept_are_the_workers_the_device_held(tmp_path: Path) -> None:
+    path = tmp_path / "outpost.sqlite3"
+    old_app = file_at(path, "0011")
+    with old_app:
+        insert(old_app, "sync_state", key="user_id", value="wlee")
+        for entry in OUTBOX_AT_0001:
+            insert(old_app, "outbox", **entry)
+    old_app.close()
+
+    updated = DeviceDatabase(path)
+    try:
+        with updated.reads() as tx:
+            authors = [row.author for row in tx.scalars(select(OutboxRow).order_by(OutboxRow.seq))]
+        assert authors == ["wlee"] * len(OUTBOX_AT_0001)  # pushed under Wen's sign-in, as before the upgrade
+    finally:
+        updated.close()
