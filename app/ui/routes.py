@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import flet as ft
 
-from app.i18n import N_
+from app.i18n import N_, Translator
 from app.ui.context import AppContext
 from app.ui.screens.agency_sessions import agency_sessions_view
 from app.ui.screens.client_dashboard import client_dashboard_view
@@ -31,6 +31,11 @@ HOME_ROUTE = "/"
 @dataclass(frozen=True, slots=True)
 class Destination:
     label: str
+    """The full name, on the tablet's rail and as the screen's title."""
+    tab_label: Callable[[Translator], str]
+    """The short name on the phone's bottom bar, in the worker's language: five must each fit on one line. Its own
+    catalog context ("bottom tab") keeps it apart from the same English word elsewhere (a client's "Dashboard" button
+    is "Tableau de bord", too long for a fifth of a phone's width)."""
     icon: ft.IconData
     selected_icon: ft.IconData
     route: str
@@ -39,11 +44,36 @@ class Destination:
 
 DASHBOARD, AGENCY, FIND, SYNC, PROFILE = "/", "/agency", "/find", "/sync", "/profile"
 DESTINATIONS = (
-    Destination(N_("My Dashboard"), ft.Icons.HOME_OUTLINED, ft.Icons.HOME, DASHBOARD),
-    Destination(N_("Agency sessions"), ft.Icons.GROUPS_OUTLINED, ft.Icons.GROUPS, AGENCY, supervisors_only=True),
-    Destination(N_("Find Client/Activity"), ft.Icons.PERSON_SEARCH_OUTLINED, ft.Icons.PERSON_SEARCH, FIND),
-    Destination(N_("Sync"), ft.Icons.SYNC_OUTLINED, ft.Icons.SYNC, SYNC),
-    Destination(N_("My Profile"), ft.Icons.ACCOUNT_CIRCLE_OUTLINED, ft.Icons.ACCOUNT_CIRCLE, PROFILE),
+    Destination(
+        N_("My Dashboard"),
+        lambda tr: tr.pgettext("bottom tab", "Dashboard"),
+        ft.Icons.HOME_OUTLINED,
+        ft.Icons.HOME,
+        DASHBOARD,
+    ),
+    Destination(
+        N_("Agency sessions"),
+        lambda tr: tr.pgettext("bottom tab", "Agency"),
+        ft.Icons.GROUPS_OUTLINED,
+        ft.Icons.GROUPS,
+        AGENCY,
+        supervisors_only=True,
+    ),
+    Destination(
+        N_("Find Client/Activity"),
+        lambda tr: tr.pgettext("bottom tab", "Find"),
+        ft.Icons.PERSON_SEARCH_OUTLINED,
+        ft.Icons.PERSON_SEARCH,
+        FIND,
+    ),
+    Destination(N_("Sync"), lambda tr: tr.pgettext("bottom tab", "Sync"), ft.Icons.SYNC_OUTLINED, ft.Icons.SYNC, SYNC),
+    Destination(
+        N_("My Profile"),
+        lambda tr: tr.pgettext("bottom tab", "Profile"),
+        ft.Icons.ACCOUNT_CIRCLE_OUTLINED,
+        ft.Icons.ACCOUNT_CIRCLE,
+        PROFILE,
+    ),
 )
 
 

@@ -141,7 +141,7 @@ class Shell:
         self.lock_button.icon.semantics_label = tr("Lock")
         self.destinations = destinations_for(self.ctx.actor)
         self.nav_bar.destinations = [
-            ft.NavigationBarDestination(icon=d.icon, selected_icon=d.selected_icon, label=tr(d.label))
+            ft.NavigationBarDestination(icon=d.icon, selected_icon=d.selected_icon, label=d.tab_label(tr))
             for d in self.destinations
         ]
         self.rail.destinations = [

@@ -40,6 +40,36 @@ _DARK_COLUMNS = """async (png) => {
 # The line a text box draws its text on: Flutter's outlined box is 56 px tall, its label on the top edge and its
 # helper below; the middle 24 px, short of the outline at each side, hold only the text (and the caret).
 TEXT_LINE = {"top": 16, "height": 24, "side": 16}
+# How tall a bottom tab's label is drawn: from the first row with dark pixels beside the icon's columns (the icon is
+# 24 px wide in the middle of the tab; a label long enough to wrap reaches past it) to the tab's lowest dark row.
+_LABEL_INK_HEIGHT = """async ({png, icon}) => {
+  const picture = await createImageBitmap(await (await fetch('data:image/png;base64,' + png)).blob());
+  const canvas = new OffscreenCanvas(picture.width, picture.height);
+  const context = canvas.getContext('2d');
+  context.drawImage(picture, 0, 0);
+  const pixels = context.getImageData(0, 0, picture.width, picture.height).data;
+  const middle = picture.width / 2;
+  let top = -1, bottom = -1;
+  for (let y = 0; y < picture.height; y++) {
+    for (let x = 0; x < picture.width; x++) {
+      const at = 4 * (y * picture.width + x);
+      if (pixels[at] + pixels[at + 1] + pixels[at + 2] >= 300) continue;
+      bottom = y;
+      if (top < 0 && Math.abs(x + 0.5 - middle) > icon / 2) top = y;
+    }
+  }
+  return top < 0 ? 0 : bottom - top + 1;
+}"""
+TAB_ICON_WIDTH = 24
+LABEL_LINE_HEIGHT = 16  # Material 3's labelMedium, the bottom bar's label style: 12 px letters on 16 px lines
+PHONE_TABS = {
+    "My Dashboard": "Dashboard",
+    "Agency sessions": "Agency",
+    "Find Client/Activity": "Find",
+    "Sync": "Sync",
+    "My Profile": "Profile",
+}
+"""What the phone's bottom bar calls each destination (the tablet's rail and the screen titles use the full name)."""
 LETTERS_SETTLE_TRIES = 40
 SIGN_IN_MS = 60_000
 
@@ -119,10 +149,24 @@ class Worker:
         expect(dashboard).to_be_visible()
 
     def destination(self, name: str) -> Locator:
-        """A navigation destination: a bottom tab on a phone; on a tablet a rail button ("Sync Tab 3 of 4")."""
+        """A navigation destination by its full name: a bottom tab (its short name) on a phone; on a tablet a rail
+        button ("Sync Tab 3 of 4")."""
         if self.on_phone:
-            return self.page.get_by_role("tab", name=name, exact=True)
+            return self.page.get_by_role("tab", name=PHONE_TABS[name], exact=True)
         return self.page.get_by_role("button", name=f"{name} Tab ")
+
+    def tab_label_heights(self) -> dict[str, int]:
+        """How tall each bottom tab's label is drawn, in pixels, by the tab's name (0 for a label no wider than
+        the icon above it, which has nothing to wrap)."""
+        heights = {}
+        for tab in self.page.get_by_role("tab").all():
+            frame = tab.bounding_box()
+            assert frame is not None, "A bottom tab is not on the screen"
+            picture = base64.b64encode(self.page.screenshot(clip=frame)).decode()
+            heights[tab.get_attribute("aria-label") or tab.inner_text()] = self.page.evaluate(
+                _LABEL_INK_HEIGHT, {"png": picture, "icon": TAB_ICON_WIDTH}
+            )
+        return heights
 
     def go_to(self, name: str) -> None:
         self.destination(name).click()
@@ -224,7 +268,7 @@ def test_tour_of_every_screen(worker, size: str, unique: str) -> None:
     """Each screen of this part of the app, photographed; phones get bottom tabs, tablets the rail."""
     me = worker(size)
     me.sign_in()
-    expect(me.page.get_by_role("tab", name="My Dashboard")).to_have_count(1 if me.on_phone else 0)
+    expect(me.page.get_by_role("tab", name=PHONE_TABS["My Dashboard"])).to_have_count(1 if me.on_phone else 0)
     expect(me.destination("My Dashboard")).to_be_visible()
     assert me.small_targets(me.page) == []
     me.photograph("dashboard")
@@ -266,9 +310,9 @@ def test_navigation_switches_between_tabs_and_rail_on_resize(worker, viewports) 
     me.sign_in()
     expect(me.destination("Sync")).to_be_visible()
     me.page.set_viewport_size(viewports["phone"])
-    expect(me.page.get_by_role("tab", name="Sync")).to_be_visible()
+    expect(me.page.get_by_role("tab", name=PHONE_TABS["Sync"])).to_be_visible()
     me.page.set_viewport_size(viewports["tablet"])
-    expect(me.page.get_by_role("tab", name="Sync")).to_have_count(0)
+    expect(me.page.get_by_role("tab", name=PHONE_TABS["Sync"])).to_have_count(0)
     expect(me.destination("Sync")).to_be_visible()
 
 
@@ -428,9 +472,13 @@ def test_a_supervisor_on_the_shared_tablet_narrows_the_agency_sessions_to_one_wo
     assert me.small_targets(me.page) == []
     me.photograph("agency-sessions")
     me.page.set_viewport_size(viewports["phone"])
-    expect(me.page.get_by_role("tab", name="Agency sessions")).to_be_visible()
+    expect(me.destination("Agency sessions")).to_be_visible()
     assert me.small_targets(me.page) == []
     me.photograph("agency-sessions")
+    # Five short tab labels, each on one line (the full names wrapped onto two ragged ones).
+    expect(me.page.get_by_role("tab")).to_have_count(len(PHONE_TABS))
+    heights = me.tab_label_heights()
+    assert all(height <= LABEL_LINE_HEIGHT for height in heights.values()), heights
 
 
 def test_a_second_tab_opens_locked_and_switch_worker_hands_the_tablet_over(

@@ -43,6 +43,7 @@ SYNC_LINE_Y = 80
 SYNCED = re.compile(r"^Synced (just now|\d+ min ago)$")  # the sync line with nothing left waiting
 TYPED_TEXT_SETTLES_MS = 500
 """Right after a box is filled, a click can reach the app before the box's new text does (seen at sign-in)."""
+TAB = "bottom tab"  # the catalog context of the phone's short bottom-tab labels (app/ui/routes.py)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -183,9 +184,9 @@ class SessionWorker:
         return self.page.locator("flt-semantics").get_by_text(SYNCED).first
 
     def open_dashboard(self) -> None:
-        self.page.get_by_role("tab", name="Find Client/Activity").click()
+        self.page.get_by_role("tab", name="Find", exact=True).click()
         expect(self.page.get_by_role("textbox", name="Search clients")).to_be_visible()
-        self.page.get_by_role("tab", name="My Dashboard").click()
+        self.page.get_by_role("tab", name="Dashboard", exact=True).click()
 
     def session_status(self) -> Locator:
         return self.page.locator('[flt-semantics-identifier="session-status"]')
@@ -372,7 +373,7 @@ def test_session_screens_fit_a_tablet(session_worker, unique: str) -> None:
     me.press("Register a New Client")
     me.register("Mariam", f"Farah-{unique}", "1979-12-30")
     me.press("Begin Session with Client")
-    expect(me.page.get_by_role("tab", name="My Dashboard")).to_have_count(0)  # the rail, not the bottom tabs
+    expect(me.page.get_by_role("tab", name="Dashboard", exact=True)).to_have_count(0)  # the rail, not the bottom tabs
     me.choose("Session Type", "Direct Service")
     me.press("Save Session")
     me.says("Press Find... to choose the Site.")
@@ -444,7 +445,7 @@ def test_a_worker_records_a_session_in_french_on_a_phone(
     me.press(fr("Save client"))
     expect(me.button(fr("Begin Session with Client"))).to_be_attached()
     assert me.english_left() == []
-    me.page.get_by_role("tab", name=fr("Find Client/Activity")).click()
+    me.page.get_by_role("tab", name=fr.pgettext(TAB, "Find"), exact=True).click()
     query = f"elise {unique.lower()}"
     me.type(fr("Search clients"), query)
     me.sees(result_summary(query, 1, 0, fr))
@@ -489,15 +490,15 @@ def test_a_worker_records_a_session_in_french_on_a_phone(
     assert max(right_edges) <= viewports["tablet"]["width"]  # the longer French rail labels push nothing off screen
     me.photograph("fr-session-form")
     me.page.set_viewport_size(viewports["phone"])
-    expect(me.page.get_by_role("tab", name=fr("My Profile"))).to_be_visible()
+    expect(me.page.get_by_role("tab", name=fr.pgettext(TAB, "Profile"), exact=True)).to_be_visible()
     me.button(fr("Sync now")).first.click()  # in the sync line, outside any scroll view
     expect(me.page.get_by_text(synced).first).to_be_visible()
 
     # My Profile switches back to English, and the frame follows.
-    me.page.get_by_role("tab", name=fr("My Profile")).click()
+    me.page.get_by_role("tab", name=fr.pgettext(TAB, "Profile"), exact=True).click()
     expect(me.button(LANGUAGES[ENGLISH])).to_be_visible()
     assert me.english_left() == []
     me.photograph("fr-my-profile")
     me.press(LANGUAGES[ENGLISH])
-    expect(me.page.get_by_role("tab", name=en("My Profile"))).to_be_visible()
+    expect(me.page.get_by_role("tab", name=en.pgettext(TAB, "Profile"), exact=True)).to_be_visible()
     expect(me.button(LANGUAGES[FRENCH])).to_be_visible()
