@@ -161,9 +161,20 @@ class AppLock:
 
     async def _switch_secret(self, _event: ft.ControlEvent) -> None:
         actor = self.ctx.signed_in_actor
+        if await self._left(actor.user_id):
+            return
         settings = await self.ctx.call(lock_settings, self.ctx.db, actor.user_id)
         self._use_password = not self._use_password
         self._replace_view(settings)
+
+    async def _left(self, user_id: str) -> bool:
+        """Whether this window left for the sign-in screen, because ``user_id`` was signed out (or another worker let
+        in) in another window since it locked: the store is shared, and may even be closed now."""
+        if await self.ctx.call(self.ctx.device.holds, user_id):
+            return False
+        self.end()
+        await self.ctx.leave()
+        return True
 
     def _replace_view(self, settings: LockSettings) -> None:
         if self._view in self.page.views:
@@ -174,9 +185,7 @@ class AppLock:
 
     async def _try_unlock(self, secret: ft.TextField, problem: ft.Text, *, with_pin: bool) -> None:
         actor = self.ctx.signed_in_actor
-        if not await self.ctx.call(self.ctx.device.holds, actor.user_id):  # signed out in another window since
-            self.end()
-            await self.ctx.leave()
+        if await self._left(actor.user_id):
             return
         check = unlock_with_pin if with_pin else unlock_with_password
         outcome = await self.ctx.call(check, self.ctx.db, actor.user_id, secret.value or "")
