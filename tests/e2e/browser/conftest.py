@@ -212,15 +212,26 @@ def _reveal(page: Page, control: Locator) -> Locator:
     raise AssertionError(f"Could not scroll {control} into sight")
 
 
+_BOXES = """all => all.map(control => {
+    const box = control.getBoundingClientRect();
+    return {x: box.x, y: box.y, width: box.width, height: box.height,
+            name: control.getAttribute("aria-label") || control.innerText};
+})"""
+"""Every matched control's box and name, read in one step in the page."""
+
+
 def _small_targets(page: Page) -> list[str]:
-    """Controls in sight that a finger could miss: anything tappable less than 48 px tall."""
+    """Controls in sight that a finger could miss: anything tappable less than 48 px tall.
+
+    The boxes are read in one step: read one at a time, a control that leaves meanwhile (a note that closes by
+    itself) would leave the test waiting for it."""
     found = []
     for role in TOUCHABLE_ROLES:
-        for control in page.get_by_role(role).all():
-            box = control.bounding_box()
+        for control in page.get_by_role(role).evaluate_all(_BOXES):
+            box = {side: control[side] for side in ("x", "y", "width", "height")}
             # A box cut by the scroll view's edge ends exactly on that edge: only boxes clear of it are judged.
             if _in_sight(page, box, margin=1) and box["height"] < MIN_TOUCH_TARGET:
-                found.append(f"{role} {control.get_attribute('aria-label') or control.inner_text()!r}: {box}")
+                found.append(f"{role} {control['name']!r}: {box}")
     return found
 
 
