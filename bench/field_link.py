@@ -127,6 +127,7 @@ class FieldLink:
         self.started = 0.0  # time.monotonic() when the link came up: the cut schedule counts from here
         self._relay: subprocess.Popen[str] | None = None
         self._counters_file = Path()
+        self._number_lock: int | None = None  # held while the link lives: its number (and subnet) is ours
 
     def __enter__(self) -> "FieldLink":
         reason = unavailable()
@@ -150,6 +151,9 @@ class FieldLink:
                 self._relay.wait()
         if self.namespace:
             subprocess.run(["ip", "netns", "delete", self.namespace], capture_output=True, check=False)
+        if self._number_lock is not None:
+            os.close(self._number_lock)  # releases the number's lock
+            self._number_lock = None
 
     def behind(self, command: Sequence[str]) -> list[str]:
         """``command`` run inside the namespace, behind the link (where the server goes)."""
@@ -203,14 +207,25 @@ class FieldLink:
             subprocess.run(command, capture_output=True, check=True)
 
     def _claim_namespace(self) -> int:
-        """The first free number: creating its namespace is what claims it, so two processes never share one."""
+        """The first free number. A number is claimed by locking its file for the link's life: the namespace's name
+        holds our pid, and its subnet is in use only once the relay is up, so neither stops another process (another
+        test worker, a bench run) from taking the same number meanwhile. A process that dies drops its locks."""
         for number in range(1, _MAX_LINKS):
+            lock = os.open(f"/tmp/{NAMESPACE_PREFIX}{number}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(lock)
+                continue
+            self._number_lock = lock
             name = f"{NAMESPACE_PREFIX}{os.getpid()}-{number}"
             if subprocess.run(["ip", "netns", "add", name], capture_output=True, check=False).returncode == 0:
                 if not _subnet_in_use(number):
                     self.namespace = name
                     return number
                 subprocess.run(["ip", "netns", "delete", name], capture_output=True, check=False)
+            os.close(lock)
+            self._number_lock = None
         raise RuntimeError("no free field link number")
 
 
