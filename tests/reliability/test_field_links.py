@@ -17,9 +17,12 @@ from bench.field_conditions import FieldScale, run_link
 from bench.field_link import PROFILES, LinkProfile, unavailable
 
 SCALE = FieldScale(sessions=20, clients=150, sites=4, workers=4)
-# The cut link at this scale: 6-s cuts, and a tablet that gives up on an answer after 3 s (the app waits 30 s, the
-# length of the full run's cuts), so every cut ends requests in flight and the sync has to pick up where it stopped.
-CUT = LinkProfile("3G cut 6 s every 12 s", rate_kbit=96, delay_ms=150, loss=0.01, cut_every_s=12, cut_for_s=6)
+# The cut link at this scale: up 3 s of every 9, at a rate that carries at most 12 kB while up, less than the new
+# tablet's pull of 150 clients (about 25 kB on the link) needs; and a tablet that gives up on an answer after 3 s (the
+# app waits 30 s, the length of the full run's cuts). So however late a busy machine starts a phase, the pull cannot
+# fit between two cuts: some request is in flight when a cut starts, the cut outlasts the wait, and the sync has to
+# pick up where it stopped.
+CUT = LinkProfile("cut 6 s every 9 s", rate_kbit=32, delay_ms=150, loss=0.01, cut_every_s=9, cut_for_s=6)
 LINKS = {"2G": PROFILES["2G"], "3G": PROFILES["3G"], "cut": CUT}
 SEED = 20_260_615
 
@@ -43,5 +46,5 @@ def test_sync_over_a_field_link_finishes_resumes_and_loses_nothing(name: str, tm
     assert (run.clients_missing, run.clients_extra) == (0, 0)
     assert run.pull.pulls_from_the_beginning == 0
     if name == "cut":
-        # Not luck: each phase starts 1 s before a cut, and at 96 kbit/s its bytes alone take longer than that.
-        assert run.push.failed_attempts + run.pull.failed_attempts >= 1, "no cut interrupted the sync"
+        # Not luck: the pull's bytes need more than one up window (see CUT).
+        assert run.pull.failed_attempts >= 1, "no cut interrupted the pull"
