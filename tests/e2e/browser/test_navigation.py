@@ -486,8 +486,9 @@ def test_a_second_tab_opens_locked_and_switch_worker_hands_the_tablet_over(
 ) -> None:
     """Every browser tab is a window of the same app and device store: a tab opened while a worker is signed in
     shows the lock, not their screens; once they switch worker in the first tab, the other tab's next step at the lock
-    leads to the sign-in screen, and a colleague signs in with their own password. On the second device (after the lock test,
-    which leaves the demo worker signed in there with a PIN), so the first device's tests are not disturbed."""
+    leads to the sign-in screen, and a colleague signs in with their own password. On the second device (after the
+    lock test, which leaves the demo worker signed in there with a PIN), so the first device's tests are not
+    disturbed."""
 
     def tab() -> Worker:
         page = open_app("tablet", second_outpost_app)
