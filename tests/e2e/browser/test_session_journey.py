@@ -198,10 +198,13 @@ class SessionWorker:
         return sorted(shown & _english_only_messages())
 
     def service_date(self) -> str:
-        """What the Service Date box reads."""
+        """What the Service Date box reads. Flutter mirrors a box's text into the DOM a moment after the box takes
+        focus, so the text is read once it is there (the box always holds a date)."""
         box = self.page.get_by_role("textbox", name=self.tr("Service Date"), exact=True)
         self.reveal(box).focus()
-        return self.page.locator(":focus").input_value()
+        focused = self.page.locator(":focus")
+        expect(focused).not_to_have_value("")
+        return focused.input_value()
 
     @property
     def tr(self) -> Translator:
