@@ -39,14 +39,7 @@ def may_see_reports(worker: Worker) -> bool:
 
 def as_seen_by(worker: Worker, record: dict[str, Any]) -> dict[str, Any]:
     """The session record as this worker may read it: private notes blanked unless they are on its staff."""
-    if visibility.sees_private_notes(worker.user_id, record["staff"]) or not any(
-        form["private"] for form in record["service_forms"]
-    ):
-        return record
-    # A new outer dict and new dicts for the private forms only; the rest is shared with the stored record, which
-    # is read fresh for each request and never changed.
-    forms = [form | {"notes": ""} if form["private"] else form for form in record["service_forms"]]
-    return record | {"service_forms": forms}
+    return visibility.with_notes_as_seen_by(worker.user_id, record)
 
 
 def hidden_private_notes(worker: Worker, record: dict[str, Any]) -> dict[str, str]:

@@ -7,6 +7,7 @@ anyone else who sees the session sees the form with its notes blanked.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from app.domain import roles
 
@@ -35,3 +36,14 @@ def may_see_session(viewer: Viewer, *, agency_id: str, created_by: str, staff: l
 def sees_private_notes(viewer_id: str, staff: list[str]) -> bool:
     """Whether the notes of a session's private service forms are shown to this worker: its staff only."""
     return viewer_id in staff
+
+
+def with_notes_as_seen_by(viewer_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    """The session record as ``viewer_id`` may read it: private forms' notes blanked unless they are on its staff.
+
+    The record itself comes back when nothing is blanked; otherwise a new outer dict and new dicts for the private
+    forms only, the rest shared with ``record``, which is never changed."""
+    forms = record.get("service_forms") or []
+    if sees_private_notes(viewer_id, record.get("staff") or []) or not any(form.get("private") for form in forms):
+        return record
+    return record | {"service_forms": [form | {"notes": ""} if form.get("private") else form for form in forms]}

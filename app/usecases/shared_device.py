@@ -15,7 +15,7 @@ Clients are the agency's, so a worker of another agency is refused while someone
 import logging
 from typing import Any
 
-from app.domain.visibility import Viewer, may_see_session, sees_private_notes
+from app.domain.visibility import Viewer, may_see_session, with_notes_as_seen_by
 from app.domain.words import N_
 from app.store.models import LocalAccountRow
 from app.store.repositories import SyncKey
@@ -90,7 +90,4 @@ def _as_seen_by(viewer: Viewer, entity: str, data: dict[str, Any]) -> dict[str, 
     facts = {"agency_id": str(data.get("agency_id") or ""), "created_by": str(data.get("created_by") or "")}
     if not may_see_session(viewer, staff=staff, **facts):
         return None
-    if sees_private_notes(viewer.user_id, staff):
-        return data
-    forms = [form | {"notes": ""} if form.get("private") else form for form in data.get("service_forms") or []]
-    return data | {"service_forms": forms}
+    return with_notes_as_seen_by(viewer.user_id, data)
