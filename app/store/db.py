@@ -17,7 +17,8 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from app.store import encryption
+from app.store import encryption, repository
+from app.store.repository import SearchResultRow
 from app.store.unit_of_work import UnitOfWork
 from protocol import codec
 
@@ -132,6 +133,26 @@ class DeviceDatabase:
     def reading(self) -> UnitOfWork:
         """A unit of work that only reads a snapshot: it never waits for a writer, nor holds one up."""
         return UnitOfWork(self.reads)
+
+    def search_clients(self, query: str, *, limit: int) -> list[SearchResultRow]:
+        """The clients a search box finds (``repository.search_clients``), read as ``reading()`` reads: one snapshot,
+        begun deferred, so a search never waits for a sync that is writing.
+
+        A search runs on every keystroke, and around its few tenths of a millisecond of SQL the ORM session and
+        SQLAlchemy's execution path cost about as much again. So it takes a connection from the same pool (keyed
+        and set up like every other) and runs on its bare DB-API cursor.
+        """
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("BEGIN")  # deferred, as _begin begins a reader
+            try:
+                return repository.search_client_rows(cursor, query, limit=limit)
+            finally:
+                cursor.execute("ROLLBACK")
+                cursor.close()
+        finally:
+            connection.close()  # back to the pool
 
     @classmethod
     def open(cls, folder: str | os.PathLike[str] | None = None, *, key: bytes | None = None) -> "DeviceDatabase":

@@ -5,7 +5,6 @@ Adding a client or a session also notes its change in the unit of work's queue, 
 outbox in the same transaction.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -15,7 +14,6 @@ from sqlalchemy import (
     ColumnClause,
     ColumnElement,
     Float,
-    Row,
     Select,
     Table,
     delete,
@@ -102,9 +100,6 @@ class ClientRepository:
         for chunk in _chunks(ids):
             self.tx.execute(delete(ClientRow).where(ClientRow.id.in_(chunk)),
                             execution_options={"synchronize_session": False})  # fmt: skip
-
-    def search(self, query: str, *, limit: int) -> Sequence[Row[Any]]:
-        return repository.search_clients(self.tx, query, limit=limit)
 
     def candidate_duplicates(self, draft: Client) -> list[Client]:
         return repository.candidate_duplicates(self.tx, draft)

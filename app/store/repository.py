@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import BindParameter, Dialect, Integer, Row, Select, Table, bindparam, func, intersect, select
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.schema import CreateIndex, DropIndex
 
@@ -195,14 +197,49 @@ def search_clients(db: DbSession, query: str, *, limit: int) -> Sequence[Row[Any
     words = query_words(query)
     if not words:
         return []
+    statement = _search_statement(tuple(_spans_heads(word) for word in words))
+    return db.connection().execute(statement, _search_bounds(words, limit)).all()
+
+
+SearchResultRow = tuple[str, str, str, str, str | None, str, str, str]
+"""A search result as the DB-API cursor returns it: the ``_SEARCH_RESULT_COLUMNS`` in that order."""
+
+
+def search_client_rows(cursor: DBAPICursor, query: str, *, limit: int) -> list[SearchResultRow]:
+    """``search_clients`` on a bare DB-API cursor, as plain tuples: the same statement, compiled once per shape of
+    query into SQLite's text.
+
+    A search runs on every keystroke and its SQL takes a few tenths of a millisecond; SQLAlchemy's execution path
+    (parameter handling, result and ``Row`` objects) cost about as much again, which this skips. The cursor must
+    be inside a read transaction (``DeviceDatabase.search_clients``).
+    """
+    words = query_words(query)
+    if not words:
+        return []
+    sql, defaults = _search_sql(tuple(_spans_heads(word) for word in words))
+    cursor.execute(sql, defaults | _search_bounds(words, limit))
+    return cast("list[SearchResultRow]", cursor.fetchall())  # sqlite3's fetchall is a list of tuples
+
+
+def _search_bounds(words: list[str], limit: int) -> dict[str, Any]:
+    """The values of the search statement's parameters for these query words."""
     bounds: dict[str, Any] = {"limit": limit}
     for i, word in enumerate(words):
         bounds |= {f"word_{i}": word, f"past_word_{i}": word + _PAST_EVERY_CHARACTER, f"head_{i}": term_head(word)}
-    statement = _search_statement(tuple(_spans_heads(word) for word in words))
-    return db.connection().execute(statement, bounds).all()
+    return bounds
 
 
 _PAST_EVERY_CHARACTER = "\U0010ffff"
+# SQLite's dialect writing parameters as ":name", which both sqlite3 and sqlcipher3 take with a dict of values.
+_NAMED_PARAMETERS_SQLITE = sqlite.dialect(paramstyle="named")
+
+
+@lru_cache(maxsize=32)
+def _search_sql(spanning_words: tuple[bool, ...]) -> tuple[str, dict[str, Any]]:
+    """``_search_statement`` as SQLite text, with the values of the parameters it fixes itself (the OFFSET 0
+    SQLite's dialect writes after a LIMIT)."""
+    compiled = _search_statement(spanning_words).compile(dialect=_NAMED_PARAMETERS_SQLITE)
+    return compiled.string, dict(compiled.params)
 
 
 def _spans_heads(word: str) -> bool:

@@ -135,18 +135,18 @@ def _family_code_of(uow: UnitOfWork, client_id: str, now: str) -> str:
 
 def search_clients(db: UnitsOfWork, query: str, *, limit: int = SEARCH_LIMIT) -> list[ClientSummary]:
     """Clients whose name parts start with the typed words, or with that date of birth, phone or identifier."""
-    with db.reading() as uow:
-        rows = uow.clients.search(query, limit=limit)
     return [
         ClientSummary(
-            id=row.id,
-            display_name=display_name(row.first_name, row.last_name, row.preferred_name),
-            date_of_birth=date.fromisoformat(row.date_of_birth) if row.date_of_birth else None,
-            phone=row.phone,
-            family_code=row.family_code,
-            client_identifier=row.client_identifier,
+            id=client_id,
+            display_name=display_name(first_name, last_name, preferred_name),
+            date_of_birth=date.fromisoformat(born) if born else None,
+            phone=phone,
+            family_code=family_code,
+            client_identifier=identifier,
         )
-        for row in rows
+        for client_id, first_name, last_name, preferred_name, born, phone, family_code, identifier in (
+            db.search_clients(query, limit=limit)
+        )
     ]
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from typing import Protocol
 
 from app.domain.roles import sees_every_agency_session
+from app.store.repository import SearchResultRow
 from app.store.unit_of_work import UnitOfWork
 
 
@@ -17,6 +18,8 @@ class UnitsOfWork(Protocol):
     def reading(self) -> UnitOfWork: ...
 
     def writing(self) -> UnitOfWork: ...
+
+    def search_clients(self, query: str, *, limit: int) -> list[SearchResultRow]: ...
 
 
 @dataclass(frozen=True, slots=True)

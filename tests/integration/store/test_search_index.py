@@ -128,3 +128,37 @@ def test_a_name_search_reads_its_matches_already_in_name_order_so_it_can_stop_at
 
     sorts = [step for step in plan if "TEMP B-TREE" in step]
     assert sorts == ["USE TEMP B-TREE FOR ORDER BY"], f"only the page shown is sorted, after the lookup: {plan}"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["ngu", "n", "олен", "olena", "thi nguy", "wang fa", "王", "王芳", "فاطمة", "fati", "1981-02-02", "416-555-0007",
+     "zzz", ""],
+)  # fmt: skip
+def test_the_search_a_keystroke_runs_finds_what_the_statement_finds_field_for_field(
+    searchable_db: DeviceDatabase, make_client: MakeClient, query: str
+) -> None:
+    """``DeviceDatabase.search_clients`` runs the search statement on a bare DB-API cursor: the same clients, in the
+    same order, with the same fields, whatever the script, as ``repository.search_clients`` through SQLAlchemy."""
+    fatima = make_client(id="c-fatima", first_name="فاطمة", last_name="الزهراء", preferred_name="Fatima",
+                         date_of_birth=None, family_code="F-FATIMA1", client_identifier="ID-77")  # fmt: skip
+    with searchable_db.sessions.begin() as tx:
+        repository.put_client(tx, fatima)
+
+    with searchable_db.reads() as tx:
+        through_sqlalchemy = [tuple(row) for row in repository.search_clients(tx, query, limit=20)]
+    on_the_cursor = searchable_db.search_clients(query, limit=20)
+
+    assert on_the_cursor == through_sqlalchemy
+    assert bool(on_the_cursor) == (query not in {"zzz", ""})
+
+
+def test_a_search_neither_waits_for_a_writer_nor_sees_its_uncommitted_clients(
+    searchable_db: DeviceDatabase, make_client: MakeClient
+) -> None:
+    with searchable_db.writing() as uow:  # holds the write lock, as a sync applying a page does
+        uow.clients.add(make_client(id="c-new", first_name="Nour", last_name="Nguyen"), now="2026-12-02T10:00:00Z")
+        found = searchable_db.search_clients("nguy", limit=100)
+
+    assert found
+    assert "c-new" not in {row[0] for row in found}
