@@ -102,6 +102,10 @@ class AppLock:
         self.page.views.append(self._view)
         self.page.update()
 
+    def covering(self) -> list[ft.View]:
+        """The locked screen, while it is up: whoever lays out the page's views puts it back on top."""
+        return [self._view] if self.locked and self._view is not None else []
+
     def _take_down(self) -> None:
         if self._view is not None and self._view in self.page.views:
             self.page.views.remove(self._view)

@@ -115,9 +115,9 @@ class Shell:
         self._label_frame()
         self._layout_for(self.page.width)
         self._ticker = asyncio.create_task(self.sync_bar.keep_fresh(self._frame_showing))
+        if self.ctx.actor is not None:  # signed in in another window (browser tab): this one opens locked, and
+            await self.lock.begin(locked=True)  # shows nothing of theirs before the lock is up
         await self.show(self.page.route or HOME_ROUTE)
-        if self.ctx.actor is not None:  # signed in in another window (browser tab): this one opens locked
-            await self.lock.begin(locked=True)
 
     def stop(self) -> None:
         """The session is closing: stop refreshing the sync bar and watching for idleness."""
@@ -220,6 +220,9 @@ class Shell:
     async def _signed_in(self, note: str | None) -> None:
         self._note_for_next_screen = note
         await self.page.push_route(HOME_ROUTE)
+        # The frame replaces the sign-in view now, not when the browser reports the new route: a dialog opened on
+        # the sign-in view (the PIN offer below) would leave with it.
+        await self.show(HOME_ROUTE)
         await self.lock.begin(locked=False)
         if not (await self.ctx.call(lock_settings, self.ctx.db, self.ctx.signed_in_actor.user_id)).has_pin:
             await ask_for_pin(self.ctx, first_time=True)
@@ -307,8 +310,7 @@ class Shell:
         self.content.content = widgets.loading()
         self.sync_bar.refresh()
         if not self._frame_showing():
-            self.page.views.clear()
-            self.page.views.append(self.view)
+            self.page.views[:] = [self.view, *self.lock.covering()]
         self.page.update()
 
     def _put(self, screen: ft.Control) -> None:
