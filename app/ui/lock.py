@@ -157,6 +157,9 @@ class AppLock:
                             problem,
                             ft.FilledButton(tr("Unlock"), icon=ft.Icons.LOCK_OPEN, on_click=unlock),
                             switch,
+                            ft.TextButton(
+                                tr("Switch worker"), icon=ft.Icons.SWITCH_ACCOUNT, on_click=self._switch_worker
+                            ),
                         ],
                     ),
                 )
@@ -170,6 +173,15 @@ class AppLock:
         settings = await self.ctx.call(lock_settings, self.ctx.db, actor.user_id)
         self._use_password = not self._use_password
         self._replace_view(settings)
+
+    async def _switch_worker(self, _event: ft.ControlEvent) -> None:
+        """A colleague takes the locked tablet. The screen under the lock decides about its unsaved edits as when
+        leaving it (a session form saves them, a client form asks, over the lock); the locked worker's saved work
+        keeps syncing under their name, and they come back with their password."""
+        if await self._left(self.ctx.signed_in_actor.user_id):
+            return
+        if await self.ctx.may_leave():
+            await self.ctx.switch_worker()
 
     async def _left(self, user_id: str) -> bool:
         """Whether this window left for the sign-in screen, because ``user_id`` was signed out (or another worker let

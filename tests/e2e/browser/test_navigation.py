@@ -353,7 +353,7 @@ def test_a_locked_tablet_hides_the_form_and_the_pin_brings_it_back_as_it_was(
     open_app, second_outpost_app, viewports, reveal, type_into, screenshot, small_targets, close_dialog, unique: str
 ) -> None:
     """On its own device (the PIN set here stays there): set a PIN, leave a client half registered, lock; nothing of
-    the form shows until the right PIN."""
+    the form shows until the right PIN. Then a colleague's "Switch worker" at the lock asks about the form first."""
     me = Worker(
         open_app("tablet", second_outpost_app), viewports, reveal, type_into, screenshot, small_targets, close_dialog
     )
@@ -387,6 +387,21 @@ def test_a_locked_tablet_hides_the_form_and_the_pin_brings_it_back_as_it_was(
     me.photograph("unlocked")
     first_name.focus()
     expect(first_name).to_have_value(f"Zephyrine{unique}")
+
+    # A colleague takes the locked tablet: "Switch worker" asks first whether the unsaved form may go.
+    me.button("Lock").click()
+    me.press("Switch worker")
+    me.close_dialog(me.page, "Keep editing")
+    expect(me.page.get_by_text("Outpost is locked")).to_be_visible()
+    expect(me.page.get_by_role("textbox", name="First name")).to_have_count(0)
+    me.press("Switch worker")
+    me.close_dialog(me.page, "Leave without saving")
+    expect(me.page.get_by_role("textbox", name="User ID")).to_be_visible()
+    # The demo worker again, as the later tests on this device expect; their PIN is set, so none is offered.
+    me.type("User ID", DEMO_SIGN_IN.user_id)
+    me.type("Password", DEMO_SIGN_IN.password)
+    me.press("Sign in")
+    expect(me.button("Register a New Client")).to_be_visible(timeout=SIGN_IN_MS)
 
 
 def test_clients_named_in_cyrillic_arabic_and_han_are_registered_found_and_drawn(worker) -> None:
