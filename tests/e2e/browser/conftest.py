@@ -243,7 +243,8 @@ def _type_into(page: Page, name: str, text: str, *, key_by_key: bool = False) ->
     The focused element is used after the tap because a focused box that shows a hint carries a longer name.
 
     ``key_by_key`` presses one key per letter instead of filling the box at once, so the app sees every change as
-    the worker makes it; then every key must land in the box, which must keep the keyboard (nothing is retyped)."""
+    the worker makes it; then every key must land in the box, which must keep the keyboard (a box left empty, its
+    keys wiped as Flutter took it over, is typed into again; nothing else is)."""
     for _attempt in range(TYPING_ATTEMPTS):
         _reveal(page, page.get_by_role("textbox", name=name, exact=True)).click()
         page.wait_for_timeout(KEYBOARD_SETTLE_MS)
@@ -252,6 +253,9 @@ def _type_into(page: Page, name: str, text: str, *, key_by_key: bool = False) ->
         focused = page.locator(":focus")
         if key_by_key:
             page.keyboard.type(text)
+            page.wait_for_timeout(KEYBOARD_SETTLE_MS)
+            if focused.input_value() == "":  # Flutter took the box over just after the keys and wiped them
+                continue
             expect(focused).to_have_value(text)
             expect(focused).to_have_attribute("aria-label", name)
             return

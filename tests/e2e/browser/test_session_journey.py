@@ -43,6 +43,7 @@ SYNC_LINE_Y = 80
 SYNCED = re.compile(r"^Synced (just now|\d+ min ago)$")  # the sync line with nothing left waiting
 TYPED_TEXT_SETTLES_MS = 500
 """Right after a box is filled, a click can reach the app before the box's new text does (seen at sign-in)."""
+KEY_ATTEMPTS = 3
 TAB = "bottom tab"  # the catalog context of the phone's short bottom-tab labels (app/ui/routes.py)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -91,14 +92,21 @@ class SessionWorker:
         self.type_into(self.page, box, text)
 
     def keys(self, box: str, text: str) -> None:
-        """Type key by key into a box, as a person does (the number boxes react to each key). Flutter moves its
-        keyboard to a tapped box a moment after the tap, so the keys wait until the box has it."""
-        self.tap(self.page.get_by_role("textbox", name=box, exact=True))
-        # An empty number box reads its hint, the 0 the first key replaces, after its name.
-        expect(self.page.locator(":focus")).to_have_attribute("aria-label", re.compile(f"^{re.escape(box)}(\n0)?$"))
-        self.page.keyboard.type(text)
-        expect(self.page.locator(":focus")).to_have_value(text)
-        self.page.wait_for_timeout(TYPED_TEXT_SETTLES_MS)  # the app has no sign to wait on that it got the last key
+        """Type key by key into an empty box, as a person does (the number boxes react to each key). Flutter moves
+        its keyboard to a tapped box a moment after the tap, so the keys wait until the box has it; and when Flutter
+        then sets up its editing of the box it writes the box's text, wiping keys that came just before. So the text
+        is read again after it has settled, and an emptied box is typed into again, as a person would."""
+        focused = self.page.locator(":focus")
+        for _attempt in range(KEY_ATTEMPTS):
+            self.tap(self.page.get_by_role("textbox", name=box, exact=True))
+            # An empty number box reads its hint, the 0 the first key replaces, after its name.
+            expect(focused).to_have_attribute("aria-label", re.compile(f"^{re.escape(box)}(\n0)?$"))
+            self.page.keyboard.type(text)
+            self.page.wait_for_timeout(TYPED_TEXT_SETTLES_MS)  # the app has no sign to wait on that it got the last key
+            if focused.input_value() != "":
+                expect(focused).to_have_value(text)
+                return
+        raise AssertionError(f"What was typed into {box!r} was wiped {KEY_ATTEMPTS} times")
 
     def holds(self, box: str, text: str) -> None:
         """The text box called ``box`` holds ``text``. Flutter mirrors a box's text into the DOM only while it has
