@@ -303,5 +303,6 @@ def number_field(label: str, value: str, on_text: Callable[[str], None], **optio
         keyboard_type=ft.KeyboardType.NUMBER,
         input_filter=ft.NumbersOnlyInputFilter(),
         on_change=typed,
+        helper_max_lines=widgets.ERROR_LINES,  # a help sentence wraps on a phone instead of ending in "…"
         **options,
     )

@@ -87,6 +87,7 @@ class _SignIn:
             value=draft.server,
             keyboard_type=ft.KeyboardType.URL,
             helper=tr("Your agency's central server. Ask your administrator if unsure."),
+            helper_max_lines=widgets.ERROR_LINES,  # wraps on a phone instead of ending in "…"
             autocorrect=False,
             on_change=self._typed,
         )
