@@ -44,6 +44,8 @@ SYNCED = re.compile(r"^Synced (just now|\d+ min ago)$")  # the sync line with no
 TYPED_TEXT_SETTLES_MS = 500
 """Right after a box is filled, a click can reach the app before the box's new text does (seen at sign-in)."""
 KEY_ATTEMPTS = 3
+MENU_PRESSES = 3
+MENU_OPENS_MS = 5_000
 TAB = "bottom tab"  # the catalog context of the phone's short bottom-tab labels (app/ui/routes.py)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -83,8 +85,16 @@ class SessionWorker:
         expect(box).to_be_checked()
 
     def choose(self, dropdown: str, option: str) -> None:
-        """Open the drop-down called ``dropdown`` and pick ``option`` from its menu."""
-        self.press(dropdown)
+        """Open the drop-down called ``dropdown`` and pick ``option`` from its menu. A press that comes while Flutter
+        is still laying out the screen can be dropped, as a hurried tap is; like a person, the test presses again
+        until the menu is open."""
+        for _attempt in range(MENU_PRESSES):
+            self.press(dropdown)
+            try:
+                expect(self.button(option)).to_be_visible(timeout=MENU_OPENS_MS)
+                break
+            except AssertionError:
+                continue
         self.button(option).click()
         expect(self.button(option)).to_have_count(0)  # the menu closed
 
