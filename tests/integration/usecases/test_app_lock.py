@@ -8,6 +8,7 @@ import pytest
 from app.domain.device_access import MAX_PASSWORD_FAILURES, MAX_PIN_FAILURES, PIN_TOO_SIMPLE
 from app.store import repository
 from app.store.db import DeviceDatabase
+from app.store.keyring import KdfParams, Keyring, new_data_key
 from app.store.models import AgencyRow, LocalAccountRow
 from app.store.repositories import SyncKey
 from app.usecases.accounts import current_actor
@@ -24,6 +25,7 @@ from credentials.passwords import hash_secret
 
 PASSWORD = "correct horse"
 PIN = "402918"
+FAST_KDF = KdfParams(time_cost=1, memory_cost=8, parallelism=1)  # the real cost is in `make bench`
 
 
 @pytest.fixture
@@ -74,6 +76,10 @@ def test_five_wrong_pins_leave_only_the_password_which_lets_the_pin_work_again(d
 
 def test_ten_wrong_passwords_make_the_device_forget_the_worker(device_db, worker) -> None:
     set_pin(device_db, worker, PIN, PIN)
+    keyring = Keyring(device_db.path.parent, kdf=FAST_KDF)
+    data_key = new_data_key()
+    keyring.wrap(worker, PASSWORD, data_key)
+    keyring.wrap("ajones", "a colleague's password", data_key)
 
     attempts = [unlock_with_password(device_db, worker, "guess") for _ in range(MAX_PASSWORD_FAILURES)]
 
@@ -82,6 +88,7 @@ def test_ten_wrong_passwords_make_the_device_forget_the_worker(device_db, worker
     assert current_actor(device_db) is None
     with device_db.reads() as tx:
         assert tx.get(LocalAccountRow, worker) is None
+    assert keyring.workers() == ["ajones"]  # their password no longer opens the store after a restart either
 
 
 def test_a_right_password_clears_the_count_of_wrong_ones(device_db, worker) -> None:
