@@ -2,7 +2,8 @@
 
 Each connection gets its key first (the store is encrypted, see ``encryption``), then WAL (readers never block the
 writer), ``synchronous=FULL`` (a returned commit survives a power cut), foreign keys and a busy timeout. Migrations
-run on open, so an app update never strands unsynced work.
+run on open, so an app update never strands unsynced work. SQLAlchemy's errors leave out the statement's values, so
+a failed save never writes a client's name into a log (a packaged app's console goes to a file on the device).
 """
 
 import os
@@ -69,6 +70,7 @@ def create_device_engine(path: Path, key: bytes | None = None) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"check_same_thread": False},
+        hide_parameters=True,  # an error's text carries the statement, never the client's name or phone in it
         json_serializer=codec.dumps,
         json_deserializer=codec.loads,
         **({"module": encryption.dbapi()} if key is not None else {}),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from files_on_disk import files_holding
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from unit.account_server import PASSWORDS, AccountServer
 
 from app.domain.clients import Client
@@ -274,3 +275,18 @@ def test_switching_worker_closes_the_store_and_the_next_sign_in_opens_it_with_th
     assert device.holds("jdoe")
     assert encrypted_outbox(open_store(device.store)) == [client_id]  # still Wen's to send
     device.store.close()
+
+
+def test_a_failed_statement_never_carries_a_clients_details_into_the_log(tmp_path: Path, worker, make_client) -> None:
+    """A packaged app's console (where a failure's traceback goes) is a file on the tablet: an error about a client's
+    row names the statement, never the values in it."""
+    db = DeviceDatabase(tmp_path / DB_FILENAME, key=new_data_key())
+    client_id = register(db, worker, make_client)
+
+    with pytest.raises(IntegrityError) as failure, db.sessions.begin() as tx:
+        tx.execute(text("INSERT INTO client (id, first_name) VALUES (:id, :first_name)"),
+                   {"id": client_id, "first_name": DISTINCTIVE})  # fmt: skip
+    db.close()
+
+    assert "INSERT INTO client" in str(failure.value)
+    assert DISTINCTIVE not in str(failure.value)
