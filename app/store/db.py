@@ -2,8 +2,9 @@
 
 Each connection gets its key first (the store is encrypted, see ``encryption``), then WAL (readers never block the
 writer), ``synchronous=FULL`` (a returned commit survives a power cut), foreign keys and a busy timeout. Migrations
-run on open, so an app update never strands unsynced work. SQLAlchemy's errors leave out the statement's values, so
-a failed save never writes a client's name into a log (a packaged app's console goes to a file on the device).
+run on open, so an app update never strands unsynced work. Closing the database drops its key: nothing that still
+holds the object (a window's sync, say) can open a connection again. SQLAlchemy's errors leave out the statement's
+values, so a failed save never writes a client's name into a log (a packaged app's console goes to a file).
 """
 
 import os
@@ -46,6 +47,26 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     return folder
 
 
+class StoreClosed(RuntimeError):
+    """The device store was closed (a sign-out or a switch of worker): no connection opens until a sign-in."""
+
+
+class HeldKey:
+    """The data key, for as long as the database it opens is open: ``drop`` forgets it, so a closed engine's
+    connect hook has nothing left to open the file with."""
+
+    def __init__(self, key: bytes):
+        self._key: bytes | None = key
+
+    def get(self) -> bytes:
+        if self._key is None:
+            raise StoreClosed("The device store is closed until a worker signs in.")
+        return self._key
+
+    def drop(self) -> None:
+        self._key = None
+
+
 def _configure_connection(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -64,7 +85,7 @@ def _begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_device_engine(path: Path, key: bytes | None = None) -> Engine:
+def create_device_engine(path: Path, key: HeldKey | None = None) -> Engine:
     """An engine on the SQLite file at ``path`` with the connection settings above, encrypted under ``key`` (see
     ``encryption``) unless it is None (tests and tools that need a plain file)."""
     engine = create_engine(
@@ -76,7 +97,10 @@ def create_device_engine(path: Path, key: bytes | None = None) -> Engine:
         **({"module": encryption.dbapi()} if key is not None else {}),
     )
     if key is not None:  # the key first: nothing can be read before it
-        event.listen(engine, "connect", lambda dbapi_connection, _record: encryption.unlock(dbapi_connection, key))
+        held = key
+        event.listen(
+            engine, "connect", lambda dbapi_connection, _record: encryption.unlock(dbapi_connection, held.get())
+        )
     event.listen(engine, "connect", _configure_connection)
 
     @event.listens_for(engine, "connect")
@@ -110,7 +134,8 @@ class DeviceDatabase:
 
     def __init__(self, path: Path, *, key: bytes | None = None, run_migrations: bool = True):
         self.path = path
-        self.engine = create_device_engine(path, key)
+        self._key = HeldKey(key) if key is not None else None
+        self.engine = create_device_engine(path, self._key)
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
         reader = self.engine.execution_options(**{READ_ONLY_OPTION: True})
         self.reads: sessionmaker[Session] = sessionmaker(reader, expire_on_commit=False)
@@ -161,4 +186,9 @@ class DeviceDatabase:
         return cls(data_dir(folder) / DB_FILENAME, key=key)
 
     def close(self) -> None:
+        """Close every pooled connection and forget the key: whoever still holds this object (a window's sync that
+        has not stopped yet) gets ``StoreClosed`` instead of a new connection. A connection in use finishes its
+        transaction, so nothing half-written is left."""
+        if self._key is not None:
+            self._key.drop()
         self.engine.dispose()

@@ -2,7 +2,8 @@
 
 The app starts with the store closed: the sign-in screen needs only ``settings`` (see ``settings``). A sign-in (or an
 unlock after a restart, which is a sign-in) unwraps the data key from ``keyring`` and opens the store encrypted; it
-stays open, shared by the process's windows, until the app closes. A plain store left by an earlier version is
+stays open, shared by the process's windows, until a worker signs out or switches worker (``close``) or the app
+closes. A plain store left by an earlier version is
 encrypted in place when it is first opened with a key.
 """
 

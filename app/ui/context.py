@@ -79,9 +79,13 @@ class AppContext:
         """Sign out: stop syncing, drop the token (on the server too when reachable); every record stays. Switching
         worker keeps the token, so the next worker's syncs send this one's queued changes under their name."""
         await self.sync.stop()
+        actor, self.actor = self.actor, None  # before the device tells every window: this one is already leaving
         if not this_window_only:
-            await self.call(self.device.switch_worker if switching else self.device.sign_out)
-        self.actor = None
+            try:
+                await self.call(self.device.switch_worker if switching else self.device.sign_out)
+            except Exception:
+                self.actor = actor
+                raise
         self.sync.status = SyncStatus()
         self.remembered.clear()
 

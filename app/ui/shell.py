@@ -10,6 +10,7 @@ shows is the route table's (``routes.py``); the sync bar draws itself (``sync_ba
 import asyncio
 import inspect
 import logging
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import flet as ft
@@ -59,6 +60,7 @@ class Shell:
         self._ticker: asyncio.Task[None] | None = None
         self._note_for_next_screen: str | None = None
         self._acting_on_refusal = False
+        self._unwatch: Callable[[], None] = lambda: None
         self.title = ft.Text(overflow=ft.TextOverflow.ELLIPSIS, max_lines=1)
         self.back = widgets.icon_button(ft.Icons.ARROW_BACK, "", self._go_back)
         self.lock = AppLock(ctx, on_unlocked=self._unlocked, on_forgotten=self._forgotten)
@@ -115,6 +117,7 @@ class Shell:
         self._label_frame()
         self._layout_for(self.page.width)
         self._ticker = asyncio.create_task(self.sync_bar.keep_fresh(self._frame_showing))
+        self._unwatch = self.ctx.device.watch_hand_overs(self._worker_signed_out_elsewhere)
         if self.ctx.actor is not None:  # signed in in another window (browser tab): this one opens locked, and
             await self.lock.begin(locked=True)  # shows nothing of theirs before the lock is up
         await self.show(self.page.route or HOME_ROUTE)
@@ -123,6 +126,7 @@ class Shell:
         """The session is closing: stop refreshing the sync bar and watching for idleness."""
         if self._ticker is not None:
             self._ticker.cancel()
+        self._unwatch()
         self.lock.end()
 
     async def redraw(self) -> None:
@@ -200,6 +204,20 @@ class Shell:
         self.lock.end()
         await self.ctx.leave()
         return False
+
+    def _worker_signed_out_elsewhere(self) -> None:
+        """The device's worker signed out or switched worker in some window (called from that window's thread, after
+        the store closed): a window still showing their screens, or their lock, leaves for the sign-in screen now,
+        not at its next step, so no tab stays open on client data nobody is signed in to see."""
+        try:
+            self.page.run_task(self._leave_if_let_go)
+        except RuntimeError:  # this window's session is closing
+            log.debug("A closing window was not told of a sign-out", exc_info=True)
+
+    async def _leave_if_let_go(self) -> None:
+        if self.ctx.actor is not None:
+            self._showing += 1  # a screen still loading for the worker who left is not shown after all
+            await self._still_signed_in()
 
     def _show_sign_in(self) -> None:
         self.lock.end()

@@ -9,8 +9,11 @@ The sync status the runner publishes and the modules whose problems a failed syn
 so the screens read them without importing ``sync``.
 """
 
+import logging
+import threading
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Protocol
 
@@ -24,6 +27,8 @@ from app.usecases.context import Actor, UnitsOfWork
 from app.usecases.device_sign_in import sign_in_on_device
 from sync.engine import SyncEngine
 from sync.status import SyncStatus as SyncStatus  # re-exported: the screens read it from here
+
+log = logging.getLogger(__name__)
 
 SYNC_PROBLEM_MODULES: tuple[ModuleType, ...] = (sync.transport, sync.engine)
 """Where the problems of a failed sync are declared (server down, untrusted certificate, refused page…)."""
@@ -64,6 +69,9 @@ class Device:
     transport_factory: TransportFactory
     """How to reach a server (``HttpTransport``, allowing insecure servers when the app was started so)."""
     sync_starter: SyncStarter
+    _syncs: "weakref.WeakSet[BackgroundSync]" = field(default_factory=weakref.WeakSet, init=False, repr=False)
+    _hand_over_watchers: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
+    _watchers_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def units(self) -> UnitsOfWork:
@@ -98,22 +106,63 @@ class Device:
 
     def sign_out(self) -> None:
         """End the sign-in (on the server too when reachable) and close the store, so the data key leaves memory
-        until the next sign-in; every record stays."""
-        accounts.sign_out(self.units, self.transport_factory)
-        self.store.close()
+        until the next sign-in; every record stays. Every window is told (``watch_hand_overs``)."""
+        database = self.units
+        self._stop_every_sync()
+        try:
+            accounts.sign_out(database, self.transport_factory)
+        finally:
+            self._close_and_tell()
 
     def switch_worker(self) -> None:
         """End the sign-in for the next worker without a goodbye to the server: the token stays, so what this worker
-        queued keeps reaching the server under their name (``accounts.switch_worker``)."""
-        accounts.switch_worker(self.units)
+        queued keeps reaching the server under their name (``accounts.switch_worker``). Every window is told."""
+        database = self.units
+        self._stop_every_sync()
+        try:
+            accounts.switch_worker(database)
+        finally:
+            self._close_and_tell()
+
+    def _stop_every_sync(self) -> None:
+        """Stop the background sync of every window (each ends the attempt it is in, so a change the server took is
+        marked as sent, and one it did not take stays queued) before the store closes under them."""
+        for running in list(self._syncs):
+            running.stop()
+
+    def _close_and_tell(self) -> None:
         self.store.close()
+        with self._watchers_lock:
+            watchers = list(self._hand_over_watchers)
+        for watcher in watchers:
+            try:
+                watcher()
+            except Exception:  # one window that cannot hear (closing as we speak) must not keep the others from it
+                log.exception("A window could not be told that its worker signed out")
+
+    def watch_hand_overs(self, watcher: Callable[[], None]) -> Callable[[], None]:
+        """Call ``watcher`` (from whichever thread signs out) each time the signed-in worker signs out or switches
+        worker in any window, after the store has closed: a window still showing that worker's screens leaves them.
+        Returns the call that stops watching (the window closed)."""
+        with self._watchers_lock:
+            self._hand_over_watchers.append(watcher)
+
+        def unwatch() -> None:
+            with self._watchers_lock:
+                if watcher in self._hand_over_watchers:
+                    self._hand_over_watchers.remove(watcher)
+
+        return unwatch
 
     def background_sync(self, on_status: Callable[[SyncStatus], None]) -> BackgroundSync:
-        """A background sync for the signed-in worker, not yet started; ``on_status`` is called from its thread."""
+        """A background sync for the signed-in worker, not yet started; ``on_status`` is called from its thread.
+        A sign-out or a switch of worker in any window stops it."""
         database = self.store.database
         if database is None:
             raise NotSignedIn("Sign in first.")
-        return self.sync_starter(sync_engine_factory(database, self.transport_factory), on_status)
+        running = self.sync_starter(sync_engine_factory(database, self.transport_factory), on_status)
+        self._syncs.add(running)
+        return running
 
     # --- language -----------------------------------------------------------------------------------------------
 

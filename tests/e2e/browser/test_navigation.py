@@ -496,13 +496,14 @@ def test_a_supervisor_on_the_shared_tablet_narrows_the_agency_sessions_to_one_wo
     assert all(height <= LABEL_LINE_HEIGHT for height in heights.values()), heights
 
 
-def test_a_second_tab_opens_locked_and_switch_worker_hands_the_tablet_over(
+def test_a_second_tab_opens_locked_and_leaves_by_itself_when_the_worker_switches_in_the_first(
     open_app, second_outpost_app, viewports, reveal, type_into, screenshot, small_targets, close_dialog
 ) -> None:
     """Every browser tab is a window of the same app and device store: a tab opened while a worker is signed in
-    shows the lock, not their screens; once they switch worker in the first tab, the other tab's next step at the lock
-    leads to the sign-in screen, and a colleague signs in with their own password. On the second device, so the first
-    device's tests are not disturbed (the lock test may have left a PIN there, or run on another pytest worker)."""
+    shows the lock, not their screens. Unlocked, it shows their dashboard; once they switch worker in the first tab,
+    the other tab leaves for the sign-in screen by itself (nobody touches it), and a colleague signs in with their
+    own password. On the second device, so the first device's tests are not disturbed (the lock test may have left
+    a PIN there, or run on another pytest worker)."""
 
     def tab() -> Worker:
         page = open_app("tablet", second_outpost_app)
@@ -513,12 +514,12 @@ def test_a_second_tab_opens_locked_and_switch_worker_hands_the_tablet_over(
     other = tab()
     expect(other.page.get_by_text("Outpost is locked")).to_be_visible()
     expect(other.button("Register a New Client")).to_have_count(0)
+    other.sign_in()  # unlocks with the password: the tab shows the worker's dashboard
 
     me.go_to("My Profile")
     me.press("Switch worker")
     expect(me.page.get_by_role("textbox", name="User ID")).to_be_visible()
-    other.press("Unlock")  # with nothing typed: any step at the lock checks first who holds the device
-    expect(other.page.get_by_role("textbox", name="User ID")).to_be_visible()  # not the first worker's screens
+    expect(other.page.get_by_role("textbox", name="User ID")).to_be_visible()  # without a touch
     expect(other.button("Register a New Client")).to_have_count(0)
 
     me.type("User ID", COLLEAGUE.user_id)

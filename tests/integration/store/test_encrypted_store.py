@@ -14,7 +14,7 @@ from unit.account_server import PASSWORDS, AccountServer
 
 from app.domain.clients import Client
 from app.store import encryption
-from app.store.db import DB_FILENAME, DeviceDatabase
+from app.store.db import DB_FILENAME, DeviceDatabase, StoreClosed
 from app.store.device import DeviceStore
 from app.store.keyring import KdfParams, new_data_key
 from app.store.models import OutboxRow
@@ -274,6 +274,57 @@ def test_switching_worker_closes_the_store_and_the_next_sign_in_opens_it_with_th
     device.sign_in(SERVER, "jdoe", PASSWORDS["jdoe"], "Tablet 3")
     assert device.holds("jdoe")
     assert encrypted_outbox(open_store(device.store)) == [client_id]  # still Wen's to send
+    device.store.close()
+
+
+class WindowSync:
+    """A window's background sync, as the Device hands it out: it only records whether it was stopped."""
+
+    def __init__(self, *_parts: object) -> None:
+        self.stopped = False
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def trigger(self) -> None:
+        pass
+
+    def sync_now(self) -> None:
+        pass
+
+    def connectivity_changed(self, online: bool) -> None:
+        pass
+
+
+@pytest.mark.parametrize("leaving", ["sign_out", "switch_worker"])
+def test_signing_out_in_one_tab_stops_every_tabs_sync_tells_them_and_leaves_no_way_into_the_store(
+    tmp_path: Path, accounts, make_client, leaving: str
+) -> None:
+    """Two browser tabs of one app: the tab that signs out closes the store for both. The other tab's sync, which
+    holds the database it was given, stops and can open no connection again; the other tab is told at once; what
+    was queued stays for the next sign-in."""
+    device = Device(restarted(tmp_path), accounts.transport, sync_starter=WindowSync)
+    wen = device.sign_in(SERVER, "wlee", PASSWORDS["wlee"], "Tablet 3").actor
+    client_id = register(device.units, wen, make_client)
+    syncs = [device.background_sync(lambda _status: None) for _tab in range(2)]
+    held_by_a_sync = device.units
+    told: list[str] = []
+    device.watch_hand_overs(lambda: told.append("other tab"))
+    stop_watching = device.watch_hand_overs(lambda: told.append("closed tab"))
+    stop_watching()
+
+    getattr(device, leaving)()
+
+    assert [sync.stopped for sync in syncs] == [True, True]
+    assert told == ["other tab"]
+    assert not device.holds("wlee") and device.store.key is None
+    with pytest.raises(StoreClosed):
+        load_client(held_by_a_sync, client_id)
+    device.sign_in(SERVER, "wlee", PASSWORDS["wlee"], "Tablet 3")
+    assert encrypted_outbox(open_store(device.store)) == [client_id]
     device.store.close()
 
 
