@@ -4,9 +4,11 @@ An administrator adds a worker and hands over a one-time password; the worker si
 device's own sign-in, over HTTP) and records a session, but is refused the console's administration pages; a
 supervisor finds that session, merges two records of one client and downloads the month's funder export. The
 console is plain HTML, so these tests are quick next to the app's. Every page is photographed at laptop size in
-English and French (docs/screenshots/console-*.png).
+English and French (docs/screenshots/console-*.png), the page of an address with nothing at it and of a refused
+form included. The issue's whole "done when", with the worker on the app itself, is test_console_done_when.py.
 """
 
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -19,6 +21,7 @@ from app.usecases.clients import load_client
 from app.usecases.context import NotFound
 from app.usecases.sessions import sessions_of_client
 from seed_data.reference import DEMO_ADMINISTRATOR, DEMO_PASSWORD, DEMO_SUPERVISOR
+from server.console.i18n import translations
 
 LAPTOP = {"width": 1280, "height": 800}
 
@@ -198,14 +201,18 @@ PAGES = {
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_every_console_page_in_english_and_french(laptop, demo_server, language: str) -> None:
-    """Photographs each page at laptop size (the first session and client of the list open their own pages)."""
+def test_every_console_page_in_english_and_french(laptop, demo_server, tmp_path: Path, language: str) -> None:
+    """Photographs each page at laptop size (the first session and client of the list open their own pages), and
+    the two a reader meets when something is wrong: an address with nothing at it and a refused form. The pages only
+    a journey reaches (the merge, a device, a one-time password, a refusal by role) are photographed in English by
+    the two journeys above and in French here."""
+    tr = translations(language).gettext
     page = laptop(language)
     page.goto(demo_server.url + "/console/sign-in")
     laptop.photograph(page, "sign-in", language)
-    page.get_by_label("Identifiant" if language == "fr" else "User ID").fill(DEMO_ADMINISTRATOR.user_id)
-    page.get_by_label("Mot de passe" if language == "fr" else "Password").fill(DEMO_ADMINISTRATOR.password)
-    page.get_by_role("button", name="Se connecter" if language == "fr" else "Sign in").click()
+    page.get_by_label(tr("User ID")).fill(DEMO_ADMINISTRATOR.user_id)
+    page.get_by_label(tr("Password")).fill(DEMO_ADMINISTRATOR.password)
+    page.get_by_role("button", name=tr("Sign in")).click()
     for name, path in PAGES.items():
         response = page.goto(demo_server.url + path)
         assert response is not None and response.status == 200, path  # an administrator may open every page
@@ -218,3 +225,54 @@ def test_every_console_page_in_english_and_french(laptop, demo_server, language:
         laptop.photograph(page, "session", language)
         page.get_by_role("main").locator("h3 a").first.click()
         laptop.photograph(page, "client", language)
+
+    response = page.goto(f"{demo_server.url}/console/sessions/{uuid.uuid4()}")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text(tr("Page not found"))
+    laptop.photograph(page, "not-found", language)
+    # A form whose token is not this browser's (as after a sign-in elsewhere) is refused before it is read.
+    page.goto(demo_server.url + "/console/")
+    language_form = page.locator('form[action="/console/language"]')
+    language_form.locator('input[name="csrf_token"]').evaluate("field => { field.value = 'stale'; }")
+    language_form.get_by_role("button").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(tr("The form was not accepted"))
+    laptop.photograph(page, "form-refused", language)
+    if language == "fr":
+        _journey_pages_in_french(laptop, page, demo_server.url, tmp_path)
+
+
+def _journey_pages_in_french(laptop: Laptop, page: Page, server_url: str, tmp_path: Path) -> None:
+    """The merge, a device and a one-time password as the French administrator sees them, and the refusal a
+    French-reading worker gets: a tablet signs in and registers one client twice to have something to show."""
+    fr = translations("fr").gettext
+    first_name = unique("Élise")
+    tablet = Device(tmp_path / "tablet", server_url, "Tablette de l'accueil")
+    tablet.sign_in("mhernandez")
+    tablet.sync()
+    for _twice in range(2):
+        tablet.register(first_name=first_name, last_name="Bouchard", date_of_birth=date(1990, 6, 14))
+    tablet.sync()
+    tablet.db.close()
+
+    page.goto(server_url + "/console/duplicates")
+    page.get_by_role("row").filter(has_text=first_name).get_by_role("link", name=fr("Compare and merge")).click()
+    expect(page.get_by_role("button", name=fr("Merge into the kept record"))).to_be_visible()
+    laptop.photograph(page, "merge", "fr")
+    page.goto(server_url + "/console/devices")
+    page.get_by_role("link", name="Tablette de l'accueil").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tablette de l'accueil")
+    laptop.photograph(page, "device", "fr")
+    page.goto(server_url + "/console/workers/new")
+    page.get_by_label(fr("Name"), exact=True).fill("Noémie Nouvelle")
+    page.get_by_label(fr("User ID"), exact=True).fill(unique("nnouv"))
+    page.get_by_role("button", name=fr("Add the worker")).click()
+    expect(page.locator("code.secret")).to_be_visible()
+    laptop.photograph(page, "password-handover", "fr")
+
+    worker = laptop("fr")
+    worker.goto(server_url + "/console/workers")
+    worker.get_by_label(fr("User ID")).fill("mhernandez")
+    worker.get_by_label(fr("Password")).fill(DEMO_PASSWORD)
+    worker.get_by_role("button", name=fr("Sign in")).click()
+    expect(worker.get_by_role("heading", level=1)).to_have_text(fr("Not allowed"))
+    laptop.photograph(worker, "not-allowed", "fr")
