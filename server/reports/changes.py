@@ -28,7 +28,7 @@ from server.reports.export_log import (
 )
 from server.reports.judging import CLIENT, SERVICE_FORM
 from server.reports.period import month_of
-from server.reports.reading import ClientBook, clients_changed_after, paged, sessions_changed_after
+from server.reports.reading import ClientBook, clients_changed_after, merged_into, paged, sessions_changed_after
 
 CHANGED = "Changed"
 GONE = "Removed"
@@ -85,6 +85,7 @@ class ChangeFinder:
         for page in paged(stored):
             self.clients.fetch_for(page)
             logged = self.log.latest_in_sessions(session.id for session in page)
+            self.clients.fetch(item.facts["client_id"] for item in logged.values())  # as exported (merged since?)
             for session in page:
                 yield from self._session(session, logged)
 
@@ -96,7 +97,7 @@ class ChangeFinder:
         for form_id, item in logged.items():
             if item.session_id != session.id or form_id in self.skip or item.action == REMOVED:
                 continue
-            name = _name(clients.get(item.facts["client_id"]))
+            name = _name(self.clients.get(item.facts["client_id"]))  # the client as exported
             if form_id not in forms:
                 yield ChangeSinceExport(GONE, SERVICE_FORM, form_id, session.id, name, item.month, "",
                                         "No longer in its session.", removed=item)  # fmt: skip
@@ -104,7 +105,13 @@ class ChangeFinder:
             now = service_facts(session, forms[form_id])
             if now != item.facts or gaps[form_id]:
                 reasons = "; ".join(gap.message for gap in gaps[form_id])
-                what = describe_changes(item.facts, now) or "Nothing it reported; it is no longer reportable."
+                names = {
+                    cid: _identified(self.clients.get(cid))
+                    for cid in (item.facts["client_id"], forms[form_id].client_id)
+                }
+                what = describe_changes(item.facts, now, client_names=names) or (
+                    "Nothing it reported; it is no longer reportable."
+                )
                 yield ChangeSinceExport(CHANGED, SERVICE_FORM, form_id, session.id, name, item.month, month_now,
                                         what, reasons)  # fmt: skip
         if month_now in self.exported_months and month_now != self.this_month:
@@ -129,10 +136,17 @@ class ChangeFinder:
                                             describe_changes(item.facts, now), reasons)  # fmt: skip
 
     def _gone(self) -> Iterator[ChangeSinceExport]:
-        for item in self.log.gone():
-            what = (
-                "Its session is no longer on the server." if item.entity == SERVICE_FORM else "No longer on the server."
-            )
+        gone = list(self.log.gone())
+        survivors = merged_into(self.db, (item.record_id for item in gone if item.entity == CLIENT))
+        self.clients.fetch(survivors.values())
+        for item in gone:
+            if item.entity == SERVICE_FORM:
+                what = "Its session is no longer on the server."
+            elif item.record_id in survivors:
+                survivor = _name(self.clients.get(survivors[item.record_id]))
+                what = f"Merged into {survivor}'s profile, which holds its services now."
+            else:
+                what = "No longer on the server."
             name = f"{item.facts.get('first_name', '')} {item.facts.get('last_name', '')}".strip()
             yield ChangeSinceExport(GONE, item.entity, item.record_id, item.session_id or "", name, item.month, "",
                                     what, removed=item)  # fmt: skip
@@ -140,3 +154,12 @@ class ChangeFinder:
 
 def _name(client: Client | None) -> str:
     return client.display_name if client is not None else ""
+
+
+def _identified(client: Client | None) -> str:
+    """The client's name and identifier, as a row that now names another client says who: the funder knows the
+    client by the identifier."""
+    if client is None:
+        return ""
+    identifier = client.client_identifier.strip()
+    return f"{client.display_name} ({identifier})" if identifier else client.display_name

@@ -5,7 +5,7 @@ below, never notes). A later export compares a record's facts now with the lates
 since; a record the log holds that is no longer on the server gets a "removed" item, so it is reported gone once.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,15 +73,23 @@ def client_facts(client: Client) -> dict[str, Any]:
     return {name: record[name] for name in CLIENT_FACTS}
 
 
-def describe_changes(before: dict[str, Any], after: dict[str, Any]) -> str:
-    """``Service Date: 2025-03-10 → 2025-02-27; Status of Service: Complete → Ongoing``."""
+def describe_changes(
+    before: dict[str, Any], after: dict[str, Any], *, client_names: Mapping[str, str] | None = None
+) -> str:
+    """``Service Date: 2025-03-10 → 2025-02-27; Status of Service: Complete → Ongoing``; a service that now names
+    another client (after a merge) says who, by ``client_names`` (client id → name), rather than by id."""
     changed = [name for name in after if before.get(name) != after[name]]
-    return "; ".join(f"{FACT_LABELS.get(n, n)}: {_words(n, before.get(n))} → {_words(n, after[n])}" for n in changed)
+    names = client_names or {}
+    return "; ".join(
+        f"{FACT_LABELS.get(n, n)}: {_words(n, before.get(n), names)} → {_words(n, after[n], names)}" for n in changed
+    )
 
 
-def _words(name: str, value: Any) -> str:
+def _words(name: str, value: Any, client_names: Mapping[str, str]) -> str:
     if value is None or value == "" or value == []:
         return "(blank)"
+    if name == "client_id":
+        return client_names.get(value) or value
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if name == "referrals":
@@ -153,9 +161,10 @@ class ExportLog:
         return found
 
     def gone(self) -> Iterator[LoggedItem]:
-        """Exported records no longer on the server (their session or client deleted or merged away), once each."""
+        """Exported records no longer on the server (their session deleted, their client deleted or merged into
+        another), once each."""
         gone_session = ~exists().where(SessionRecord.id == ExportItem.session_id)
-        gone_client = ~exists().where(ClientRecord.id == ExportItem.record_id)
+        gone_client = ~exists().where(ClientRecord.id == ExportItem.record_id, ClientRecord.merged_into.is_(None))
         query = select(ExportItem.record_id).where(
             ExportItem.agency_id == self.agency_id,
             ExportItem.action == EXPORTED,

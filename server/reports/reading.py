@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Text, select, tuple_, type_coerce
+from sqlalchemy import Row, Text, null, select, tuple_, type_coerce
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.clients import Client
@@ -62,18 +62,33 @@ def sessions_changed_after(
 
 
 def clients_changed_after(db: DbSession, *, agency_id: str, seq: int, page_size: int = PAGE_SIZE) -> Iterator[Client]:
-    """The agency's clients whose last change came after change sequence ``seq``, oldest change first."""
+    """The agency's clients whose last change came after change sequence ``seq``, oldest change first; a client
+    merged into another is not among them (it is gone, see ``merged_into``)."""
     for row in _changed_after(db, ClientRecord, agency_id, seq, page_size):
-        yield client_from_stored(row.record, record_id=row.id)
+        if row.merged_into is None:
+            yield client_from_stored(row.record, record_id=row.id)
+
+
+def merged_into(db: DbSession, client_ids: Iterable[str]) -> dict[str, str]:
+    """Of these clients, those merged into another, with the client that holds their sessions now."""
+    found: dict[str, str] = {}
+    for chunk in in_chunks(sorted(set(client_ids))):
+        query = select(ClientRecord.id, ClientRecord.merged_into).where(
+            ClientRecord.id.in_(chunk), ClientRecord.merged_into.is_not(None)
+        )
+        found |= {row.id: row.merged_into for row in db.execute(query)}
+    return found
 
 
 def _changed_after(
     db: DbSession, model: type[SessionRecord] | type[ClientRecord], agency_id: str, seq: int, page_size: int
 ) -> Iterator[Row[Any]]:
-    """Rows (id, seq, record) of ``model`` changed after ``seq``, a keyset page at a time (the agency-seq index)."""
+    """Rows (id, seq, record, merged_into) of ``model`` changed after ``seq``, a keyset page at a time (the agency-seq
+    index); ``merged_into`` is None for sessions."""
+    merged = ClientRecord.merged_into if model is ClientRecord else null()
     while True:
         query = (
-            select(model.id, model.seq, _as_stored(model.record))
+            select(model.id, model.seq, _as_stored(model.record), merged.label("merged_into"))
             .where(model.agency_id == agency_id, model.seq > seq)
             .order_by(model.seq)
             .limit(page_size)
@@ -112,8 +127,11 @@ class ClientBook:
     absent: set[str] = field(default_factory=set)
 
     def fetch_for(self, sessions: Iterable[Session]) -> None:
-        wanted = {form.client_id for session in sessions for form in session.service_forms}
-        missing = wanted - self.known.keys() - self.absent
+        self.fetch({form.client_id for session in sessions for form in session.service_forms})
+
+    def fetch(self, client_ids: Iterable[str]) -> None:
+        """Fetch these clients unless fetched (or found absent) before."""
+        missing = set(client_ids) - self.known.keys() - self.absent
         for chunk in in_chunks(sorted(missing)):
             # By primary key alone, the agency checked on each row: given the agency in the WHERE clause as well,
             # SQLite's planner walks one of the agency's client indexes instead, every client of it for each chunk.

@@ -10,9 +10,11 @@ from typing import Any
 
 import openpyxl
 import pytest
-from server_harness import ServerHarness, change, client_data, new_id, session_data
+from server_harness import NORTH, ServerHarness, change, client_data, new_id, session_data
 from sqlalchemy import delete
 
+from server import merge
+from server.audit import Actor
 from server.cli import main as server_cli
 from server.models import SessionRecord
 from server.reports.export import ExportError, ExportOrder, ExportOutcome, run_export
@@ -262,3 +264,25 @@ def test_a_mapping_file_with_a_mistake_is_refused_naming_it(tmp_path: Path) -> N
     with pytest.raises(TemplateError, match="unknown: support"):
         load_template(broken)
     assert load_template().sheets[0].name == "Client Profile"  # the shipped file loads
+
+
+def test_a_merge_after_an_export_lists_the_merged_profile_as_removed_and_its_services_as_moved(agency: Agency) -> None:
+    """Two profiles of one client were both exported; a supervisor merges them: the funder holds a profile too many
+    and services under it, so the next export says to delete that profile and which services now name the other."""
+    amal, twin = identified("11111111"), identified("11111112", first_name="Amal B")
+    agency.push("client", amal, twin)
+    visit, twin_visit = session_data(service_forms=[form(amal["id"])]), session_data(service_forms=[form(twin["id"])])
+    agency.push("session", visit, twin_visit)
+    assert (agency.export("2025-03", "march.xlsx").clients, agency.export("2025-03", "m2.xlsx").clients) == (2, 0)
+
+    merge.merge_clients(agency.server.db, actor=Actor("sboss", NORTH), now=NOW, keep_id=amal["id"],
+                        merge_id=twin["id"])  # fmt: skip
+    april = agency.export("2025-04", "april.xlsx")
+    changes = {(row[0], row[-1]): row for row in sheet_rows(agency.folder / "april.xlsx", "Changed since exported")}
+    assert set(changes) == {("Removed", twin["id"]), ("Changed", twin_visit["service_forms"][0]["id"])}
+    assert changes[("Removed", twin["id"])][5] == "Merged into Amal Haddad's profile, which holds its services now."
+    assert changes[("Removed", twin["id"])][7] == "Delete the uploaded record in the funder's system."
+    moved = changes[("Changed", twin_visit["service_forms"][0]["id"])]
+    assert moved[2] == "Amal B Haddad"
+    assert moved[5] == "Client: Amal B Haddad (11111112) → Amal Haddad (11111111)"
+    assert april.changed == 2 and agency.export("2025-04", "april-2.xlsx").changed == 0  # listed once
