@@ -5,7 +5,17 @@ from typing import Any
 
 import openpyxl
 import pytest
-from server_harness import API, SOUTH, ServerHarness, change, client_data, group_session_data, new_id, session_data
+from server_harness import (
+    API,
+    NORTH,
+    SOUTH,
+    ServerHarness,
+    change,
+    client_data,
+    group_session_data,
+    new_id,
+    session_data,
+)
 
 
 def form(client_id: str, **changes: Any) -> dict[str, Any]:
@@ -33,11 +43,14 @@ def get(server: ServerHarness, user_id: str, path: str, **params: Any):  # type:
     return server.client.get(f"{API}/reports/{path}", headers=server.login(user_id), params=params)
 
 
-def test_only_supervisors_read_reports(reporting: ServerHarness) -> None:
+def test_only_supervisors_and_administrators_read_reports(reporting: ServerHarness) -> None:
+    reporting.add_worker(NORTH, "nadmin", role="administrator")
     assert get(reporting, "wlee", "statistics", month="2025-03").status_code == 403
     assert get(reporting, "wlee", "unreportable", month="2025-03").status_code == 403
     assert reporting.client.get(f"{API}/reports/statistics", params={"month": "2025-03"}).status_code == 401
-    assert get(reporting, "sboss", "statistics", month="2025-03").status_code == 200
+    for reader in ("sboss", "nadmin"):
+        assert get(reporting, reader, "statistics", month="2025-03").status_code == 200
+        assert get(reporting, reader, "unreportable", month="2025-03").status_code == 200
 
 
 def test_a_period_that_cannot_be_used_is_refused_naming_the_parameter(reporting: ServerHarness) -> None:
