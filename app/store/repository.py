@@ -6,6 +6,7 @@ it; nothing here commits.
 
 import json
 from collections.abc import Sequence
+from dataclasses import fields as dataclass_fields
 from datetime import date
 from functools import lru_cache
 from operator import attrgetter
@@ -292,11 +293,15 @@ def family_members(db: DbSession, family_code: str) -> list[Client]:
 
 # --- sessions ----------------------------------------------------------------------------------------------------
 
-_SESSION_SCALARS = (
-    "id", "agency_id", "created_by", "session_type", "site_code", "service_location_type", "interpreter_present",
-    "interpreters", "service_minutes", "notes", "activity_name", "activity_topic", "unnamed_participants",
-    "created_at", "updated_at", "version",
-)  # fmt: skip
+# A session's fields kept as they are in columns of its own row, found rather than listed: a field of ``Session``
+# with a column of the same name on ``SessionRow`` is written and read back with nothing to add here. The service
+# date and the delivery methods change form on the way (an ISO date, a JSON list); the lists of languages, staff
+# and service forms have tables of their own.
+_SESSION_SCALARS = tuple(
+    field.name
+    for field in dataclass_fields(Session)
+    if field.name in _SESSIONS.c and field.name not in ("service_date", "delivery_methods")
+)
 # The tables a session is stored in, parents first, and the columns each insert fills.
 _SESSION_TABLES: dict[Table, tuple[str, ...]] = {
     _SESSIONS: (*_SESSION_SCALARS, "service_date", "delivery_methods", "complete"),

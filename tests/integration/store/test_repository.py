@@ -1,6 +1,7 @@
 """Records stored on the device come back exactly as saved, and a re-save replaces, never piles up, their rows."""
 
 from collections.abc import Callable
+from dataclasses import fields
 from datetime import date
 
 from sqlalchemy import func, select, text
@@ -10,7 +11,7 @@ from app.domain.clients import Client
 from app.domain.sessions import Referral, ServiceForm, Session
 from app.store import repository
 from app.store.db import DeviceDatabase
-from app.store.models import ReferralRow, ServiceFormRow, SessionLanguageRow, SessionStaffRow
+from app.store.models import ReferralRow, ServiceFormRow, SessionLanguageRow, SessionRow, SessionStaffRow, table_of
 from app.store.outbox import QueuedChange
 
 MakeSession = Callable[..., Session]
@@ -58,6 +59,14 @@ def test_a_stored_session_reads_back_equal(device_db: DeviceDatabase, make_sessi
         repository.put_session(tx, session)
     with device_db.reads() as tx:
         assert repository.get_session(tx, session.id) == session
+
+
+def test_every_field_of_a_session_has_a_place_in_the_device_store() -> None:
+    """A field added to ``Session`` without a column of its name on ``SessionRow`` would be dropped at every save
+    without a word; the session's lists have tables of their own."""
+    in_tables_of_their_own = {"languages", "staff", "service_forms"}
+    columns = set(table_of(SessionRow).c.keys())
+    assert {field.name for field in fields(Session)} - in_tables_of_their_own - columns == set()
 
 
 def test_re_saving_a_session_replaces_its_languages_staff_and_forms(
