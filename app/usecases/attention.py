@@ -16,10 +16,12 @@ from app.store.outbox import NEEDS_ATTENTION, PENDING, QueuedChange, attempt_pro
 from app.store.repositories import SyncKey
 from app.store.unit_of_work import UnitOfWork
 from app.usecases.context import NotFound, UnitsOfWork, utc_now
+from protocol.enums import PushStatus
 from sync.engine import store_wire_record
 
-REJECTED = "rejected"
-CONFLICT = "conflict"
+# Why a change waits for the worker: the push status the server answered it with, as the outbox keeps it.
+REJECTED = PushStatus.REJECTED
+CONFLICT = PushStatus.CONFLICT
 # Fields that differ between any two copies of a record without anyone having changed what it says.
 _BOOKKEEPING_FIELDS = frozenset({"version", "created_at", "updated_at", "complete"})
 
@@ -57,7 +59,7 @@ class AttentionItem:
     entity: str
     record_id: str
     title: RecordTitle
-    problem: str  # "rejected" | "conflict"
+    problem: str  # REJECTED or CONFLICT
     reasons: list[FieldError]  # the server's reasons for a rejection
     mine: dict[str, Any]  # the worker's version, as saved on this device
     theirs: dict[str, Any] | None  # the server's version, for a conflict (None if the server no longer shows it)
