@@ -95,8 +95,11 @@ def _try_pin(account: LocalAccountRow, pin: str) -> Unlock:
         return Unlock(False, NO_PIN, pin_accepted=False)
     if not pin_still_accepted(account.pin_failures):
         return Unlock(False, PIN_LOCKED_OUT, pin_accepted=False)
-    if _pin_matches(account.pin_hash, pin):
+    check = check_secret(pin, account.pin_hash)
+    if check.matches:
         account.pin_failures = 0
+        if check.needs_rehash:  # kept at an earlier cost: the PIN just typed is hashed at today's
+            account.pin_hash = hash_secret(pin)
         return Unlock(True)
     account.pin_failures += 1
     if not pin_still_accepted(account.pin_failures):
@@ -133,7 +136,3 @@ def _account(uow: UnitOfWork, user_id: str) -> LocalAccountRow:
     if account is None:
         raise NotFound(user_id)
     return account
-
-
-def _pin_matches(pin_hash: str, pin: str) -> bool:
-    return check_secret(pin, pin_hash).matches

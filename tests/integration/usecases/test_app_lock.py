@@ -4,6 +4,7 @@ works until ten wrong ones make the device forget the worker."""
 import hashlib
 
 import pytest
+from argon2 import PasswordHasher
 
 from app.domain.device_access import MAX_PASSWORD_FAILURES, MAX_PIN_FAILURES, PIN_TOO_SIMPLE
 from app.store import repository
@@ -21,7 +22,7 @@ from app.usecases.app_lock import (
     unlock_with_password,
     unlock_with_pin,
 )
-from credentials.passwords import hash_secret
+from credentials.passwords import Check, check_secret, hash_secret
 
 PASSWORD = "correct horse"
 PIN = "402918"
@@ -116,3 +117,16 @@ def test_a_password_kept_by_the_earlier_scheme_still_unlocks_and_is_then_kept_as
         assert (account.password_salt, account.password_hash[:10]) == ("", "$argon2id$")
     assert unlock_with_password(device_db, worker, PASSWORD).unlocked
     assert not unlock_with_password(device_db, worker, "guess").unlocked
+
+
+def test_a_pin_kept_at_an_earlier_cost_still_unlocks_and_is_then_kept_at_todays(device_db, worker) -> None:
+    cheaper = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    with device_db.sessions.begin() as tx:
+        tx.get(LocalAccountRow, worker).pin_hash = cheaper.hash(PIN)
+    assert not unlock_with_pin(device_db, worker, "918402").unlocked
+
+    assert unlock_with_pin(device_db, worker, PIN).unlocked
+    with device_db.sessions.begin() as tx:
+        kept = tx.get(LocalAccountRow, worker).pin_hash
+    assert check_secret(PIN, kept) == Check(matches=True, needs_rehash=False)
+    assert unlock_with_pin(device_db, worker, PIN).unlocked
