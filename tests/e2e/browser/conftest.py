@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,6 +135,13 @@ def running_app(server_url: str, folder: Path) -> Iterator[RunningApp]:
         yield app
     finally:
         stop_process(process)
+
+
+@pytest.fixture
+def start_app() -> Callable[[str, Path], AbstractContextManager[RunningApp]]:
+    """``with start_app(server_url, folder) as app``: the app in a process of its own on the device data in
+    ``folder``; a later start on the same folder finds it as the last one left it, as a restarted tablet does."""
+    return running_app
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,17 @@ and reach "Begin Session with Client". Every screen is photographed at phone and
 
 import base64
 import re
+import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from files_on_disk import files_holding
 from playwright.sync_api import Locator, Page, expect
-from server_process import run_admin
+from server_process import run_admin, start_server, stop_process
 
 from app.ui.fonts import FALLBACK_FONTS
 from seed_data.reference import DEMO_PASSWORD, DEMO_SIGN_IN, DEMO_SUPERVISOR, SignIn
@@ -529,3 +531,58 @@ def test_a_second_tab_opens_locked_and_leaves_by_itself_when_the_worker_switches
     me.close_dialog(me.page, "Not now")
     me.go_to("My Profile")
     expect(me.page.get_by_text(re.compile(COLLEAGUE.user_id)).first).to_be_visible()
+
+
+SYNCED = re.compile(r"^Synced (just now|\d+ min ago)$")  # the sync line with nothing left waiting
+
+
+@contextmanager
+def central_server(database_url: str, log_path: Path) -> Iterator[str]:
+    """A server of the test's own, which the test can take away: the URL it answers at, while the block runs."""
+    process, port = start_server(database_url, log_path)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(process)
+
+
+def test_a_restarted_app_asks_for_the_password_and_keeps_what_was_queued_offline(
+    open_app, start_app, unreachable_url: str, tmp_path: Path, viewports, reveal, type_into, screenshot,
+    small_targets, close_dialog, unique: str,
+) -> None:  # fmt: skip
+    """The app process ends (closed, killed, the tablet switched off) three times over one data folder: after each
+    start it shows the sign-in screen, never a worker's screens or the lock (the PIN cannot open a closed store).
+    A client registered while the server is down waits in the queue through a restart, no file holding the name,
+    and reaches the server at the next online sign-in."""
+
+    def tab(app) -> Worker:
+        return Worker(open_app("phone", app), viewports, reveal, type_into, screenshot, small_targets, close_dialog)
+
+    def starts_signed_out(me: Worker) -> None:
+        expect(me.page.get_by_role("textbox", name="User ID")).to_be_visible()
+        expect(me.page.get_by_text("Outpost is locked")).to_have_count(0)
+        expect(me.button("Register a New Client")).to_have_count(0)
+
+    server_database = tmp_path / "server.sqlite3"
+    database_url, server_log = f"sqlite:///{server_database}", tmp_path / "server.log"
+    run_admin(database_url, "demo")
+    with central_server(database_url, server_log) as server_url, start_app(server_url, tmp_path) as app:
+        me = tab(app)
+        me.sign_in()  # the device's first sign-in needs the server
+    with start_app(unreachable_url, tmp_path) as app:  # the server is down now
+        me = tab(app)
+        starts_signed_out(me)
+        me.sign_in()  # offline, with the password
+        me.register("Ilsabet", f"Verhoeven-{unique}", "1979-08-30")
+        me.save()
+        expect(me.button("Begin Session with Client")).to_be_attached()
+        expect(me.page.get_by_text(re.compile(r" · 1 waiting$")).first).to_be_visible()
+    assert files_holding(app.data_dir, unique) == []
+    with central_server(database_url, server_log) as server_url, start_app(server_url, tmp_path) as app:
+        me = tab(app)
+        starts_signed_out(me)
+        me.sign_in()
+        expect(me.page.get_by_text(SYNCED).first).to_be_visible(timeout=SIGN_IN_MS)
+    with closing(sqlite3.connect(server_database)) as server:
+        arrived = server.execute("SELECT created_by FROM client WHERE record LIKE ?", (f"%{unique}%",)).fetchall()
+    assert arrived == [(DEMO_SIGN_IN.user_id,)]
