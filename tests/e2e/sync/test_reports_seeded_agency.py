@@ -6,7 +6,8 @@ Every figure is checked against a count the test makes from the records its tabl
 """
 
 import random
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -203,8 +204,9 @@ def seeded(agency_server: AgencyServer, tmp_path_factory: pytest.TempPathFactory
 # --- independent counts ---------------------------------------------------------------------------------------------
 
 
-def expected_figures(sessions: list[Session]) -> dict[str, Any]:
-    forms = [(session, form) for session in sessions for form in session.service_forms]
+def expected_figures(sessions: list[Session], forms: list[tuple[Session, Any]] | None = None) -> dict[str, Any]:
+    """The figures of these sessions, and of these service forms (by default every form of the sessions)."""
+    forms = [(session, form) for session in sessions for form in session.service_forms] if forms is None else forms
     return {
         "sessions": len(sessions),
         "unique_clients": len({form.client_id for _, form in forms}),
@@ -216,6 +218,37 @@ def expected_figures(sessions: list[Session]) -> dict[str, Any]:
         "unnamed_participants": sum(session.unnamed_participants for session in sessions),
         "referrals": sum(len(form.referrals) for _, form in forms),
     }
+
+
+BREAKDOWNS: dict[str, tuple[Callable[[Session], set[str]], Callable[[Session, Any], set[str]]]] = {
+    # which groups a session counts under, and which a service form counts under
+    "by_site": (lambda s: {s.site_code or ""}, lambda s, f: {s.site_code or ""}),
+    "by_worker": (lambda s: set(s.staff), lambda s, f: set(s.staff)),
+    "by_service_type": (lambda s: {f.service_type for f in s.service_forms}, lambda s, f: {f.service_type}),
+    "by_delivery_method": (lambda s: set(s.delivery_methods), lambda s, f: set(s.delivery_methods)),
+}
+
+
+def expected_groups(sessions: list[Session], breakdown: str) -> dict[str, dict[str, Any]]:
+    session_keys, form_keys = BREAKDOWNS[breakdown]
+    keys = {key for session in sessions for key in session_keys(session)}
+    return {
+        key: expected_figures(
+            [s for s in sessions if key in session_keys(s)],
+            [(s, f) for s in sessions for f in s.service_forms if key in form_keys(s, f)],
+        )
+        for key in keys
+    }
+
+
+def assert_every_count(figures: dict[str, Any], sessions: list[Session]) -> None:
+    """Totals, every group of every breakdown and the sessions by language, against the test's own counts."""
+    assert figures["totals"] == expected_figures(sessions)
+    for breakdown in BREAKDOWNS:
+        found = {row["key"]: {k: v for k, v in row.items() if k not in ("key", "label")} for row in figures[breakdown]}
+        assert found == expected_groups(sessions, breakdown), breakdown
+    languages = Counter(code for session in sessions for code in set(session.languages))
+    assert {row["key"]: row["sessions"] for row in figures["languages"]} == languages
 
 
 def reportable(seeded: Seeded, form: Any) -> bool:
@@ -268,7 +301,7 @@ def service_rows(seeded: Seeded, sessions: list[Session]) -> list[tuple[Any, ...
 
 def test_figures_and_export_match_what_the_tablets_recorded_before_and_after_a_late_sync(seeded: Seeded) -> None:
     synced = seeded.in_month("front-desk", "outreach")
-    assert statistics(seeded)["totals"] == expected_figures(synced)
+    assert_every_count(statistics(seeded), synced)
 
     first = export(seeded, "first.xlsx")
     expected = service_rows(seeded, synced)
@@ -291,7 +324,7 @@ def test_figures_and_export_match_what_the_tablets_recorded_before_and_after_a_l
     seeded.tablets["rural"].sync()
 
     everything = seeded.in_month("front-desk", "outreach", "rural")
-    assert statistics(seeded)["totals"] == expected_figures(everything)
+    assert_every_count(statistics(seeded), everything)
     second = export(seeded, "second.xlsx")
     late = seeded.in_month("rural")
     assert rows(second, "Services") == service_rows(seeded, late)
