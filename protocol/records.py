@@ -13,7 +13,7 @@ Missing fields and ``null`` in a field that cannot be null read as the field's d
 import dataclasses
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Final, TypeVar
 
 import msgspec
 
@@ -23,14 +23,22 @@ from app.domain.sessions import MAX_NOTES, Referral, ServiceForm, Session, is_se
 from protocol import codec
 from protocol.problems import WireErrors, field_problems, nul_problems, required
 
-# Text fields by what they hold; the limits are those of the columns that store them on either side.
-Code = Annotated[str, msgspec.Meta(max_length=40)]
-ShortCode = Annotated[str, msgspec.Meta(max_length=20)]
+# Text fields by what they hold; the limits are those of the columns that store them on either side. The server
+# checks what an administrator types for the records it sends (sites, workers, reference lists) against the same
+# numbers, so a device never has to refuse a pulled record as too long.
+MAX_CODE: Final = 40
+MAX_SHORT_CODE: Final = 20
+MAX_USER_ID: Final = 100
+MAX_NAME: Final = 200
+MAX_ADDRESS: Final = 500
+MAX_REFERENCE_NAME: Final = 100
+Code = Annotated[str, msgspec.Meta(max_length=MAX_CODE)]
+ShortCode = Annotated[str, msgspec.Meta(max_length=MAX_SHORT_CODE)]
 RecordId = Annotated[str, msgspec.Meta(max_length=100)]
 AgencyId = Annotated[str, msgspec.Meta(max_length=64)]
-UserId = Annotated[str, msgspec.Meta(max_length=100)]
-Name = Annotated[str, msgspec.Meta(max_length=200)]
-Address = Annotated[str, msgspec.Meta(max_length=500)]
+UserId = Annotated[str, msgspec.Meta(max_length=MAX_USER_ID)]
+Name = Annotated[str, msgspec.Meta(max_length=MAX_NAME)]
+Address = Annotated[str, msgspec.Meta(max_length=MAX_ADDRESS)]
 Timestamp = Annotated[str, msgspec.Meta(max_length=40)]
 Notes = Annotated[str, msgspec.Meta(max_length=MAX_NOTES)]
 
@@ -150,9 +158,12 @@ class WorkerData(msgspec.Struct, kw_only=True):
     active: bool = True
 
 
-ReferenceName = Annotated[str, msgspec.Meta(max_length=100)]
+ReferenceName = Annotated[str, msgspec.Meta(max_length=MAX_REFERENCE_NAME)]
 FrenchName = Annotated[
-    str, msgspec.Meta(max_length=100, description="The name in French; empty when none is known (added in v1).")
+    str,
+    msgspec.Meta(
+        max_length=MAX_REFERENCE_NAME, description="The name in French; empty when none is known (added in v1)."
+    ),
 ]
 
 

@@ -17,16 +17,16 @@ from sqlalchemy.orm import Session
 from app.domain import roles
 from app.domain.codes import ROLES
 from credentials.passwords import hash_secret
+from protocol.records import MAX_ADDRESS, MAX_CODE, MAX_NAME, MAX_REFERENCE_NAME, MAX_SHORT_CODE, MAX_USER_ID
 from server import audit, crud
 from server.audit import Actor
 from server.core.messages import N_, Refused
 from server.db import Database
 from server.models import Agency, ConsoleSignIn, Site, Worker
-from server.site_import import MAX_ADDRESS, MAX_CODE, MAX_NAME, SiteRow
+from server.site_import import SiteRow
 
 MIN_PASSWORD_LENGTH = 8
-MAX_USER_ID = 100
-MAX_WORKER_NAME = 200
+MAX_WORKER_NAME = MAX_NAME
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
 _SITE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # One-time passwords are read aloud or copied by hand: no 0/o, 1/l/i.
@@ -260,8 +260,7 @@ def _site_for(session: Session, agency_id: str, code: str) -> Site:
 
 REFERENCE_LISTS = {"language": N_("Languages"), "service_location_type": N_("Types of service location")}
 _REFERENCE_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-MAX_REFERENCE_CODE = 20
-MAX_REFERENCE_NAME = 100
+MAX_REFERENCE_CODE = MAX_SHORT_CODE  # the shorter of the lists' codes (a language's)
 
 
 def put_reference_entry(

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from protocol import PROTOCOL_VERSION
 from protocol.api import MAX_CHANGES_PER_PUSH
 from protocol.enums import PUSHED_ENTITIES, Entity, Operation, PushStatus, RefusalCode
-from protocol.records import PULLED_RECORDS, PUSHED_RECORDS, TOMBSTONE_RECORDS, AgencyData
+from protocol.records import MAX_USER_ID, PULLED_RECORDS, PUSHED_RECORDS, TOMBSTONE_RECORDS, AgencyData
 
 
 def _refs(*models: type, nullable: bool = False) -> dict[str, Any]:
@@ -33,7 +33,7 @@ NO_NUL = r"^[^\x00]*$"
 
 
 class LoginRequest(BaseModel):
-    user_id: str = Field(min_length=1, max_length=100, pattern=NO_NUL)
+    user_id: str = Field(min_length=1, max_length=MAX_USER_ID, pattern=NO_NUL)
     password: str = Field(min_length=1, max_length=1000)
     device_id: UUID
     device_name: str = Field(default="", max_length=200, pattern=NO_NUL)

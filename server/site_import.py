@@ -11,12 +11,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from protocol.records import MAX_ADDRESS, MAX_CODE, MAX_NAME
 from server.core.messages import N_, Message
 
 COLUMNS = ("code", "name", "address")
-MAX_CODE = 40
-MAX_NAME = 200
-MAX_ADDRESS = 500
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
