@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from seed_data.reference import DEMO_ADMINISTRATOR, DEMO_SIGN_IN, DEMO_SUPERVISOR
@@ -18,7 +19,7 @@ BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 60
 
 
-def wait_until(ready, what: str, process: subprocess.Popen[bytes]) -> None:  # type: ignore[no-untyped-def]
+def wait_until(ready: Callable[[], bool], what: str, process: subprocess.Popen[bytes]) -> None:
     """Poll ``ready`` until it is true, failing early if ``process`` died."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:

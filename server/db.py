@@ -40,7 +40,7 @@ _WRITER_OPTION = "outpost_writer"
 _JSON_CODEC = {"json_serializer": codec.dumps, "json_deserializer": codec.loads}
 
 
-def _configure_sqlite_connection(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event below issues BEGIN itself
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -55,11 +55,11 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
-def _note_idle(_dbapi_connection, record: ConnectionPoolEntry) -> None:  # type: ignore[no-untyped-def]
+def _note_idle(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
     record.info[_IDLE_SINCE] = time.monotonic()
 
 
-def _ping_if_idle(dbapi_connection, record: ConnectionPoolEntry, _proxy) -> None:  # type: ignore[no-untyped-def]
+def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
     """Hand out a connection that sat idle a while only after a ping, so one PostgreSQL dropped (a restart, a
     firewall's idle timeout) is replaced instead of failing a request. ``DisconnectionError`` makes the pool
     discard it and try another."""

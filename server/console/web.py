@@ -81,6 +81,7 @@ def environment(language: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Jinja2's i18n extension adds this method to the environment when it loads, so type checkers cannot see it.
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["day"] = lambda value: format_date(_as_date(value), "medium", locale=locale) if value else ""
     env.filters["moment"] = lambda value: format_datetime(value, _to_the_minute(locale), locale=locale) if value else ""

@@ -224,15 +224,15 @@ def _column(raw: dict[str, Any], where: str, records: str) -> Column:
     if not header:
         raise TemplateError(f"{where}: every column needs a header.")
     codes = {str(key): str(value) for key, value in raw.get("codes", {}).items()}
-    options = {"codes": codes, "join": str(raw.get("join", "; ")), "first": bool(raw.get("first", False))}
+    join, first = str(raw.get("join", "; ")), bool(raw.get("first", False))
     if "fixed" in raw:
         fixed = str(raw["fixed"])
-        return Column(header, lambda _row: fixed, **options)  # type: ignore[arg-type]
+        return Column(header, lambda _row: fixed, codes=codes, join=join, first=first)
     value = str(raw.get("value", ""))
     allowed = CLIENT_VALUES if records == CLIENTS else {**CLIENT_VALUES, **SERVICE_VALUES}
     if value in allowed:
-        return Column(header, allowed[value], **options)  # type: ignore[arg-type]
+        return Column(header, allowed[value], codes=codes, join=join, first=first)
     if records == SERVICES and value.startswith(_TICKED):
         code = value.removeprefix(_TICKED)
-        return Column(header, lambda row: code in row.of_form.services, **options)  # type: ignore[arg-type]
+        return Column(header, lambda row: code in row.of_form.services, codes=codes, join=join, first=first)
     raise TemplateError(f"{where}: column {header!r} has value {value!r}, which is not one Outpost can fill in.")

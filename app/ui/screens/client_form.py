@@ -206,6 +206,7 @@ class _ClientForm:
                 values[name] = None
                 unreadable[name] = str(problem)
         values["consent"] = bool(self.consent.value)
+        # Each value is of its field's type (text, choice, date, yes/no), which a dict of them cannot say to mypy.
         return replace(self.client, **values), unreadable  # type: ignore[arg-type]
 
     def _show_errors(self, errors: dict[str, str]) -> None:
