@@ -24,13 +24,13 @@ from seed_data.caseload import CLIENTS, WEEKS_OF_SESSIONS, demo_caseload
 from seed_data.reference import DEMO_SIGN_IN, load_demo_reference, load_languages, load_location_types
 from server import admin, crud, devices
 from server.audit import SERVER_COMMAND_LINE
-from server.core.config import database_url_from
+from server.core.config import database_url_from, export_mapping_from
 from server.core.messages import Refused
 from server.db import Database
 from server.models import ROLE_WORKER
 from server.push import push_changes
 from server.reports.export import ExportError, ExportOrder, run_export
-from server.reports.template import TemplateError, load_template
+from server.reports.template import TemplateError, template_at
 from server.reports.workbook import FORMATS
 from server.schemas import Change
 from server.site_import import SiteFileError, read_sites_csv
@@ -275,7 +275,7 @@ def _load_demo_caseload(db: Database) -> str:
 
 def export(db: Database, args: argparse.Namespace) -> str:
     """Write the month's funder export; only records never exported before unless ``--again``."""
-    template = load_template(Path(args.mapping) if args.mapping else None)
+    template = template_at(export_mapping_from(args.mapping))
     order = ExportOrder(
         agency_id=args.agency,
         month=args.month,
@@ -388,7 +388,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--format", choices=FORMATS, default="xlsx", help="xlsx: one workbook; csv: a folder of files")
     sub.add_argument("--out", required=True, help="the workbook (or folder) to write; must not exist yet")
     sub.add_argument("--again", action="store_true", help="export the month's records even if exported before")
-    sub.add_argument("--mapping", help="a mapping file to use instead of the shipped iCARE layout")
+    sub.add_argument("--mapping", help="a mapping file to use instead of the shipped iCARE layout (default: "
+                     "$OUTPOST_EXPORT_MAPPING, which the console and the API use too)")  # fmt: skip
     return parser
 
 

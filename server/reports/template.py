@@ -160,6 +160,11 @@ class ExportTemplate:
         return value
 
 
+def template_at(mapping: str) -> ExportTemplate:
+    """The mapping file named by a setting (``Settings.export_mapping``), or the shipped one when it is empty."""
+    return load_template(Path(mapping) if mapping else None)
+
+
 def load_template(path: Path | None = None) -> ExportTemplate:
     """The mapping file at ``path``, or the one that ships; TemplateError says what is wrong with it."""
     if path is None:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from server.api.deps import DatabaseDep, NowDep, ReportReader
+from server.api.deps import DatabaseDep, NowDep, ReportReader, SettingsDep
 from server.api.request_body import BODY_ERRORS, LimitedBodyRoute
 from server.reports.export import ExportError, ExportOrder, run_export
 from server.reports.export_log import ExportLog
@@ -30,6 +30,7 @@ from server.reports.schemas import (
     UnreportableResponse,
 )
 from server.reports.statistics import Statistics, tally
+from server.reports.template import TemplateError, template_at
 from server.schemas import ErrorDetail
 
 router = APIRouter(prefix="/reports", tags=["reports"], route_class=LimitedBodyRoute)
@@ -137,15 +138,18 @@ def exports(worker: ReportReader, db: DatabaseDep) -> list[ExportRunOut]:
     },
     response_class=FileResponse,
 )
-def export_month(body: ExportRequest, worker: ReportReader, db: DatabaseDep, now: NowDep) -> FileResponse:
+def export_month(
+    body: ExportRequest, worker: ReportReader, db: DatabaseDep, settings: SettingsDep, now: NowDep
+) -> FileResponse:
     """Export a month as an XLSX workbook, exactly as ``outpost-server export`` does, and download it."""
     period_from(body.month, None, None)  # 422 for a month that cannot be used
     folder = Path(tempfile.mkdtemp(prefix="outpost-export-"))
     name = f"{worker.agency_id}-{body.month}-funder-export.xlsx"
-    order = ExportOrder(worker.agency_id, body.month, folder / name, again=body.again, exported_by=worker.user_id)
     try:
+        order = ExportOrder(worker.agency_id, body.month, folder / name, again=body.again,
+                            exported_by=worker.user_id, template=template_at(settings.export_mapping))  # fmt: skip
         outcome = run_export(db, order, now=now)
-    except ExportError as problem:
+    except (ExportError, TemplateError) as problem:
         shutil.rmtree(folder)
         raise HTTPException(status_code=409, detail=str(problem)) from problem
     headers = {"X-Export-Id": str(outcome.export_id)}

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.background import BackgroundTask
 
-from server.api.deps import DatabaseDep, NowDep
+from server.api.deps import DatabaseDep, NowDep, SettingsDep
 from server.browse import site_names, worker_names
 from server.console.auth import CheckedForm, ReportReader, Viewer
 from server.console.forms import Problems, context, text
@@ -24,6 +24,7 @@ from server.reports.judging import SERVICE_FORM, unreportable_records
 from server.reports.period import Period, PeriodError
 from server.reports.reading import sessions_in
 from server.reports.statistics import tally
+from server.reports.template import TemplateError, template_at
 
 router = APIRouter()
 UNREPORTABLE_SHOWN = 100
@@ -70,6 +71,7 @@ def export(
     request: Request,
     viewer: ReportReader,
     db: DatabaseDep,
+    settings: SettingsDep,
     now: NowDep,
     month: Annotated[str, Form(max_length=20)] = "",
     again: Annotated[str, Form(max_length=10)] = "",
@@ -83,11 +85,12 @@ def export(
     folder = Path(tempfile.mkdtemp(prefix="outpost-console-export-"))
     label = period.start.strftime("%Y-%m")
     name = f"{viewer.worker.agency_id}-{label}-funder-export.xlsx"
-    order = ExportOrder(viewer.worker.agency_id, label, folder / name, again=bool(again),
-                        exported_by=viewer.worker.user_id)  # fmt: skip
     try:
+        template = template_at(settings.export_mapping)
+        order = ExportOrder(viewer.worker.agency_id, label, folder / name, again=bool(again),
+                            exported_by=viewer.worker.user_id, template=template)  # fmt: skip
         outcome = run_export(db, order, now=now)
-    except ExportError as refusal:
+    except (ExportError, TemplateError) as refusal:
         shutil.rmtree(folder)
         problems.add("month", text(request, N_("The export could not be made: {reason}"), reason=refusal))
         return _reports_page(request, viewer, db, period, problems, status_code=409)

@@ -1,6 +1,8 @@
 """Report endpoints: who may read them, which period they cover, and what they count (pushed as devices push)."""
 
 import io
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -166,3 +168,32 @@ def test_a_supervisor_downloads_the_months_export_and_sees_it_logged(reporting: 
         (int(second.headers["x-export-id"]), "sboss", 0),
         (int(first.headers["x-export-id"]), "sboss", 1),
     ]
+
+
+def test_the_download_uses_the_agencys_own_mapping_when_the_server_is_given_one(
+    reporting: ServerHarness, tmp_path: Path
+) -> None:
+    """An agency that replaced the mapping file (OUTPOST_EXPORT_MAPPING) gets its layout from the API and the
+    console too, not only from the command line; a mapping with a mistake refuses the export and says why."""
+    mapping = tmp_path / "our-funder.toml"
+    mapping.write_text(
+        '[[sheets]]\nname = "Clients"\nrecords = "clients"\ncolumns = [{ header = "ID", value = "client.id" }]\n\n'
+        '[[sheets]]\nname = "Orientation"\nrecords = "services"\nservice_types = ["information_orientation"]\n'
+        'columns = [{ header = "Form", value = "form.id" }]\n',
+        encoding="utf-8",
+    )
+    settings = reporting.app.state.settings
+    reporting.app.state.settings = replace(settings, export_mapping=str(mapping))
+    wlee, sboss = reporting.login("wlee"), reporting.login("sboss")
+    amal = client_data(client_identifier="12345678", client_identifier_kind="ircc_client_id", official_language="en")
+    visit = session_data(service_forms=[form(amal["id"])])
+    reporting.push(wlee, change("client", amal), change("session", visit))
+
+    downloaded = reporting.client.post(f"{API}/reports/exports", headers=sboss, json={"month": "2025-03"})
+    book = openpyxl.load_workbook(io.BytesIO(downloaded.content), read_only=True)
+    assert book.sheetnames[:2] == ["Clients", "Orientation"]
+    assert list(book["Orientation"].iter_rows(values_only=True)) == [("Form",), (visit["service_forms"][0]["id"],)]
+
+    mapping.write_text("[[sheets]]\nname = 'Clients'\n", encoding="utf-8")
+    refused = reporting.client.post(f"{API}/reports/exports", headers=sboss, json={"month": "2025-04"})
+    assert refused.status_code == 409 and "Clients" in refused.json()["detail"]
