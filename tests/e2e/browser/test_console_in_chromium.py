@@ -205,8 +205,10 @@ def test_every_console_page_in_english_and_french(laptop, demo_server, tmp_path:
     """Photographs each page at laptop size (the first session and client of the list open their own pages), and
     the two a reader meets when something is wrong: an address with nothing at it and a refused form. The pages only
     a journey reaches (the merge, a device, a one-time password, a refusal by role) are photographed in English by
-    the two journeys above and in French here."""
+    the two journeys above and in French here. A tablet first records a session and registers its client twice, so
+    every list has something in it whichever tests ran before on this server."""
     tr = translations(language).gettext
+    shown = _something_to_show(demo_server.url, tmp_path, DEVICE_NAMES[language])
     page = laptop(language)
     page.goto(demo_server.url + "/console/sign-in")
     laptop.photograph(page, "sign-in", language)
@@ -219,12 +221,11 @@ def test_every_console_page_in_english_and_french(laptop, demo_server, tmp_path:
         expect(page.locator("html")).to_have_attribute("lang", "fr-CA" if language == "fr" else "en-CA")
         laptop.photograph(page, name, language)
     page.goto(demo_server.url + PAGES["sessions"])
-    first_session = page.get_by_role("table").get_by_role("link").first
-    if first_session.count():
-        first_session.click()
-        laptop.photograph(page, "session", language)
-        page.get_by_role("main").locator("h3 a").first.click()
-        laptop.photograph(page, "client", language)
+    page.get_by_role("table").get_by_role("link").first.click()
+    expect(page.get_by_role("main").locator("h3 a").first).to_be_visible()
+    laptop.photograph(page, "session", language)
+    page.get_by_role("main").locator("h3 a").first.click()
+    laptop.photograph(page, "client", language)
 
     response = page.goto(f"{demo_server.url}/console/sessions/{uuid.uuid4()}")
     assert response is not None and response.status == 404
@@ -238,29 +239,40 @@ def test_every_console_page_in_english_and_french(laptop, demo_server, tmp_path:
     expect(page.get_by_role("heading", level=1)).to_have_text(tr("The form was not accepted"))
     laptop.photograph(page, "form-refused", language)
     if language == "fr":
-        _journey_pages_in_french(laptop, page, demo_server.url, tmp_path)
+        _journey_pages_in_french(laptop, page, demo_server.url, shown)
 
 
-def _journey_pages_in_french(laptop: Laptop, page: Page, server_url: str, tmp_path: Path) -> None:
-    """The merge, a device and a one-time password as the French administrator sees them, and the refusal a
-    French-reading worker gets: a tablet signs in and registers one client twice to have something to show."""
-    fr = translations("fr").gettext
+DEVICE_NAMES = {"en": "Front desk tablet", "fr": "Tablette de l'accueil"}
+
+
+def _something_to_show(server_url: str, tmp_path: Path, device_name: str) -> str:
+    """A tablet of mhernandez's records a session with a new client and registers that client a second time, then
+    syncs: a session, a client, a device and a pair of possible duplicates to photograph. Returns the first name."""
     first_name = unique("Élise")
-    tablet = Device(tmp_path / "tablet", server_url, "Tablette de l'accueil")
+    tablet = Device(tmp_path / "tablet", server_url, device_name)
     tablet.sign_in("mhernandez")
     tablet.sync()
-    for _twice in range(2):
-        tablet.register(first_name=first_name, last_name="Bouchard", date_of_birth=date(1990, 6, 14))
+    twice = [
+        tablet.register(first_name=first_name, last_name="Bouchard", date_of_birth=date(1990, 6, 14)) for _ in range(2)
+    ]
+    tablet.record_session([twice[0].id])
     tablet.sync()
+    assert tablet.outbox() == []
     tablet.db.close()
+    return first_name
 
+
+def _journey_pages_in_french(laptop: Laptop, page: Page, server_url: str, first_name: str) -> None:
+    """The merge, a device and a one-time password as the French administrator sees them, and the refusal a
+    French-reading worker gets."""
+    fr = translations("fr").gettext
     page.goto(server_url + "/console/duplicates")
     page.get_by_role("row").filter(has_text=first_name).get_by_role("link", name=fr("Compare and merge")).click()
     expect(page.get_by_role("button", name=fr("Merge into the kept record"))).to_be_visible()
     laptop.photograph(page, "merge", "fr")
     page.goto(server_url + "/console/devices")
-    page.get_by_role("link", name="Tablette de l'accueil").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Tablette de l'accueil")
+    page.get_by_role("link", name=DEVICE_NAMES["fr"]).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(DEVICE_NAMES["fr"])
     laptop.photograph(page, "device", "fr")
     page.goto(server_url + "/console/workers/new")
     page.get_by_label(fr("Name"), exact=True).fill("Noémie Nouvelle")
