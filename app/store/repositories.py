@@ -345,8 +345,21 @@ class ReferenceRepository:
         agency = self.tx.get(AgencyRow, agency_id)
         return agency.idle_lock_minutes if agency is not None else DEFAULT_IDLE_LOCK_MINUTES
 
-    def put_agency(self, agency_id: str, name: str) -> None:
-        self.tx.merge(AgencyRow(id=agency_id, name=name))
+    def put_agency(
+        self,
+        agency_id: str,
+        name: str,
+        *,
+        offline_sign_in_days: int | None = None,
+        idle_lock_minutes: int | None = None,
+    ) -> None:
+        """Keep the agency's name and, when given, its device settings (left as they are when not)."""
+        row = AgencyRow(id=agency_id, name=name)
+        if offline_sign_in_days is not None:
+            row.offline_sign_in_days = offline_sign_in_days
+        if idle_lock_minutes is not None:
+            row.idle_lock_minutes = idle_lock_minutes
+        self.tx.merge(row)
 
     def key_column(self, entity: str) -> str:
         """The name of the list's key column (a pulled change's ``id``)."""

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 LOCK_ROUTE = "/locked"
 LOCK_WIDTH = 420
 _MIN_WAKE_SECONDS = 1.0
+_MAX_SLEEP_SECONDS = 15.0  # a shorter idle time the agency set (brought by a sync) applies within this
 
 
 class AppLock:
@@ -78,7 +79,8 @@ class AppLock:
 
     async def _watch(self) -> None:
         while True:
-            await asyncio.sleep(max(_MIN_WAKE_SECONDS, self._clock.seconds_left(time.monotonic())))
+            left = self._clock.seconds_left(time.monotonic())
+            await asyncio.sleep(min(_MAX_SLEEP_SECONDS, max(_MIN_WAKE_SECONDS, left)))
             try:
                 await self._read_idle_limit()  # a sync may have brought a new idle time from the agency
                 if not self.locked and self._clock.due(time.monotonic()):

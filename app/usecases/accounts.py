@@ -30,6 +30,8 @@ from app.store.unit_of_work import UnitOfWork
 from app.usecases import shared_device
 from app.usecases.context import Actor, UnitsOfWork, utc_now
 from credentials.passwords import check_secret, hash_secret, scrypt_hash_of
+from protocol.problems import WireErrors
+from protocol.records import AgencyData, decode
 from sync.engine import Database as SyncedDatabase
 from sync.engine import SyncEngine
 from sync.pacing import LinkPaces
@@ -405,11 +407,27 @@ def _remember(db: UnitsOfWork, answer: dict[str, Any], password: str, *, server_
         )
         _make_current(uow, account)
         if agency.get("id"):
-            uow.reference.put_agency(str(agency["id"]), account.agency_name)
+            settings = _agency_settings(agency)
+            uow.reference.put_agency(
+                str(agency["id"]),
+                account.agency_name,
+                offline_sign_in_days=settings.offline_sign_in_days if settings else None,
+                idle_lock_minutes=settings.idle_lock_minutes if settings else None,
+            )
         uow.sync_state.set(SyncKey.SERVER_URL, server_url)
         uow.sync_state.set(SyncKey.DEVICE_NAME, device_name)
         uow.commit()
         return _actor(account)
+
+
+def _agency_settings(agency: dict[str, Any]) -> AgencyData | None:
+    """The agency's device settings as the sign-in answer carries them, so the idle lock and the offline period
+    hold from the first minute rather than from the first pull (a server from before them means the defaults;
+    an answer that cannot be read leaves the device's as they are)."""
+    try:
+        return decode(agency, AgencyData, trusted=True)
+    except WireErrors:
+        return None
 
 
 def _make_current(uow: UnitOfWork, account: LocalAccountRow) -> None:

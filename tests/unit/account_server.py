@@ -21,6 +21,7 @@ class AccountServer:
         self.issued = 0
         self.device_keys: dict[str, str] = {}
         self.roles: dict[str, str] = {}  # a worker's role when it is not "worker"
+        self.agency_settings: dict[str, int] = {}  # device settings the agency record carries (none: the defaults)
 
     def transport(self, base_url: str, token: str | None = None) -> "AccountTransport":
         return AccountTransport(self, base_url, token)
@@ -47,7 +48,11 @@ class AccountTransport:
                 "role": self.server.roles.get(user_id, "worker"),
                 "agency_id": agency,
             },
-            "agency": {"id": agency, "name": "North Centre" if agency == "agency-north" else "South Centre"},
+            "agency": {
+                "id": agency,
+                "name": "North Centre" if agency == "agency-north" else "South Centre",
+                **self.server.agency_settings,
+            },
             "device_key": self.server.device_keys.setdefault(device_id, secrets.token_urlsafe(32)),
         }
 

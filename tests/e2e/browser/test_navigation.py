@@ -586,3 +586,45 @@ def test_a_restarted_app_asks_for_the_password_and_keeps_what_was_queued_offline
     with closing(sqlite3.connect(server_database)) as server:
         arrived = server.execute("SELECT created_by FROM client WHERE record LIKE ?", (f"%{unique}%",)).fetchall()
     assert arrived == [(DEMO_SIGN_IN.user_id,)]
+
+
+IDLE_LOCK_MINUTES = 1  # the shortest idle time an agency may set
+IDLE_LOCK_WAIT_MS = 3 * 60_000  # the lock is due a minute after the last touch; the rest is room for a busy machine
+
+
+def test_the_idle_lock_comes_by_itself_and_the_pin_brings_the_session_form_back_as_it_was(
+    open_app, start_app, tmp_path: Path, viewports, reveal, type_into, screenshot, small_targets, close_dialog,
+    unique: str,
+) -> None:  # fmt: skip
+    """The done-when, tried as a new user would: sign in, set a PIN, start recording a session, leave the tablet
+    alone until it locks (the agency's idle time, set on the server, reaches the device at sign-in); nothing of the
+    form shows while locked, and the PIN brings it back as it was. On a server of its own, so no other test's
+    tablet locks while it works."""
+    database_url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    run_admin(database_url, "demo")
+    run_admin(database_url, "agency-settings", "--agency", "maplebridge", "--idle-lock-minutes", str(IDLE_LOCK_MINUTES))
+    notes = f"Housing search with {unique}; continue Thursday."
+    with central_server(database_url, tmp_path / "server.log") as server_url, start_app(server_url, tmp_path) as app:
+        me = Worker(open_app("tablet", app), viewports, reveal, type_into, screenshot, small_targets, close_dialog)
+        me.sign_in()
+        me.go_to("My Profile")
+        me.press("Set a PIN")
+        me.type("New PIN", "402918")
+        me.type("New PIN again", "402918")
+        me.press("Save PIN")
+        expect(me.page.get_by_role("alertdialog")).to_have_count(0)
+        me.go_to("My Dashboard")
+        me.register("Ilsabet", f"Verhoeven-{unique}", "1979-08-30")
+        me.save()
+        me.press("Begin Session with Client")
+        me.type("Session Notes", notes)
+
+        expect(me.page.get_by_text("Outpost is locked")).to_be_visible(timeout=IDLE_LOCK_WAIT_MS)  # untouched
+        expect(me.page.get_by_role("textbox", name="Session Notes")).to_have_count(0)
+        me.type("PIN", "402918")
+        me.page.keyboard.press("Enter")  # submitted from the box itself, so the app has the digits before it checks
+
+        session_notes = me.page.get_by_role("textbox", name="Session Notes")
+        expect(session_notes).to_be_visible()
+        me.reveal(me.page, session_notes).focus()
+        expect(me.page.locator(":focus")).to_have_value(notes)

@@ -22,6 +22,8 @@ from app.usecases.accounts import (
     sign_out,
     sync_engine_factory,
 )
+from app.usecases.app_lock import lock_settings
+from protocol.records import DEFAULT_IDLE_LOCK_MINUTES
 from sync.transport import Offline, ServerError, Throttled, Unauthorized
 
 SERVER = "https://outpost.example.org/"
@@ -120,6 +122,20 @@ def test_offline_sign_in_works_only_within_the_agencys_offline_period(device_db,
     else:
         with pytest.raises(SignInFailed, match="has not reached the server for you in 14 days"):
             sign_in_as()
+
+
+def test_the_agencys_idle_lock_and_offline_period_hold_from_the_sign_in_not_from_the_first_pull(
+    device_db, accounts, sign_in_as
+) -> None:
+    accounts.agency_settings = {"idle_lock_minutes": 1, "offline_sign_in_days": 30}
+    sign_in_as()
+    assert lock_settings(device_db, "wlee").idle_lock_minutes == 1
+    with device_db.reads() as tx:
+        assert tx.get(AgencyRow, "agency-north").offline_sign_in_days == 30
+
+    accounts.agency_settings = {}  # a server from before the settings: the defaults
+    sign_in_as()
+    assert lock_settings(device_db, "wlee").idle_lock_minutes == DEFAULT_IDLE_LOCK_MINUTES
 
 
 def test_a_sync_counts_as_contact_and_an_online_sign_in_starts_the_period_again(device_db, accounts,
