@@ -5,14 +5,16 @@ the semantics tree is switched on (``open_app`` does that). The app talks to the
 tests/e2e/conftest.py (``demo_server``), here on SQLite only: these tests are about the screens, not the server's
 storage. Without /usr/bin/chromium the tests are skipped, except under CI, where that is a failure.
 
-Helpers are fixtures (``open_app``, ``reveal``, ``type_into``, ``close_dialog``, ``small_targets``, ``screenshot``,
-``viewports``), so test modules need no imports from here. Flutter scrolls its own views and the DOM cannot, so a
-control below the fold is brought into sight with the mouse wheel (``reveal``) before it is tapped. Pictures are
-taken only with ``screenshot(page, name)``: it writes to build/screenshots, so a test run leaves the tree clean,
-and `make screenshots` sends them to docs/screenshots.
+Helpers are fixtures (``open_app``, ``reveal``, ``text_box``, ``type_into``, ``close_dialog``, ``small_targets``,
+``screenshot``, ``viewports``), so test modules need no imports from here. Flutter scrolls its own views and the
+DOM cannot, so a control below the fold is brought into sight with the mouse wheel (``reveal``) before it is
+tapped. A failed test leaves pictures of its tabs in build/screenshots/failures. Pictures are otherwise taken
+only with ``screenshot(page, name)``: it writes to build/screenshots, so a test run leaves the tree clean, and
+`make screenshots` sends them to docs/screenshots.
 """
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -59,6 +61,14 @@ PAINT_SECONDS = 15
 STILL_SECONDS = 1.5
 PAINTED_PNG_BYTES_PER_PIXEL = 0.015  # Flet's loading page compresses to ~0.005; real screens to 0.03 and more
 _EDITING_SOMETHING = "['INPUT', 'TEXTAREA'].includes(document.activeElement?.tagName)"
+# The text of the box being edited, read at once (null when nothing is): Flutter may swap its editing element, and a
+# locator on ":focus" would then wait for one to come back.
+_EDITED_TEXT = "document.activeElement?.value ?? null"
+# A focused empty box shows its hint, which Flutter adds to the box's name: "0" in a number box, "YYYY-MM-DD" (or
+# "AAAA-MM-JJ") in a date box. Hints are digits, capitals and dashes, so no other label is mistaken for one.
+_HINT_AFTER_NAME = r"(\s+[0-9A-Z-]+)?"
+# Pictures of the tabs a failed test left open, to see what the app showed when a step gave up.
+FAILURES = ROOT / "build" / "screenshots" / "failures"
 
 expect.set_options(timeout=STEP_MS)
 
@@ -171,6 +181,29 @@ def enable_semantics(page: Page) -> None:
     page.locator("flt-semantics-placeholder").dispatch_event("click")
 
 
+def _text_box(page: Page, name: str) -> Locator:
+    """The text box called ``name``, whether or not it has focus: once tapped, an empty box also reads its hint."""
+    return page.get_by_role("textbox", name=re.compile(f"^{re.escape(name)}{_HINT_AFTER_NAME}$"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keep each phase's report on the test, so ``open_app`` knows at teardown whether the test failed."""
+    report = yield
+    setattr(item, f"outcome_{report.when}", report)
+    return report
+
+
+def _keep_failure_pictures(node: pytest.Item, pages: list[Page]) -> None:
+    """After a failed test, a picture of each tab it opened in ``build/screenshots/failures``."""
+    FAILURES.mkdir(parents=True, exist_ok=True)
+    for number, page in enumerate(pages):
+        try:
+            page.screenshot(path=FAILURES / f"{node.name}-{number}.png", timeout=STEP_MS)
+        except Exception as error:  # the failure itself matters more than its picture
+            print(f"No picture of tab {number} after the failure: {error}")
+
+
 @pytest.fixture
 def viewports() -> dict[str, dict[str, int]]:
     """Named screen sizes: "phone" (390×844) and "tablet" (1024×768)."""
@@ -178,9 +211,11 @@ def viewports() -> dict[str, dict[str, int]]:
 
 
 @pytest.fixture
-def open_app(chromium: Browser, outpost_app: RunningApp) -> Iterator[Callable[..., Page]]:
+def open_app(
+    chromium: Browser, outpost_app: RunningApp, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Page]]:
     """``open_app("phone" | "tablet"[, app])``: a new browser tab with its semantics tree on, on ``app`` (by default
-    the module's ``outpost_app``)."""
+    the module's ``outpost_app``). When the test fails, its tabs are photographed before they close."""
     contexts = []
 
     def open_tab(size: str, app: RunningApp = outpost_app) -> Page:
@@ -193,6 +228,9 @@ def open_app(chromium: Browser, outpost_app: RunningApp) -> Iterator[Callable[..
         return page
 
     yield open_tab
+    outcome = getattr(request.node, "outcome_call", None)
+    if outcome is not None and outcome.failed:
+        _keep_failure_pictures(request.node, [page for context in contexts for page in context.pages])
     for context in contexts:
         context.close()
 
@@ -247,13 +285,15 @@ def _type_into(page: Page, name: str, text: str, *, key_by_key: bool = False) ->
     type. Flutter listens to one DOM input at a time and moves to the tapped one a moment after the tap; text put in
     before that is overwritten when it arrives, so the box is checked afterwards and typed into again if needed.
     Right after a navigation tab was pressed, the first tap on a box may not focus it: then it is tapped again.
-    The focused element is used after the tap because a focused box that shows a hint carries a longer name.
+    The focused element is used after the tap because a focused box that shows a hint carries a longer name (and
+    the box is found again by its name with or without that hint: an attempt may end with the box focused but not
+    yet editing).
 
     ``key_by_key`` presses one key per letter instead of filling the box at once, so the app sees every change as
     the worker makes it; then every key must land in the box, which must keep the keyboard (a box left empty, its
     keys wiped as Flutter took it over, is typed into again; nothing else is)."""
     for _attempt in range(TYPING_ATTEMPTS):
-        _reveal(page, page.get_by_role("textbox", name=name, exact=True)).click()
+        _reveal(page, _text_box(page, name)).click()
         page.wait_for_timeout(KEYBOARD_SETTLE_MS)
         if not page.evaluate(_EDITING_SOMETHING):
             continue
@@ -261,14 +301,14 @@ def _type_into(page: Page, name: str, text: str, *, key_by_key: bool = False) ->
         if key_by_key:
             page.keyboard.type(text)
             page.wait_for_timeout(KEYBOARD_SETTLE_MS)
-            if focused.input_value() == "":  # Flutter took the box over just after the keys and wiped them
+            if not page.evaluate(_EDITED_TEXT):  # Flutter took the box over just after the keys and wiped them
                 continue
             expect(focused).to_have_value(text)
             expect(focused).to_have_attribute("aria-label", name)
             return
         focused.fill(text)
         page.wait_for_timeout(KEYBOARD_SETTLE_MS)
-        if focused.input_value() == text:
+        if page.evaluate(_EDITED_TEXT) == text:
             return
     raise AssertionError(f"Could not type into {name!r}")
 
@@ -334,6 +374,11 @@ def reveal() -> Callable[[Page, Locator], Locator]:
 @pytest.fixture
 def small_targets() -> Callable[[Page], list[str]]:
     return _small_targets
+
+
+@pytest.fixture
+def text_box() -> Callable[[Page, str], Locator]:
+    return _text_box
 
 
 @pytest.fixture

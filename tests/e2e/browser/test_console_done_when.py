@@ -52,7 +52,7 @@ def console_sign_in(page: Page, server_url: str, user_id: str, password: str, pa
 
 
 def test_a_worker_added_on_the_console_records_a_first_session_that_the_supervisor_finds_merges_and_exports(
-    laptop, open_app, type_into, screenshot, reveal, small_targets, close_dialog, demo_server, tmp_path: Path
+    laptop, open_app, type_into, screenshot, reveal, small_targets, close_dialog, text_box, demo_server, tmp_path: Path
 ) -> None:
     # The administrator adds the worker and reads out the one-time password.
     administrator = laptop()
@@ -70,7 +70,7 @@ def test_a_worker_added_on_the_console_records_a_first_session_that_the_supervis
     one_time_password = administrator.locator("code.secret").inner_text()
 
     # The worker signs in with it on the app, on a tablet, and records their first session there.
-    tablet = SessionWorker(open_app("tablet"), type_into, screenshot, reveal, small_targets, close_dialog)
+    tablet = SessionWorker(open_app("tablet"), type_into, screenshot, reveal, small_targets, close_dialog, text_box)
     tablet.sign_in(user_id, one_time_password)
     first_name, last_name = unique("Maryam"), "Karimi"
     tablet.press("Register a New Client")

@@ -61,11 +61,16 @@ class SessionWorker:
     reveal_in: Callable[[Page, Locator], Locator]
     small_targets_in: Callable[[Page], list[str]]
     close_dialog_in: Callable[[Page, str], None]
+    text_box_in: Callable[[Page, str], Locator]
 
     # --- finding and touching controls ---------------------------------------------------------------------------
 
     def reveal(self, control: Locator) -> Locator:
         return self.reveal_in(self.page, control)
+
+    def text_box(self, name: str) -> Locator:
+        """The text box called ``name``, also once it has focus and reads its hint after its name."""
+        return self.text_box_in(self.page, name)
 
     def small_targets(self) -> list[str]:
         return self.small_targets_in(self.page)
@@ -108,12 +113,12 @@ class SessionWorker:
         is read again after it has settled, and an emptied box is typed into again, as a person would."""
         focused = self.page.locator(":focus")
         for _attempt in range(KEY_ATTEMPTS):
-            self.tap(self.page.get_by_role("textbox", name=box, exact=True))
+            self.tap(self.text_box(box))
             # An empty number box reads its hint, the 0 the first key replaces, after its name.
             expect(focused).to_have_attribute("aria-label", re.compile(f"^{re.escape(box)}(\n0)?$"))
             self.page.keyboard.type(text)
             self.page.wait_for_timeout(TYPED_TEXT_SETTLES_MS)  # the app has no sign to wait on that it got the last key
-            if focused.input_value() != "":
+            if self.page.evaluate("document.activeElement?.value ?? ''") != "":
                 expect(focused).to_have_value(text)
                 return
         raise AssertionError(f"What was typed into {box!r} was wiped {KEY_ATTEMPTS} times")
@@ -122,7 +127,7 @@ class SessionWorker:
         """The text box called ``box`` holds ``text``. Flutter mirrors a box's text into the DOM only while it has
         focus (and a moment after it gets it), so the box is focused, not tapped: tapping "Service Date" opens its
         calendar."""
-        self.reveal(self.page.get_by_role("textbox", name=box, exact=True)).focus()
+        self.reveal(self.text_box(box)).focus()
         expect(self.page.locator(":focus")).to_have_value(text)
 
     def in_part(self, identifier: str) -> Locator:
@@ -256,9 +261,11 @@ def _english_only_messages() -> frozenset[str]:
 
 @pytest.fixture
 def session_worker(
-    open_app, type_into, screenshot, reveal, small_targets, close_dialog
+    open_app, type_into, screenshot, reveal, small_targets, close_dialog, text_box
 ) -> Callable[[str], SessionWorker]:
-    return lambda size: SessionWorker(open_app(size), type_into, screenshot, reveal, small_targets, close_dialog)
+    return lambda size: SessionWorker(
+        open_app(size), type_into, screenshot, reveal, small_targets, close_dialog, text_box
+    )
 
 
 @pytest.fixture
@@ -431,9 +438,20 @@ def test_session_screens_fit_a_tablet(session_worker, unique: str) -> None:
 
 
 def test_a_worker_records_a_session_in_french_on_a_phone(
-    open_app, fresh_outpost_app, viewports, type_into, screenshot, reveal, small_targets, close_dialog, unique: str
+    open_app,
+    fresh_outpost_app,
+    viewports,
+    type_into,
+    screenshot,
+    reveal,
+    small_targets,
+    close_dialog,
+    text_box,
+    unique: str,
 ) -> None:
-    me = SessionWorker(open_app("phone", fresh_outpost_app), type_into, screenshot, reveal, small_targets, close_dialog)
+    me = SessionWorker(
+        open_app("phone", fresh_outpost_app), type_into, screenshot, reveal, small_targets, close_dialog, text_box
+    )
     fr, en = translator(FRENCH), translator(ENGLISH)
     synced = re.compile("^" + re.escape(fr("Synced {when}", when="")) + "[^·]+$")  # nothing left waiting
 
