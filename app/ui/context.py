@@ -75,14 +75,16 @@ class AppContext:
         self.forget_reference_lists()
         await self.sync.start(self.device.background_sync(self.sync.publish))
 
-    async def end_work(self, *, switching: bool = False, this_window_only: bool = False) -> None:
+    async def end_work(self, *, switching: bool = False, this_window_only: bool = False, wiping: bool = False) -> None:
         """Sign out: stop syncing, drop the token (on the server too when reachable); every record stays. Switching
-        worker keeps the token, so the next worker's syncs send this one's queued changes under their name."""
+        worker keeps the token, so the next worker's syncs send this one's queued changes under their name. Wiping
+        (the server refused the device as lost) deletes the store and its keys."""
         await self.sync.stop()
         actor, self.actor = self.actor, None  # before the device tells every window: this one is already leaving
         if not this_window_only:
+            ending = self.device.wipe if wiping else self.device.switch_worker if switching else self.device.sign_out
             try:
-                await self.call(self.device.switch_worker if switching else self.device.sign_out)
+                await self.call(ending)
             except Exception:
                 self.actor = actor
                 raise

@@ -31,7 +31,7 @@ from app.ui.routes import (
 )
 from app.ui.screens.sign_in import sign_in_view
 from app.ui.sync_bar import SyncBar
-from app.usecases.accounts import DEVICE_REVOKED, WORKER_DEACTIVATED, forget_worker, wipe_device
+from app.usecases.accounts import DEVICE_REVOKED, WORKER_DEACTIVATED, forget_worker
 from app.usecases.app_lock import lock_settings
 from app.usecases.context import NotFound
 from app.usecases.device import SyncStatus
@@ -253,12 +253,16 @@ class Shell:
         it says to delete, then back to the sign-in screen with the reason."""
         actor = self.ctx.signed_in_actor
         if refusal == RefusalCode.DEVICE_REVOKED:
-            await self.ctx.call(wipe_device, self.ctx.db)
-            message = DEVICE_REVOKED
-        else:
-            await self.ctx.call(forget_worker, self.ctx.db, actor.user_id)
-            message = WORKER_DEACTIVATED
-        await self._forgotten(self.ctx.tr(message))
+            try:
+                await self.ctx.end_work(wiping=True)
+            except Exception as error:
+                self.ctx.report(error, self.ctx.tr("Could not sign out."))
+                return
+            self.ctx.navigate(SIGN_IN_ROUTE)
+            self.ctx.show_message(self.ctx.tr(DEVICE_REVOKED), error=True)
+            return
+        await self.ctx.call(forget_worker, self.ctx.db, actor.user_id)
+        await self._forgotten(self.ctx.tr(WORKER_DEACTIVATED))
 
     async def _forgotten(self, message: str) -> None:
         """The device forgot the worker (ten wrong passwords at the lock, or the server's refusal): back to the sign-in

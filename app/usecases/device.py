@@ -124,6 +124,18 @@ class Device:
         finally:
             self._close_and_tell()
 
+    def wipe(self) -> None:
+        """The server refused this device as lost: stop every window's sync, delete every row, then the database file
+        and every wrap of its key (the settings stay, so the device keeps its id and is refused whoever signs in
+        next), and tell every window."""
+        database = self.units
+        self._stop_every_sync()
+        try:
+            accounts.wipe_device(database)  # rows erased and the file rewritten first, in case deleting leaves blocks
+        finally:
+            self.store.delete()
+            self._tell_windows()
+
     def _stop_every_sync(self) -> None:
         """Stop the background sync of every window (each ends the attempt it is in, so a change the server took is
         marked as sent, and one it did not take stays queued) before the store closes under them."""
@@ -132,6 +144,9 @@ class Device:
 
     def _close_and_tell(self) -> None:
         self.store.close()
+        self._tell_windows()
+
+    def _tell_windows(self) -> None:
         with self._watchers_lock:
             watchers = list(self._hand_over_watchers)
         for watcher in watchers:

@@ -4,6 +4,7 @@ and reach "Begin Session with Client". Every screen is photographed at phone and
 """
 
 import base64
+import json
 import re
 import sqlite3
 import uuid
@@ -578,6 +579,8 @@ def test_a_restarted_app_asks_for_the_password_and_keeps_what_was_queued_offline
         expect(me.button("Begin Session with Client")).to_be_attached()
         expect(me.page.get_by_text(re.compile(r" · 1 waiting$")).first).to_be_visible()
     assert files_holding(app.data_dir, unique) == []
+    with pytest.raises(sqlite3.DatabaseError), closing(sqlite3.connect(app.data_dir / "outpost.sqlite3")) as keyless:
+        keyless.execute("SELECT * FROM client").fetchall()  # without the key the file is not a database
     with central_server(database_url, server_log) as server_url, start_app(server_url, tmp_path) as app:
         me = tab(app)
         starts_signed_out(me)
@@ -628,3 +631,32 @@ def test_the_idle_lock_comes_by_itself_and_the_pin_brings_the_session_form_back_
         expect(session_notes).to_be_visible()
         me.reveal(me.page, session_notes).focus()
         expect(me.page.locator(":focus")).to_have_value(notes)
+
+
+def test_a_tablet_revoked_by_the_administrator_wipes_itself_at_its_next_sync(
+    open_app, start_app, demo_server, tmp_path: Path, viewports, reveal, type_into, screenshot, small_targets,
+    close_dialog, unique: str,
+) -> None:  # fmt: skip
+    """The done-when's lost tablet, in the running app: the administrator revokes it while a worker is signed in;
+    at its next contact the app deletes its data and its keys, says why on the sign-in screen, and keeps only its
+    device id, so signing in again is refused."""
+    with start_app(demo_server.url, tmp_path) as app:
+        me = Worker(open_app("tablet", app), viewports, reveal, type_into, screenshot, small_targets, close_dialog)
+        me.sign_in()
+        me.register("Ilsabet", f"Verhoeven-{unique}", "1979-08-30")
+        me.save()
+        expect(me.page.get_by_text(SYNCED).first).to_be_visible()
+        device_id = json.loads((app.data_dir / "settings.json").read_text())["device_id"]
+        demo_server.admin("revoke-device", "--device-id", device_id)
+
+        me.button("Sync now").click()  # in the sync bar, always in sight
+        expect(me.page.get_by_role("textbox", name="User ID")).to_be_visible()
+        expect(me.page.get_by_text(re.compile("This device was reported lost")).first).to_be_visible()
+        left = {path.name for path in app.data_dir.iterdir()}
+        assert "settings.json" in left and not left & {"outpost.sqlite3", "outpost.sqlite3-wal", "keys.json"}
+        assert files_holding(app.data_dir, unique) == []
+        me.type("User ID", DEMO_SIGN_IN.user_id)
+        me.type("Password", DEMO_SIGN_IN.password)
+        me.press("Sign in")
+        expect(me.page.get_by_text(re.compile("reported lost")).first).to_be_visible()
+        expect(me.button("Register a New Client")).to_have_count(0)

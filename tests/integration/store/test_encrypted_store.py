@@ -341,3 +341,22 @@ def test_a_failed_statement_never_carries_a_clients_details_into_the_log(tmp_pat
 
     assert "INSERT INTO client" in str(failure.value)
     assert DISTINCTIVE not in str(failure.value)
+
+
+def test_a_device_refused_as_lost_while_signed_in_deletes_its_store_and_keys_and_tells_every_tab(
+    tmp_path: Path, accounts, make_client
+) -> None:
+    device = Device(restarted(tmp_path), accounts.transport, sync_starter=WindowSync)
+    wen = device.sign_in(SERVER, "wlee", PASSWORDS["wlee"], "Tablet 3").actor
+    register(device.units, wen, make_client)
+    sync = device.background_sync(lambda _status: None)
+    told: list[str] = []
+    device.watch_hand_overs(lambda: told.append("tab"))
+    device_id = device.store.settings.get(DEVICE_ID)
+
+    device.wipe()
+
+    assert sync.stopped and told == ["tab"] and not device.is_open
+    assert not (tmp_path / DB_FILENAME).exists() and not device.store.keyring.exists()
+    assert files_holding(tmp_path, DISTINCTIVE) == []
+    assert device.store.settings.get(DEVICE_ID) == device_id  # so the server goes on refusing it
