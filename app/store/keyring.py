@@ -12,8 +12,9 @@ It lets a worker who has no wrap on this tablet yet (a colleague sharing it, a p
 a device upgraded from an unencrypted store) open the store after an online sign-in. Anyone with a stolen tablet
 needs a worker's password and the server's consent for that, and a revoked tablet gets neither.
 
-Wrong passwords are counted per worker in the file; at ``MAX_PASSWORD_FAILURES`` in a row that worker's wrap is
-removed (the count slows guessing on the device itself; a copied file is guarded by Argon2id's cost alone).
+Wrong passwords are counted per worker in the file; at the domain's ``MAX_PASSWORD_FAILURES`` in a row (the same
+count as the app lock's) that worker's wrap is removed (the count slows guessing on the device itself; a copied
+file is guarded by Argon2id's cost alone).
 """
 
 import base64
@@ -30,11 +31,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from app.domain.device_access import password_failures_exhausted
 from app.store.encryption import fsync_folder, replace_durably
 
 KEYRING_FILENAME = "keys.json"
 DATA_KEY_BYTES = 32
-MAX_PASSWORD_FAILURES = 10
 _FORMAT = 1
 _SALT_BYTES = 16
 _NONCE_BYTES = 12
@@ -130,7 +131,7 @@ class Keyring:
                 data_key = _open(derive_key(password, salt, KdfParams(**wrap["kdf"])), wrap, _aad(user_id))
             except InvalidTag:
                 wrap["failures"] = wrap.get("failures", 0) + 1
-                removed = wrap["failures"] >= MAX_PASSWORD_FAILURES
+                removed = password_failures_exhausted(wrap["failures"])
                 if removed:
                     del state["workers"][user_id]
                 self._write(state)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.store.keyring import MAX_PASSWORD_FAILURES, KdfParams, Keyring, NoWrap, WrongPassword, new_data_key
+from app.domain.device_access import MAX_PASSWORD_FAILURES
+from app.store.keyring import KdfParams, Keyring, NoWrap, WrongPassword, new_data_key
 
 # Cheap parameters keep the tests fast; the production cost is measured in make bench.
 FAST = KdfParams(time_cost=1, memory_cost=8, parallelism=1)
