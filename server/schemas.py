@@ -11,6 +11,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from app.domain.codes import ROLES
 from protocol import PROTOCOL_VERSION
 from protocol.api import MAX_CHANGES_PER_PUSH
 from protocol.enums import PUSHED_ENTITIES, Entity, Operation, PushStatus, RefusalCode
@@ -42,7 +43,7 @@ class LoginRequest(BaseModel):
 class WorkerOut(BaseModel):
     user_id: str
     name: str
-    role: Literal["worker", "supervisor", "administrator"]
+    role: str = Field(json_schema_extra={"enum": list(ROLES)})  # the domain's roles (app/domain/codes.py)
     agency_id: str
 
 
