@@ -28,6 +28,10 @@ from app.usecases.device import Device
 DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
 DEFAULT_PORT = 8550
 DEFAULT_HOST = "127.0.0.1"
+# CanvasKit, not skwasm: Flet serves the page cross-origin isolated, so Chromium would run skwasm's multi-threaded
+# mode, whose raster worker and text layout share a heap unguarded (flutter/flutter#190039): a tab then freezes for
+# good with a core busy, and a worker's unsaved form with it (docs/architecture.md, "Web mode draws with CanvasKit").
+WEB_RENDERER = ft.WebRenderer.CANVAS_KIT
 
 log = logging.getLogger("outpost")
 
@@ -114,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.web:
         print(f"Outpost is serving at http://{args.host}:{args.port}", flush=True)
         ft.run(app, view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port, no_cdn=True,
-               assets_dir=str(ASSETS_DIR))  # fmt: skip
+               assets_dir=str(ASSETS_DIR), web_renderer=WEB_RENDERER)  # fmt: skip
     else:
         ft.run(app, assets_dir=str(ASSETS_DIR))
 
