@@ -11,6 +11,10 @@ past changes this worker cannot see.
 Most pulls find nothing new, or a handful of changes, so what a pull costs is mostly fixed: the statements are
 built once, when this module loads, with the worker, the agency and the cursor as bound parameters, and run on the
 transaction's Core connection. A pull whose cursor is already at the counter's value runs none of them.
+
+A page is built as plain dicts in their wire shape and written to JSON bytes by orjson in one call (``PullPage``).
+``server.schemas.PullResponse`` still describes the answer in the OpenAPI document, but building a pydantic model
+per change and having FastAPI validate and serialise them all again cost more than the rest of a small pull.
 """
 
 from collections.abc import Callable
@@ -20,6 +24,7 @@ from itertools import islice
 from typing import Any
 
 import msgspec
+import orjson
 from sqlalchemy import ColumnElement, CompoundSelect, Row, Select, bindparam, exists, literal, select, union_all
 from sqlalchemy.orm import Session
 
@@ -46,14 +51,29 @@ from server.models import (
     Site,
     Worker,
 )
-from server.schemas import PulledChange, PullResponse
 from server.visibility import as_seen_by
 
 _AFTER, _UPTO, _COUNT = bindparam("after"), bindparam("upto"), bindparam("count")
 _ME, _AGENCY = bindparam("me"), bindparam("agency")
 
+# One change as it travels: the fields of ``server.schemas.PulledChange``, in its order.
+WireChange = dict[str, Any]
 
-def pull_changes(session: Session, *, worker: Worker, cursor: str | None, limit: int) -> PullResponse:
+
+@dataclass(frozen=True, slots=True)
+class PullPage:
+    """One pull answer: the fields of ``server.schemas.PullResponse``, in its order."""
+
+    changes: list[WireChange]
+    cursor: str
+    has_more: bool
+
+    def to_json(self) -> bytes:
+        """The answer's JSON, byte for byte what FastAPI would write for the same ``PullResponse``."""
+        return orjson.dumps({"changes": self.changes, "cursor": self.cursor, "has_more": self.has_more})
+
+
+def pull_changes(session: Session, *, worker: Worker, cursor: str | None, limit: int) -> PullPage:
     """The next page after ``cursor`` (None: from the start), read in ``session``, a reading transaction (see
     ``Database.reading``); raises CursorNotRecognised for a foreign cursor, or one that could have missed a removal
     the server has forgotten."""
@@ -65,7 +85,7 @@ def pull_changes(session: Session, *, worker: Worker, cursor: str | None, limit:
         )
     after = start.seq
     if after == state.last_seq:  # nothing has changed anywhere since this cursor
-        return PullResponse(changes=[], cursor=Cursor(epoch=state.epoch, seq=after).encode(), has_more=False)
+        return PullPage(changes=[], cursor=Cursor(epoch=state.epoch, seq=after).encode(), has_more=False)
     connection = session.connection()
     feed = _SUPERVISOR_FEED if worker.is_supervisor else _FIELD_WORKER_FEED
     params = {"after": after, "count": limit + 1, "me": worker.user_id, "agency": worker.agency_id}
@@ -82,21 +102,25 @@ def pull_changes(session: Session, *, worker: Worker, cursor: str | None, limit:
     ]
     page = [change for _, change in sorted(found, key=lambda item: item[0])]
     more = last is not None
-    return PullResponse(
+    return PullPage(
         changes=page,
         cursor=Cursor(epoch=state.epoch, seq=params["upto"], since=start.since if more else None).encode(),
         has_more=more,
     )
 
 
-def _upsert(entity: Entity, key: str, version: int, data: dict[str, Any] | msgspec.Struct) -> PulledChange:
+def _change(entity: Entity, key: str, op: Operation, version: int, data: dict[str, Any] | None) -> WireChange:
+    return {"entity": entity.value, "id": key, "op": op.value, "version": version, "data": data}
+
+
+def _upsert(entity: Entity, key: str, version: int, data: dict[str, Any] | msgspec.Struct) -> WireChange:
     """An upsert; reference records come as their typed model, clients and sessions as their stored wire dict."""
     record = to_wire(data) if isinstance(data, msgspec.Struct) else data
-    return PulledChange(entity=entity, id=key, op=Operation.UPSERT, version=version, data=record)
+    return _change(entity, key, Operation.UPSERT, version, record)
 
 
-def _delete(entity: Entity, key: str, version: int) -> PulledChange:
-    return PulledChange(entity=entity, id=key, op=Operation.DELETE, version=version, data=None)
+def _delete(entity: Entity, key: str, version: int) -> WireChange:
+    return _change(entity, key, Operation.DELETE, version, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +130,7 @@ class _Source:
 
     numbers: Select[Any]
     rows: Select[Any]
-    to_change: Callable[[Worker, Row[Any]], PulledChange]
+    to_change: Callable[[Worker, Row[Any]], WireChange]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +150,7 @@ class _Feed:
         return cls(sources, union_all(*parts))
 
 
-def _source(statement: Select[Any], seq: ColumnElement[int], to_change: Callable[[Worker, Row[Any]], PulledChange]
+def _source(statement: Select[Any], seq: ColumnElement[int], to_change: Callable[[Worker, Row[Any]], WireChange]
             ) -> _Source:  # fmt: skip
     numbers = statement.with_only_columns(seq, maintain_column_froms=True).where(seq > _AFTER)
     return _Source(numbers.order_by(seq).limit(_COUNT), statement.where(seq > _AFTER, seq <= _UPTO), to_change)
@@ -143,11 +167,11 @@ def _page_end(numbers: list[list[int]], *, limit: int) -> int | None:
     return first[limit - 1] if len(first) > limit else None
 
 
-def _client_change(_worker: Worker, row: Row[Any]) -> PulledChange:
+def _client_change(_worker: Worker, row: Row[Any]) -> WireChange:
     """A client, or the tombstone of one merged into another, naming the survivor so devices move what they hold."""
     if row.merged_into is not None:
         merged = to_wire(MergedClientData(merged_into=row.merged_into))
-        return PulledChange(entity=Entity.CLIENT, id=row.id, op=Operation.DELETE, version=row.version, data=merged)
+        return _change(Entity.CLIENT, row.id, Operation.DELETE, row.version, merged)
     return _upsert(Entity.CLIENT, row.id, row.version, row.record)
 
 
@@ -157,25 +181,25 @@ def agency_record(row: Agency | Row[Any]) -> AgencyData:
                       idle_lock_minutes=row.idle_lock_minutes)  # fmt: skip
 
 
-def _agency_change(_worker: Worker, row: Row[Any]) -> PulledChange:
+def _agency_change(_worker: Worker, row: Row[Any]) -> WireChange:
     return _upsert(Entity.AGENCY, row.id, row.version, agency_record(row))
 
 
-def _site_change(_worker: Worker, row: Row[Any]) -> PulledChange:
+def _site_change(_worker: Worker, row: Row[Any]) -> WireChange:
     if not row.active:
         return _delete(Entity.SITE, row.code, row.version)
     site = SiteData(code=row.code, name=row.name, address=row.address, active=True)
     return _upsert(Entity.SITE, row.code, row.version, site)
 
 
-def _worker_change(_worker: Worker, row: Row[Any]) -> PulledChange:
+def _worker_change(_worker: Worker, row: Row[Any]) -> WireChange:
     if not row.active:
         return _delete(Entity.WORKER, row.user_id, row.version)
     worker = WorkerData(user_id=row.user_id, name=row.name, role=row.role, active=True)
     return _upsert(Entity.WORKER, row.user_id, row.version, worker)
 
 
-def _session_upsert(worker: Worker, row: Row[Any]) -> PulledChange:
+def _session_upsert(worker: Worker, row: Row[Any]) -> WireChange:
     return _upsert(Entity.SESSION, row.id, row.version, as_seen_by(worker, row.record))
 
 

@@ -17,6 +17,7 @@ from server_harness import (
 
 from server import crud
 from server.db import Database
+from server.schemas import PullResponse
 
 
 def test_a_first_pull_brings_the_agency_and_its_reference_lists(two_agencies: ServerHarness) -> None:
@@ -189,6 +190,21 @@ def test_the_page_size_is_bounded(two_agencies: ServerHarness) -> None:
         response = two_agencies.client.get(f"{API}/sync/pull", headers=headers, params={"limit": limit})
         assert response.status_code == 422
     assert two_agencies.client.get(f"{API}/sync/pull", headers=headers, params={"limit": 5000}).status_code == 200
+
+
+def test_a_pull_answer_is_exactly_the_published_pull_response(two_agencies: ServerHarness) -> None:
+    """The page is written without FastAPI's response model: it must still be that model's JSON, byte for byte,
+    for records of every kind, tombstones, text in any script and notes blanked for another worker."""
+    headers = two_agencies.login("wlee")
+    two_agencies.push(headers, change("client", client_data(first_name="Zoë 王 \"quoted\"\n")),
+                      change("session", session_data()))  # fmt: skip
+    two_agencies.deactivate_site(NORTH, "N-002")
+    two_agencies.deactivate_worker("ajones")
+    for user_id in ("wlee", "sboss"):
+        response = two_agencies.client.get(f"{API}/sync/pull", headers=two_agencies.login(user_id))
+        assert response.headers["content-type"] == "application/json"
+        published = PullResponse.model_validate_json(response.content)
+        assert published.model_dump_json().encode() == response.content
 
 
 def test_large_pulls_are_gzip_compressed(two_agencies: ServerHarness) -> None:
