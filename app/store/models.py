@@ -170,8 +170,15 @@ class SessionRow(Base):
     )
 
 
+# A session's languages and staff and a form's referrals are WITHOUT ROWID tables: one B-tree each, ordered by its
+# key, where a rowid table is two (the rows, and its key's index); a save writes a page for each B-tree it changes
+# (migration 0015). Sessions and service forms, whose rows are wide and ids random, stay rowid tables.
+_ONE_B_TREE = {"sqlite_with_rowid": False}
+
+
 class SessionLanguageRow(Base):
     __tablename__ = "session_language"
+    __table_args__ = (_ONE_B_TREE,)
     session_id: Mapped[str] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
     position: Mapped[int] = mapped_column(default=0)
@@ -179,7 +186,7 @@ class SessionLanguageRow(Base):
 
 class SessionStaffRow(Base):
     __tablename__ = "session_staff"
-    __table_args__ = (Index("ix_session_staff_user", "user_id", "session_id"),)
+    __table_args__ = (Index("ix_session_staff_user", "user_id", "session_id"), _ONE_B_TREE)
     session_id: Mapped[str] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     position: Mapped[int] = mapped_column(default=0)
@@ -205,10 +212,12 @@ class ServiceFormRow(Base):
 
 
 class ReferralRow(Base):
+    """A referral, keyed by its service form and its place there (it has no id of its own: migration 0015)."""
+
     __tablename__ = "referral"
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    service_form_id: Mapped[str] = mapped_column(ForeignKey("service_form.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(default=0)
+    __table_args__ = (_ONE_B_TREE,)
+    service_form_id: Mapped[str] = mapped_column(ForeignKey("service_form.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
     to: Mapped[str] = mapped_column(String(200), default="")
     reason: Mapped[str] = mapped_column(String(500), default="")
     follow_up_date: Mapped[str | None] = mapped_column(String(10))

@@ -7,16 +7,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select
+from sqlalchemy import Connection, inspect, select, text
 
 from app.domain.clients import Client
 from app.domain.sessions import Referral, ServiceForm, Session
 from app.store import repository
 from app.store.db import DeviceDatabase, alembic_config, create_device_engine, migrate
+from app.store.keyring import new_data_key
 from app.store.models import Base, OutboxRow
 
 
@@ -351,3 +353,146 @@ def test_changes_queued_before_authors_were_kept_are_the_workers_the_device_held
         assert authors == ["wlee"] * len(OUTBOX_AT_0001)  # pushed under Wen's sign-in, as before the upgrade
     finally:
         updated.close()
+
+
+# --- a session's lists moved to tables without rowid (0015) -------------------------------------------------------
+
+
+def sessions_at_0014(connection: Connection) -> None:
+    """Two sessions with languages, staff, service forms and referrals, written as revision 0014 holds them."""
+    for number in (1, 2):
+        session_id = f"s-{number}"
+        connection.execute(
+            text(
+                "INSERT INTO session (id, agency_id, created_by, session_type, service_date, site_code,"
+                " delivery_methods, service_location_type, interpreter_present, interpreters, service_minutes, notes,"
+                " activity_name, activity_topic, unnamed_participants, complete, created_at, updated_at, version)"
+                " VALUES (:id, 'agency-north', 'wlee', 'group_activity', '2025-02-14', 'N-001', '[\"in_person\"]',"
+                " 'library', 0, 0, 90, 'Tenancy rights', 'Tenants 101', 'housing', 4, 0, '2025-02-14T15:00:00+00:00',"
+                " '2025-02-14T15:05:00+00:00', 3)"
+            ),
+            {"id": session_id},
+        )
+        for position, code in enumerate(("fr", "ar", "en")):
+            connection.execute(
+                text("INSERT INTO session_language (session_id, code, position) VALUES (:s, :code, :position)"),
+                {"s": session_id, "code": code, "position": position},
+            )
+        for position, user_id in enumerate(("wlee", "amartin")):
+            connection.execute(
+                text("INSERT INTO session_staff (session_id, user_id, position) VALUES (:s, :user_id, :position)"),
+                {"s": session_id, "user_id": user_id, "position": position},
+            )
+        for position, client_id in enumerate(("c-2", "c-1")):
+            form_id = f"f-{number}-{position}"
+            connection.execute(
+                text(
+                    "INSERT INTO service_form (id, session_id, client_id, position, service_type, services,"
+                    " client_attended, status, private, notes) VALUES (:id, :s, :client_id, :position,"
+                    " 'information_orientation', '[\"io_housing\", \"io_legal\"]', 1, 'complete', :private, 'Lease')"
+                ),
+                {"id": form_id, "s": session_id, "client_id": client_id, "position": position, "private": position},
+            )
+            for to in ("Legal clinic", "Food bank"):  # ids as 0014 numbered them, not in the form's order
+                connection.execute(
+                    text(
+                        'INSERT INTO referral (service_form_id, position, "to", reason, follow_up_date)'
+                        " VALUES (:form_id, :position, :to, 'intake', '2025-03-01')"
+                    ),
+                    {"form_id": form_id, "position": 1 if to == "Legal clinic" else 0, "to": to},
+                )
+
+
+def expected_session_from_0014(number: int) -> Session:
+    referrals = [
+        Referral(to=to, reason="intake", follow_up_date=date(2025, 3, 1)) for to in ("Food bank", "Legal clinic")
+    ]
+    return Session(
+        id=f"s-{number}", agency_id="agency-north", created_by="wlee", session_type="group_activity",
+        service_date=date(2025, 2, 14), site_code="N-001", delivery_methods=["in_person"],
+        service_location_type="library", interpreter_present=False, service_minutes=90,
+        languages=["fr", "ar", "en"], staff=["wlee", "amartin"], notes="Tenancy rights", activity_name="Tenants 101",
+        activity_topic="housing", unnamed_participants=4,
+        service_forms=[
+            ServiceForm(
+                id=f"f-{number}-{position}", client_id=client_id, service_type="information_orientation",
+                services=["io_housing", "io_legal"], referrals=referrals, client_attended=True, status="complete",
+                private=bool(position), notes="Lease",
+            )
+            for position, client_id in enumerate(("c-2", "c-1"))
+        ],
+        created_at="2025-02-14T15:00:00+00:00", updated_at="2025-02-14T15:05:00+00:00", version=3,
+    )  # fmt: skip
+
+
+def rows_of_session(database: DeviceDatabase, session_id: str) -> dict[str, int]:
+    counts = {
+        "session_language": "SELECT count(*) FROM session_language WHERE session_id = :s",
+        "session_staff": "SELECT count(*) FROM session_staff WHERE session_id = :s",
+        "service_form": "SELECT count(*) FROM service_form WHERE session_id = :s",
+        # by the forms' ids, so a referral its form's removal left behind would be counted
+        "referral": "SELECT count(*) FROM referral WHERE service_form_id LIKE 'f-' || substr(:s, 3) || '-%'",
+    }
+    with database.engine.connect() as connection:
+        return {table: connection.execute(text(sql), {"s": session_id}).scalar_one() for table, sql in counts.items()}
+
+
+@pytest.mark.parametrize("encrypted", [True, False], ids=["encrypted", "plain"])
+def test_sessions_stored_before_their_lists_lost_the_rowid_come_through_whole(tmp_path: Path, encrypted: bool) -> None:
+    path = tmp_path / "outpost.sqlite3"
+    key = new_data_key() if encrypted else None
+    old_app = DeviceDatabase(path, key=key, run_migrations=False)  # the store's own engine, keyed as the app keys it
+    migrate(old_app.engine, "0014")
+    with old_app.engine.begin() as connection:
+        sessions_at_0014(connection)
+    old_app.close()
+
+    updated = DeviceDatabase(path, key=key)
+    try:
+        with updated.reads() as tx:
+            assert [repository.get_session(tx, f"s-{n}") for n in (1, 2)] == [
+                expected_session_from_0014(1),
+                expected_session_from_0014(2),
+            ]
+        with updated.engine.connect() as connection:
+            violations = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            tables = dict(connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all())
+        assert violations == []
+        for table in ("session_language", "session_staff", "referral"):
+            assert tables[table].rstrip().endswith("WITHOUT ROWID"), table
+        assert not any(name.startswith("_0015") for name in tables), "no old table left behind"
+
+        with updated.writing() as uow:  # removing a session still takes its lists with it
+            uow.sessions.remove(["s-1"])
+            uow.commit()
+        assert rows_of_session(updated, "s-1") == {"session_language": 0, "session_staff": 0, "service_form": 0,
+                                                   "referral": 0}  # fmt: skip
+        assert rows_of_session(updated, "s-2") == {"session_language": 3, "session_staff": 2, "service_form": 2,
+                                                   "referral": 4}  # fmt: skip
+        with updated.reads() as tx:
+            assert repository.get_session(tx, "s-2") == expected_session_from_0014(2)
+    finally:
+        updated.close()
+
+
+def test_the_lists_without_rowid_can_be_undone_without_losing_a_row(tmp_path: Path) -> None:
+    database = DeviceDatabase(tmp_path / "outpost.sqlite3", run_migrations=False)
+    migrate(database.engine, "0014")
+    with database.engine.begin() as connection:
+        sessions_at_0014(connection)
+    migrate(database.engine)
+    try:
+        command.downgrade(alembic_config(database.engine), "0014")
+        with database.engine.connect() as connection:
+            referrals = connection.exec_driver_sql(
+                'SELECT service_form_id, position, "to" FROM referral ORDER BY id'
+            ).all()
+            assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        migrate(database.engine)
+        with database.reads() as tx:
+            assert repository.get_session(tx, "s-2") == expected_session_from_0014(2)
+    finally:
+        database.close()
+
+    assert [tuple(row) for row in referrals[:2]] == [("f-1-0", 0, "Food bank"), ("f-1-0", 1, "Legal clinic")]
+    assert len(referrals) == 8
