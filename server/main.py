@@ -39,9 +39,11 @@ BUSY_SIGNS = ("database is locked", "canceling statement due to lock timeout")  
 LOCK_TIMEOUT_MS = 5_000
 # Syncs one process works on at once (see server.api.admission), and how long one more waits for a slot before it is
 # answered 503. A process runs Python on one core, so more at once only lengthens each; the database pool holds a
-# connection for each of them plus a few for sign-ins and the console (see server.db).
+# connection for each of them plus a few for sign-ins and the console (see server.db). A waiting sync holds no thread
+# and no connection, so it may wait as long as it can still be answered well inside the device's 30 s timeout: a
+# burst of devices then drains in one pass instead of bouncing off 503s and backing off for seconds each.
 SYNC_SLOTS = 8
-SYNC_SLOT_WAIT_S = 2.0
+SYNC_SLOT_WAIT_S = 10.0
 
 
 def create_app(database_url: str, *, settings: Settings | None = None) -> FastAPI:
