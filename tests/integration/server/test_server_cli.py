@@ -236,3 +236,11 @@ def test_the_command_runs_as_a_process_reading_the_password_from_a_pipe(tmp_path
     unknown = command("add-worker", "--agency", "south", "--user-id", "x", "--name", "X", stdin=PASSWORD)
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == "outpost-server: There is no agency with ID 'south'."
+
+
+def test_serve_logs_each_request_only_when_asked(monkeypatch, database_url: str) -> None:
+    started: list[dict] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: started.append(options))
+    assert run(database_url, "serve") == 0
+    assert run(database_url, "serve", "--access-log") == 0
+    assert [options["access_log"] for options in started] == [False, True]
