@@ -13,11 +13,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.errors import FieldError
 from app.store.models import ClientRow, OutboxRow, SessionRow, SyncStateRow, table_of
+from app.store.repository import IN_ID_LIST, id_list
 from protocol.enums import Entity, PushStatus
 
 PENDING = "pending"
@@ -133,7 +134,7 @@ class OutboxRepository:
         conflict."""
         protected: set[str] = set()
         in_conflict: set[str] = set()
-        rows = self.tx.execute(select(OutboxRow.record_id, OutboxRow.problem).where(OutboxRow.record_id.in_(ids)))
+        rows = self.tx.execute(_LOCAL_CHANGES, id_list(ids))
         for record_id, problem in rows:
             (in_conflict if problem == PushStatus.CONFLICT else protected).add(record_id)
         return protected, in_conflict - protected
@@ -285,6 +286,8 @@ def _names(form: Any, survivors: dict[str, str]) -> bool:
 
 
 # What makes a client record itself rather than its fields: a merged client's edit takes the survivor's.
+# Which of a page's records have queued changes (``local_changes``), the ids as one JSON array: see IN_ID_LIST.
+_LOCAL_CHANGES = text(f"SELECT record_id, problem FROM outbox WHERE record_id {IN_ID_LIST}")
 _IDENTITY = ("id", "agency_id", "created_by", "created_at", "updated_at", "version")
 
 # A record saved again: the worker has acted on the reasons its rejected changes were refused.

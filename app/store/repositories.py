@@ -21,6 +21,7 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -53,6 +54,14 @@ def _chunks(ids: list[str], size: int = 2_000) -> list[list[str]]:
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
+# Statements over a list of ids, passed as one JSON array (``repository.id_list``): one prepared statement
+# whatever the count, where ``IN (...)`` with a parameter per id had SQLAlchemy write out and compile a new
+# statement for every pulled page (about a tenth of a first sync's time).
+_STORED_CLIENTS = text(f"SELECT id FROM client WHERE id {repository.IN_ID_LIST}")
+_REMOVE_CLIENTS = text(f"DELETE FROM client WHERE id {repository.IN_ID_LIST}")
+_REMOVE_SESSIONS = text(f"DELETE FROM session WHERE id {repository.IN_ID_LIST}")
+
+
 class ClientRepository:
     def __init__(self, tx: DbSession, queued: list[QueuedChange]):
         self.tx = tx
@@ -83,10 +92,7 @@ class ClientRepository:
         repository.insert_clients(self.tx, [c for c in clients if c.id not in stored], index_later=True)
 
     def _stored(self, ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        for chunk in _chunks(ids):
-            found.update(self.tx.scalars(select(ClientRow.id).where(ClientRow.id.in_(chunk))))
-        return found
+        return set(self.tx.scalars(_STORED_CLIENTS, repository.id_list(ids)))
 
     def index_waiting_terms(self) -> int:
         """Put pulled clients' waiting search terms into the index (see ``replace_pulled``); returns how many."""
@@ -97,9 +103,8 @@ class ClientRepository:
 
     def remove(self, ids: list[str]) -> None:
         """Remove clients; their search terms go with them (ON DELETE CASCADE)."""
-        for chunk in _chunks(ids):
-            self.tx.execute(delete(ClientRow).where(ClientRow.id.in_(chunk)),
-                            execution_options={"synchronize_session": False})  # fmt: skip
+        if ids:
+            self.tx.execute(_REMOVE_CLIENTS, repository.id_list(ids))
 
     def candidate_duplicates(self, draft: Client) -> list[Client]:
         return repository.candidate_duplicates(self.tx, draft)
@@ -176,9 +181,8 @@ class SessionRepository:
 
     def remove(self, ids: list[str]) -> None:
         """Remove sessions; languages, staff, service forms and referrals go with them (ON DELETE CASCADE)."""
-        for chunk in _chunks(ids):
-            self.tx.execute(delete(SessionRow).where(SessionRow.id.in_(chunk)),
-                            execution_options={"synchronize_session": False})  # fmt: skip
+        if ids:
+            self.tx.execute(_REMOVE_SESSIONS, repository.id_list(ids))
 
     def follow_merged_clients(self, survivors: dict[str, str]) -> None:
         """Service forms of a merged client (of ``survivors``: merged id -> id) become its survivor's."""

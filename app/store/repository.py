@@ -5,7 +5,7 @@ it; nothing here commits.
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import fields as dataclass_fields
 from datetime import date
 from functools import lru_cache
@@ -65,6 +65,15 @@ def term_head(term: str) -> str:
 
 def _starts_with_digit(text: str) -> bool:
     return "0" <= text[:1] <= "9"
+
+
+IN_ID_LIST = "IN (SELECT value FROM json_each(:ids))"
+"""A condition on a column against many ids in one parameter, ``:ids``, a JSON array (``id_list``)."""
+
+
+def id_list(ids: Iterable[str]) -> dict[str, str]:
+    """The parameter of ``IN_ID_LIST``: the ids as one JSON array of text."""
+    return {"ids": codec.dumps(list(ids))}
 
 
 def _iso(value: date | None) -> str | None:
