@@ -76,6 +76,8 @@ class Database(Protocol):
 
     def writing(self) -> UnitOfWork: ...
 
+    def index_waiting_terms(self) -> int: ...
+
 
 @dataclass(slots=True)
 class SyncReport:
@@ -304,6 +306,7 @@ class SyncEngine:
                 writer.store(page["changes"], next_cursor, last=not more)
                 if not more:
                     writer.commit()
+                    self.db.index_waiting_terms()  # the pulled clients' search terms, in the index's order
                     return
                 cursor = next_cursor
         except BaseException:
@@ -317,9 +320,7 @@ class SyncEngine:
         """After a pull stopped half way: put the search terms of the clients it stored into the index. A failure
         here is logged, not raised over the pull's own; the terms then wait for the next pull or the next start."""
         try:
-            with self.db.writing() as uow:
-                uow.clients.index_waiting_terms()
-                uow.commit()
+            self.db.index_waiting_terms()
         except Exception:
             log.exception("Could not index the search terms of the clients pulled so far.")
 
@@ -356,8 +357,6 @@ class _PageWriter:
             self.started = time.monotonic()
         self.pending.append(apply_page(self.uow, changes))
         self.uow.sync_state.set(SyncKey.CURSOR, cursor)
-        if last:  # the pulled clients' search terms, all at once in the index's order (see replace_pulled)
-            self.uow.clients.index_waiting_terms()
         if self.sweeping:
             self.uow.full_pull.note(changes)
             if last:

@@ -326,3 +326,7 @@ class FakeDatabase:
 
     def writing(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
+
+    def index_waiting_terms(self) -> int:
+        """Nothing waits: the fake finds clients without an index."""
+        return 0
