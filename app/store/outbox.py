@@ -9,14 +9,16 @@ leaves the outbox silently.
 
 import json
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy import Dialect, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session as DbSession
 
 from app.domain.errors import FieldError
+from app.store import repository
 from app.store.models import ClientRow, OutboxRow, SessionRow, SyncStateRow, table_of
 from app.store.repository import IN_ID_LIST, id_list
 from protocol.enums import Entity, PushStatus
@@ -64,22 +66,14 @@ class OutboxRepository:
 
     def queue(self, change: QueuedChange) -> None:
         """Write one change now. It carries the whole record, so it replaces any earlier change of that record the
-        server rejected (the worker acted on the reasons). Both statements are prepared once and go straight to the
-        transaction's connection, since every save makes them."""
+        server rejected (the worker acted on the reasons). Every save makes both statements, so they run on the
+        transaction's bare cursor (``repository.dbapi_cursor``), the payload turned to JSON as its column would."""
         self.tx.flush()
-        connection = self.tx.connection()
-        connection.execute(_DROP_REJECTED, {"entity": change.entity, "record_id": change.record_id})
-        connection.execute(
-            _QUEUE,
-            {
-                "op_id": str(uuid.uuid4()),
-                "entity": change.entity,
-                "record_id": change.record_id,
-                "base_version": change.base_version,
-                "payload": change.payload,
-                "created_at": change.created_at,
-            },
-        )
+        cursor = repository.dbapi_cursor(self.tx)
+        cursor.execute(_DROP_REJECTED, (change.entity, change.record_id))
+        payload = _payload_as_stored(self.tx.get_bind().dialect)(change.payload)
+        cursor.execute(_QUEUE, (str(uuid.uuid4()), change.entity, change.record_id, change.base_version, payload,
+                                change.created_at))  # fmt: skip
 
     # --- what waits ------------------------------------------------------------------------------------------------
 
@@ -291,16 +285,26 @@ _LOCAL_CHANGES = text(f"SELECT record_id, problem FROM outbox WHERE record_id {I
 _IDENTITY = ("id", "agency_id", "created_by", "created_at", "updated_at", "version")
 
 # A record saved again: the worker has acted on the reasons its rejected changes were refused.
-_DROP_REJECTED = _OUTBOX.delete().where(
-    _OUTBOX.c.entity == bindparam("entity"),
-    _OUTBOX.c.record_id == bindparam("record_id"),
-    _OUTBOX.c.state == NEEDS_ATTENTION,
-    _OUTBOX.c.problem == PushStatus.REJECTED,
+_DROP_REJECTED = (
+    f"DELETE FROM {_OUTBOX.name} WHERE entity = ? AND record_id = ?"
+    f" AND state = '{NEEDS_ATTENTION}' AND problem = '{PushStatus.REJECTED}'"
 )
-# The author is the worker the device holds when the change is made (``SyncKey.USER``), read in the same statement.
-_QUEUE = _OUTBOX.insert().values(
-    author=func.coalesce(select(SyncStateRow.value).where(SyncStateRow.key == "user_id").scalar_subquery(), "")
+# A new entry is pending, never tried, with no problem yet. Its author is the worker the device holds when the change
+# is made (``SyncKey.USER``), read in the same statement.
+_QUEUE = (
+    f"INSERT INTO {_OUTBOX.name}"
+    " (op_id, entity, record_id, base_version, payload, created_at, attempts, last_error, state, errors, author)"
+    f" VALUES (?, ?, ?, ?, ?, ?, 0, '', '{PENDING}', '[]',"
+    f" coalesce((SELECT value FROM {table_of(SyncStateRow).name} WHERE key = 'user_id'), ''))"
 )
+
+
+@lru_cache(maxsize=4)
+def _payload_as_stored(dialect: Dialect) -> Callable[[Any], Any]:
+    """What the ``payload`` column's JSON type stores for a value (the engine's JSON serialiser)."""
+    process = _OUTBOX.c.payload.type.bind_processor(dialect)
+    assert process is not None, "a JSON column always converts"
+    return process
 
 
 def attempt_problem(last_error: str) -> FieldError | None:

@@ -322,7 +322,7 @@ class ReferenceRepository:
         synced: set[str] = set()
         statement = _known_codes_statement(tuple(len(used[name]) for name, *_ in _CODE_LISTS))
         values = tuple(code for name, *_ in _CODE_LISTS for code in used[name])
-        for name, code in self.tx.connection().exec_driver_sql(statement, values):
+        for name, code in repository.dbapi_cursor(self.tx).execute(statement, values):
             if code is None:
                 synced.add(name)
             else:

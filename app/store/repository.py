@@ -330,7 +330,8 @@ _REFERRALS_OF = (
     .where(_REFERRALS.c.service_form_id.in_(select(_FORMS.c.id).where(_FORMS.c.session_id == _SESSION_ID)))
     .order_by(_REFERRALS.c.service_form_id, _REFERRALS.c.position)
 )
-_DELETE_SESSION = _SESSIONS.delete().where(_SESSIONS.c.id == _SESSION_ID)
+_SESSION_EXISTS = f"SELECT 1 FROM {_SESSIONS.name} WHERE id = ?"
+_DELETE_SESSION = f"DELETE FROM {_SESSIONS.name} WHERE id = ?"
 
 
 def put_session(db: DbSession, session: Session) -> None:
@@ -339,7 +340,7 @@ def put_session(db: DbSession, session: Session) -> None:
     Replacing deletes the old session row first; the schema's ON DELETE CASCADE takes its languages, staff, forms
     and referrals with it.
     """
-    db.connection().execute(_DELETE_SESSION, {"session_id": session.id})
+    dbapi_cursor(db).execute(_DELETE_SESSION, (session.id,))
     insert_sessions(db, [session])
 
 
@@ -371,12 +372,13 @@ def _add_session_rows(session: Session, rows: dict[Table, list[tuple[Any, ...]]]
 
 
 def get_session(db: DbSession, session_id: str) -> Session | None:
-    """The stored session, or None; a missing one costs a single primary-key read (every save asks)."""
+    """The stored session, or None. Every save asks, most often about a session not stored yet: that answer is one
+    primary-key probe on the bare cursor (``dbapi_cursor``)."""
+    if dbapi_cursor(db).execute(_SESSION_EXISTS, (session_id,)).fetchone() is None:
+        return None
     connection = db.connection()
     key = {"session_id": session_id}
-    row = connection.execute(_SESSION_BY_ID, key).first()
-    if row is None:
-        return None
+    row = connection.execute(_SESSION_BY_ID, key).one()
     referrals: dict[str, list[Referral]] = {}
     for referral in connection.execute(_REFERRALS_OF, key):
         referrals.setdefault(referral.service_form_id, []).append(referral_from_row(referral))
@@ -412,11 +414,23 @@ def service_form_from_row(row: Any, referrals: list[Referral]) -> ServiceForm:
     )
 
 
-# --- plain inserts -----------------------------------------------------------------------------------------------
+# --- plain statements --------------------------------------------------------------------------------------------
+
+
+def dbapi_cursor(db: DbSession) -> DBAPICursor:
+    """A bare DB-API cursor on the connection of ``db``'s transaction (begun, ``BEGIN IMMEDIATE`` for a writer, if
+    nothing has run in it yet): what it runs is part of the unit of work, committed or rolled back with the rest.
+
+    For the statements every save or pulled page runs, whose SQL takes tens of microseconds: SQLAlchemy's execution
+    path around each (an execution context, a result object, events) cost more than that. A save's statements, a
+    tenth of a millisecond each through it, were half of what a save cost besides the commit (docs/benchmarks.md).
+    SQLite's own errors name no values, as ``hide_parameters`` keeps SQLAlchemy's.
+    """
+    return db.connection().connection.cursor()
 
 
 def insert_rows(db: DbSession, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """One ``executemany`` of plain tuples on the transaction's connection.
+    """One ``executemany`` of plain tuples on the transaction's bare cursor.
 
     A first sync inserts hundreds of thousands of rows and a save about fifteen; SQLAlchemy's per-row parameter
     bookkeeping costs more than SQLite's own work for both. Values still go through the bind processor of each
@@ -428,7 +442,7 @@ def insert_rows(db: DbSession, table: Table, names: Sequence[str], rows: list[tu
     statement, processors = _insert_statement(table, tuple(names), connection.dialect)
     if processors:
         rows = [_processed(row, processors) for row in rows]
-    connection.exec_driver_sql(statement, rows)
+    connection.connection.cursor().executemany(statement, rows)  # dbapi_cursor's, on the connection at hand
 
 
 @lru_cache(maxsize=64)
