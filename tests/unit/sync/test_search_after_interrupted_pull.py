@@ -7,6 +7,7 @@ the next opening of the database indexes what waits), and the index build itself
 hooks at a given call, never timed, and each page is its own transaction so there is something kept at every stop.
 """
 
+import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -193,3 +194,20 @@ def test_after_a_first_sync_the_device_still_refuses_a_search_term_of_a_missing_
     for _ in range(3):  # whichever pooled connection the next writer gets
         with pytest.raises(IntegrityError), db.sessions() as tx, tx.begin():
             tx.execute(insert(repository._SEARCH_TERMS).values(head="zz", sort_key="zz", client_id="gone", term="zz"))
+
+
+def test_python_collects_cycles_again_after_a_pull_ends_or_stops(device, server, transport, agency,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Writing a page pauses Python's cycle collector; a pull that ends, or fails inside a page, restarts it."""
+    db = device()
+    SyncEngine(db, transport, device_id="tablet", pull_limit=PAGE).sync()
+    assert gc.isenabled()
+
+    def broken_page(uow, changes):  # type: ignore[no-untyped-def]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(engine_module, "apply_page", broken_page)
+    server.put("client", "c0", client_to_wire(Client(id="c0", agency_id="a1", last_name="Again")))
+    with pytest.raises(OSError):
+        SyncEngine(db, transport, device_id="tablet", pull_limit=PAGE).sync()
+    assert gc.isenabled()
