@@ -1,6 +1,7 @@
 """Pushing changes: what is applied, what is refused and why, and that nothing is ever applied twice or lost."""
 
 from server_harness import (
+    API,
     NORTH,
     SOUTH,
     ServerHarness,
@@ -10,6 +11,8 @@ from server_harness import (
     records,
     session_data,
 )
+
+from server.schemas import PushResponse
 
 
 def stored_sessions(server: ServerHarness) -> dict[str, dict]:
@@ -30,6 +33,28 @@ def test_a_new_session_is_applied_at_version_1_and_the_server_fills_in_its_field
     assert stored["complete"] is True
     assert stored["created_at"] == data["created_at"]
     assert stored["updated_at"] != data["updated_at"]
+
+
+def test_a_push_answer_is_exactly_the_published_push_response(two_agencies: ServerHarness) -> None:
+    """The answer is written without FastAPI's response model: it must still be that model's JSON, byte for byte,
+    for applied, duplicate, conflicting and rejected changes."""
+    headers = two_agencies.login("wlee")
+    applied = change("session", session_data())
+    two_agencies.push(headers, applied)
+    stale = change("session", applied["data"] | {"notes": "Edited"}, base_version=0)
+    rejected = change("session", session_data(service_minutes=-5))
+    response = two_agencies.client.post(
+        f"{API}/sync/push",
+        headers=headers,
+        json={
+            "device_id": two_agencies.device_id,
+            "changes": [applied, stale, rejected, change("client", client_data())],
+        },
+    )
+    assert response.headers["content-type"] == "application/json"
+    statuses = [result["status"] for result in response.json()["results"]]
+    assert statuses == ["duplicate", "conflict", "rejected", "applied"]
+    assert PushResponse.model_validate_json(response.content).model_dump_json().encode() == response.content
 
 
 def test_an_edit_based_on_the_current_version_is_applied(two_agencies: ServerHarness) -> None:
