@@ -325,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--port", type=int, default=8000)
     sub.add_argument("--tls-cert", help="certificate chain (PEM) to serve https:// directly (see docs/deployment.md)")
     sub.add_argument("--tls-key", help="the certificate's private key (PEM)")
-    # Off unless asked: a line per request cost about 3% of a device sync's server CPU, and the reverse proxy in
+    # Off unless asked: a line per request cost 2-3% of a device sync's server CPU, and the reverse proxy in
     # front of the server (docs/deployment.md) logs every request already. Errors are logged either way.
     sub.add_argument("--access-log", action="store_true", help="log a line for every request (off by default)")
     command("init-db", init_db, "Create or update the database and load the shared languages and location types.")
