@@ -12,9 +12,10 @@ Most pulls find nothing new, or a handful of changes, so what a pull costs is mo
 built once, when this module loads, with the worker, the agency and the cursor as bound parameters, and run on the
 transaction's Core connection. A pull whose cursor is already at the counter's value runs none of them.
 
-A page is built as plain dicts in their wire shape and written to JSON bytes by orjson in one call (``PullPage``).
-``server.schemas.PullResponse`` still describes the answer in the OpenAPI document, but building a pydantic model
-per change and having FastAPI validate and serialise them all again cost more than the rest of a small pull.
+A page is built as plain dicts in their wire shape and written to JSON bytes in one call by the project's codec
+(``PullPage``). ``server.schemas.PullResponse`` still describes the answer in the OpenAPI document, but building a
+pydantic model per change and having FastAPI validate and serialise them all again cost more than the rest of a small
+pull.
 """
 
 from collections.abc import Callable
@@ -24,10 +25,10 @@ from itertools import islice
 from typing import Any
 
 import msgspec
-import orjson
 from sqlalchemy import ColumnElement, CompoundSelect, Row, Select, bindparam, exists, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from protocol import codec
 from protocol.enums import Entity, Operation
 from protocol.records import (
     AgencyData,
@@ -70,7 +71,7 @@ class PullPage:
 
     def to_json(self) -> bytes:
         """The answer's JSON, byte for byte what FastAPI would write for the same ``PullResponse``."""
-        return orjson.dumps({"changes": self.changes, "cursor": self.cursor, "has_more": self.has_more})
+        return codec.dumps_bytes({"changes": self.changes, "cursor": self.cursor, "has_more": self.has_more})
 
 
 def pull_changes(session: Session, *, worker: Worker, cursor: str | None, limit: int) -> PullPage:
