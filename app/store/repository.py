@@ -442,7 +442,7 @@ def insert_rows(db: DbSession, table: Table, names: Sequence[str], rows: list[tu
     statement, processors = _insert_statement(table, tuple(names), connection.dialect)
     if processors:
         rows = [_processed(row, processors) for row in rows]
-    connection.connection.cursor().executemany(statement, rows)  # dbapi_cursor's, on the connection at hand
+    dbapi_cursor(db).executemany(statement, rows)
 
 
 @lru_cache(maxsize=64)
