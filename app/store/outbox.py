@@ -279,9 +279,10 @@ def _names(form: Any, survivors: dict[str, str]) -> bool:
     return isinstance(form, dict) and form.get("client_id") in survivors
 
 
-# What makes a client record itself rather than its fields: a merged client's edit takes the survivor's.
 # Which of a page's records have queued changes (``local_changes``), the ids as one JSON array: see IN_ID_LIST.
 _LOCAL_CHANGES = text(f"SELECT record_id, problem FROM outbox WHERE record_id {IN_ID_LIST}")
+
+# What makes a client record itself rather than its fields: a merged client's edit takes the survivor's.
 _IDENTITY = ("id", "agency_id", "created_by", "created_at", "updated_at", "version")
 
 # A record saved again: the worker has acted on the reasons its rejected changes were refused.
